@@ -1,0 +1,51 @@
+/* main.c - the senti program: dispatch to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage[] =
+    "usage: senti COMMAND [OPTIONS] [ARGS]\n"
+    "\n"
+    "Fast sentiment analysis. With no --model, the linear model embedded in senti is used.\n"
+    "\n"
+    "commands:\n"
+    "  predict [TEXT ...]       score texts given as arguments, or one per line of stdin\n"
+    "  batch IN [-o OUT]        score a file of lines, TSV, CSV or JSONL on all cores\n"
+    "  train DATA -o MODEL      train a linear model from labeled TSV, CSV or JSONL\n"
+    "  eval MODEL DATA          accuracy, F1, ROC-AUC, confusion matrix on labeled data\n"
+    "  model info|verify SPEC   show or check a model\n"
+    "  version                  print the version\n"
+    "\n"
+    "Models (--model, eval's MODEL): 'default' (embedded), a model file, or KIND:PATH,\n"
+    "e.g. linear:my.safetensors or vader:/path/to/vader_lexicon.txt.\n"
+    "\n"
+    "`senti COMMAND --help` explains each command.\n"
+    "\n"
+    "exit status: 0 success, 1 failure, 2 usage error, 3 some records failed,\n"
+    "             4 a quality gate failed (eval --min-accuracy)\n";
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return CLI_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("senti %s\n", senti_version());
+        return CLI_OK;
+    }
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"predict", cmd_predict}, {"batch", cmd_batch}, {"train", cmd_train},
+                {"eval", cmd_eval},       {"model", cmd_model}};
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
+        if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "senti: unknown command '%s'\n\n%s", cmd, usage);
+    return CLI_USAGE;
+}

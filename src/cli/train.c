@@ -1,0 +1,271 @@
+/* train.c - `senti train`: train a linear model from labeled data. */
+#include <getopt.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "internal.h"
+#include "io/dataset.h"
+#include "models/linear.h"
+
+static const char help[] =
+    "usage: senti train DATA -o MODEL [OPTIONS]\n"
+    "\n"
+    "Train a linear n-gram model (logistic regression for negative/positive data, softmax\n"
+    "when a neutral class is present) on DATA and write it to MODEL (safetensors).\n"
+    "DATA is TSV, CSV or JSONL with a header; the label column is 'label' and the text\n"
+    "column the first of text, sentence, content, review, unless named. Labels may be\n"
+    "0/1, negative/positive, neg/pos (and neutral, neu). Training is deterministic: the\n"
+    "same data and options give a bit-identical model, whatever the thread count.\n"
+    "\n"
+    "data:\n"
+    "  -o, --output FILE        where to write the model (required)\n"
+    "      --valid FILE         validation data for early stopping and the reported metrics\n"
+    "      --valid-fraction F   without --valid, hold out this fraction of DATA (0.05)\n"
+    "      --text-col C         text column: name or 1-based index\n"
+    "      --label-col C        label column: name or 1-based index (label)\n"
+    "      --format F           auto, tsv, csv, jsonl (auto)\n"
+    "      --name NAME          model name stored in the file (DATA's file name)\n"
+    "features:\n"
+    "      --bits N             log2 of the hash buckets, 10..26 (20: 1M buckets)\n"
+    "      --ngram N            word n-grams up to N, 1..3 (2)\n"
+    "      --no-negation        do not mark the scope of negations\n"
+    "      --no-bounds          no sentence start/end bigrams\n"
+    "      --norm none|sqrt     scale features by 1/sqrt(count) (none)\n"
+    "      --max-tokens N       tokens of each text considered (65536)\n"
+    "optimization:\n"
+    "      --epochs N           at most N passes over the data (10)\n"
+    "      --patience N         stop after N epochs without validation improvement (3)\n"
+    "      --lr X               AdaGrad learning rate (0.05)\n"
+    "      --l2 X               L2 penalty (1e-4)\n"
+    "      --seed N             random seed for the split and the order (1)\n"
+    "      --threads N          threads for feature extraction and evaluation (all cores)\n"
+    "      --dtype T            f32, int8 (one scale) or int8-row (a scale per bucket) (int8)\n"
+    "  -q, --quiet              no per-epoch lines\n"
+    "  -h, --help               this help\n"
+    "\n"
+    "example:\n"
+    "  senti train sst2/train.tsv --valid sst2/dev.tsv -o my.safetensors\n"
+    "  senti eval my.safetensors sst2/dev.tsv\n";
+
+typedef struct labeled {
+    senti__dataset ds;
+    int *y;                /* class of each record, -1 if unknown */
+    const char **texts;    /* the records with a known label, compacted */
+    size_t *lens;
+    int *idx;              /* their label index in the model */
+    size_t n_bad_labels;
+} labeled;
+
+/* Load path and map its labels to classes; seen[] collects which classes occur. */
+static int load_labeled(const char *path, const senti__dataset_opts *dopt, labeled *L, int seen[3]) {
+    char err[512];
+    memset(L, 0, sizeof *L);
+    if (senti__dataset_load(path, dopt, &L->ds, err, sizeof err)) {
+        fprintf(stderr, "senti train: %s\n", err);
+        return -1;
+    }
+    for (size_t i = 0; i < L->ds.n_errors; i++) fprintf(stderr, "senti train: %s\n", L->ds.errors[i]);
+    if (L->ds.n_bad > L->ds.n_errors)
+        fprintf(stderr, "senti train: %s: %zu more malformed records\n", path, L->ds.n_bad - L->ds.n_errors);
+    L->y = malloc((L->ds.n ? L->ds.n : 1) * sizeof *L->y);
+    if (!L->y) {
+        fprintf(stderr, "senti train: out of memory\n");
+        return -1;
+    }
+    for (size_t i = 0; i < L->ds.n; i++) {
+        int c = cli_label_class(L->ds.labels[i]);
+        L->y[i] = c;
+        if (c < 0) {
+            if (L->n_bad_labels++ < 20)
+                fprintf(stderr, "senti train: %s:%zu: unknown label '%s' (expected 0/1, negative/positive, neg/pos, neutral)\n",
+                        path, L->ds.lines[i], L->ds.labels[i]);
+        } else {
+            seen[c] = 1;
+        }
+    }
+    return 0;
+}
+
+/* Compact to the records with a known label, as class indices of the model's label order. */
+static int to_set(labeled *L, int three, senti__train_set *s) {
+    size_t n = L->ds.n ? L->ds.n : 1, k = 0;
+    L->texts = malloc(n * sizeof *L->texts);
+    L->lens = malloc(n * sizeof *L->lens);
+    L->idx = malloc(n * sizeof *L->idx);
+    if (!L->texts || !L->lens || !L->idx) {
+        fprintf(stderr, "senti train: out of memory\n");
+        return -1;
+    }
+    for (size_t i = 0; i < L->ds.n; i++) {
+        int c = L->y[i];
+        if (c < 0) continue;
+        L->texts[k] = L->ds.texts[i];
+        L->lens[k] = L->ds.lens[i];
+        L->idx[k] = !three ? c : c == CLI_NEG ? 0 : c == CLI_NEU ? 1 : 2;
+        k++;
+    }
+    *s = (senti__train_set){k, L->texts, L->lens, L->idx};
+    return 0;
+}
+
+static void free_labeled(labeled *L) {
+    senti__dataset_free(&L->ds);
+    free(L->y);
+    free(L->texts);
+    free(L->lens);
+    free(L->idx);
+}
+
+static void on_epoch(void *ud, int ep, double tl, double vl, double va) {
+    const int *quiet_total = ud;
+    if (quiet_total[0]) return;
+    fprintf(stderr, "epoch %2d/%d  train loss %.4f  valid loss %.4f  valid accuracy %.4f\n", ep,
+            quiet_total[1], tl, vl, va);
+}
+
+int cmd_train(int argc, char **argv) {
+    enum { O_VALID = 0x2000, O_VFRAC, O_TEXT, O_LABEL, O_FMT, O_NAME, O_BITS, O_NGRAM, O_NONEG,
+           O_NOBOUNDS, O_NORM, O_MAXTOK, O_EPOCHS, O_PATIENCE, O_LR, O_L2, O_SEED, O_THREADS, O_DTYPE };
+    static const struct option longopts[] = {
+        {"output", required_argument, 0, 'o'}, {"valid", required_argument, 0, O_VALID},
+        {"valid-fraction", required_argument, 0, O_VFRAC}, {"text-col", required_argument, 0, O_TEXT},
+        {"label-col", required_argument, 0, O_LABEL}, {"format", required_argument, 0, O_FMT},
+        {"name", required_argument, 0, O_NAME}, {"bits", required_argument, 0, O_BITS},
+        {"ngram", required_argument, 0, O_NGRAM}, {"no-negation", no_argument, 0, O_NONEG},
+        {"no-bounds", no_argument, 0, O_NOBOUNDS}, {"norm", required_argument, 0, O_NORM},
+        {"max-tokens", required_argument, 0, O_MAXTOK}, {"epochs", required_argument, 0, O_EPOCHS},
+        {"patience", required_argument, 0, O_PATIENCE}, {"lr", required_argument, 0, O_LR},
+        {"l2", required_argument, 0, O_L2}, {"seed", required_argument, 0, O_SEED},
+        {"threads", required_argument, 0, O_THREADS}, {"dtype", required_argument, 0, O_DTYPE},
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *out = NULL, *valid_path = NULL, *name = NULL;
+    senti__dataset_opts dopt = {0};
+    senti__train_opts o = {0};
+    o.fp = (senti__linear_params){20, 2, 1, 1, 0};
+    o.epochs = 10, o.patience = 3, o.lr = 0.05, o.l2 = 1e-4, o.seed = 1, o.threads = cli_ncpu();
+    o.valid_fraction = 0.05, o.quantize = 1, o.max_tokens = SENTI_DEFAULT_MAX_TOKENS;
+    int quiet = 0, c;
+    unsigned long v;
+    char *end;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case O_VALID: valid_path = optarg; break;
+        case O_VFRAC:
+            o.valid_fraction = strtod(optarg, &end);
+            if (*end || !(o.valid_fraction >= 0 && o.valid_fraction < 0.9)) {
+                cli_error("train", "--valid-fraction expects a number in [0, 0.9), not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case O_TEXT: dopt.text_col = optarg; break;
+        case O_LABEL: dopt.label_col = optarg; break;
+        case O_FMT: dopt.format = optarg; break;
+        case O_NAME: name = optarg; break;
+        case O_BITS: if (cli_parse_uint("--bits", optarg, 10, 26, &v)) return CLI_USAGE; o.fp.bits = (uint32_t)v; break;
+        case O_NGRAM: if (cli_parse_uint("--ngram", optarg, 1, 3, &v)) return CLI_USAGE; o.fp.ngram = (uint32_t)v; break;
+        case O_NONEG: o.fp.negation = 0; break;
+        case O_NOBOUNDS: o.fp.bounds = 0; break;
+        case O_NORM:
+            if (!strcmp(optarg, "none")) o.fp.norm = 0;
+            else if (!strcmp(optarg, "sqrt")) o.fp.norm = 1;
+            else { cli_error("train", "--norm expects none or sqrt, not '%s'", optarg); return CLI_USAGE; }
+            break;
+        case O_MAXTOK: if (cli_parse_uint("--max-tokens", optarg, 1, 0xFFFFFFFFul, &v)) return CLI_USAGE; o.max_tokens = (uint32_t)v; break;
+        case O_EPOCHS: if (cli_parse_uint("--epochs", optarg, 1, 1000, &v)) return CLI_USAGE; o.epochs = (int)v; break;
+        case O_PATIENCE: if (cli_parse_uint("--patience", optarg, 1, 1000, &v)) return CLI_USAGE; o.patience = (int)v; break;
+        case O_LR:
+            o.lr = strtod(optarg, &end);
+            if (*end || !(o.lr > 0 && o.lr <= 100)) { cli_error("train", "--lr expects a number in (0, 100], not '%s'", optarg); return CLI_USAGE; }
+            break;
+        case O_L2:
+            o.l2 = strtod(optarg, &end);
+            if (*end || !(o.l2 >= 0 && o.l2 <= 1)) { cli_error("train", "--l2 expects a number in [0, 1], not '%s'", optarg); return CLI_USAGE; }
+            break;
+        case O_SEED: if (cli_parse_uint("--seed", optarg, 0, ~0ul, &v)) return CLI_USAGE; o.seed = v; break;
+        case O_THREADS: if (cli_parse_uint("--threads", optarg, 1, 64, &v)) return CLI_USAGE; o.threads = (int)v; break;
+        case O_DTYPE:
+            if (!strcmp(optarg, "f32")) o.quantize = 0;
+            else if (!strcmp(optarg, "int8")) o.quantize = 1;
+            else if (!strcmp(optarg, "int8-row")) o.quantize = 2;
+            else { cli_error("train", "--dtype expects f32, int8 or int8-row, not '%s'", optarg); return CLI_USAGE; }
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(help, stdout); return CLI_OK;
+        default: fputs(help, stderr); return CLI_USAGE;
+        }
+    }
+    if (optind + 1 != argc || !out) {
+        cli_error("train", optind >= argc ? "missing DATA" : !out ? "missing -o MODEL" : "one DATA file expected");
+        fputs(help, stderr);
+        return CLI_USAGE;
+    }
+    const char *data = argv[optind];
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    labeled tr, va;
+    int seen[3] = {0}, vseen[3] = {0};
+    int rc = CLI_FAIL;
+    memset(&va, 0, sizeof va);
+    if (load_labeled(data, &dopt, &tr, seen)) {
+        free_labeled(&tr);
+        return CLI_FAIL;
+    }
+    if (valid_path && load_labeled(valid_path, &dopt, &va, vseen)) goto done;
+    int three = seen[CLI_NEU];
+    if (!seen[CLI_NEG] || !seen[CLI_POS]) {
+        cli_error("train", "%s: the data must hold both negative and positive examples", data);
+        goto done;
+    }
+    if (!three && vseen[CLI_NEU]) {
+        cli_error("train", "%s has neutral labels but %s has none", valid_path, data);
+        goto done;
+    }
+    static const char *const bin_labels[] = {"negative", "positive"};
+    static const char *const tri_labels[] = {"negative", "neutral", "positive"};
+    o.n_classes = three ? 3 : 2;
+    o.labels = three ? tri_labels : bin_labels;
+    senti__train_set ts, vs = {0};
+    if (to_set(&tr, three, &ts) || (valid_path && to_set(&va, three, &vs))) goto done;
+
+    char digest[33] = "", vdigest[33] = "";
+    cli_file_digest(data, digest);
+    if (valid_path) cli_file_digest(valid_path, vdigest);
+    char *data_copy = strdup(data), *valid_copy = valid_path ? strdup(valid_path) : NULL;
+    /* no paths, times or versions: the same data and options must give the same bytes */
+    const char *meta[] = {"name", name ? name : basename(data_copy),
+                          "training_data", basename(data_copy),
+                          "training_data_xxh128", digest,
+                          "validation_data", valid_path ? basename(valid_copy) : "held out from training_data",
+                          "validation_data_xxh128", vdigest};
+    size_t n_meta = sizeof meta / sizeof *meta / 2 - (valid_path ? 0 : 1);
+    int qt[2] = {quiet, o.epochs};
+    char err[512];
+    senti__train_report rep;
+    int trc = senti__linear_train(&ts, valid_path ? &vs : NULL, &o, out, meta, n_meta,
+                                  &rep, on_epoch, qt, err, sizeof err);
+    free(data_copy);
+    free(valid_copy);
+    if (trc) {
+        cli_error("train", "%s", err);
+        goto done;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    fprintf(stderr, "trained on %zu texts, validated on %zu (%s), best epoch %d of %d, %.2f s\n",
+            rep.n_train, rep.n_valid, valid_path ? valid_path : "held out", rep.best_epoch, rep.epochs_run, secs);
+    printf("valid_accuracy\t%.4f\nvalid_loss\t%.4f\n", rep.valid_accuracy_quantized, rep.valid_loss);
+    if (o.quantize) printf("valid_accuracy_f32\t%.4f\n", rep.valid_accuracy);
+    printf("model\t%s\n", out);
+    size_t bad = tr.ds.n_bad + tr.n_bad_labels + va.ds.n_bad + va.n_bad_labels;
+    if (bad) fprintf(stderr, "senti train: %zu records skipped (see above)\n", bad);
+    rc = bad ? CLI_RECORDS : CLI_OK;
+done:
+    free_labeled(&tr);
+    free_labeled(&va);
+    return rc;
+}

@@ -1,0 +1,355 @@
+/*
+ * linear.c - the linear n-gram model kind: feature generation (see linear.h for the
+ * specification), opening a model file in place, and scoring.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "internal.h"
+#include "models/linear.h"
+#include "text/tokenize.h"
+
+uint64_t senti__mix(uint64_t a, uint64_t b) {
+    unsigned char buf[16];
+    for (int i = 0; i < 8; i++) {
+        buf[i] = (unsigned char)(a >> (8 * i));
+        buf[8 + i] = (unsigned char)(b >> (8 * i));
+    }
+    return XXH3_64bits_withSeed(buf, 16, SENTI_SEED_MIX);
+}
+
+#define FEAT_BUF 256
+#define TOK_BUF 64
+
+typedef struct featgen {
+    senti__feature buf[FEAT_BUF];
+    size_t n;
+    uint32_t shift;
+    senti__feat_sink sink;
+    void *ud;
+} featgen;
+
+static inline void put(featgen *g, uint64_t h, uint32_t start, uint32_t end, uint32_t order) {
+    senti__feature *f = &g->buf[g->n++];
+    f->bucket = (uint32_t)(h >> g->shift);
+    f->start = start;
+    f->end = end;
+    f->order = order;
+    if (g->n == FEAT_BUF) {
+        g->sink(g->ud, g->buf, g->n);
+        g->n = 0;
+    }
+}
+
+uint32_t senti__linear_features(const senti__linear_params *p, const char *text, size_t len,
+                                uint32_t max_tokens, senti__feat_sink sink, void *ud) {
+    featgen g;
+    g.n = 0;
+    g.shift = 64 - p->bits;
+    g.sink = sink;
+    g.ud = ud;
+    senti__tokenizer tz;
+    senti__tok_init(&tz, text, len);
+    senti__token tok[TOK_BUF];
+    uint64_t h1 = 0, h2 = 0;       /* hashes of tokens i-1, i-2 */
+    uint32_t s1 = 0, s2 = 0;       /* their start offsets */
+    uint32_t e1 = 0;               /* end of token i-1 */
+    uint32_t ntok = 0;
+    int neg = 0;
+    size_t nt;
+    while (ntok < max_tokens && (nt = senti__tok_next(&tz, tok, TOK_BUF)) > 0) {
+        for (size_t i = 0; i < nt && ntok < max_tokens; i++) {
+            const senti__token *t = &tok[i];
+            uint64_t h = t->hash;
+            if (p->negation) {
+                if (t->flags & SENTI_TOK_NEGATOR) neg = 1;
+                else if (t->flags & SENTI_TOK_CLAUSE) neg = 0;
+                else if (neg) h = senti__mix(h, SENTI_TAG_NEG);
+            }
+            put(&g, h, t->start, t->end, 1);
+            if (p->ngram >= 2) {
+                if (ntok >= 1) put(&g, senti__mix(h1, h), s1, t->end, 2);
+                else if (p->bounds) put(&g, senti__mix(SENTI_TAG_BOS, h), t->start, t->end, 0);
+            }
+            if (p->ngram >= 3 && ntok >= 2) put(&g, senti__mix(senti__mix(h2, h1), h), s2, t->end, 3);
+            h2 = h1, s2 = s1;
+            h1 = h, s1 = t->start, e1 = t->end;
+            ntok++;
+        }
+    }
+    if (p->ngram >= 2 && p->bounds && ntok > 0) put(&g, senti__mix(h1, SENTI_TAG_EOS), s1, e1, 0);
+    if (g.n) sink(ud, g.buf, g.n);
+    return ntok;
+}
+
+/* ---- the model kind ---------------------------------------------------------------------- */
+
+typedef struct linear {
+    senti__linear_params p;
+    int n_out;            /* 1 (binary logistic) or n_classes (softmax) */
+    const float *wf;      /* F32 weights [buckets][n_out], or */
+    const int8_t *wq;     /* I8 weights with */
+    const float *scale;   /* one scale, or one per bucket */
+    int scale_per_row;
+    const float *bias;    /* [n_out] */
+    char *label_store;    /* labels from metadata, NUL-separated */
+} linear;
+
+static int parse_u32(const senti__st *st, const char *key, uint32_t lo, uint32_t hi, uint32_t *out,
+                     char *err, size_t err_size) {
+    const char *v = senti__st_meta(st, key);
+    if (!v) return senti__err(err, err_size, SENTI_EFORMAT, "metadata '%s' missing", key);
+    char *end;
+    unsigned long x = strtoul(v, &end, 10);
+    if (*v < '0' || *v > '9' || *end || x < lo || x > hi)
+        return senti__err(err, err_size, SENTI_EFORMAT, "metadata '%s' = '%.32s' not in %u..%u",
+                          key, v, lo, hi);
+    *out = (uint32_t)x;
+    return SENTI_OK;
+}
+
+int senti__linear_params_parse(const senti__st *st, senti__linear_params *p, char *err,
+                               size_t err_size) {
+    int rc;
+    if ((rc = parse_u32(st, "hash_bits", 10, 26, &p->bits, err, err_size)) ||
+        (rc = parse_u32(st, "ngram", 1, 3, &p->ngram, err, err_size)) ||
+        (rc = parse_u32(st, "negation", 0, 1, &p->negation, err, err_size)) ||
+        (rc = parse_u32(st, "bounds", 0, 1, &p->bounds, err, err_size)))
+        return rc;
+    const char *norm = senti__st_meta(st, "norm");
+    if (!norm || (strcmp(norm, "none") && strcmp(norm, "sqrt")))
+        return senti__err(err, err_size, SENTI_EFORMAT, "metadata 'norm' must be none or sqrt");
+    p->norm = strcmp(norm, "sqrt") == 0;
+    const char *tok = senti__st_meta(st, "tokenizer");
+    if (!tok || strcmp(tok, "senti-1"))
+        return senti__err(err, err_size, SENTI_EFORMAT, "metadata 'tokenizer' must be senti-1");
+    return SENTI_OK;
+}
+
+typedef struct score_acc {
+    const linear *L;
+    float z[SENTI_MAX_CLASSES];
+    int32_t qz;  /* int8, one scale, one output */
+    uint32_t nf;
+} score_acc;
+
+static void sink_f32(void *ud, const senti__feature *f, size_t n) {
+    score_acc *a = ud;
+    const linear *L = a->L;
+    int k = L->n_out;
+    a->nf += (uint32_t)n;
+    if (k == 1) {
+        float z = 0;
+        for (size_t i = 0; i < n; i++) z += L->wf[f[i].bucket];
+        a->z[0] += z;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const float *w = L->wf + (size_t)f[i].bucket * (size_t)k;
+            for (int j = 0; j < k; j++) a->z[j] += w[j];
+        }
+    }
+}
+
+static void sink_i8(void *ud, const senti__feature *f, size_t n) {
+    score_acc *a = ud;
+    const linear *L = a->L;
+    int k = L->n_out;
+    a->nf += (uint32_t)n;
+    if (!L->scale_per_row) {
+        if (k == 1) {
+            int32_t q = 0;
+            for (size_t i = 0; i < n; i++) q += L->wq[f[i].bucket];
+            a->qz += q;
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                const int8_t *w = L->wq + (size_t)f[i].bucket * (size_t)k;
+                for (int j = 0; j < k; j++) a->z[j] += (float)w[j];
+            }
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const int8_t *w = L->wq + (size_t)f[i].bucket * (size_t)k;
+            float s = L->scale[f[i].bucket];
+            for (int j = 0; j < k; j++) a->z[j] += s * (float)w[j];
+        }
+    }
+}
+
+/* Turn accumulated sums into z (shared by predict and the trainer's evaluation). */
+static void finish_scores(const linear *L, score_acc *a, senti_result *out, int n_classes,
+                          int pos_index) {
+    float z[SENTI_MAX_CLASSES];
+    float s = L->p.norm && a->nf ? 1.0f / sqrtf((float)a->nf) : 1.0f;
+    int k = L->n_out;
+    for (int j = 0; j < k; j++) {
+        float sum = a->z[j];
+        if (L->wq && !L->scale_per_row) sum = (j == 0 && k == 1 ? (float)a->qz : sum) * L->scale[0];
+        z[j] = L->bias[j] + s * sum;
+    }
+    out->n_classes = n_classes;
+    if (k == 1) {
+        double p = 1.0 / (1.0 + exp(-(double)z[0]));
+        out->probs[0] = 1.0 - p;
+        out->probs[1] = p;
+        out->label = p >= 0.5 ? 1 : 0;
+    } else {
+        double mx = z[0], sum = 0;
+        for (int j = 1; j < k; j++) mx = z[j] > mx ? z[j] : mx;
+        for (int j = 0; j < k; j++) sum += (out->probs[j] = exp((double)z[j] - mx));
+        int best = 0;
+        for (int j = 0; j < k; j++) {
+            out->probs[j] /= sum;
+            if (out->probs[j] > out->probs[best]) best = j;
+        }
+        out->label = best;
+    }
+    out->score = pos_index >= 0 ? out->probs[pos_index] : out->probs[out->label];
+}
+
+static int linear_predict(const senti_model *m, senti_ctx *ctx, const char *text, size_t len,
+                          senti_result *out) {
+    (void)ctx;
+    const linear *L = m->impl;
+    score_acc a;
+    memset(&a, 0, sizeof a);
+    a.L = L;
+    out->n_tokens = senti__linear_features(&L->p, text, len, m->max_tokens, L->wq ? sink_i8 : sink_f32, &a);
+    finish_scores(L, &a, out, m->n_classes, m->pos_index);
+    return SENTI_OK;
+}
+
+static void linear_destroy(senti_model *m) {
+    linear *L = m->impl;
+    if (!L) return;
+    senti__free(L->label_store);
+    senti__free(L);
+}
+
+static const senti__model_ops linear_ops = {
+    .kind = "linear",
+    .predict = linear_predict,
+    .destroy = linear_destroy,
+};
+
+int senti__linear_open_memory(const void *data, size_t size, const senti_options *opts,
+                              senti_model **out, char *err, size_t err_size) {
+    senti__st st;
+    int rc = senti__st_parse(data, size, &st, err, err_size);
+    if (rc) return rc;
+    senti_model *m = NULL;
+    linear *L = NULL;
+    const char *kind = senti__st_meta(&st, "kind");
+    const char *ver = senti__st_meta(&st, "format_version");
+    if (!kind) {
+        rc = senti__err(err, err_size, SENTI_EFORMAT, "not a senti model (no 'kind' in __metadata__)");
+        goto fail;
+    }
+    if (strcmp(kind, "linear") != 0) {
+        rc = senti__err(err, err_size, SENTI_EKIND, "model kind '%.32s' is not a linear model", kind);
+        goto fail;
+    }
+    if (!ver || strcmp(ver, "1") != 0) {
+        rc = senti__err(err, err_size, SENTI_EVERSION,
+                        "format_version '%.16s' not supported (this library reads 1)", ver ? ver : "");
+        goto fail;
+    }
+    m = senti__model_new(&linear_ops, opts);
+    L = senti__calloc(1, sizeof *L);
+    if (!m || !L) {
+        rc = senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
+        goto fail;
+    }
+    m->impl = L;
+    if ((rc = senti__linear_params_parse(&st, &L->p, err, err_size))) goto fail;
+    /* labels: comma-separated */
+    const char *labels = senti__st_meta(&st, "labels");
+    if (!labels || !*labels || strlen(labels) > 256) {
+        rc = senti__err(err, err_size, SENTI_EFORMAT, "metadata 'labels' missing or too long");
+        goto fail;
+    }
+    L->label_store = senti__strdup(labels);
+    if (!L->label_store) {
+        rc = senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
+        goto fail;
+    }
+    const char *lab[SENTI_MAX_CLASSES];
+    int nl = 0;
+    for (char *s = L->label_store, *tok; (tok = strsep(&s, ","));) {
+        if (nl == SENTI_MAX_CLASSES || !*tok) {
+            rc = senti__err(err, err_size, SENTI_EFORMAT, "metadata 'labels' must list 2..%d names",
+                            SENTI_MAX_CLASSES);
+            goto fail;
+        }
+        lab[nl++] = tok;
+    }
+    if (nl < 2) {
+        rc = senti__err(err, err_size, SENTI_EFORMAT, "metadata 'labels' must list 2..%d names",
+                        SENTI_MAX_CLASSES);
+        goto fail;
+    }
+    senti__model_set_labels(m, nl, lab);
+    L->n_out = nl == 2 ? 1 : nl;
+    if (nl == 2 && (strcmp(lab[0], "negative") || strcmp(lab[1], "positive"))) {
+        rc = senti__err(err, err_size, SENTI_EFORMAT, "a binary model's labels must be negative,positive");
+        goto fail;
+    }
+    /* tensors */
+    const senti__tensor *w = senti__st_find(&st, "weights"), *b = senti__st_find(&st, "bias");
+    uint64_t buckets = 1ull << L->p.bits;
+    if (!w || w->ndim != 2 || w->shape[0] != buckets || w->shape[1] != (uint64_t)L->n_out) {
+        rc = senti__err(err, err_size, SENTI_EFORMAT,
+                        "tensor 'weights' missing or not of shape [%llu, %d]",
+                        (unsigned long long)buckets, L->n_out);
+        goto fail;
+    }
+    if (!b || b->dtype != SENTI_DT_F32 || b->count != (uint64_t)L->n_out) {
+        rc = senti__err(err, err_size, SENTI_EFORMAT, "tensor 'bias' missing or not F32 [%d]", L->n_out);
+        goto fail;
+    }
+    L->bias = b->data;
+    if (w->dtype == SENTI_DT_F32) {
+        L->wf = w->data;
+    } else if (w->dtype == SENTI_DT_I8) {
+        const senti__tensor *s = senti__st_find(&st, "scale");
+        if (!s || s->dtype != SENTI_DT_F32 || (s->count != 1 && s->count != buckets)) {
+            rc = senti__err(err, err_size, SENTI_EFORMAT,
+                            "I8 weights need an F32 tensor 'scale' of 1 or %llu values",
+                            (unsigned long long)buckets);
+            goto fail;
+        }
+        L->wq = w->data;
+        L->scale = s->data;
+        L->scale_per_row = s->count != 1;
+    } else {
+        rc = senti__err(err, err_size, SENTI_EFORMAT, "tensor 'weights' has dtype %s (F32 or I8 expected)",
+                        senti__dtype_name(w->dtype));
+        goto fail;
+    }
+    /* values must be finite: a NaN weight would poison every score */
+    for (int j = 0; j < L->n_out; j++)
+        if (!isfinite(L->bias[j])) {
+            rc = senti__err(err, err_size, SENTI_EFORMAT, "tensor 'bias' holds a non-finite value");
+            goto fail;
+        }
+    if (L->scale)
+        for (uint64_t j = 0; j < (L->scale_per_row ? buckets : 1); j++)
+            if (!isfinite(L->scale[j])) {
+                rc = senti__err(err, err_size, SENTI_EFORMAT, "tensor 'scale' holds a non-finite value");
+                goto fail;
+            }
+    for (size_t i = 0; i < st.n_meta; i++)
+        if ((rc = senti__model_add_meta(m, st.meta_keys[i], st.meta_vals[i]))) {
+            rc = senti__err(err, err_size, rc, "out of memory");
+            goto fail;
+        }
+    senti__st_free(&st);
+    *out = m;
+    return SENTI_OK;
+fail:
+    senti__st_free(&st);
+    senti_model_free(m);
+    if (!m) senti__free(L);
+    return rc;
+}

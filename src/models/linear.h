@@ -1,0 +1,106 @@
+/*
+ * linear.h - the linear n-gram model: feature scheme, scoring, training.
+ *
+ * FEATURES (specified so another implementation can reproduce them; vectors in
+ * tests/unit/test_text.c). The text is tokenized as in text/tokenize.h, giving token
+ * hashes h_1..h_n (at most max_tokens of them). Then:
+ *   - negation scope (if params.negation): a token that follows a NEGATOR token, up to the
+ *     next CLAUSE token, has its hash replaced by mix(h, SENTI_TAG_NEG); the negator itself
+ *     and the clause token are not marked. A second negator inside a scope restarts it.
+ *   - unigrams: h_i for every token.
+ *   - bigrams (ngram >= 2): mix(h_{i-1}, h_i) for i = 2..n; with params.bounds also
+ *     mix(SENTI_TAG_BOS, h_1) and mix(h_n, SENTI_TAG_EOS).
+ *   - trigrams (ngram >= 3): mix(mix(h_{i-2}, h_{i-1}), h_i) for i = 3..n.
+ *   where mix(a, b) = XXH3_64bits_withSeed(le64(a) || le64(b), 16, SENTI_SEED_MIX).
+ *   Each feature f selects bucket f >> (64 - bits) of the weight table.
+ *
+ * SCORING. z_k = bias_k + s * sum over features of W[bucket][k], where s = 1 (norm "none")
+ * or 1/sqrt(number of features) (norm "sqrt"). With one output (binary model, labels
+ * negative, positive) P(positive) = sigmoid(z_0); with K outputs, softmax(z).
+ * int8 weights are W = q * scale, with one scale for the tensor or one per bucket.
+ *
+ * Cost: linear in the text; one weight lookup per feature; no allocation.
+ */
+#ifndef SENTI_LINEAR_H
+#define SENTI_LINEAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io/safetensors.h"
+
+#define SENTI_SEED_MIX 0x73656e74696d6978ULL /* "sentimix" */
+#define SENTI_TAG_NEG 0x4e45474154494f4eULL  /* "NEGATION" */
+#define SENTI_TAG_BOS 0x3c733e3c733e3c73ULL
+#define SENTI_TAG_EOS 0x3c2f733e3c2f733eULL
+
+#define SENTI_LINEAR_FORMAT_VERSION 1
+
+typedef struct senti__linear_params {
+    uint32_t bits;     /* log2 of the number of buckets, 10..26 */
+    uint32_t ngram;    /* 1..3 */
+    uint32_t negation; /* 0/1 */
+    uint32_t bounds;   /* 0/1: sentence boundary bigrams */
+    uint32_t norm;     /* 0: none, 1: sqrt */
+} senti__linear_params;
+
+uint64_t senti__mix(uint64_t a, uint64_t b);
+
+/* One feature: its bucket and the byte span of the tokens it covers. */
+typedef struct senti__feature {
+    uint32_t bucket;
+    uint32_t start, end;
+    uint32_t order; /* 1, 2, 3; 0 for a boundary bigram */
+} senti__feature;
+
+/* Feature generation shared by scoring, training and explanations: calls sink with
+ * batches of features. Returns the number of tokens considered. */
+typedef void (*senti__feat_sink)(void *ud, const senti__feature *f, size_t n);
+uint32_t senti__linear_features(const senti__linear_params *p, const char *text, size_t len,
+                                uint32_t max_tokens, senti__feat_sink sink, void *ud);
+
+/* Params to and from model metadata. */
+int senti__linear_params_parse(const senti__st *st, senti__linear_params *p, char *err,
+                               size_t err_size);
+
+/* ---- training ------------------------------------------------------------------------ */
+
+typedef struct senti__train_set {
+    size_t n;
+    const char *const *texts;
+    const size_t *lens;
+    const int *labels; /* 0..n_classes-1 */
+} senti__train_set;
+
+typedef struct senti__train_opts {
+    senti__linear_params fp;
+    int n_classes;            /* 2: one logistic output; 3+: softmax */
+    const char *const *labels;
+    int epochs;               /* maximum */
+    int patience;             /* epochs without validation improvement before stopping */
+    double lr;                /* AdaGrad step */
+    double l2;                /* L2 penalty per update */
+    uint64_t seed;
+    int threads;              /* feature extraction and evaluation */
+    double valid_fraction;    /* when no validation set is given */
+    int quantize;             /* 0: F32, 1: I8 with one scale, 2: I8 with a scale per bucket */
+    uint32_t max_tokens;
+} senti__train_opts;
+
+typedef struct senti__train_report {
+    size_t n_train, n_valid;
+    int epochs_run, best_epoch;
+    double valid_accuracy, valid_loss, train_loss;
+    double valid_accuracy_quantized;
+} senti__train_report;
+
+typedef void (*senti__epoch_cb)(void *ud, int epoch, double train_loss, double valid_loss,
+                                double valid_acc);
+
+/* Train and write the model to out_path. meta_kv: extra metadata pairs (key, value, ...). */
+int senti__linear_train(const senti__train_set *train, const senti__train_set *valid,
+                        const senti__train_opts *o, const char *out_path,
+                        const char *const *meta_kv, size_t n_meta, senti__train_report *rep,
+                        senti__epoch_cb cb, void *cb_ud, char *err, size_t err_size);
+
+#endif

@@ -1,0 +1,538 @@
+/*
+ * train.c - training the linear model: logistic regression (two classes) or softmax
+ * regression (three or more) over hashed n-gram features, with AdaGrad, L2 and early
+ * stopping on a validation set.
+ *
+ * DESIGN. Features of every text are extracted once, in parallel (each thread takes a
+ * contiguous range of texts; the result does not depend on the thread count). The
+ * optimization itself is sequential SGD in an order drawn from a fixed-seed generator, so
+ * the same data, options and seed give a bit-identical model for any thread count. After
+ * each epoch the validation loss is computed (per text, summed in order); the weights of the
+ * best epoch are kept, and training stops after `patience` epochs without improvement.
+ * The model is written as F32, or quantized to I8 after training.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "models/linear.h"
+
+/* ---- features of a whole data set ---------------------------------------------------------- */
+
+typedef struct featset {
+    size_t n;
+    uint32_t *idx;   /* all bucket indices */
+    size_t *off;     /* [n+1] */
+    size_t cap;
+} featset;
+
+typedef struct fs_sink {
+    uint32_t *buf;
+    size_t len, cap;
+    int oom;
+} fs_sink;
+
+static void fs_put(void *ud, const senti__feature *f, size_t n) {
+    fs_sink *s = ud;
+    if (s->oom) return;
+    if (s->len + n > s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 4096;
+        while (nc < s->len + n) nc *= 2;
+        uint32_t *nb = senti__realloc(s->buf, nc * sizeof *nb);
+        if (!nb) {
+            s->oom = 1;
+            return;
+        }
+        s->buf = nb;
+        s->cap = nc;
+    }
+    for (size_t i = 0; i < n; i++) s->buf[s->len++] = f[i].bucket;
+}
+
+typedef struct fs_job {
+    const senti__linear_params *p;
+    const senti__train_set *set;
+    const size_t *which; /* indices into set, or NULL */
+    size_t begin, end;
+    uint32_t max_tokens;
+    fs_sink sink;
+    size_t *counts; /* features per text */
+} fs_job;
+
+static void *fs_worker(void *arg) {
+    fs_job *j = arg;
+    for (size_t i = j->begin; i < j->end && !j->sink.oom; i++) {
+        size_t k = j->which ? j->which[i] : i;
+        size_t before = j->sink.len;
+        senti__linear_features(j->p, j->set->texts[k], j->set->lens[k], j->max_tokens, fs_put, &j->sink);
+        j->counts[i] = j->sink.len - before;
+    }
+    return NULL;
+}
+
+static int featset_build(featset *fs, const senti__linear_params *p, const senti__train_set *set,
+                         const size_t *which, size_t n, int threads, uint32_t max_tokens) {
+    memset(fs, 0, sizeof *fs);
+    fs->n = n;
+    fs->off = senti__calloc(n + 1, sizeof *fs->off);
+    size_t *counts = senti__calloc(n ? n : 1, sizeof *counts);
+    if (threads < 1) threads = 1;
+    if (threads > 64) threads = 64;
+    if ((size_t)threads > n) threads = n ? (int)n : 1;
+    fs_job jobs[64];
+    pthread_t tid[64];
+    int started[64] = {0};
+    int rc = SENTI_OK;
+    if (!fs->off || !counts) rc = SENTI_ENOMEM;
+    for (int t = 0; t < threads && !rc; t++) {
+        jobs[t] = (fs_job){p, set, which, n * (size_t)t / (size_t)threads,
+                           n * (size_t)(t + 1) / (size_t)threads, max_tokens, {0}, counts};
+        if (t > 0) started[t] = pthread_create(&tid[t], NULL, fs_worker, &jobs[t]) == 0;
+        if (t > 0 && !started[t]) fs_worker(&jobs[t]);
+    }
+    if (!rc) fs_worker(&jobs[0]);
+    for (int t = 1; t < threads && !rc; t++)
+        if (started[t]) pthread_join(tid[t], NULL);
+    size_t total = 0;
+    for (int t = 0; t < threads && !rc; t++) {
+        if (jobs[t].sink.oom) rc = SENTI_ENOMEM;
+        total += jobs[t].sink.len;
+    }
+    if (!rc) {
+        fs->idx = senti__malloc((total ? total : 1) * sizeof *fs->idx);
+        if (!fs->idx) rc = SENTI_ENOMEM;
+    }
+    if (!rc) {
+        size_t at = 0;
+        for (int t = 0; t < threads; t++) {
+            memcpy(fs->idx + at, jobs[t].sink.buf, jobs[t].sink.len * sizeof *fs->idx);
+            at += jobs[t].sink.len;
+        }
+        for (size_t i = 0; i < n; i++) fs->off[i + 1] = fs->off[i] + counts[i];
+    }
+    for (int t = 0; t < threads; t++)
+        if (t < threads) senti__free(jobs[t].sink.buf);
+    senti__free(counts);
+    if (rc) {
+        senti__free(fs->off);
+        senti__free(fs->idx);
+        memset(fs, 0, sizeof *fs);
+    }
+    return rc;
+}
+
+static void featset_free(featset *fs) {
+    senti__free(fs->idx);
+    senti__free(fs->off);
+}
+
+/* ---- scoring during training ---------------------------------------------------------------- */
+
+typedef struct trainer {
+    const senti__train_opts *o;
+    int k;            /* outputs: 1 or n_classes */
+    size_t buckets;
+    float *w, *g;     /* weights and AdaGrad accumulators [buckets * k] */
+    float bias[SENTI_MAX_CLASSES], gbias[SENTI_MAX_CLASSES];
+} trainer;
+
+/* Probabilities of text i (p[0..n_classes-1]). */
+static void tr_probs(const trainer *T, const featset *fs, size_t i, double *p) {
+    const uint32_t *f = fs->idx + fs->off[i];
+    size_t nf = fs->off[i + 1] - fs->off[i];
+    int k = T->k;
+    double s = T->o->fp.norm && nf ? 1.0 / sqrt((double)nf) : 1.0;
+    float z[SENTI_MAX_CLASSES] = {0};
+    for (size_t a = 0; a < nf; a++) {
+        const float *w = T->w + (size_t)f[a] * (size_t)k;
+        for (int j = 0; j < k; j++) z[j] += w[j];
+    }
+    if (k == 1) {
+        double pp = 1.0 / (1.0 + exp(-(T->bias[0] + s * z[0])));
+        p[0] = 1.0 - pp;
+        p[1] = pp;
+        return;
+    }
+    double mx = -INFINITY, sum = 0;
+    double zz[SENTI_MAX_CLASSES];
+    for (int j = 0; j < k; j++) {
+        zz[j] = T->bias[j] + s * z[j];
+        if (zz[j] > mx) mx = zz[j];
+    }
+    for (int j = 0; j < k; j++) sum += (p[j] = exp(zz[j] - mx));
+    for (int j = 0; j < k; j++) p[j] /= sum;
+}
+
+static int argmax(const double *p, int n) {
+    int b = 0;
+    for (int j = 1; j < n; j++)
+        if (p[j] > p[b]) b = j;
+    return b;
+}
+
+typedef struct eval_job {
+    const trainer *T;
+    const featset *fs;
+    const int *labels;
+    size_t begin, end;
+    double *loss;  /* per text */
+    char *correct; /* per text */
+} eval_job;
+
+static void *eval_worker(void *arg) {
+    eval_job *e = arg;
+    int nc = e->T->o->n_classes;
+    for (size_t i = e->begin; i < e->end; i++) {
+        double p[SENTI_MAX_CLASSES];
+        tr_probs(e->T, e->fs, i, p);
+        int y = e->labels[i];
+        e->loss[i] = -log(p[y] > 1e-15 ? p[y] : 1e-15);
+        e->correct[i] = argmax(p, nc) == y;
+    }
+    return NULL;
+}
+
+/* Mean loss and accuracy over a feature set; sums in text order, so any thread count gives
+ * the same numbers. */
+static int evaluate(const trainer *T, const featset *fs, const int *labels, int threads,
+                    double *loss, double *acc) {
+    size_t n = fs->n;
+    *loss = 0, *acc = 0;
+    if (!n) return SENTI_OK;
+    double *l = senti__malloc(n * sizeof *l);
+    char *c = senti__malloc(n);
+    if (!l || !c) {
+        senti__free(l);
+        senti__free(c);
+        return SENTI_ENOMEM;
+    }
+    if (threads < 1) threads = 1;
+    if (threads > 64) threads = 64;
+    eval_job jobs[64];
+    pthread_t tid[64];
+    int started[64] = {0};
+    for (int t = 0; t < threads; t++) {
+        jobs[t] = (eval_job){T, fs, labels, n * (size_t)t / (size_t)threads,
+                             n * (size_t)(t + 1) / (size_t)threads, l, c};
+        if (t > 0) started[t] = pthread_create(&tid[t], NULL, eval_worker, &jobs[t]) == 0;
+        if (t > 0 && !started[t]) eval_worker(&jobs[t]);
+    }
+    eval_worker(&jobs[0]);
+    for (int t = 1; t < threads; t++)
+        if (started[t]) pthread_join(tid[t], NULL);
+    double sl = 0;
+    size_t sc = 0;
+    for (size_t i = 0; i < n; i++) sl += l[i], sc += (size_t)c[i];
+    *loss = sl / (double)n;
+    *acc = (double)sc / (double)n;
+    senti__free(l);
+    senti__free(c);
+    return SENTI_OK;
+}
+
+/* One SGD step on text i with label y. */
+static double tr_step(trainer *T, const featset *fs, size_t i, int y) {
+    const senti__train_opts *o = T->o;
+    double p[SENTI_MAX_CLASSES];
+    tr_probs(T, fs, i, p);
+    const uint32_t *f = fs->idx + fs->off[i];
+    size_t nf = fs->off[i + 1] - fs->off[i];
+    double s = o->fp.norm && nf ? 1.0 / sqrt((double)nf) : 1.0;
+    int k = T->k;
+    float gr[SENTI_MAX_CLASSES];
+    if (k == 1) gr[0] = (float)(p[1] - (y == 1));
+    else
+        for (int j = 0; j < k; j++) gr[j] = (float)(p[j] - (y == j));
+    float lr = (float)o->lr, l2 = (float)o->l2;
+    for (size_t a = 0; a < nf; a++) {
+        float *w = T->w + (size_t)f[a] * (size_t)k, *g = T->g + (size_t)f[a] * (size_t)k;
+        for (int j = 0; j < k; j++) {
+            float d = gr[j] * (float)s + l2 * w[j];
+            g[j] += d * d;
+            w[j] -= lr * d / sqrtf(g[j] + 1e-8f);
+        }
+    }
+    for (int j = 0; j < k; j++) {
+        float d = gr[j];
+        T->gbias[j] += d * d;
+        T->bias[j] -= lr * d / sqrtf(T->gbias[j] + 1e-8f);
+    }
+    return -log(p[y] > 1e-15 ? p[y] : 1e-15);
+}
+
+static uint64_t splitmix64(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static void shuffle(size_t *a, size_t n, uint64_t *rng) {
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(splitmix64(rng) % i);
+        size_t t = a[i - 1];
+        a[i - 1] = a[j];
+        a[j] = t;
+    }
+}
+
+/* ---- writing --------------------------------------------------------------------------------- */
+
+static int write_model(const trainer *T, const senti__train_opts *o, const char *path,
+                       const senti__train_report *rep, double acc, double loss,
+                       const char *const *meta_kv, size_t n_meta, char *err, size_t err_size) {
+    size_t total = T->buckets * (size_t)T->k;
+    int8_t *q = NULL;
+    float *scale = NULL;
+    size_t nscale = 0;
+    senti__st_out t[3];
+    size_t nt = 0;
+    if (o->quantize) {
+        q = senti__malloc(total);
+        nscale = o->quantize == 2 ? T->buckets : 1;
+        scale = senti__malloc(nscale * sizeof *scale);
+        if (!q || !scale) {
+            senti__free(q);
+            senti__free(scale);
+            return senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
+        }
+        for (size_t r = 0; r < nscale; r++) {
+            size_t b = o->quantize == 2 ? r * (size_t)T->k : 0;
+            size_t e = o->quantize == 2 ? b + (size_t)T->k : total;
+            float mx = 0;
+            for (size_t i = b; i < e; i++) mx = fabsf(T->w[i]) > mx ? fabsf(T->w[i]) : mx;
+            float sc = mx > 0 ? mx / 127.0f : 1.0f;
+            scale[r] = sc;
+            for (size_t i = b; i < e; i++) {
+                long v = lrintf(T->w[i] / sc);
+                q[i] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+            }
+        }
+        t[nt++] = (senti__st_out){"weights", SENTI_DT_I8, 2, {T->buckets, (uint64_t)T->k}, q};
+        t[nt++] = (senti__st_out){"scale", SENTI_DT_F32, 1, {nscale}, scale};
+    } else {
+        t[nt++] = (senti__st_out){"weights", SENTI_DT_F32, 2, {T->buckets, (uint64_t)T->k}, T->w};
+    }
+    t[nt++] = (senti__st_out){"bias", SENTI_DT_F32, 1, {(uint64_t)T->k}, T->bias};
+
+    /* model metadata first, then the caller's */
+    char bits[16], ngram[16], neg[16], bounds[16], labels[300] = "";
+    char m_acc[32], m_loss[32], m_ntr[32], m_nva[32], m_best[16], m_lr[32], m_l2[32], m_seed[32];
+    snprintf(m_acc, sizeof m_acc, "%.4f", acc);
+    snprintf(m_loss, sizeof m_loss, "%.4f", loss);
+    snprintf(m_ntr, sizeof m_ntr, "%zu", rep->n_train);
+    snprintf(m_nva, sizeof m_nva, "%zu", rep->n_valid);
+    snprintf(m_best, sizeof m_best, "%d", rep->best_epoch);
+    snprintf(m_lr, sizeof m_lr, "%g", o->lr);
+    snprintf(m_l2, sizeof m_l2, "%g", o->l2);
+    snprintf(m_seed, sizeof m_seed, "%llu", (unsigned long long)o->seed);
+    snprintf(bits, sizeof bits, "%u", o->fp.bits);
+    snprintf(ngram, sizeof ngram, "%u", o->fp.ngram);
+    snprintf(neg, sizeof neg, "%u", o->fp.negation);
+    snprintf(bounds, sizeof bounds, "%u", o->fp.bounds);
+    for (int j = 0; j < o->n_classes; j++) {
+        if (j) strncat(labels, ",", sizeof labels - strlen(labels) - 1);
+        strncat(labels, o->labels[j], sizeof labels - strlen(labels) - 1);
+    }
+    const char *base[] = {
+        "kind", "linear", "format_version", "1", "tokenizer", "senti-1", "hash", "xxh3-64",
+        "hash_bits", bits, "ngram", ngram, "negation", neg, "bounds", bounds,
+        "norm", o->fp.norm ? "sqrt" : "none", "labels", labels,
+        "dtype", o->quantize == 2 ? "int8-row" : o->quantize ? "int8" : "f32",
+        "train_n", m_ntr, "valid_n", m_nva, "valid_accuracy", m_acc, "valid_loss", m_loss,
+        "best_epoch", m_best, "lr", m_lr, "l2", m_l2, "seed", m_seed,
+    };
+    size_t nb = sizeof base / sizeof *base / 2;
+    const char **kv = senti__malloc((nb + n_meta) * 2 * sizeof *kv);
+    int rc;
+    if (!kv) rc = senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
+    else {
+        memcpy(kv, base, sizeof base);
+        memcpy(kv + 2 * nb, meta_kv, n_meta * 2 * sizeof *kv);
+        rc = senti__st_write(path, t, nt, kv, nb + n_meta, err, err_size);
+    }
+    senti__free(kv);
+    senti__free(q);
+    senti__free(scale);
+    return rc;
+}
+
+/* Accuracy and log loss of the model file at path on texts which[0..n) of set. */
+static int evaluate_file(const char *path, const senti__train_set *set, const size_t *which, size_t n,
+                         const senti__train_opts *o, double *acc, double *loss, char *err,
+                         size_t err_size) {
+    senti_model *m;
+    senti_options mo = {0};
+    mo.max_tokens = o->max_tokens;
+    int rc = senti_model_open_file(path, &mo, &m, err, err_size);
+    if (rc) return rc;
+    senti_text *tx = senti__malloc((n ? n : 1) * sizeof *tx);
+    senti_result *res = senti__malloc((n ? n : 1) * sizeof *res);
+    if (!tx || !res) rc = senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        size_t k = which ? which[i] : i;
+        tx[i].ptr = set->texts[k];
+        tx[i].len = set->lens[k];
+    }
+    if (!rc) rc = senti_predict_batch(m, tx, n, res, o->threads);
+    if (!rc) {
+        size_t ok = 0;
+        double l = 0;
+        for (size_t i = 0; i < n; i++) {
+            int y = set->labels[which ? which[i] : i];
+            ok += res[i].label == y;
+            double p = res[i].probs[y];
+            l += -log(p > 1e-15 ? p : 1e-15);
+        }
+        *acc = (double)ok / (double)(n ? n : 1);
+        *loss = l / (double)(n ? n : 1);
+    }
+    senti__free(tx);
+    senti__free(res);
+    senti_model_free(m);
+    return rc;
+}
+
+static int cmp_size(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ---- training -------------------------------------------------------------------------------- */
+
+int senti__linear_train(const senti__train_set *train, const senti__train_set *valid,
+                        const senti__train_opts *o, const char *out_path,
+                        const char *const *meta_kv, size_t n_meta, senti__train_report *rep,
+                        senti__epoch_cb cb, void *cb_ud, char *err, size_t err_size) {
+    int rc = SENTI_OK;
+    memset(rep, 0, sizeof *rep);
+    if (o->n_classes < 2 || o->n_classes > SENTI_MAX_CLASSES || o->fp.bits < 10 || o->fp.bits > 26 ||
+        o->fp.ngram < 1 || o->fp.ngram > 3 || o->epochs < 1 || !(o->lr > 0) || !(o->l2 >= 0))
+        return senti__err(err, err_size, SENTI_EINVAL, "invalid training options");
+    if (train->n == 0) return senti__err(err, err_size, SENTI_EDATA, "no training data");
+    for (size_t i = 0; i < train->n; i++)
+        if (train->labels[i] < 0 || train->labels[i] >= o->n_classes)
+            return senti__err(err, err_size, SENTI_EDATA, "label %d of text %zu out of range",
+                              train->labels[i], i);
+
+    trainer T;
+    memset(&T, 0, sizeof T);
+    T.o = o;
+    T.k = o->n_classes == 2 ? 1 : o->n_classes;
+    T.buckets = (size_t)1 << o->fp.bits;
+    featset ftr = {0}, fva = {0};
+    size_t *order = NULL, *tr_idx = NULL, *va_idx = NULL;
+    int *tr_lab = NULL, *va_lab = NULL;
+    float *best_w = NULL;
+    float best_bias[SENTI_MAX_CLASSES];
+
+    /* split */
+    size_t ntr = train->n, nva = 0;
+    tr_idx = senti__malloc(train->n * sizeof *tr_idx);
+    if (!tr_idx) goto oom;
+    for (size_t i = 0; i < train->n; i++) tr_idx[i] = i;
+    if (!valid && o->valid_fraction > 0) {
+        uint64_t rng = o->seed ^ 0x76616c6964ULL;
+        shuffle(tr_idx, train->n, &rng);
+        nva = (size_t)((double)train->n * o->valid_fraction);
+        if (nva >= train->n) nva = train->n - 1;
+        ntr = train->n - nva;
+        va_idx = senti__malloc((nva ? nva : 1) * sizeof *va_idx);
+        if (!va_idx) goto oom;
+        memcpy(va_idx, tr_idx + ntr, nva * sizeof *va_idx);
+        /* keep the training part in data order: the epoch shuffle alone decides the order */
+        qsort(tr_idx, ntr, sizeof *tr_idx, cmp_size);
+    } else if (valid) {
+        nva = valid->n;
+    }
+    rep->n_train = ntr;
+    rep->n_valid = nva;
+
+    /* features */
+    if ((rc = featset_build(&ftr, &o->fp, train, tr_idx, ntr, o->threads, o->max_tokens))) goto fail;
+    tr_lab = senti__malloc((ntr ? ntr : 1) * sizeof *tr_lab);
+    if (!tr_lab) goto oom;
+    for (size_t i = 0; i < ntr; i++) tr_lab[i] = train->labels[tr_idx[i]];
+    if (nva) {
+        const senti__train_set *vs = valid ? valid : train;
+        if ((rc = featset_build(&fva, &o->fp, vs, valid ? NULL : va_idx, nva, o->threads, o->max_tokens)))
+            goto fail;
+        va_lab = senti__malloc(nva * sizeof *va_lab);
+        if (!va_lab) goto oom;
+        for (size_t i = 0; i < nva; i++) {
+            va_lab[i] = vs->labels[valid ? i : va_idx[i]];
+            if (va_lab[i] < 0 || va_lab[i] >= o->n_classes) {
+                rc = senti__err(err, err_size, SENTI_EDATA, "validation label out of range");
+                goto fail;
+            }
+        }
+    }
+
+    /* optimize */
+    size_t total = T.buckets * (size_t)T.k;
+    T.w = senti__calloc(total, sizeof *T.w);
+    T.g = senti__calloc(total, sizeof *T.g);
+    best_w = senti__malloc(total * sizeof *best_w);
+    order = senti__malloc((ntr ? ntr : 1) * sizeof *order);
+    if (!T.w || !T.g || !best_w || !order) goto oom;
+    for (size_t i = 0; i < ntr; i++) order[i] = i;
+    uint64_t rng = o->seed;
+    double best_loss = INFINITY;
+    int since_best = 0;
+    for (int ep = 1; ep <= o->epochs; ep++) {
+        shuffle(order, ntr, &rng);
+        double tl = 0;
+        for (size_t a = 0; a < ntr; a++) tl += tr_step(&T, &ftr, order[a], tr_lab[order[a]]);
+        tl /= (double)(ntr ? ntr : 1);
+        double vl = tl, va = 0;
+        if (nva && (rc = evaluate(&T, &fva, va_lab, o->threads, &vl, &va))) goto fail;
+        if (cb) cb(cb_ud, ep, tl, vl, va);
+        rep->epochs_run = ep;
+        if (vl < best_loss) {
+            best_loss = vl;
+            memcpy(best_w, T.w, total * sizeof *best_w);
+            memcpy(best_bias, T.bias, sizeof best_bias);
+            rep->best_epoch = ep;
+            rep->valid_loss = vl;
+            rep->valid_accuracy = va;
+            rep->train_loss = tl;
+            since_best = 0;
+        } else if (++since_best >= o->patience && nva) {
+            break;
+        }
+    }
+    memcpy(T.w, best_w, total * sizeof *T.w);
+    memcpy(T.bias, best_bias, sizeof best_bias);
+    rc = write_model(&T, o, out_path, rep, rep->valid_accuracy, rep->valid_loss, meta_kv, n_meta,
+                     err, err_size);
+    rep->valid_accuracy_quantized = rep->valid_accuracy;
+    if (!rc && o->quantize && nva) {
+        /* measure the model as written (quantized), and record that */
+        const senti__train_set *vs = valid ? valid : train;
+        double acc, loss;
+        rc = evaluate_file(out_path, vs, valid ? NULL : va_idx, nva, o, &acc, &loss, err, err_size);
+        if (!rc) {
+            rep->valid_accuracy_quantized = acc;
+            rc = write_model(&T, o, out_path, rep, acc, loss, meta_kv, n_meta, err, err_size);
+        }
+    }
+    goto done;
+oom:
+    rc = senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
+fail:
+done:
+    featset_free(&ftr);
+    featset_free(&fva);
+    senti__free(T.w);
+    senti__free(T.g);
+    senti__free(best_w);
+    senti__free(order);
+    senti__free(tr_idx);
+    senti__free(va_idx);
+    senti__free(tr_lab);
+    senti__free(va_lab);
+    return rc;
+}

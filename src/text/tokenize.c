@@ -1,0 +1,290 @@
+/*
+ * tokenize.c - the tokenizer specified in tokenize.h.
+ *
+ * One pass over the input. ASCII bytes go through a 256-entry class table; other bytes
+ * are decoded and normalized one code point at a time with utf8proc. A token is built in
+ * a small fixed buffer (the "pending" token) and flushed when its run ends; a word run
+ * can flush into up to four tokens (leading apostrophe, word, clitic, trailing apostrophe).
+ */
+#include <string.h>
+#include <utf8proc.h>
+#include <xxhash.h>
+
+#include "text/tokenize.h"
+
+enum { C_SPACE = 0, C_WORD, C_APOS, C_PUNCT, C_SKIP, C_HIGH };
+
+static const unsigned char ascii_class[128] = {
+    /* controls are space */
+    [0 ... 31] = C_SPACE, [' '] = C_SPACE, [127] = C_SPACE,
+    ['!' ... '&'] = C_PUNCT, ['\''] = C_APOS, ['(' ... '/'] = C_PUNCT,
+    ['0' ... '9'] = C_WORD, [':' ... '@'] = C_PUNCT, ['A' ... 'Z'] = C_WORD,
+    ['[' ... '`'] = C_PUNCT, ['a' ... 'z'] = C_WORD, ['{' ... '~'] = C_PUNCT,
+};
+
+uint64_t senti__hash_token(const char *text, size_t len) {
+    return XXH3_64bits_withSeed(text, len, SENTI_SEED_TOKEN);
+}
+
+int senti__utf8_decode(const unsigned char *s, size_t len, int32_t *cp) {
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *cp = (int32_t)c;
+        return 1;
+    }
+    int n;
+    uint32_t v, min;
+    if (c >= 0xC2 && c <= 0xDF) n = 2, v = c & 0x1F, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF) n = 3, v = c & 0x0F, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4) n = 4, v = c & 0x07, min = 0x10000;
+    else goto bad;
+    if ((size_t)n > len) goto bad;
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) goto bad;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) goto bad;
+    *cp = (int32_t)v;
+    return n;
+bad:
+    *cp = 0xFFFD;
+    return 1;
+}
+
+void senti__tok_init(senti__tokenizer *t, const char *s, size_t len) {
+    t->s = (const unsigned char *)s;
+    t->len = len;
+    t->pos = 0;
+    t->state = 0;
+    t->wlen = 0;
+    t->wfull = 0;
+    t->punct_run = 0;
+}
+
+static int is_clitic(const char *p, size_t n) {
+    switch (n) {
+    case 1: return p[0] == 's' || p[0] == 'd' || p[0] == 'm';
+    case 2: return (p[0] == 'r' && p[1] == 'e') || (p[0] == 'v' && p[1] == 'e') ||
+                   (p[0] == 'l' && p[1] == 'l');
+    }
+    return 0;
+}
+
+static int is_negator(const char *p, size_t n) {
+    static const char *const words[] = {"not",     "no",      "never",  "n't",    "cannot",
+                                        "nothing", "nobody",  "none",   "nowhere", "neither",
+                                        "nor",     "without", "hardly", "barely", "rarely",
+                                        "seldom"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strlen(words[i]) == n && memcmp(words[i], p, n) == 0) return 1;
+    return 0;
+}
+
+static int is_clause_cp(uint32_t cp) {
+    switch (cp) {
+    case '.': case ',': case ';': case ':': case '!': case '?': case '(': case ')':
+    case '[': case ']': case '{': case '}': case '"': case '-':
+    case 0x2013: case 0x2014: case 0x2026: case 0x201C: case 0x201D:
+        return 1;
+    }
+    return 0;
+}
+
+static senti__token *emit(senti__token *o, const char *text, size_t n, uint32_t start,
+                          uint32_t end, int type) {
+    if (n > SENTI_TOKEN_MAX_BYTES) n = SENTI_TOKEN_MAX_BYTES;
+    memcpy(o->text, text, n);
+    o->text[n] = 0;
+    o->len = (uint8_t)n;
+    o->hash = senti__hash_token(text, n);
+    o->start = start;
+    o->end = end;
+    o->type = (uint8_t)type;
+    o->flags = 0;
+    return o + 1;
+}
+
+/* Flush a word run from wbuf into up to 4 tokens. */
+static senti__token *flush_word(senti__tokenizer *t, senti__token *o) {
+    const char *w = t->wbuf;
+    size_t b = 0, e = t->wlen;
+    uint32_t run_end = t->end;
+    if (t->wfull) { /* over-long word: no clitic analysis, one token (cut) */
+        o = emit(o, w, e, t->start, run_end, SENTI_TOK_WORD);
+        if (is_negator(o[-1].text, o[-1].len)) o[-1].flags |= SENTI_TOK_NEGATOR;
+        return o;
+    }
+    /* a run that is exactly 'CLITIC stays whole */
+    if (e >= 2 && w[0] == '\'' && is_clitic(w + 1, e - 1)) {
+        return emit(o, w, e, t->start, run_end, SENTI_TOK_WORD);
+    }
+    while (b < e && w[b] == '\'') b++;
+    if (b > 0) o = emit(o, "'", 1, t->woff[0], t->woff[b - 1] + 1, SENTI_TOK_PUNCT);
+    size_t tb = e;
+    while (tb > b && w[tb - 1] == '\'') tb--;
+    if (tb > b) {
+        /* clitic split inside w[b..tb) */
+        size_t split = tb; /* start of the clitic */
+        if (tb - b >= 4 && w[tb - 1] == 't' && w[tb - 2] == '\'' && w[tb - 3] == 'n')
+            split = tb - 3;
+        else {
+            for (size_t k = tb; k > b + 1; k--) {
+                if (w[k - 1] == '\'') {
+                    if (k - 1 > b && is_clitic(w + k, tb - k)) split = k - 1;
+                    break;
+                }
+                if (tb - k >= 2) break;
+            }
+        }
+        uint32_t wend = tb < e ? t->woff[tb] : run_end;
+        if (split < tb) {
+            o = emit(o, w + b, split - b, t->woff[b], t->woff[split], SENTI_TOK_WORD);
+            if (is_negator(o[-1].text, o[-1].len)) o[-1].flags |= SENTI_TOK_NEGATOR;
+            o = emit(o, w + split, tb - split, t->woff[split], wend, SENTI_TOK_WORD);
+        } else {
+            o = emit(o, w + b, tb - b, t->woff[b], wend, SENTI_TOK_WORD);
+        }
+        if (is_negator(o[-1].text, o[-1].len)) o[-1].flags |= SENTI_TOK_NEGATOR;
+    }
+    if (tb < e) o = emit(o, "'", 1, t->woff[tb], run_end, SENTI_TOK_PUNCT);
+    return o;
+}
+
+static senti__token *flush_punct(senti__tokenizer *t, senti__token *o) {
+    char buf[16];
+    uint8_t one[4];
+    int n1 = (int)utf8proc_encode_char((utf8proc_int32_t)t->punct_cp, one);
+    unsigned reps = t->punct_run < 3 ? t->punct_run : 3;
+    size_t n = 0;
+    for (unsigned i = 0; i < reps; i++) {
+        memcpy(buf + n, one, (size_t)n1);
+        n += (size_t)n1;
+    }
+    o = emit(o, buf, n, t->start, t->end, SENTI_TOK_PUNCT);
+    if (is_clause_cp(t->punct_cp)) o[-1].flags |= SENTI_TOK_CLAUSE;
+    return o;
+}
+
+static senti__token *flush(senti__tokenizer *t, senti__token *o) {
+    if (t->state == 1) o = flush_word(t, o);
+    else if (t->state == 2) o = flush_punct(t, o);
+    t->state = 0;
+    t->wlen = 0;
+    t->wfull = 0;
+    t->punct_run = 0;
+    return o;
+}
+
+static int unicode_class(int32_t cp) {
+    if (cp == '\'') return C_APOS;
+    if (cp < 128) return ascii_class[cp];
+    if (cp == 0x85) return C_SPACE;
+    switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+        return C_WORD;
+    case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
+    case UTF8PROC_CATEGORY_CC:
+        return C_SPACE;
+    case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+        return C_SKIP;
+    default:
+        return C_PUNCT;
+    }
+}
+
+/* Feed one normalized code point cp (from input span [s, e)). */
+static senti__token *feed(senti__tokenizer *t, senti__token *o, int32_t cp, int cls, uint32_t s,
+                          uint32_t e) {
+    switch (cls) {
+    case C_SKIP:
+        return o;
+    case C_SPACE:
+        return t->state ? flush(t, o) : o;
+    case C_WORD:
+    case C_APOS: {
+        if (t->state != 1) {
+            if (t->state) o = flush(t, o);
+            t->state = 1;
+            t->start = s;
+        }
+        t->end = e;
+        if (t->wfull) return o;
+        uint8_t enc[4];
+        int n = cp < 128 ? (enc[0] = (uint8_t)cp, 1) : (int)utf8proc_encode_char(cp, enc);
+        if (t->wlen + n > SENTI_TOKEN_MAX_BYTES) {
+            t->wfull = 1;
+            return o;
+        }
+        for (int i = 0; i < n; i++) {
+            t->wbuf[t->wlen] = (char)enc[i];
+            t->woff[t->wlen] = s;
+            t->wlen++;
+        }
+        return o;
+    }
+    default: /* punct */
+        if (t->state == 2 && t->punct_cp == (uint32_t)cp && t->end == s) {
+            t->punct_run++;
+            t->end = e;
+            return o;
+        }
+        if (t->state) o = flush(t, o);
+        t->state = 2;
+        t->punct_cp = (uint32_t)cp;
+        t->punct_run = 1;
+        t->start = s;
+        t->end = e;
+        return o;
+    }
+}
+
+size_t senti__tok_next(senti__tokenizer *t, senti__token *out, size_t cap) {
+    senti__token *o = out, *lim = out + cap - 4;
+    const unsigned char *s = t->s;
+    size_t pos = t->pos, len = t->len;
+    while (pos < len && o <= lim) {
+        unsigned c = s[pos];
+        if (c < 128) {
+            int cls = ascii_class[c];
+            if (cls == C_WORD && t->state == 1 && !t->wfull && t->wlen < SENTI_TOKEN_MAX_BYTES) {
+                /* fast path: extend a word run */
+                t->wbuf[t->wlen] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+                t->woff[t->wlen++] = (uint32_t)pos;
+                t->end = (uint32_t)++pos;
+                continue;
+            }
+            int32_t cp = (int32_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            o = feed(t, o, cp, cls, (uint32_t)pos, (uint32_t)(pos + 1));
+            pos++;
+            continue;
+        }
+        int32_t cp;
+        int n = senti__utf8_decode(s + pos, len - pos, &cp);
+        uint32_t b = (uint32_t)pos, e = (uint32_t)(pos + (size_t)n);
+        pos += (size_t)n;
+        if (cp == 0x2018 || cp == 0x2019 || cp == 0x02BC || cp == 0x60) {
+            o = feed(t, o, '\'', C_APOS, b, e);
+            continue;
+        }
+        utf8proc_int32_t dec[32];
+        int last_bc = 0;
+        utf8proc_ssize_t nd = utf8proc_decompose_char(
+            cp, dec, 32, UTF8PROC_CASEFOLD | UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_STRIPMARK,
+            &last_bc);
+        if (nd < 0 || nd > 32) {
+            dec[0] = 0xFFFD;
+            nd = 1;
+        }
+        for (utf8proc_ssize_t i = 0; i < nd; i++) {
+            int32_t d = dec[i];
+            if (d == 0x2018 || d == 0x2019 || d == 0x02BC || d == 0x60) d = '\'';
+            o = feed(t, o, d, unicode_class(d), b, e);
+        }
+    }
+    t->pos = pos;
+    if (pos >= len && t->state && o <= lim) o = flush(t, o);
+    return (size_t)(o - out);
+}
