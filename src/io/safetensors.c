@@ -146,7 +146,8 @@ int senti__st_parse(const void *buf, size_t size, senti__st *st, char *err, size
             FAIL(SENTI_EFORMAT, "tensor '%s': bad data_offsets", key);
         uint64_t b = (uint64_t)json_integer_value(jb), e = (uint64_t)json_integer_value(je);
         if (e > data_size)
-            FAIL(SENTI_EFORMAT, "tensor '%s': data_offsets [%llu, %llu] beyond the %zu data bytes",
+            FAIL(SENTI_EFORMAT,
+                 "truncated or corrupt: tensor '%s' needs data bytes [%llu, %llu) but the file has %zu",
                  key, (unsigned long long)b, (unsigned long long)e, data_size);
         if (e - b != count * esz)
             FAIL(SENTI_EFORMAT, "tensor '%s': %llu bytes for %llu elements of %s", key,

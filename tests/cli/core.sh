@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# CLI integration tests for predict, train, eval and model (golden outputs in tests/golden/).
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+
+# ---- predict ----------------------------------------------------------------------------
+"$SENTI" predict < tests/golden/predict_texts.txt > "$TMP/p.txt" 2>"$TMP/p.err"
+same "predict stdin matches golden" tests/golden/predict.txt "$TMP/p.txt"
+"$SENTI" predict --json < tests/golden/predict_texts.txt > "$TMP/pj.txt" 2>&1
+same "predict --json matches golden" tests/golden/predict.jsonl "$TMP/pj.txt"
+mapfile -t lines < tests/golden/predict_texts.txt
+"$SENTI" predict "${lines[@]}" > "$TMP/pa.txt"
+same "predict arguments = predict stdin" "$TMP/p.txt" "$TMP/pa.txt"
+check "predict with no file anywhere (embedded model)" bash -c "cd / && '$PWD/$SENTI' predict good | grep -q positive"
+
+printf 'good\r\nbad\r\nfine' > "$TMP/crlf.txt"
+"$SENTI" predict < "$TMP/crlf.txt" > "$TMP/crlf.out"
+check "CRLF input without trailing newline: 3 lines out" test "$(wc -l < "$TMP/crlf.out")" -eq 3
+printf 'a\0b\nc\n' | "$SENTI" predict > "$TMP/nul.out"
+check "NUL byte inside a line: still one output per line" test "$(wc -l < "$TMP/nul.out")" -eq 2
+printf '\xff\xfe bad \xc3\n' | "$SENTI" predict --json > "$TMP/inv.out"
+check "invalid UTF-8 is scored and echoed as U+FFFD" grep -qF "$(printf '"text":"\xef\xbf\xbd\xef\xbf\xbd bad \xef\xbf\xbd"')" "$TMP/inv.out"
+check "emoji-only text is scored" bash -c "'$SENTI' predict '😀😀😀' | grep -qE '^(positive|negative)\s'"
+check "empty text is scored" bash -c "'$SENTI' predict '' | grep -qE '^(positive|negative)\s'"
+head -c 1048576 /dev/zero | tr '\0' 'x' > "$TMP/big.txt"
+printf ' great\n' >> "$TMP/big.txt"
+check "a 1 MB line is scored" bash -c "'$SENTI' predict < '$TMP/big.txt' | grep -qE '^(positive|negative)\s'"
+yes 'good movie' | head -c 2000000 | tr -d '\n' > "$TMP/big2.txt"
+check "a 2 MB line is cut to --max-bytes and scored" bash -c "'$SENTI' predict --max-bytes 1000 < '$TMP/big2.txt' | grep -q positive"
+
+expect_status "predict --help exits 0" 0 "$SENTI" predict --help
+expect_status "unknown option exits 2" 2 "$SENTI" predict --bogus x
+expect_status "unknown command exits 2" 2 "$SENTI" frobnicate
+expect_status "missing model file exits 1" 1 "$SENTI" predict --model /nonexistent.safetensors x
+check "missing model file is named in the error" bash -c "'$SENTI' predict --model /nonexistent.safetensors x 2>&1 | grep -q /nonexistent.safetensors"
+expect_status "bad --max-bytes exits 2" 2 "$SENTI" predict --max-bytes -5 x
+for c in batch train eval model; do
+    expect_status "$c --help exits 0" 0 "$SENTI" $c --help
+done
+
+# ---- model ---------------------------------------------------------------------------------
+"$SENTI" model info default > "$TMP/info_def.txt"
+"$SENTI" model info models/default.safetensors > "$TMP/info_file.txt"
+check "embedded model = committed models/default.safetensors (digest)" \
+    test "$(grep ^xxh128 "$TMP/info_def.txt")" = "$(grep ^xxh128 "$TMP/info_file.txt")"
+check "model info shows metadata" grep -q "meta.training_data_xxh128" "$TMP/info_def.txt"
+check "model verify default" "$SENTI" model verify default
+head -c 5000 models/default.safetensors > "$TMP/trunc.st"
+expect_status "truncated model file exits 1" 1 "$SENTI" model info "$TMP/trunc.st"
+check "truncated model: clear error" bash -c "'$SENTI' model info '$TMP/trunc.st' 2>&1 | grep -q truncated"
+printf '\xff\xff\xff\xff\xff\xff\xff\x7f{}' > "$TMP/huge.st"
+check "huge header length: clear error" bash -c "'$SENTI' model verify '$TMP/huge.st' 2>&1 | grep -q 'header length'"
+: > "$TMP/empty.st"
+expect_status "empty model file exits 1" 1 "$SENTI" model info "$TMP/empty.st"
+
+# ---- eval ------------------------------------------------------------------------------------
+"$SENTI" eval default "$DATA/sst2/dev.tsv" --json > "$TMP/eval.json"
+check "eval --json has n=872 and accuracy" grep -qE '"n":872,.*"accuracy":0\.[0-9]+' "$TMP/eval.json"
+expect_status "default model meets the 0.830 SST-2 dev floor" 0 "$SENTI" eval default "$DATA/sst2/dev.tsv" --min-accuracy 0.830
+expect_status "eval gate fails below --min-accuracy (exit 4)" 4 "$SENTI" eval default "$DATA/sst2/dev.tsv" --min-accuracy 0.99
+"$SENTI" eval default "$DATA/sst2/dev.tsv" > "$TMP/eval.txt"
+check "eval prints confusion matrix and ROC-AUC" bash -c "grep -q 'confusion' '$TMP/eval.txt' && grep -q 'ROC-AUC' '$TMP/eval.txt'"
+printf 'label\ttext\n1\tgood\nbanana\tbad\n0\tawful\n' > "$TMP/badlab.tsv"
+expect_status "eval with an unknown label exits 3" 3 "$SENTI" eval default "$TMP/badlab.tsv"
+check "eval names file and line of the unknown label" bash -c "'$SENTI' eval default '$TMP/badlab.tsv' 2>&1 | grep -q 'badlab.tsv:3'"
+"$SENTI" eval default "$DATA/icwsm/tweets_GroundTruth.txt" --no-header --label-col 2 --text-col 3 --json > "$TMP/icwsm.json"
+check "eval on rated data reports Pearson r" grep -qE '"pearson":0\.[0-9]+' "$TMP/icwsm.json"
+
+# ---- train -------------------------------------------------------------------------------------
+head -n 3001 "$DATA/sst2/train.tsv" > "$TMP/small.tsv"
+"$SENTI" train "$TMP/small.tsv" -o "$TMP/m1.st" --threads 1 --quiet --bits 16 > "$TMP/train.out" 2>&1
+"$SENTI" train "$TMP/small.tsv" -o "$TMP/m2.st" --threads 2 --quiet --bits 16 > /dev/null 2>&1
+same "training is bit-identical across runs and thread counts" "$TMP/m1.st" "$TMP/m2.st"
+check "train prints validation metrics" grep -q "^valid_accuracy" "$TMP/train.out"
+check "a trained model can be used" bash -c "'$SENTI' predict --model '$TMP/m1.st' good | grep -qE '^(positive|negative)'"
+printf 'label,text\n1,"a ""great"" film,\nreally"\n0,bad\n2,\n' > "$TMP/t.csv"
+printf '{"label":"positive","text":"great"}\n{"label":"negative","text":"awful"}\n{"label":"neutral","text":"a film"}\n' > "$TMP/t3.jsonl"
+check "train reads JSONL with a neutral class (3-class softmax)" "$SENTI" train "$TMP/t3.jsonl" -o "$TMP/m3.st" --valid-fraction 0 --quiet --bits 12
+check "3-class model has three labels" bash -c "'$SENTI' model info '$TMP/m3.st' | grep -q 'labels.negative,neutral,positive'"
+expect_status "train without -o exits 2" 2 "$SENTI" train "$TMP/small.tsv"
+expect_status "train on a missing file exits 1" 1 "$SENTI" train /nonexistent.tsv -o "$TMP/x.st"
+if [ -z "${SANITIZED:-}" ]; then
+    # the committed default model is rebuilt bit for bit (what `make model` runs)
+    args=$(make -s -n model DATA="$DATA" | grep ' train ' | sed -E 's/.* train (.*) -o .*/\1/')
+    "$SENTI" train $args -o "$TMP/default.st" > /dev/null 2>&1
+    same "make model rebuilds models/default.safetensors bit for bit" models/default.safetensors "$TMP/default.st"
+fi
+
+finish

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs every test suite and prints one summary line "N passed, N failed" at the end.
+#   unit tests (build/), the same under ASan+UBSan (build-san/), the CLI integration
+#   scripts in tests/cli/ against both binaries, and valgrind memcheck over the CLI.
+# Environment: DATA (../shared/data), SKIP_SAN=1, SKIP_VALGRIND=1 to leave suites out.
+set -u
+cd "$(dirname "$0")/.."
+export DATA=${DATA:-../shared/data}
+export SENTI_DATA_DIR=$DATA
+total_pass=0
+total_fail=0
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+# run NAME CMD...: run a suite, echo its output, add its "N passed, N failed" line
+run() {
+    local name=$1
+    shift
+    echo "== $name"
+    local start=$SECONDS
+    "$@" >"$log/out" 2>&1
+    local rc=$?
+    cat "$log/out"
+    local line
+    line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log/out" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "!! $name printed no summary (exit $rc)"
+        total_fail=$((total_fail + 1))
+        return
+    fi
+    local p f
+    p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+')
+    f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+')
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "!! $name exited $rc"
+        f=1
+    fi
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+    echo "-- $name: $p passed, $f failed ($((SECONDS - start)) s)"
+}
+
+run "unit" build/test_unit
+if [ "${SKIP_SAN:-0}" != 1 ]; then
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    run "unit (ASan+UBSan)" build-san/test_unit
+fi
+for t in tests/cli/*.sh; do
+    run "cli $(basename "$t" .sh)" env SENTI=build/senti bash "$t"
+    if [ "${SKIP_SAN:-0}" != 1 ]; then
+        run "cli $(basename "$t" .sh) (ASan+UBSan)" env SENTI=build-san/senti SANITIZED=1 bash "$t"
+    fi
+done
+if [ "${SKIP_VALGRIND:-0}" != 1 ]; then
+    run "valgrind" bash tests/valgrind.sh
+fi
+echo
+echo "tests: $total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

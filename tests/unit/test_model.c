@@ -1,0 +1,354 @@
+/* Library tests: opening models (and refusing corrupt ones), prediction, batches,
+ * allocation failure, training determinism, result rendering. */
+#include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../harness.h"
+#include "internal.h"
+#include "io/safetensors.h"
+#include "models/linear.h"
+
+static unsigned char *default_copy(size_t *n) {
+    *n = (size_t)(senti__default_model_end - senti__default_model);
+    unsigned char *p = aligned_alloc(64, (*n + 63) & ~(size_t)63);
+    if (p) memcpy(p, senti__default_model, *n);
+    return p;
+}
+
+static int open_bytes(const unsigned char *p, size_t n, char *err, size_t es) {
+    /* copy to an aligned buffer of exactly n bytes, as a mapping would give */
+    unsigned char *b = aligned_alloc(64, (n + 64) & ~(size_t)63);
+    if (!b) return SENTI_ENOMEM;
+    memcpy(b, p, n);
+    senti_model *m = NULL;
+    int rc = senti_model_open_memory(b, n, NULL, &m, err, es);
+    if (!rc) {
+        senti_result r;
+        senti_predict(m, NULL, "fine", 4, &r);
+    }
+    senti_model_free(m);
+    free(b);
+    return rc;
+}
+
+TEST(status_strings) {
+    ASSERT_STR(senti_strerror(SENTI_OK), "success");
+    ASSERT_STR(senti_strerror(SENTI_ENOMEM), "out of memory");
+    ASSERT_STR(senti_strerror(12345), "unknown status");
+    ASSERT_STR(senti_status_name(SENTI_EFORMAT), "SENTI_EFORMAT");
+    ASSERT_STR(senti_version(), SENTI_VERSION_STRING);
+    ASSERT_EQ(senti_version_hex(), SENTI_VERSION_HEX);
+}
+
+TEST(default_model_predicts) {
+    senti_model *m;
+    ASSERT_EQ(senti_model_open("default", NULL, &m, NULL, 0), SENTI_OK);
+    ASSERT_STR(senti_model_kind(m), "linear");
+    ASSERT_EQ(senti_model_n_classes(m), 2);
+    ASSERT_STR(senti_model_label(m, 0), "negative");
+    ASSERT_STR(senti_model_label(m, 1), "positive");
+    ASSERT_EQ(senti_model_label_index(m, "positive"), 1);
+    ASSERT(senti_model_label(m, 2) == NULL);
+    ASSERT_STR(senti_model_meta(m, "kind"), "linear");
+    senti_result r;
+    const char *pos = "what a wonderful, moving film";
+    ASSERT_EQ(senti_predict(m, NULL, pos, strlen(pos), &r), SENTI_OK);
+    ASSERT_EQ(r.label, 1);
+    ASSERT(r.score > 0.9);
+    ASSERT_NEAR(r.probs[0] + r.probs[1], 1.0, 1e-9);
+    const char *neg = "a dull, lifeless and boring mess";
+    ASSERT_EQ(senti_predict(m, NULL, neg, strlen(neg), &r), SENTI_OK);
+    ASSERT_EQ(r.label, 0);
+    ASSERT(r.score < 0.1);
+    /* empty text, NUL bytes, invalid UTF-8, emoji only: scored, finite */
+    const char *odd[] = {"", "\0\0\0", "\xff\xfe\xfd", "\xF0\x9F\x98\x80\xF0\x9F\x98\x80"};
+    size_t oddn[] = {0, 3, 3, 8};
+    for (int i = 0; i < 4; i++) {
+        ASSERT_EQ(senti_predict(m, NULL, odd[i], oddn[i], &r), SENTI_OK);
+        ASSERT(isfinite(r.score) && r.score > 0 && r.score < 1);
+    }
+    ASSERT_EQ(senti_predict(m, NULL, NULL, 5, &r), SENTI_EINVAL);
+    senti_model_free(m);
+}
+
+TEST(text_bounds) {
+    senti_options o = {0};
+    o.max_text_bytes = 10;
+    senti_model *m;
+    ASSERT_EQ(senti_model_open(NULL, &o, &m, NULL, 0), SENTI_OK);
+    senti_result r1, r2;
+    const char *a = "good good good terrible awful";
+    senti_predict(m, NULL, a, strlen(a), &r1);
+    senti_predict(m, NULL, a, 10, &r2);
+    ASSERT_EQ(r1.truncated, 1);
+    ASSERT_EQ(r2.truncated, 0);
+    ASSERT_NEAR(r1.score, r2.score, 0);
+    /* the cut never splits a UTF-8 character */
+    ASSERT_EQ(senti__utf8_cut("abcdefghi\xC3\xA9", 11, 10), 9);
+    senti_model_free(m);
+}
+
+TEST(open_spec_errors) {
+    senti_model *m = (senti_model *)1;
+    char err[256];
+    ASSERT_EQ(senti_model_open("/nonexistent/model.safetensors", NULL, &m, err, sizeof err), SENTI_EIO);
+    ASSERT(m == NULL);
+    ASSERT(strstr(err, "/nonexistent/model.safetensors") != NULL);
+    ASSERT_EQ(senti_model_open("bert:/x", NULL, &m, err, sizeof err), SENTI_EKIND);
+    ASSERT(strstr(err, "bert") != NULL);
+    ASSERT(senti_model_open("vader:/nonexistent", NULL, &m, err, sizeof err) != SENTI_OK);
+    ASSERT_EQ(senti_model_open_memory(NULL, 0, NULL, &m, err, sizeof err), SENTI_EFORMAT);
+}
+
+TEST(corrupt_model_files) {
+    size_t n;
+    unsigned char *p = default_copy(&n);
+    ASSERT(p);
+    char err[256];
+    ASSERT_EQ(open_bytes(p, n, err, sizeof err), SENTI_OK);
+    /* every truncation fails cleanly */
+    for (size_t cut = 0; cut < n; cut += (cut < 2048 ? 1 : 4099))
+        if (open_bytes(p, cut, err, sizeof err) == SENTI_OK) {
+            free(p);
+            TEST_FAIL_("a model cut to %zu bytes opened", cut);
+        }
+    /* huge header length */
+    unsigned char *q = malloc(n);
+    memcpy(q, p, n);
+    memset(q, 0xff, 8);
+    ASSERT_EQ(open_bytes(q, n, err, sizeof err), SENTI_EFORMAT);
+    ASSERT(strstr(err, "header length") != NULL);
+    /* header edits: out-of-range offsets, wrong dtype, wrong version, wrong kind */
+    uint64_t hl = 0;
+    for (int i = 7; i >= 0; i--) hl = (hl << 8) | p[i];
+    struct {
+        const char *from, *to;
+        int status;
+        const char *msg;
+    } edits[] = {
+        {"[8,1048584]", "[8,9048584]", SENTI_EFORMAT, "truncated or corrupt"},
+        {"\"dtype\":\"I8\"", "\"dtype\":\"I4\"", SENTI_EFORMAT, "dtype"},
+        {"\"dtype\":\"I8\"", "\"dtype\":\"U8\"", SENTI_EFORMAT, "dtype"},
+        {"\"format_version\":\"1\"", "\"format_version\":\"9\"", SENTI_EVERSION, "format_version"},
+        {"\"kind\":\"linear\"", "\"kind\":\"vader1\"", SENTI_EKIND, "kind"},
+        {"\"hash_bits\":\"20\"", "\"hash_bits\":\"99\"", SENTI_EFORMAT, "hash_bits"},
+        {"\"labels\":\"negative,positive\"", "\"labels\":\"negative,positivX\"", SENTI_EFORMAT, "labels"},
+        {"{\"__metadata__\"", "[\"__metadata__\"", SENTI_EFORMAT, "JSON"},
+    };
+    for (size_t e = 0; e < sizeof edits / sizeof *edits; e++) {
+        memcpy(q, p, n);
+        char *h = (char *)q + 8;
+        char *at = memmem(h, (size_t)hl, edits[e].from, strlen(edits[e].from));
+        if (!at || strlen(edits[e].from) != strlen(edits[e].to)) {
+            free(p);
+            free(q);
+            TEST_FAIL_("edit %zu: '%s' not in the header", e, edits[e].from);
+        }
+        memcpy(at, edits[e].to, strlen(edits[e].to));
+        int rc = open_bytes(q, n, err, sizeof err);
+        if (rc != edits[e].status || !strstr(err, edits[e].msg)) {
+            free(p);
+            free(q);
+            TEST_FAIL_("edit %zu (%s): status %d, '%s'", e, edits[e].to, rc, err);
+        }
+    }
+    /* random byte flips in the header: never a crash (run under ASan in make test) */
+    srand(7);
+    for (int k = 0; k < 3000; k++) {
+        memcpy(q, p, n);
+        size_t pos = (size_t)rand() % (size_t)(hl + 8);
+        q[pos] = (unsigned char)rand();
+        open_bytes(q, n, err, sizeof err);
+    }
+    free(q);
+    free(p);
+}
+
+TEST(allocation_failures) {
+    /* fail the k-th allocation for every k until opening and scoring succeed */
+    int ok = 0;
+    for (long k = 0; k < 200 && !ok; k++) {
+        senti__alloc_fail_after(k);
+        senti_model *m = NULL;
+        int rc = senti_model_open_default(NULL, &m);
+        if (rc == SENTI_OK) {
+            senti_ctx *ctx = NULL;
+            rc = senti_ctx_new(m, &ctx);
+            if (rc == SENTI_OK) {
+                senti_result r;
+                rc = senti_predict(m, ctx, "good", 4, &r);
+                ok = rc == SENTI_OK;
+            }
+            senti_ctx_free(ctx);
+        }
+        senti__alloc_fail_after(-1);
+        if (rc != SENTI_OK && rc != SENTI_ENOMEM) TEST_FAIL_("k=%ld: status %d", k, rc);
+        senti_model_free(m);
+    }
+    senti__alloc_fail_after(-1);
+    ASSERT(ok);
+}
+
+TEST(batch_matches_single_any_threads) {
+    senti_model *m;
+    ASSERT_EQ(senti_model_open_default(NULL, &m), SENTI_OK);
+    enum { N = 3000 };
+    static char buf[N][40];
+    static senti_text tx[N];
+    static senti_result a[N], b[N];
+    const char *words[] = {"good", "bad", "not", "great", "awful", "fun", "dull", "film", "!"};
+    srand(3);
+    for (int i = 0; i < N; i++) {
+        int len = 0;
+        for (int w = 0; w < 4; w++) len += snprintf(buf[i] + len, 40 - (size_t)len, "%s ", words[rand() % 9]);
+        tx[i] = (senti_text){buf[i], (size_t)len};
+    }
+    ASSERT_EQ(senti_predict_batch(m, tx, N, a, 1), SENTI_OK);
+    ASSERT_EQ(senti_predict_batch(m, tx, N, b, 4), SENTI_OK);
+    for (int i = 0; i < N; i++) {
+        senti_result r;
+        senti_predict(m, NULL, tx[i].ptr, tx[i].len, &r);
+        if (memcmp(&a[i], &b[i], sizeof r) || memcmp(&a[i], &r, sizeof r)) TEST_FAIL_("text %d differs", i);
+    }
+    ASSERT_EQ(senti_predict_batch(m, tx, 0, a, 2), SENTI_OK);
+    senti_model_free(m);
+}
+
+TEST(result_json) {
+    senti_model *m;
+    ASSERT_EQ(senti_model_open_default(NULL, &m), SENTI_OK);
+    senti_result r;
+    memset(&r, 0, sizeof r);
+    r.label = 1, r.n_classes = 2, r.score = 0.75, r.probs[0] = 0.25, r.probs[1] = 0.75;
+    char buf[256];
+    size_t n = senti_result_json(m, &r, buf, sizeof buf);
+    ASSERT_STR(buf, "\"label\":\"positive\",\"score\":0.75,\"scores\":{\"negative\":0.25,\"positive\":0.75}");
+    ASSERT_EQ(n, strlen(buf));
+    /* a short buffer is cut and terminated; the return value is the length needed */
+    char small[8];
+    ASSERT_EQ(senti_result_json(m, &r, small, sizeof small), n);
+    ASSERT_EQ(strlen(small), 7);
+    char t[32];
+    senti__fmt_rounded(t, sizeof t, 0.0, 3);
+    ASSERT_STR(t, "0.0");
+    senti__fmt_rounded(t, sizeof t, -0.4939, 4);
+    ASSERT_STR(t, "-0.4939");
+    senti__fmt_rounded(t, sizeof t, 1.0, 4);
+    ASSERT_STR(t, "1.0");
+    senti_model_free(m);
+}
+
+static void read_lines(const char *path, size_t max, char ***texts, size_t **lens, int **labels, size_t *n) {
+    FILE *f = fopen(path, "r");
+    *n = 0;
+    if (!f) return;
+    *texts = calloc(max, sizeof **texts);
+    *lens = calloc(max, sizeof **lens);
+    *labels = calloc(max, sizeof **labels);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t r;
+    if (getline(&line, &cap, f) < 0) max = 0; /* header */
+    while (*n < max && (r = getline(&line, &cap, f)) > 0) {
+        if (line[r - 1] == '\n') line[--r] = 0;
+        char *tab = strchr(line, '\t');
+        if (!tab) continue;
+        (*labels)[*n] = line[0] == '1';
+        (*texts)[*n] = strdup(tab + 1);
+        (*lens)[*n] = strlen(tab + 1);
+        (*n)++;
+    }
+    free(line);
+    fclose(f);
+}
+
+static unsigned char *slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long sz = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *p = malloc((size_t)sz + 1);
+    *n = fread(p, 1, (size_t)sz, f);
+    fclose(f);
+    return p;
+}
+
+TEST(training_is_deterministic) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/sst2/train.tsv", test_data_dir());
+    char **texts = NULL;
+    size_t *lens = NULL, n = 0;
+    int *labels = NULL;
+    read_lines(path, 4000, &texts, &lens, &labels, &n);
+    if (n < 4000) TEST_FAIL_("cannot read %s (set SENTI_DATA_DIR)", path);
+    senti__train_set ts = {n, (const char *const *)texts, lens, labels};
+    static const char *const labs[] = {"negative", "positive"};
+    senti__train_opts o = {0};
+    o.fp = (senti__linear_params){16, 2, 1, 1, 0};
+    o.n_classes = 2, o.labels = labs, o.epochs = 4, o.patience = 2, o.lr = 0.05, o.l2 = 1e-4;
+    o.seed = 9, o.valid_fraction = 0.1, o.quantize = 1, o.max_tokens = 1000;
+    char f1[64], f2[64], f3[64], err[256];
+    snprintf(f1, sizeof f1, "/tmp/senti-test-%d-1.st", (int)getpid());
+    snprintf(f2, sizeof f2, "/tmp/senti-test-%d-2.st", (int)getpid());
+    snprintf(f3, sizeof f3, "/tmp/senti-test-%d-3.st", (int)getpid());
+    senti__train_report r1, r2, r3;
+    o.threads = 1;
+    ASSERT_EQ(senti__linear_train(&ts, NULL, &o, f1, NULL, 0, &r1, NULL, NULL, err, sizeof err), SENTI_OK);
+    o.threads = 3;
+    ASSERT_EQ(senti__linear_train(&ts, NULL, &o, f2, NULL, 0, &r2, NULL, NULL, err, sizeof err), SENTI_OK);
+    o.seed = 10;
+    ASSERT_EQ(senti__linear_train(&ts, NULL, &o, f3, NULL, 0, &r3, NULL, NULL, err, sizeof err), SENTI_OK);
+    size_t n1, n2, n3;
+    unsigned char *b1 = slurp(f1, &n1), *b2 = slurp(f2, &n2), *b3 = slurp(f3, &n3);
+    int same12 = b1 && b2 && n1 == n2 && !memcmp(b1, b2, n1);
+    int same13 = b1 && b3 && n1 == n3 && !memcmp(b1, b3, n1);
+    /* the model learned something on its held-out tenth */
+    senti_model *m = NULL;
+    int orc = senti_model_open_file(f1, NULL, &m, err, sizeof err);
+    senti_result pr;
+    if (m) senti_predict(m, NULL, "a wonderful , moving film", 25, &pr);
+    senti_model_free(m);
+    unlink(f1), unlink(f2), unlink(f3);
+    free(b1), free(b2), free(b3);
+    for (size_t i = 0; i < n; i++) free(texts[i]);
+    free(texts), free(lens), free(labels);
+    ASSERT(same12);
+    ASSERT(!same13);
+    ASSERT_EQ(orc, SENTI_OK);
+    ASSERT(r1.valid_accuracy_quantized > 0.7);
+    ASSERT_EQ(pr.label, 1);
+}
+
+TEST(safetensors_roundtrip) {
+    float a[6] = {1, 2, 3, 4, 5, 6};
+    int8_t b[3] = {-1, 0, 1};
+    senti__st_out t[2] = {{"b", SENTI_DT_I8, 1, {3}, b}, {"a", SENTI_DT_F32, 2, {2, 3}, a}};
+    const char *meta[] = {"k", "v"};
+    char path[64], err[256];
+    snprintf(path, sizeof path, "/tmp/senti-st-%d.st", (int)getpid());
+    ASSERT_EQ(senti__st_write(path, t, 2, meta, 1, err, sizeof err), SENTI_OK);
+    size_t n;
+    unsigned char *raw = slurp(path, &n);
+    unlink(path);
+    ASSERT(raw);
+    unsigned char *p = aligned_alloc(64, (n + 63) & ~(size_t)63);
+    memcpy(p, raw, n);
+    free(raw);
+    senti__st st;
+    int rc = senti__st_parse(p, n, &st, err, sizeof err);
+    if (rc) {
+        free(p);
+        TEST_FAIL_("parse: %s", err);
+    }
+    const senti__tensor *ta = senti__st_find(&st, "a"), *tb = senti__st_find(&st, "b");
+    int ok = ta && tb && ta->ndim == 2 && ta->shape[1] == 3 && !memcmp(ta->data, a, sizeof a) &&
+             !memcmp(tb->data, b, sizeof b) && senti__st_meta(&st, "k") && !strcmp(senti__st_meta(&st, "k"), "v");
+    uint64_t hl = 0;
+    for (int i = 7; i >= 0; i--) hl = (hl << 8) | p[i];
+    senti__st_free(&st);
+    free(p);
+    ASSERT(ok);
+    ASSERT_EQ((8 + hl) % 64, 0); /* data starts on a 64-byte boundary */
+}

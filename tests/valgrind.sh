@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# valgrind memcheck over the CLI: every command must run with zero errors and zero
+# definite or indirect leaks.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+VG=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
+    --show-leak-kinds=definite,indirect)
+head -n 2001 "$DATA/sst2/train.tsv" > "$TMP/small.tsv"
+head -n 201 "$DATA/sst2/dev.tsv" > "$TMP/dev.tsv"
+cut -f2 "$TMP/dev.tsv" | tail -n +2 > "$TMP/lines.txt"
+printf 'bad\xff\x00 line\r\n\n' >> "$TMP/lines.txt"
+vg() { local n=$1; shift; check "valgrind: $n" "${VG[@]}" "$SENTI" "$@"; }
+vg "predict args" predict "what a wonderful, moving film" "" "not bad"
+vg "predict --json stdin" predict --json < "$TMP/lines.txt"
+vg "model info" model info default
+check "valgrind: model verify on a corrupt file fails cleanly" bash -c \
+    "head -c 3000 models/default.safetensors > '$TMP/c.st'; ${VG[*]} '$SENTI' model verify '$TMP/c.st'; test \$? -eq 1"
+vg "eval" eval default "$TMP/dev.tsv" --threads 2
+vg "train" train "$TMP/small.tsv" -o "$TMP/m.st" --bits 14 --epochs 2 --threads 2 --quiet
+vg "batch lines" batch "$TMP/lines.txt" -o "$TMP/out.txt" --threads 2
+vg "batch tsv" batch "$TMP/dev.tsv" -o "$TMP/out.tsv" --threads 2
+if [ -d "$DATA/vader" ]; then
+    vg "predict vader" predict --model "vader:$DATA/vader" --json "I LOVE it :) but not the ending!!" "meh"
+fi
+finish
