@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "internal.h"
@@ -12,12 +13,12 @@
 #include "text/tokenize.h"
 
 uint64_t senti__mix(uint64_t a, uint64_t b) {
-    unsigned char buf[16];
-    for (int i = 0; i < 8; i++) {
-        buf[i] = (unsigned char)(a >> (8 * i));
-        buf[8 + i] = (unsigned char)(b >> (8 * i));
-    }
-    return XXH3_64bits_withSeed(buf, 16, SENTI_SEED_MIX);
+    uint64_t v[2] = {a, b};
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v[0] = __builtin_bswap64(v[0]);
+    v[1] = __builtin_bswap64(v[1]);
+#endif
+    return XXH3_64bits_withSeed(v, 16, SENTI_SEED_MIX);
 }
 
 #define FEAT_BUF 256

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 #include <utf8proc.h>
+#define XXH_INLINE_ALL /* short keys: let the compiler inline XXH3 */
 #include <xxhash.h>
 
 #include "text/tokenize.h"
@@ -71,13 +72,20 @@ static int is_clitic(const char *p, size_t n) {
 }
 
 static int is_negator(const char *p, size_t n) {
-    static const char *const words[] = {"not",     "no",      "never",  "n't",    "cannot",
-                                        "nothing", "nobody",  "none",   "nowhere", "neither",
-                                        "nor",     "without", "hardly", "barely", "rarely",
-                                        "seldom"};
-    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
-        if (strlen(words[i]) == n && memcmp(words[i], p, n) == 0) return 1;
+#define W(lit) (n == sizeof(lit) - 1 && memcmp(p, lit, n) == 0)
+    switch (p[0]) {
+    case 'n':
+        return W("not") || W("no") || W("never") || W("n't") || W("nothing") || W("nobody") ||
+               W("none") || W("nowhere") || W("neither") || W("nor");
+    case 'c': return W("cannot");
+    case 'w': return W("without");
+    case 'h': return W("hardly");
+    case 'b': return W("barely");
+    case 'r': return W("rarely");
+    case 's': return W("seldom");
+    }
     return 0;
+#undef W
 }
 
 static int is_clause_cp(uint32_t cp) {
@@ -249,12 +257,33 @@ size_t senti__tok_next(senti__tokenizer *t, senti__token *out, size_t cap) {
         unsigned c = s[pos];
         if (c < 128) {
             int cls = ascii_class[c];
-            if (cls == C_WORD && t->state == 1 && !t->wfull && t->wlen < SENTI_TOKEN_MAX_BYTES) {
-                /* fast path: extend a word run */
-                t->wbuf[t->wlen] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-                t->woff[t->wlen++] = (uint32_t)pos;
-                t->end = (uint32_t)++pos;
+            if (cls == C_SPACE) {
+                if (t->state) o = flush(t, o);
+                pos++;
                 continue;
+            }
+            if (cls == C_WORD && t->state == 0) { /* start a word run */
+                t->state = 1;
+                t->start = (uint32_t)pos;
+                t->wlen = 0;
+                t->wfull = 0;
+            }
+            if (cls == C_WORD && t->state == 1 && !t->wfull) {
+                /* fast path: extend a word run over ASCII letters and digits */
+                unsigned wl = t->wlen;
+                size_t p = pos;
+                while (p < len && wl < SENTI_TOKEN_MAX_BYTES) {
+                    unsigned ch = s[p];
+                    if (ch >= 128 || ascii_class[ch] != C_WORD) break;
+                    t->wbuf[wl] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+                    t->woff[wl++] = (uint32_t)p++;
+                }
+                if (p > pos) {
+                    t->wlen = (uint8_t)wl;
+                    t->end = (uint32_t)p;
+                    pos = p;
+                    continue;
+                }
             }
             int32_t cp = (int32_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
             o = feed(t, o, cp, cls, (uint32_t)pos, (uint32_t)(pos + 1));
