@@ -38,8 +38,8 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/src/default_model.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/obj/%.o)
 
-.PHONY: all run test test-unit test-cli test-san test-valgrind deps model model-check \
-        install uninstall clean help bench-fasttext fuzz
+.PHONY: all run test test-unit deps deps-test model install uninstall clean help \
+        bench-latency bench-fasttext fuzz
 
 all: $(B)/senti $(B)/libsenti.a $(B)/libsenti.so
 
@@ -79,9 +79,11 @@ run: deps
 	@$(MAKE) --no-print-directory all >/dev/null
 	@$(B)/senti predict $(if $(TEXT),"$(TEXT)","what a wonderful, moving film" "a dull, lifeless mess")
 
+FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(B)/fuzz-replay-%,$(wildcard tests/fuzz/fuzz_*.c))
 test: deps-test
-	@$(MAKE) --no-print-directory all $(B)/test_unit
-	@$(MAKE) --no-print-directory SANITIZE=address,undefined build-san/senti build-san/test_unit
+	@$(MAKE) --no-print-directory all $(B)/test_unit $(FUZZ_REPLAY)
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined build-san/senti build-san/test_unit \
+	  $(subst $(B)/,build-san/,$(FUZZ_REPLAY))
 	@DATA=$(DATA) tests/run.sh
 
 test-unit: $(B)/test_unit
@@ -96,6 +98,35 @@ model: $(B)/senti
 	$(B)/senti train $(MODEL_ARGS) -o $(B)/model/default.safetensors
 	cp $(B)/model/default.safetensors $(DEFAULT_MODEL)
 	@sha256sum $(DEFAULT_MODEL)
+
+# ---- fuzzing (clang's libFuzzer; `make fuzz FUZZ_SECONDS=60`) --------------------------------
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_SRC := $(LIB_SRC) src/default_model.S
+fuzz:
+	@tools/apt-ensure clang libclang-rt-14-dev
+	@mkdir -p build/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  clang -g -O1 -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
+	    -DSENTI_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"' tests/fuzz/$$t.c $(FUZZ_SRC) $(LDLIBS) \
+	    -o build/fuzz/$$t || exit 1; \
+	  mkdir -p build/fuzz/corpus-$$t; \
+	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus-$$t tests/fuzz/seeds 2>&1 \
+	    | grep -E '^(#[0-9]+ +DONE|Done|==[0-9]+==ERROR|SUMMARY)' || exit 1; \
+	done
+
+# the fuzz targets replayed over the seed corpus with the regular compiler (part of make test)
+$(B)/fuzz-replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libsenti.a
+	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- benchmarks -----------------------------------------------------------------------------
+$(B)/bench-latency: bench/latency.c $(B)/libsenti.a
+	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS)
+bench-latency: $(B)/bench-latency
+	$(B)/bench-latency $(DATA)/sst2/dev.tsv
+bench-fasttext: all
+	bench/fasttext.sh
 
 # ---- install --------------------------------------------------------------------------------
 VERSION := $(shell sed -n 's/^#define SENTI_VERSION_STRING "\(.*\)"/\1/p' include/senti.h)

@@ -45,6 +45,15 @@ if [ "${SKIP_SAN:-0}" != 1 ]; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     run "unit (ASan+UBSan)" build-san/test_unit
 fi
+fuzz_replay() { # the fuzz targets over the seed corpus, under ASan+UBSan
+    local pass=0 fail=0
+    for f in build-san/fuzz-replay-*; do
+        if "$f" tests/fuzz/seeds/*; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "not ok - $f"; fi
+    done
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+}
+[ "${SKIP_SAN:-0}" != 1 ] && run "fuzz targets over the seed corpus (ASan+UBSan)" fuzz_replay
 for t in tests/cli/*.sh; do
     run "cli $(basename "$t" .sh)" env SENTI=build/senti bash "$t"
     if [ "${SKIP_SAN:-0}" != 1 ]; then
