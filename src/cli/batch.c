@@ -1,0 +1,1261 @@
+/*
+ * batch.c - `senti batch`: score every record of a file on all cores, in order, streaming.
+ *
+ * DESIGN
+ *
+ * Input. A regular file is mapped read-only (MADV_SEQUENTIAL) and never copied: chunks are
+ * pointer ranges into the mapping, and once a chunk's output is written the pages behind it
+ * are dropped (MADV_DONTNEED), so resident memory stays bounded however large the file is.
+ * Standard input and pipes are read in blocks into buffers owned by the chunks.
+ *
+ * Pipeline. The main thread cuts the input into chunks of about CHUNK_BYTES of whole records
+ * (senti__chunk_end: for lines/TSV/JSONL it looks only near the cut, for CSV it follows the
+ * quotes) and puts them in a ring of RING_PER_THREAD * threads slots. Workers take chunks in
+ * sequence order; each owns a senti_ctx, a CSV parser and field arrays, splits its chunk into
+ * records, scores them and renders the output of the whole chunk into the chunk's buffer. The
+ * main thread writes finished chunks strictly in sequence order (one write() per chunk) and
+ * refills the slot. Locks are taken per chunk, never per record; no allocation per record in
+ * the lines/TSV paths (JSONL uses jansson, which allocates). Memory is bounded by the ring:
+ * slots x (chunk input for pipes + chunk output), plus the largest single record.
+ *
+ * Accounting. Every record read produces exactly one output record, in input order. A record
+ * that cannot be parsed or scored is reported on stderr as "FILE:LINE: reason" (LINE = where
+ * the record starts), written with an error field, counted in the summary, and makes the exit
+ * status 3. An empty line is a record: in lines format it is scored (the empty text); in TSV
+ * and CSV it is one empty field; in JSONL it is an error ("empty line"), kept in the output.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "io/records.h"
+
+#define CHUNK_BYTES ((size_t)256 << 10)
+#define RING_PER_THREAD 4
+#define MAX_THREADS 256
+
+static const char batch_usage[] =
+    "usage: senti batch IN [-o OUT] [options]\n"
+    "\n"
+    "Score every record of IN (a file, or - for stdin) and write one result per record, in\n"
+    "input order, to OUT (default stdout). The file is memory-mapped and scored on all cores;\n"
+    "output is streamed, so files larger than memory work.\n"
+    "\n"
+    "input and output:\n"
+    "  -o, --output FILE       write results here (default: stdout)\n"
+    "  -f, --format F          input format: auto (default), lines, tsv, csv, jsonl.\n"
+    "                          auto: by extension (.tsv .csv .jsonl .ndjson .json), else by\n"
+    "                          content (JSON object -> jsonl, tab in the first line -> tsv,\n"
+    "                          else lines)\n"
+    "  -F, --output-format F   lines, tsv, csv, jsonl (default: the input's format)\n"
+    "  -t, --text-col C        TSV/CSV text column: a 1-based number or a header name\n"
+    "                          (default: the first of text, sentence, content, review in the\n"
+    "                          header; with --no-header, the last column). For JSONL, the\n"
+    "                          member name (same as --text-field)\n"
+    "      --text-field NAME   JSONL member holding the text (default: the first of text,\n"
+    "                          sentence, content, review present)\n"
+    "      --no-header         TSV/CSV input has no header line\n"
+    "\n"
+    "what is written (for each format the result fields are label, score, the probability\n"
+    "of each class and the model's own values, e.g. VADER's neg, neu, pos, compound):\n"
+    "  lines   label<TAB>score, or error<TAB>MESSAGE\n"
+    "  tsv     the input columns, then label, score, p_<class>..., model values, error\n"
+    "  csv     the same as tsv in RFC 4180 CSV (quoted where needed, CRLF line ends)\n"
+    "  jsonl   JSONL input: each object byte for byte with \"label\", \"score\", \"scores\"\n"
+    "          and model values added before its closing brace (or \"error\"); other input:\n"
+    "          an object of the input columns plus those members\n"
+    "  A result name that is already an input column or key gets the prefix pred_\n"
+    "  (e.g. pred_label). A TSV/CSV header is written unless the input had --no-header.\n"
+    "\n"
+    "records: every input record gives one output record, in order. An empty line is a\n"
+    "record (scored as empty text in lines format; an error in JSONL). A malformed record\n"
+    "(bad CSV quoting, invalid JSON, missing text column, wrong field count) is reported on\n"
+    "stderr as FILE:LINE: reason, kept in the output with its error, and counted.\n"
+    "\n"
+    "performance and display:\n"
+    "  -j, --threads N         worker threads; 0 or default: all online cores (%d here)\n"
+    "      --progress          progress bar on stderr (default: only if stderr is a terminal)\n"
+    "      --no-progress       no progress bar\n"
+    "  -q, --quiet             no summary line\n"
+    "\n"
+    "model:\n" CLI_MODEL_HELP
+    "\n"
+    "examples:\n"
+    "  senti batch reviews.txt > scores.tsv\n"
+    "  senti batch data.csv -o scored.csv --text-col review\n"
+    "  senti batch tweets.jsonl --text-field body -F csv -o out.csv\n"
+    "  zcat big.tsv.gz | senti batch - --format tsv --threads 8 > out.tsv\n"
+    "\n"
+    "The summary line on stderr gives records in, out, failed, time and records/s.\n"
+    "exit status: 0 all records scored, 1 failure (unreadable input, bad model, write\n"
+    "error), 2 usage error, 3 some records failed (each was reported and kept)\n";
+
+/* ---- small helpers ------------------------------------------------------------------------- */
+
+static void oom(void) {
+    fputs("senti batch: out of memory\n", stderr);
+    exit(CLI_FAIL);
+}
+
+static void *xrealloc(void *p, size_t n) {
+    p = realloc(p, n ? n : 1);
+    if (!p) oom();
+    return p;
+}
+
+/* An output buffer: ob_need() before writing n bytes at ob->p + ob->len. */
+typedef struct obuf {
+    char *p;
+    size_t len, cap;
+} obuf;
+
+static void ob_grow(obuf *b, size_t n) {
+    size_t nc = b->cap ? b->cap : 1 << 16;
+    while (nc - b->len < n) {
+        if (nc > SIZE_MAX / 2) oom();
+        nc *= 2;
+    }
+    b->p = xrealloc(b->p, nc);
+    b->cap = nc;
+}
+
+static inline char *ob_need(obuf *b, size_t n) {
+    if (b->cap - b->len < n) ob_grow(b, n);
+    return b->p + b->len;
+}
+
+static inline void ob_put(obuf *b, const void *s, size_t n) {
+    if (!n) return;
+    memcpy(ob_need(b, n), s, n);
+    b->len += n;
+}
+
+static inline void ob_c(obuf *b, char c) {
+    *ob_need(b, 1) = c;
+    b->len++;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* ---- input: a mapping, or a stream read in blocks -------------------------------------------- */
+
+typedef struct input {
+    const char *name; /* for messages */
+    int fd;
+    int mapped;
+    const char *map;
+    size_t size, pos, released;
+    char *buf; /* stream: unconsumed bytes buf[0..len) */
+    size_t len, cap;
+    int eof;
+    int error; /* errno of a failed read */
+} input;
+
+static int input_open(input *in, const char *path) {
+    memset(in, 0, sizeof *in);
+    in->fd = -1;
+    if (strcmp(path, "-") == 0) {
+        in->name = "stdin";
+        in->fd = 0;
+    } else {
+        in->name = path;
+        in->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (in->fd < 0) {
+            cli_error("batch", "%s: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+    struct stat st;
+    if (fstat(in->fd, &st) != 0) {
+        cli_error("batch", "%s: %s", in->name, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        cli_error("batch", "%s: is a directory", in->name);
+        return -1;
+    }
+    if (S_ISREG(st.st_mode)) {
+        off_t here = lseek(in->fd, 0, SEEK_CUR); /* stdin may be a file read part-way */
+        if (here < 0) here = 0;
+        in->mapped = 1;
+        in->size = (size_t)st.st_size;
+        in->pos = (size_t)here;
+        in->released = 0;
+        if (in->size > 0) {
+            void *m = mmap(NULL, in->size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+            if (m == MAP_FAILED) {
+                cli_error("batch", "%s: mmap: %s", in->name, strerror(errno));
+                return -1;
+            }
+            madvise(m, in->size, MADV_SEQUENTIAL);
+            posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+            in->map = m;
+        }
+    }
+    return 0;
+}
+
+static void input_close(input *in) {
+    if (in->map) munmap((void *)in->map, in->size);
+    if (in->fd > 0) close(in->fd);
+    free(in->buf);
+}
+
+/* Read once into b[*len..cap). */
+static void input_read(input *in, char *b, size_t *len, size_t cap) {
+    while (!in->eof && *len < cap) {
+        ssize_t k = read(in->fd, b + *len, cap - *len);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) in->error = errno;
+        if (k <= 0) {
+            in->eof = 1;
+            break;
+        }
+        *len += (size_t)k;
+        break;
+    }
+}
+
+/* The unconsumed bytes, with at least want of them unless the input ends first. */
+static void input_peek(input *in, size_t want, const char **p, size_t *n, int *final) {
+    if (in->mapped) {
+        *p = in->map ? in->map + in->pos : "";
+        *n = in->size - in->pos;
+        *final = 1;
+        return;
+    }
+    while (!in->eof && in->len < want) {
+        if (in->cap - in->len < (1 << 16)) {
+            in->cap = (in->cap ? in->cap * 2 : 1 << 17) + want;
+            in->buf = xrealloc(in->buf, in->cap);
+        }
+        input_read(in, in->buf, &in->len, in->cap);
+    }
+    *p = in->buf ? in->buf : "";
+    *n = in->len;
+    *final = in->eof;
+}
+
+static void input_skip(input *in, size_t n) {
+    if (in->mapped) {
+        in->pos += n;
+    } else {
+        memmove(in->buf, in->buf + n, in->len - n);
+        in->len -= n;
+    }
+}
+
+/* Drop the mapped pages wholly before offset end (their output has been written). */
+static void input_release(input *in, size_t end) {
+    if (!in->map) return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t upto = end / page * page;
+    if (upto > in->released + ((size_t)4 << 20) || (upto > in->released && end == in->size)) {
+        madvise((char *)in->map + in->released, upto - in->released, MADV_DONTNEED);
+        in->released = upto;
+    }
+}
+
+/* ---- the shared job -------------------------------------------------------------------------- */
+
+enum { SLOT_FREE, SLOT_READY, SLOT_BUSY, SLOT_DONE };
+
+typedef struct chunk {
+    const char *in;
+    size_t in_len;
+    size_t in_end;  /* mapped: offset of the chunk's end in the file */
+    char *own;      /* stream: the chunk's bytes */
+    size_t own_cap;
+    obuf out;
+    obuf msgs;      /* per failed record: size_t rel_line, size_t len, message bytes */
+    size_t n_rec, n_fail, n_lines;
+    int state;
+} chunk;
+
+typedef struct batch {
+    const senti_model *m;
+    senti__fmt in_fmt, out_fmt;
+    int no_header;
+    long text_col;          /* TSV/CSV: 0-based column; -1 with --no-header: the last */
+    const char *text_key;   /* JSONL: member name or NULL for the defaults */
+    size_t n_hdr;           /* header fields (TSV/CSV with a header) */
+    char **hdr;             /* their names, NUL-terminated */
+    size_t *hdr_len;
+    /* names of the input columns/keys the output carries (for pred_ renaming) */
+    const char **in_keys;
+    size_t n_in_keys;
+    /* result */
+    int n_classes, n_values;
+    const char *labels[SENTI_MAX_CLASSES];
+    size_t label_len[SENTI_MAX_CLASSES];
+    /* JSON result keys: label, score, scores, values..., error */
+    const char *rkeys[3 + SENTI_MAX_VALUES + 1];
+    int n_rkeys;
+    int fixed_clash;        /* some result key is an input column (non-JSONL input) */
+    /* TSV/CSV result column names (after renaming), for the header */
+    char *rcols[2 + SENTI_MAX_CLASSES + SENTI_MAX_VALUES + 1];
+    int n_rcols;
+    char sep;
+    const char *eol;
+    size_t eol_len;
+
+    /* ring */
+    chunk *ring;
+    size_t n_slots;
+    size_t seq_filled, seq_taken, seq_written;
+    int stop;
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv, main_cv;
+} batch;
+
+typedef struct worker {
+    batch *B;
+    senti_ctx *ctx;
+    senti__csv csv;
+    senti__field *f;
+    size_t f_cap;
+    obuf tmp;
+    pthread_t tid;
+} worker;
+
+/* ---- rendering ----------------------------------------------------------------------------- */
+
+static int key_in_input(const batch *B, json_t *obj, const char *k) {
+    if (obj) return json_object_get(obj, k) != NULL;
+    for (size_t i = 0; i < B->n_in_keys; i++)
+        if (strcmp(B->in_keys[i], k) == 0) return 1;
+    return 0;
+}
+
+/* k, or pred_k (pred_pred_k ...) if the input already has that name. */
+static const char *result_name(const batch *B, json_t *obj, const char *k, char *buf,
+                               size_t size) {
+    if (!key_in_input(B, obj, k)) return k;
+    snprintf(buf, size, "pred_%s", k);
+    while (key_in_input(B, obj, buf) && strlen(buf) + 6 < size) {
+        memmove(buf + 5, buf, strlen(buf) + 1);
+        memcpy(buf, "pred_", 5);
+    }
+    return buf;
+}
+
+static void put_json_str(obuf *o, const char *s, size_t n) {
+    char *p = ob_need(o, SENTI__JSON_ESCAPE_MAX(n));
+    o->len += senti__json_escape(p, s, n);
+}
+
+static void put_num(obuf *o, double v) {
+    char *p = ob_need(o, 40);
+    o->len += senti__fmt_num(p, v);
+}
+
+/* The result (or error) as JSON object members, with names clashing with the input renamed. */
+static void put_result_json(worker *w, obuf *o, const senti_result *res, const char *err,
+                            json_t *obj) {
+    const batch *B = w->B;
+    int clash = 0;
+    if (obj) {
+        for (int i = 0; i < B->n_rkeys && !clash; i++)
+            clash = json_object_get(obj, B->rkeys[i]) != NULL;
+    } else {
+        clash = B->fixed_clash;
+    }
+    char nb[256];
+    if (err) {
+        const char *k = clash ? result_name(B, obj, "error", nb, sizeof nb) : "error";
+        put_json_str(o, k, strlen(k));
+        ob_c(o, ':');
+        put_json_str(o, err, strlen(err));
+        return;
+    }
+    obuf *dst = clash ? &w->tmp : o;
+    if (clash) w->tmp.len = 0;
+    size_t room = dst->cap - dst->len;
+    size_t need = senti_result_json(B->m, res, dst->p ? dst->p + dst->len : NULL, room);
+    if (need >= room) {
+        ob_need(dst, need + 1);
+        senti_result_json(B->m, res, dst->p + dst->len, need + 1);
+    }
+    if (!clash) {
+        o->len += need;
+        return;
+    }
+    /* copy, renaming the top-level keys: a string at depth 0 right after the start or a ',' */
+    const char *s = w->tmp.p, *e = w->tmp.p + need;
+    int depth = 0, member_start = 1;
+    while (s < e) {
+        char c = *s;
+        if (c == '"') {
+            const char *q = s + 1;
+            while (q < e && *q != '"') q += *q == '\\' ? 2 : 1;
+            size_t n = (size_t)(q - s - 1);
+            if (depth == 0 && member_start && n < 200) {
+                char key[208];
+                memcpy(key, s + 1, n);
+                key[n] = '\0';
+                const char *k = result_name(B, obj, key, nb, sizeof nb);
+                ob_c(o, '"');
+                ob_put(o, k, strlen(k));
+                ob_c(o, '"');
+            } else {
+                ob_put(o, s, (size_t)(q + 1 - s));
+            }
+            s = q + 1;
+            member_start = 0;
+            continue;
+        }
+        if (c == '{') depth++;
+        if (c == '}') depth--;
+        member_start = depth == 0 && c == ',';
+        ob_c(o, c);
+        s++;
+    }
+}
+
+/* One field of TSV/CSV output. */
+static inline void put_field(const batch *B, obuf *o, const char *s, size_t n) {
+    if (B->out_fmt == SENTI__FMT_CSV) {
+        char *p = ob_need(o, SENTI__CSV_QUOTE_MAX(n));
+        o->len += senti__csv_quote(p, s, n);
+    } else {
+        char *p = ob_need(o, n);
+        o->len += senti__tsv_clean(p, s, n);
+    }
+}
+
+/* label, score, p_<class>..., values..., error (empty where they do not apply). */
+static void put_result_cols(const batch *B, obuf *o, const senti_result *res, const char *err) {
+    char sep = B->sep;
+    if (res) {
+        ob_c(o, sep);
+        ob_put(o, B->labels[res->label], B->label_len[res->label]);
+        ob_c(o, sep);
+        put_num(o, res->score);
+        for (int i = 0; i < B->n_classes; i++) {
+            ob_c(o, sep);
+            put_num(o, res->probs[i]);
+        }
+        for (int i = 0; i < B->n_values; i++) {
+            ob_c(o, sep);
+            put_num(o, res->values[i]);
+        }
+        ob_c(o, sep);
+    } else {
+        for (int i = 0; i < 3 + B->n_classes + B->n_values; i++) ob_c(o, sep);
+        put_field(B, o, err, strlen(err));
+    }
+    ob_put(o, B->eol, B->eol_len);
+}
+
+typedef struct parsed {
+    const senti__rec *r;
+    const senti__field *f; /* TSV/CSV fields */
+    long nf;
+    int raw_bad;           /* the record's structure could not be read (CSV quoting, JSON) */
+    json_t *obj;
+    const char *text;
+    size_t tlen;
+    int have_text;
+} parsed;
+
+static void emit(worker *w, chunk *c, const parsed *P, const senti_result *res, const char *err) {
+    const batch *B = w->B;
+    obuf *o = &c->out;
+    const senti__rec *r = P->r;
+    switch (B->out_fmt) {
+    case SENTI__FMT_LINES:
+        if (res) {
+            char *p = ob_need(o, B->label_len[res->label] + 48);
+            memcpy(p, B->labels[res->label], B->label_len[res->label]);
+            p += B->label_len[res->label];
+            *p++ = '\t';
+            p += senti__fmt_num(p, res->score);
+            *p++ = '\n';
+            o->len = (size_t)(p - o->p);
+        } else {
+            ob_put(o, "error\t", 6);
+            put_field(B, o, err, strlen(err));
+            ob_c(o, '\n');
+        }
+        return;
+
+    case SENTI__FMT_TSV:
+    case SENTI__FMT_CSV:
+        if (B->in_fmt == B->out_fmt && !P->raw_bad) {
+            ob_put(o, r->ptr, r->len);
+        } else if (B->in_fmt == SENTI__FMT_TSV || B->in_fmt == SENTI__FMT_CSV) {
+            if (P->raw_bad) { /* the raw record as the first column, the rest empty */
+                put_field(B, o, r->ptr, r->len);
+                for (size_t i = 1; i < B->n_hdr; i++) ob_c(o, B->sep);
+            } else {
+                for (long i = 0; i < P->nf; i++) {
+                    if (i) ob_c(o, B->sep);
+                    put_field(B, o, P->f[i].ptr, P->f[i].len);
+                }
+            }
+        } else if (B->in_fmt == SENTI__FMT_JSONL && !P->have_text) {
+            put_field(B, o, r->ptr, r->len);
+        } else {
+            put_field(B, o, P->text, P->tlen);
+        }
+        put_result_cols(B, o, res, err);
+        return;
+
+    case SENTI__FMT_JSONL:
+    default:
+        if (B->in_fmt == SENTI__FMT_JSONL && P->obj) {
+            size_t n = r->len;
+            while (n && r->ptr[n - 1] != '}') n--; /* the object ends at its last '}' */
+            ob_put(o, r->ptr, n - 1);
+            if (json_object_size(P->obj)) ob_c(o, ',');
+            put_result_json(w, o, res, err, P->obj);
+            ob_put(o, "}\n", 2);
+        } else if (P->raw_bad || (B->in_fmt == SENTI__FMT_JSONL)) {
+            ob_put(o, "{\"input\":", 9);
+            put_json_str(o, r->ptr, r->len);
+            ob_c(o, ',');
+            put_result_json(w, o, res, err, NULL);
+            ob_put(o, "}\n", 2);
+        } else {
+            ob_c(o, '{');
+            if (B->in_fmt == SENTI__FMT_LINES) {
+                ob_put(o, "\"text\":", 7);
+                put_json_str(o, r->ptr, r->len);
+            } else {
+                for (long i = 0; i < P->nf; i++) {
+                    if (i) ob_c(o, ',');
+                    if (B->hdr && (size_t)i < B->n_hdr) {
+                        put_json_str(o, B->hdr[i], B->hdr_len[i]);
+                    } else {
+                        char k[24];
+                        int kn = snprintf(k, sizeof k, "\"%ld\"", i + 1);
+                        ob_put(o, k, (size_t)kn);
+                    }
+                    ob_c(o, ':');
+                    put_json_str(o, P->f[i].ptr, P->f[i].len);
+                }
+            }
+            ob_c(o, ',');
+            put_result_json(w, o, res, err, NULL);
+            ob_put(o, "}\n", 2);
+        }
+        return;
+    }
+}
+
+/* ---- a worker's record loop ------------------------------------------------------------------- */
+
+static void add_msg(chunk *c, size_t rel_line, const char *msg) {
+    size_t n = strlen(msg);
+    char *p = ob_need(&c->msgs, 2 * sizeof(size_t) + n);
+    memcpy(p, &rel_line, sizeof rel_line);
+    memcpy(p + sizeof(size_t), &n, sizeof n);
+    memcpy(p + 2 * sizeof(size_t), msg, n);
+    c->msgs.len += 2 * sizeof(size_t) + n;
+}
+
+static long split_tsv(worker *w, const senti__rec *r) {
+    size_t n = senti__tsv_split(r->ptr, r->len, w->f, w->f_cap);
+    if (n > w->f_cap) {
+        w->f_cap = n * 2;
+        w->f = xrealloc(w->f, w->f_cap * sizeof *w->f);
+        senti__tsv_split(r->ptr, r->len, w->f, w->f_cap);
+    }
+    return (long)n;
+}
+
+static void do_record(worker *w, chunk *c, const senti__rec *r, size_t rel_line) {
+    const batch *B = w->B;
+    parsed P = {.r = r};
+    char why[320];
+    const char *err = NULL;
+
+    switch (B->in_fmt) {
+    case SENTI__FMT_LINES:
+        P.text = r->ptr;
+        P.tlen = r->len;
+        P.have_text = 1;
+        break;
+    case SENTI__FMT_TSV:
+    case SENTI__FMT_CSV:
+        if (B->in_fmt == SENTI__FMT_TSV) {
+            P.nf = split_tsv(w, r);
+            P.f = w->f;
+        } else if (r->bad_quote) {
+            P.raw_bad = 1;
+            err = "malformed CSV: a quoted field is not closed";
+            break;
+        } else {
+            P.nf = senti__csv_parse(&w->csv, r->ptr, r->len, why, sizeof why);
+            if (P.nf == SENTI_ENOMEM) oom();
+            if (P.nf < 0) {
+                P.raw_bad = 1;
+                err = why;
+                break;
+            }
+            P.f = w->csv.fields;
+        }
+        if (!B->no_header && (size_t)P.nf != B->n_hdr) {
+            snprintf(why, sizeof why, "%ld fields, the header has %zu", P.nf, B->n_hdr);
+            err = why;
+            P.raw_bad = 1; /* written as one column so that the output columns stay aligned */
+            break;
+        }
+        {
+            long k = B->text_col < 0 ? P.nf - 1 : B->text_col;
+            if (k >= P.nf) {
+                snprintf(why, sizeof why, "%ld fields, no text column %ld", P.nf, k + 1);
+                err = why;
+                break;
+            }
+            P.text = P.f[k].ptr;
+            P.tlen = P.f[k].len;
+            P.have_text = 1;
+        }
+        break;
+    case SENTI__FMT_JSONL:
+    default:
+        P.obj = senti__jsonl_parse(r->ptr, r->len, why, sizeof why);
+        if (!P.obj) {
+            P.raw_bad = 1;
+            err = why;
+            break;
+        }
+        if (senti__jsonl_text(P.obj, B->text_key, &P.text, &P.tlen, why, sizeof why) != 0)
+            err = why;
+        else
+            P.have_text = 1;
+        break;
+    }
+
+    senti_result res;
+    if (!err) {
+        int rc = senti_predict(B->m, w->ctx, P.text, P.tlen, &res);
+        if (rc == SENTI_OK) rc = res.status;
+        if (rc != SENTI_OK) err = senti_strerror(rc);
+        else if (res.label < 0 || res.label >= B->n_classes) err = "the model returned no label";
+    }
+    if (err) {
+        c->n_fail++;
+        add_msg(c, rel_line, err);
+    }
+    emit(w, c, &P, err ? NULL : &res, err);
+    if (P.obj) json_decref(P.obj);
+}
+
+/* The hot path: plain lines in, label<TAB>score out. */
+static void do_lines_fast(worker *w, chunk *c) {
+    const batch *B = w->B;
+    const char *p = c->in, *end = c->in + c->in_len;
+    obuf *o = &c->out;
+    size_t line = 0;
+    senti_result res;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *re = nl ? nl : end;
+        size_t len = (size_t)(re - p);
+        if (len && p[len - 1] == '\r') len--;
+        int rc = senti_predict(B->m, w->ctx, p, len, &res);
+        if (rc == SENTI_OK) rc = res.status;
+        if (rc == SENTI_OK && res.label >= 0 && res.label < B->n_classes) {
+            size_t ll = B->label_len[res.label];
+            char *q = ob_need(o, ll + 48);
+            memcpy(q, B->labels[res.label], ll);
+            q += ll;
+            *q++ = '\t';
+            q += senti__fmt_num(q, res.score);
+            *q++ = '\n';
+            o->len = (size_t)(q - o->p);
+        } else {
+            const char *err = rc != SENTI_OK ? senti_strerror(rc) : "the model returned no label";
+            c->n_fail++;
+            add_msg(c, line, err);
+            ob_put(o, "error\t", 6);
+            ob_put(o, err, strlen(err));
+            ob_c(o, '\n');
+        }
+        c->n_rec++;
+        line++;
+        p = nl ? nl + 1 : end;
+    }
+    c->n_lines = line - (c->in_len && c->in[c->in_len - 1] != '\n');
+}
+
+static void process_chunk(worker *w, chunk *c) {
+    const batch *B = w->B;
+    c->out.len = 0;
+    c->msgs.len = 0;
+    c->n_rec = c->n_fail = c->n_lines = 0;
+    if (B->in_fmt == SENTI__FMT_LINES && B->out_fmt == SENTI__FMT_LINES) {
+        do_lines_fast(w, c);
+        return;
+    }
+    size_t pos = 0, line = 0;
+    while (pos < c->in_len) {
+        senti__rec r;
+        size_t used = senti__record_scan(B->in_fmt, c->in + pos, c->in_len - pos, 1, &r);
+        do_record(w, c, &r, line);
+        c->n_rec++;
+        line += r.lines;
+        pos += used;
+    }
+    c->n_lines = line;
+}
+
+static void *worker_main(void *arg) {
+    worker *w = arg;
+    batch *B = w->B;
+    pthread_mutex_lock(&B->mu);
+    for (;;) {
+        while (!B->stop && B->seq_taken >= B->seq_filled) pthread_cond_wait(&B->work_cv, &B->mu);
+        if (B->seq_taken >= B->seq_filled) break; /* stop, and nothing left */
+        chunk *c = &B->ring[B->seq_taken % B->n_slots];
+        B->seq_taken++;
+        c->state = SLOT_BUSY;
+        pthread_mutex_unlock(&B->mu);
+        process_chunk(w, c);
+        pthread_mutex_lock(&B->mu);
+        c->state = SLOT_DONE;
+        pthread_cond_signal(&B->main_cv);
+    }
+    pthread_mutex_unlock(&B->mu);
+    return NULL;
+}
+
+/* ---- the main thread: fill, write, report --------------------------------------------------- */
+
+/* Cut the next chunk of whole records into c; 0 at the end of the input. */
+static size_t fill_chunk(input *in, senti__fmt fmt, chunk *c) {
+    if (in->mapped) {
+        if (in->pos >= in->size) return 0;
+        size_t n = senti__chunk_end(fmt, in->map + in->pos, in->size - in->pos, CHUNK_BYTES, 1);
+        c->in = in->map + in->pos;
+        c->in_len = n;
+        in->pos += n;
+        c->in_end = in->pos;
+        return n;
+    }
+    /* stream: carry the unconsumed tail, read up to CHUNK_BYTES, cut at a record boundary */
+    size_t want = CHUNK_BYTES, len = in->len;
+    if (c->own_cap < in->len + want + 1) {
+        c->own_cap = in->len + want + 1;
+        c->own = xrealloc(c->own, c->own_cap);
+    }
+    if (in->len) memcpy(c->own, in->buf, in->len);
+    in->len = 0;
+    size_t n;
+    for (;;) {
+        if (!in->eof && len < want) {
+            if (c->own_cap - len < (1 << 16)) {
+                c->own_cap = c->own_cap * 2;
+                c->own = xrealloc(c->own, c->own_cap);
+            }
+            input_read(in, c->own, &len, c->own_cap);
+            continue;
+        }
+        if (len == 0) return 0;
+        n = senti__chunk_end(fmt, c->own, len, CHUNK_BYTES, in->eof);
+        if (n) break;
+        want = len * 2; /* one record longer than what we have: read more */
+        if (c->own_cap < want + 1) {
+            c->own_cap = want + 1;
+            c->own = xrealloc(c->own, c->own_cap);
+        }
+    }
+    if (len > n) {
+        if (in->cap < len - n) {
+            in->cap = len - n;
+            in->buf = xrealloc(in->buf, in->cap);
+        }
+        memcpy(in->buf, c->own + n, len - n);
+        in->len = len - n;
+    }
+    c->in = c->own;
+    c->in_len = n;
+    c->in_end = 0;
+    return n;
+}
+
+typedef struct stats {
+    size_t rec_in, rec_out, failed;
+    size_t line_base; /* line where the next chunk starts */
+    uint64_t bytes;
+    int write_failed;
+} stats;
+
+static void write_chunk(input *in, int out_fd, chunk *c, stats *st) {
+    if (!st->write_failed && write_all(out_fd, c->out.p, c->out.len) != 0) {
+        cli_error("batch", "write error: %s", strerror(errno));
+        st->write_failed = 1;
+    }
+    for (size_t off = 0; off < c->msgs.len;) {
+        size_t rel, n;
+        memcpy(&rel, c->msgs.p + off, sizeof rel);
+        memcpy(&n, c->msgs.p + off + sizeof(size_t), sizeof n);
+        fprintf(stderr, "%s:%zu: %.*s\n", in->name, st->line_base + rel, (int)n,
+                c->msgs.p + off + 2 * sizeof(size_t));
+        off += 2 * sizeof(size_t) + n;
+    }
+    st->rec_in += c->n_rec;
+    if (!st->write_failed) st->rec_out += c->n_rec;
+    st->failed += c->n_fail;
+    st->line_base += c->n_lines;
+    st->bytes += c->in_len;
+    if (in->mapped) input_release(in, c->in_end);
+}
+
+static void progress(const input *in, const stats *st, double t0, int final) {
+    double dt = now_s() - t0;
+    double mbs = dt > 0 ? st->bytes / dt / 1e6 : 0;
+    if (final) {
+        fputs("\r\033[K", stderr);
+        return;
+    }
+    if (in->mapped && in->size)
+        fprintf(stderr, "\r\033[K  %zu records  %.1f MB/s  %3.0f%%", st->rec_in, mbs,
+                100.0 * (double)in->pos / (double)in->size);
+    else
+        fprintf(stderr, "\r\033[K  %zu records  %.1f MB/s", st->rec_in, mbs);
+    fflush(stderr);
+}
+
+/* ---- setup: header, columns, names ------------------------------------------------------------- */
+
+static char *xstrndup(const char *s, size_t n) {
+    char *p = xrealloc(NULL, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+/* Result column names for TSV/CSV output, renamed against the input's names. */
+static void setup_names(batch *B) {
+    char nb[256];
+    B->n_rkeys = 0;
+    B->rkeys[B->n_rkeys++] = "label";
+    B->rkeys[B->n_rkeys++] = "score";
+    B->rkeys[B->n_rkeys++] = "scores";
+    for (int i = 0; i < B->n_values; i++)
+        B->rkeys[B->n_rkeys++] = senti_model_value_name(B->m, i);
+    B->rkeys[B->n_rkeys++] = "error";
+    B->fixed_clash = 0;
+    for (int i = 0; i < B->n_rkeys; i++)
+        if (key_in_input(B, NULL, B->rkeys[i])) B->fixed_clash = 1;
+
+    B->n_rcols = 0;
+    const char *cols[2 + SENTI_MAX_CLASSES + SENTI_MAX_VALUES + 1];
+    char pcol[SENTI_MAX_CLASSES][96];
+    int n = 0;
+    cols[n++] = "label";
+    cols[n++] = "score";
+    for (int i = 0; i < B->n_classes; i++) {
+        snprintf(pcol[i], sizeof pcol[i], "p_%s", B->labels[i]);
+        cols[n++] = pcol[i];
+    }
+    for (int i = 0; i < B->n_values; i++) cols[n++] = senti_model_value_name(B->m, i);
+    cols[n++] = "error";
+    for (int i = 0; i < n; i++) {
+        const char *k = result_name(B, NULL, cols[i], nb, sizeof nb);
+        B->rcols[B->n_rcols++] = xstrndup(k, strlen(k));
+    }
+}
+
+static void put_header(batch *B, obuf *o, const senti__rec *hrec) {
+    if (B->out_fmt != SENTI__FMT_TSV && B->out_fmt != SENTI__FMT_CSV) return;
+    int in_delim = B->in_fmt == SENTI__FMT_TSV || B->in_fmt == SENTI__FMT_CSV;
+    if (in_delim && (B->no_header || !hrec->ptr)) return; /* no header, or an empty input */
+    if (in_delim && B->in_fmt == B->out_fmt) {
+        ob_put(o, hrec->ptr, hrec->len);
+    } else {
+        for (size_t i = 0; i < B->n_in_keys; i++) {
+            if (i) ob_c(o, B->sep);
+            put_field(B, o, B->in_keys[i], strlen(B->in_keys[i]));
+        }
+    }
+    for (int i = 0; i < B->n_rcols; i++) {
+        ob_c(o, B->sep);
+        put_field(B, o, B->rcols[i], strlen(B->rcols[i]));
+    }
+    ob_put(o, B->eol, B->eol_len);
+}
+
+/* ---- the command ------------------------------------------------------------------------------ */
+
+int cmd_batch(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"output", required_argument, 0, 'o'},
+        {"format", required_argument, 0, 'f'},
+        {"output-format", required_argument, 0, 'F'},
+        {"text-col", required_argument, 0, 't'},
+        {"text-field", required_argument, 0, 0x2001},
+        {"no-header", no_argument, 0, 0x2002},
+        {"threads", required_argument, 0, 'j'},
+        {"progress", no_argument, 0, 0x2003},
+        {"no-progress", no_argument, 0, 0x2004},
+        {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
+        CLI_MODEL_LONGOPTS,
+        {0, 0, 0, 0},
+    };
+    cli_model_args ma = {0};
+    const char *out_path = NULL, *text_spec = NULL;
+    senti__fmt in_fmt = SENTI__FMT_AUTO, out_fmt = SENTI__FMT_AUTO;
+    int no_header = 0, show_progress = -1, quiet = 0;
+    unsigned long threads = 0;
+    int opt;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "o:f:F:t:j:qhm:", longopts, NULL)) != -1) {
+        int r = cli_model_opt(&ma, opt, optarg);
+        if (r < 0) return CLI_USAGE;
+        if (r > 0) continue;
+        switch (opt) {
+        case 'o': out_path = optarg; break;
+        case 'f':
+        case 'F':
+            if (senti__fmt_parse(optarg, opt == 'f' ? &in_fmt : &out_fmt) != 0) {
+                cli_error("batch", "unknown format '%s' (lines, tsv, csv or jsonl)", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 't':
+        case 0x2001: text_spec = optarg; break;
+        case 0x2002: no_header = 1; break;
+        case 'j':
+            if (cli_parse_uint("--threads", optarg, 0, MAX_THREADS, &threads)) return CLI_USAGE;
+            break;
+        case 0x2003: show_progress = 1; break;
+        case 0x2004: show_progress = 0; break;
+        case 'q': quiet = 1; break;
+        case 'h': printf(batch_usage, cli_ncpu()); return CLI_OK;
+        default:
+            fprintf(stderr, "Try 'senti batch --help'.\n");
+            return CLI_USAGE;
+        }
+    }
+    if (optind + 1 != argc) {
+        cli_error("batch", optind >= argc ? "no input file (give a path, or - for stdin)"
+                                          : "one input file expected, got %d",
+                  argc - optind);
+        fprintf(stderr, "Try 'senti batch --help'.\n");
+        return CLI_USAGE;
+    }
+    const char *in_path = argv[optind];
+    if (threads == 0) threads = (unsigned long)cli_ncpu();
+    if (show_progress < 0) show_progress = isatty(2);
+
+    int rc = CLI_FAIL;
+    input in;
+    batch B = {0};
+    worker *W = NULL;
+    int out_fd = -1, started = 0;
+    obuf hdr_out = {0};
+    stats st = {0};
+    senti__csv hcsv;
+    int hcsv_ok = 0;
+    senti_model *m = NULL;
+    senti__rec hrec = {0};
+    size_t hdr_used = 0;
+    const char *text_key_default[1] = {"text"};
+
+    if (input_open(&in, in_path) != 0) goto out;
+    if (out_path && strcmp(out_path, "-") != 0) {
+        struct stat a, b;
+        if (stat(out_path, &b) == 0 && fstat(in.fd, &a) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino && S_ISREG(a.st_mode)) {
+            cli_error("batch", "%s: the output would overwrite the input", out_path);
+            rc = CLI_USAGE;
+            goto out;
+        }
+    }
+
+    /* format */
+    const char *p;
+    size_t n;
+    int final;
+    input_peek(&in, 3, &p, &n, &final);
+    input_skip(&in, senti__bom_len(p, n));
+    if (in_fmt == SENTI__FMT_AUTO && in.fd != 0) in_fmt = senti__fmt_from_path(in_path);
+    if (in_fmt == SENTI__FMT_AUTO) {
+        input_peek(&in, 65536, &p, &n, &final);
+        in_fmt = senti__fmt_sniff(p, n < 65536 ? n : 65536, 0);
+    }
+    if (out_fmt == SENTI__FMT_AUTO) out_fmt = in_fmt;
+    if (in_fmt == SENTI__FMT_LINES && text_spec) {
+        cli_error("batch", "--text-col/--text-field apply to TSV, CSV and JSONL input, and %s is "
+                  "read as plain lines (use --format)", in.name);
+        rc = CLI_USAGE;
+        goto out;
+    }
+    if (no_header && in_fmt != SENTI__FMT_TSV && in_fmt != SENTI__FMT_CSV) no_header = 0;
+
+    B.in_fmt = in_fmt;
+    B.out_fmt = out_fmt;
+    B.no_header = no_header;
+    B.sep = out_fmt == SENTI__FMT_CSV ? ',' : '\t';
+    B.eol = out_fmt == SENTI__FMT_CSV ? "\r\n" : "\n";
+    B.eol_len = strlen(B.eol);
+
+    /* header and text column */
+    if (in_fmt == SENTI__FMT_TSV || in_fmt == SENTI__FMT_CSV) {
+        if (no_header) {
+            B.text_col = text_spec ? senti__column_find(NULL, 0, text_spec) : -1;
+            if (text_spec && B.text_col < 0) {
+                cli_error("batch", "with --no-header the text column is a number from 1, not '%s'",
+                          text_spec);
+                rc = CLI_USAGE;
+                goto out;
+            }
+        } else {
+            size_t want = 1 << 16;
+            for (;;) {
+                input_peek(&in, want, &p, &n, &final);
+                if (n == 0) break;
+                hdr_used = senti__record_scan(in_fmt, p, n, final, &hrec);
+                if (hdr_used) break;
+                want = n * 2;
+            }
+            if (hdr_used) {
+                senti__field *hf = NULL;
+                long nf;
+                char why[320];
+                if (in_fmt == SENTI__FMT_CSV) {
+                    if (senti__csv_init(&hcsv) != SENTI_OK) oom();
+                    hcsv_ok = 1;
+                    nf = hrec.bad_quote ? -1 : senti__csv_parse(&hcsv, hrec.ptr, hrec.len, why, sizeof why);
+                    if (hrec.bad_quote) snprintf(why, sizeof why, "a quoted field is not closed");
+                    if (nf < 0) {
+                        cli_error("batch", "%s:1: malformed header: %s", in.name, why);
+                        goto out;
+                    }
+                    hf = hcsv.fields;
+                } else {
+                    size_t cnt = senti__tsv_split(hrec.ptr, hrec.len, NULL, 0);
+                    hf = xrealloc(NULL, cnt * sizeof *hf);
+                    nf = (long)senti__tsv_split(hrec.ptr, hrec.len, hf, cnt);
+                }
+                B.n_hdr = (size_t)nf;
+                B.hdr = xrealloc(NULL, B.n_hdr * sizeof *B.hdr);
+                B.hdr_len = xrealloc(NULL, B.n_hdr * sizeof *B.hdr_len);
+                for (size_t i = 0; i < B.n_hdr; i++) {
+                    B.hdr[i] = xstrndup(hf[i].ptr, hf[i].len);
+                    B.hdr_len[i] = hf[i].len;
+                }
+                B.text_col = text_spec ? senti__column_find(hf, B.n_hdr, text_spec)
+                                       : senti__column_default_text(hf, B.n_hdr);
+                if (B.text_col < 0 && !text_spec && B.n_hdr == 1) B.text_col = 0;
+                if (B.text_col < 0) {
+                    char cols[512];
+                    size_t k = 0;
+                    cols[0] = '\0';
+                    for (size_t i = 0; i < B.n_hdr && k + 64 < sizeof cols; i++)
+                        k += (size_t)snprintf(cols + k, sizeof cols - k, "%s%.40s", i ? ", " : "",
+                                              B.hdr[i]);
+                    if (text_spec)
+                        cli_error("batch", "%s: no column '%s' (columns: %s)", in.name, text_spec,
+                                  cols);
+                    else
+                        cli_error("batch", "%s: no text column (text, sentence, content or "
+                                  "review) in the header (columns: %s); use --text-col, or "
+                                  "--no-header if the first line is data", in.name, cols);
+                    if (in_fmt == SENTI__FMT_TSV) free(hf);
+                    rc = CLI_USAGE;
+                    goto out;
+                }
+                if (in_fmt == SENTI__FMT_TSV) free(hf);
+                B.in_keys = (const char **)B.hdr;
+                B.n_in_keys = B.n_hdr;
+                st.line_base = hrec.lines; /* consumed below, after the header is written */
+            }
+        }
+    } else if (in_fmt == SENTI__FMT_JSONL) {
+        B.text_key = text_spec;
+    }
+    if (in_fmt == SENTI__FMT_LINES || in_fmt == SENTI__FMT_JSONL) {
+        if (in_fmt == SENTI__FMT_JSONL && text_spec) text_key_default[0] = text_spec;
+        B.in_keys = text_key_default;
+        B.n_in_keys = 1;
+    }
+
+    /* model */
+    m = cli_open_model(&ma);
+    if (!m) goto out;
+    B.m = m;
+    B.n_classes = senti_model_n_classes(m);
+    B.n_values = senti_model_n_values(m);
+    if (B.n_classes > SENTI_MAX_CLASSES) B.n_classes = SENTI_MAX_CLASSES;
+    if (B.n_values > SENTI_MAX_VALUES) B.n_values = SENTI_MAX_VALUES;
+    for (int i = 0; i < B.n_classes; i++) {
+        B.labels[i] = senti_model_label(m, i);
+        if (!B.labels[i]) B.labels[i] = "?";
+        B.label_len[i] = strlen(B.labels[i]);
+    }
+    setup_names(&B);
+
+    /* output */
+    if (out_path && strcmp(out_path, "-") != 0) {
+        out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (out_fd < 0) {
+            cli_error("batch", "%s: %s", out_path, strerror(errno));
+            goto out;
+        }
+    } else {
+        out_fd = 1;
+    }
+    put_header(&B, &hdr_out, &hrec);
+    input_skip(&in, hdr_used); /* the header record, peeked above */
+    if (hdr_out.len && write_all(out_fd, hdr_out.p, hdr_out.len) != 0) {
+        cli_error("batch", "write error: %s", strerror(errno));
+        goto out;
+    }
+    st.line_base += 1;
+
+    /* workers */
+    B.n_slots = RING_PER_THREAD * threads;
+    B.ring = calloc(B.n_slots, sizeof *B.ring);
+    W = calloc(threads, sizeof *W);
+    if (!B.ring || !W) oom();
+    pthread_mutex_init(&B.mu, NULL);
+    pthread_cond_init(&B.work_cv, NULL);
+    pthread_cond_init(&B.main_cv, NULL);
+    for (unsigned long t = 0; t < threads; t++) {
+        W[t].B = &B;
+        int e = senti_ctx_new(m, &W[t].ctx);
+        if (e != SENTI_OK) {
+            cli_error("batch", "cannot make a scoring context: %s", senti_strerror(e));
+            break;
+        }
+        if (senti__csv_init(&W[t].csv) != SENTI_OK) oom();
+        W[t].f_cap = 64;
+        W[t].f = xrealloc(NULL, W[t].f_cap * sizeof *W[t].f);
+        if (pthread_create(&W[t].tid, NULL, worker_main, &W[t]) != 0) {
+            senti_ctx_free(W[t].ctx);
+            senti__csv_free(&W[t].csv);
+            free(W[t].f);
+            break;
+        }
+        started++;
+    }
+    if (!started) {
+        cli_error("batch", "could not start a worker thread");
+        goto out_threads;
+    }
+
+    /* the main loop: write finished chunks in order, keep the ring full */
+    double t0 = now_s(), last_progress = t0;
+    int input_done = 0;
+    pthread_mutex_lock(&B.mu);
+    for (;;) {
+        int did = 0;
+        while (B.seq_written < B.seq_filled && B.ring[B.seq_written % B.n_slots].state == SLOT_DONE) {
+            chunk *c = &B.ring[B.seq_written % B.n_slots];
+            pthread_mutex_unlock(&B.mu);
+            write_chunk(&in, out_fd, c, &st);
+            if (show_progress && now_s() - last_progress > 0.1) {
+                progress(&in, &st, t0, 0);
+                last_progress = now_s();
+            }
+            pthread_mutex_lock(&B.mu);
+            c->state = SLOT_FREE;
+            B.seq_written++;
+            did = 1;
+        }
+        if (st.write_failed) input_done = 1;
+        if (!input_done && B.seq_filled - B.seq_written < B.n_slots) {
+            chunk *c = &B.ring[B.seq_filled % B.n_slots];
+            pthread_mutex_unlock(&B.mu);
+            size_t got = fill_chunk(&in, in_fmt, c);
+            pthread_mutex_lock(&B.mu);
+            if (got) {
+                c->state = SLOT_READY;
+                B.seq_filled++;
+                pthread_cond_signal(&B.work_cv);
+            } else {
+                input_done = 1;
+            }
+            continue;
+        }
+        if (input_done && B.seq_written == B.seq_filled) break;
+        if (!did) pthread_cond_wait(&B.main_cv, &B.mu);
+    }
+    B.stop = 1;
+    pthread_cond_broadcast(&B.work_cv);
+    pthread_mutex_unlock(&B.mu);
+    for (int t = 0; t < started; t++) pthread_join(W[t].tid, NULL);
+    double dt = now_s() - t0;
+    if (show_progress) progress(&in, &st, t0, 1);
+
+    if (in.error) {
+        cli_error("batch", "%s: read error: %s", in.name, strerror(in.error));
+        rc = CLI_FAIL;
+    } else if (st.write_failed) {
+        rc = CLI_FAIL;
+    } else {
+        rc = st.failed ? CLI_RECORDS : CLI_OK;
+    }
+    if (!quiet)
+        fprintf(stderr,
+                "senti batch: %zu records in, %zu out, %zu failed, %.3f s, %.0f records/s%s\n",
+                st.rec_in, st.rec_out, st.failed, dt, dt > 0 ? (double)st.rec_in / dt : 0.0,
+                rc == CLI_RECORDS ? " (failed records were reported above and kept with an "
+                                    "error field)"
+                                  : "");
+
+out_threads:
+    for (int t = 0; t < started; t++) {
+        senti_ctx_free(W[t].ctx);
+        senti__csv_free(&W[t].csv);
+        free(W[t].f);
+        free(W[t].tmp.p);
+    }
+    for (size_t i = 0; B.ring && i < B.n_slots; i++) {
+        free(B.ring[i].own);
+        free(B.ring[i].out.p);
+        free(B.ring[i].msgs.p);
+    }
+    if (B.ring) {
+        pthread_mutex_destroy(&B.mu);
+        pthread_cond_destroy(&B.work_cv);
+        pthread_cond_destroy(&B.main_cv);
+    }
+    free(B.ring);
+    free(W);
+out:
+    if (out_fd > 1 && close(out_fd) != 0 && rc != CLI_FAIL) {
+        cli_error("batch", "%s: %s", out_path, strerror(errno));
+        rc = CLI_FAIL;
+    }
+    senti_model_free(m);
+    for (size_t i = 0; i < B.n_hdr; i++) free(B.hdr[i]);
+    free(B.hdr);
+    free(B.hdr_len);
+    for (int i = 0; i < B.n_rcols; i++) free(B.rcols[i]);
+    free(hdr_out.p);
+    if (hcsv_ok) senti__csv_free(&hcsv);
+    input_close(&in);
+    return rc;
+}
