@@ -87,4 +87,29 @@ if [ -z "${SANITIZED:-}" ]; then
     same "make model rebuilds models/default.safetensors bit for bit" models/default.safetensors "$TMP/default.st"
 fi
 
+if [ -z "${SANITIZED:-}" ]; then
+    # make install: binary, libraries, header and a pkg-config file a program can build against
+    make -s install PREFIX="$TMP/inst" > "$TMP/install.log" 2>&1
+    cat > "$TMP/app.c" <<'C'
+#include <senti.h>
+#include <stdio.h>
+#include <string.h>
+int main(void) {
+    senti_model *m;
+    char err[256];
+    if (senti_model_open("default", NULL, &m, err, sizeof err)) return 1;
+    senti_result r;
+    const char *t = "what a wonderful film";
+    if (senti_predict(m, NULL, t, strlen(t), &r)) return 1;
+    printf("%s %s\n", senti_model_label(m, r.label), senti_version());
+    senti_model_free(m);
+    return 0;
+}
+C
+    export PKG_CONFIG_PATH="$TMP/inst/lib/pkgconfig"
+    check "make install: a program builds with pkg-config senti and runs" bash -c \
+        "cc '$TMP/app.c' \$(pkg-config --cflags --libs senti) -o '$TMP/app' && LD_LIBRARY_PATH='$TMP/inst/lib' '$TMP/app' | grep -q '^positive '"
+    check "make install: the installed senti runs" bash -c "'$TMP/inst/bin/senti' predict good | grep -q positive"
+fi
+
 finish
