@@ -83,6 +83,17 @@ SENTI_API int senti_set_allocator(void *(*malloc_fn)(size_t),
                                   void *(*realloc_fn)(void *, size_t),
                                   void (*free_fn)(void *));
 
+/* Memory the library has allocated on the heap (all threads, since start). Model weights
+ * used in place from a mapping or from memory are not heap and are not counted. */
+typedef struct senti_memory_stats {
+    uint64_t current_bytes; /* allocated and not yet freed */
+    uint64_t peak_bytes;    /* the most current_bytes has been */
+    uint64_t allocations;   /* successful allocation calls */
+    uint64_t frees;
+    uint64_t reserved[4];
+} senti_memory_stats;
+SENTI_API void senti_memory_stats_get(senti_memory_stats *out);
+
 /* ---- models -------------------------------------------------------------------------- */
 
 typedef struct senti_model senti_model;

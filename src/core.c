@@ -76,9 +76,36 @@ static int alloc_should_fail(void) {
     return 0;
 }
 
+/* Every block carries a 16-byte header with its size, so the library can account for the
+ * bytes it holds (senti_memory_stats_get) whatever allocator is installed. */
+#define ALLOC_HDR 16
+static uint64_t mem_current, mem_peak, mem_allocs, mem_frees;
+
+static void account_add(size_t n) {
+    uint64_t cur = __atomic_add_fetch(&mem_current, n, __ATOMIC_RELAXED);
+    uint64_t peak = __atomic_load_n(&mem_peak, __ATOMIC_RELAXED);
+    while (cur > peak && !__atomic_compare_exchange_n(&mem_peak, &peak, cur, 1, __ATOMIC_RELAXED,
+                                                      __ATOMIC_RELAXED)) {
+    }
+}
+
+SENTI_API void senti_memory_stats_get(senti_memory_stats *out) {
+    if (!out) return;
+    memset(out, 0, sizeof *out);
+    out->current_bytes = __atomic_load_n(&mem_current, __ATOMIC_RELAXED);
+    out->peak_bytes = __atomic_load_n(&mem_peak, __ATOMIC_RELAXED);
+    out->allocations = __atomic_load_n(&mem_allocs, __ATOMIC_RELAXED);
+    out->frees = __atomic_load_n(&mem_frees, __ATOMIC_RELAXED);
+}
+
 void *senti__malloc(size_t n) {
-    if (alloc_should_fail()) return NULL;
-    return alloc_malloc(n ? n : 1);
+    if (alloc_should_fail() || n > SIZE_MAX - ALLOC_HDR) return NULL;
+    unsigned char *p = alloc_malloc(n + ALLOC_HDR);
+    if (!p) return NULL;
+    memcpy(p, &n, sizeof n);
+    account_add(n);
+    __atomic_add_fetch(&mem_allocs, 1, __ATOMIC_RELAXED);
+    return p + ALLOC_HDR;
 }
 
 void *senti__calloc(size_t count, size_t size) {
@@ -89,12 +116,27 @@ void *senti__calloc(size_t count, size_t size) {
 }
 
 void *senti__realloc(void *p, size_t n) {
-    if (alloc_should_fail()) return NULL;
-    return alloc_realloc(p, n ? n : 1);
+    if (!p) return senti__malloc(n);
+    if (alloc_should_fail() || n > SIZE_MAX - ALLOC_HDR) return NULL;
+    unsigned char *b = (unsigned char *)p - ALLOC_HDR;
+    size_t old;
+    memcpy(&old, b, sizeof old);
+    unsigned char *nb = alloc_realloc(b, n + ALLOC_HDR);
+    if (!nb) return NULL;
+    memcpy(nb, &n, sizeof n);
+    __atomic_sub_fetch(&mem_current, old, __ATOMIC_RELAXED);
+    account_add(n);
+    return nb + ALLOC_HDR;
 }
 
 void senti__free(void *p) {
-    if (p) alloc_free(p);
+    if (!p) return;
+    unsigned char *b = (unsigned char *)p - ALLOC_HDR;
+    size_t n;
+    memcpy(&n, b, sizeof n);
+    __atomic_sub_fetch(&mem_current, n, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&mem_frees, 1, __ATOMIC_RELAXED);
+    alloc_free(b);
 }
 
 char *senti__strndup(const char *s, size_t n) {

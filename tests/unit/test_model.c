@@ -352,3 +352,18 @@ TEST(safetensors_roundtrip) {
     ASSERT(ok);
     ASSERT_EQ((8 + hl) % 64, 0); /* data starts on a 64-byte boundary */
 }
+
+TEST(memory_accounting) {
+    senti_memory_stats a, b, c;
+    senti_memory_stats_get(&a);
+    senti_model *m;
+    ASSERT_EQ(senti_model_open_default(NULL, &m), SENTI_OK);
+    senti_memory_stats_get(&b);
+    ASSERT(b.current_bytes > a.current_bytes);
+    ASSERT(b.peak_bytes >= b.current_bytes);
+    ASSERT(b.allocations > a.allocations);
+    senti_model_free(m);
+    senti_memory_stats_get(&c);
+    ASSERT_EQ(c.current_bytes, a.current_bytes); /* everything given back */
+    ASSERT(c.frees > b.frees);
+}
