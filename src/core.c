@@ -418,7 +418,6 @@ int senti__fmt_rounded(char *buf, size_t size, double v, int decimals) {
     } else {
         strcat(tmp, ".0");
     }
-    if (strcmp(tmp, "-0.0") == 0) strcpy(tmp, "0.0");
     return snprintf(buf, size, "%s", tmp);
 }
 

@@ -1,0 +1,485 @@
+/*
+ * test_vader.c - the vader model kind: parity with the reference outputs in
+ * ../shared/data/vader/reference/ (all five .jsonl files; every record, all four numbers bit for bit),
+ * rules and Unicode corners, the "but" emulation, rounding, errors, bounds and time on
+ * adversarial 1 MB inputs, and (printed, not asserted) speed on SST-2 dev sentences.
+ *
+ *   build/test_unit vader_parity      the acceptance test (about 29k records)
+ *   build/test_unit vader_small       quick checks, fit for valgrind
+ *   build/test_unit vader_adversarial 1 MB inputs, times printed
+ *   build/test_unit vader_speed       microseconds per SST-2 sentence, printed
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../harness.h"
+#include "internal.h"
+#include "models/vader.h"
+#include "models/vader_unicode.h"
+#include "senti.h"
+
+static int open_vader(senti_model **m, const senti_options *opts) {
+    char path[512], err[512];
+    snprintf(path, sizeof path, "vader:%s/vader", test_data_dir());
+    int rc = senti_model_open(path, opts, m, err, sizeof err);
+    if (rc) fprintf(stderr, "    open %s: %s\n", path, err);
+    return rc;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int same_double(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+/* Score text and compare with the expected numbers (bits, so -0.0 != 0.0). */
+static int check_text(senti_model *m, senti_ctx *ctx, const char *text, size_t len,
+                      const double want[4], int verbose) {
+    senti_result r;
+    int rc = senti_predict(m, ctx, text, len, &r);
+    int ok = rc == SENTI_OK && r.n_values == 4;
+    for (int k = 0; ok && k < 4; k++) ok = same_double(r.values[k], want[k]);
+    if (!ok && verbose)
+        fprintf(stderr,
+                "    MISMATCH %.300s\n      got  neg %.17g neu %.17g pos %.17g compound %.17g\n"
+                "      want neg %.17g neu %.17g pos %.17g compound %.17g\n",
+                text, r.values[0], r.values[1], r.values[2], r.values[3], want[0], want[1],
+                want[2], want[3]);
+    return ok;
+}
+
+static void expect(senti_model *m, const char *text, double neg, double neu, double pos,
+                   double compound, int *bad) {
+    double w[4] = {neg, neu, pos, compound};
+    if (!check_text(m, NULL, text, strlen(text), w, 1)) *bad = 1;
+}
+
+/* ---- the acceptance test --------------------------------------------------------------- */
+
+TEST(vader_parity) {
+    senti_model *m;
+    ASSERT_EQ(open_vader(&m, NULL), SENTI_OK);
+    senti_ctx *ctx;
+    ASSERT_EQ(senti_ctx_new(m, &ctx), SENTI_OK);
+    static const char *files[] = {"edge_cases", "icwsm_tweets", "icwsm_amazon", "sst2_dev",
+                                  "fuzz_public"};
+    long total = 0, matched = 0, shown = 0;
+    for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/vader/reference/%s.jsonl", test_data_dir(), files[f]);
+        FILE *fp = fopen(path, "r");
+        if (!fp) {
+            senti_ctx_free(ctx);
+            senti_model_free(m);
+            TEST_FAIL_("%s: %s", path, strerror(errno));
+        }
+        long n = 0, ok = 0;
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t got;
+        while ((got = getline(&line, &cap, fp)) > 0) {
+            json_error_t je;
+            json_t *o = json_loadb(line, (size_t)got, JSON_ALLOW_NUL, &je);
+            const char *text = o ? json_string_value(json_object_get(o, "text")) : NULL;
+            if (!text) {
+                fprintf(stderr, "    %s: record %ld: bad JSON\n", path, n + 1);
+                json_decref(o);
+                n++;
+                continue;
+            }
+            size_t len = json_string_length(json_object_get(o, "text"));
+            double want[4] = {json_real_value(json_object_get(o, "neg")),
+                              json_real_value(json_object_get(o, "neu")),
+                              json_real_value(json_object_get(o, "pos")),
+                              json_real_value(json_object_get(o, "compound"))};
+            n++;
+            if (check_text(m, ctx, text, len, want, shown < 25)) ok++;
+            else shown++;
+            json_decref(o);
+        }
+        free(line);
+        fclose(fp);
+        fprintf(stderr, "    %-14s %ld/%ld\n", files[f], ok, n);
+        total += n;
+        matched += ok;
+    }
+    fprintf(stderr, "    parity: %ld/%ld records match exactly\n", matched, total);
+    senti_ctx_free(ctx);
+    senti_model_free(m);
+    ASSERT(total > 0);
+    ASSERT_EQ(matched, total);
+}
+
+/* ---- quick checks ------------------------------------------------------------------------ */
+
+TEST(vader_small_rules) {
+    senti_model *m;
+    ASSERT_EQ(open_vader(&m, NULL), SENTI_OK);
+    int bad = 0;
+    /* values from the reference implementation */
+    expect(m, "", 0.0, 0.0, 0.0, 0.0, &bad);
+    expect(m, "!!!", 0.0, 1.0, 0.0, 0.0, &bad);
+    expect(m, ":)", 0.0, 0.0, 1.0, 0.4588, &bad);
+    expect(m, "not good", 0.706, 0.294, 0.0, -0.3412, &bad);
+    expect(m, "not GOOD", 0.747, 0.253, 0.0, -0.4494, &bad);
+    expect(m, "isn't good", 0.706, 0.294, 0.0, -0.3412, &bad);
+    expect(m, "\xf0\x9f\x98\x80", 0.0, 0.286, 0.714, 0.3612, &bad); /* grinning face */
+    expect(m, "kind of good", 0.0, 0.408, 0.592, 0.4404, &bad);
+    expect(m, "The food was good BUT the service was terrible!!", 0.346, 0.512, 0.143, -0.5837,
+           &bad);
+    expect(m, "Today only kinda sux! But I'll get by, lol", 0.127, 0.556, 0.317, 0.5249, &bad);
+    expect(m, "never this good", 0.0, 0.372, 0.628, 0.5228, &bad);
+    expect(m, "without doubt excellent", 0.0, 0.147, 0.853, 0.7013, &bad);
+    expect(m, "kiss of death", 0.506, 0.13, 0.364, -0.2732, &bad);
+    expect(m, "neither good nor bad", 0.705, 0.295, 0.0, -0.5824, &bad);
+    expect(m, "amazing?!?!", 0.0, 0.0, 1.0, 0.695, &bad);
+    expect(m, "Catch utf-8 emoji such as \xf0\x9f\x92\x98 and \xf0\x9f\x92\x8b and "
+              "\xf0\x9f\x98\x81", 0.0, 0.583, 0.417, 0.875, &bad);
+    expect(m, "\xef\xbc\xa6\xef\xbd\x95\xef\xbd\x8c\xef\xbd\x8c "
+              "\xef\xbd\x97\xef\xbd\x89\xef\xbd\x84\xef\xbd\x94\xef\xbd\x88 good",
+           0.0, 0.408, 0.592, 0.4404, &bad); /* full-width letters are not folded */
+    expect(m, "hate my incentive surviving", 0.394, 0.106, 0.5, -0.0, &bad);
+    ASSERT(!bad);
+
+    /* result fields */
+    senti_result r;
+    ASSERT_EQ(senti_predict(m, NULL, "good", 4, &r), SENTI_OK);
+    ASSERT_STR(senti_model_kind(m), "vader");
+    ASSERT_STR(senti_model_label(m, r.label), "positive");
+    ASSERT_EQ(r.n_classes, 3);
+    ASSERT_EQ(r.n_values, 4);
+    ASSERT_STR(senti_model_value_name(m, 3), "compound");
+    ASSERT(r.probs[2] == 1.0 && r.probs[0] == 0.0);
+    ASSERT_NEAR(r.score, (0.4404 + 1) / 2, 1e-12);
+    ASSERT_EQ(r.n_tokens, 1);
+    ASSERT_EQ(senti_predict(m, NULL, "not good", 8, &r), SENTI_OK);
+    ASSERT_STR(senti_model_label(m, r.label), "negative");
+    ASSERT_EQ(senti_predict(m, NULL, "the table", 9, &r), SENTI_OK);
+    ASSERT_STR(senti_model_label(m, r.label), "neutral");
+    ASSERT(senti_model_meta(m, "lexicon") != NULL);
+    /* JSON numbers as the reference prints them */
+    char js[512];
+    ASSERT_EQ(senti_predict(m, NULL, "The food was good, but the service was terrible.", 48, &r),
+              SENTI_OK);
+    senti_result_json(m, &r, js, sizeof js);
+    if (!strstr(js, "\"neg\":0.317,\"neu\":0.534,\"pos\":0.149,\"compound\":-0.4939"))
+        TEST_FAIL_("json: %s", js);
+    senti_model_free(m);
+}
+
+/* Inputs that the reference reads in a particular way. */
+TEST(vader_small_unicode) {
+    senti_model *m;
+    ASSERT_EQ(open_vader(&m, NULL), SENTI_OK);
+    senti_result a, b;
+    /* invalid UTF-8 reads as U+FFFD, so "good\xff" equals "good\xef\xbf\xbd" */
+    ASSERT_EQ(senti_predict(m, NULL, "GOOD\xff day", 10, &a), SENTI_OK);
+    ASSERT_EQ(senti_predict(m, NULL, "GOOD\xef\xbf\xbd day", 12, &b), SENTI_OK);
+    ASSERT(same_double(a.values[3], b.values[3]) && same_double(a.values[1], b.values[1]));
+    /* a NUL byte is not whitespace for str.split() */
+    ASSERT_EQ(senti_predict(m, NULL, "good\0good", 9, &a), SENTI_OK);
+    ASSERT_EQ(a.n_tokens, 1);
+    /* U+3000 and U+00A0 are; U+200B is not */
+    ASSERT_EQ(senti_predict(m, NULL, "good\xe3\x80\x80good\xc2\xa0ok", 16, &a), SENTI_OK);
+    ASSERT_EQ(a.n_tokens, 3);
+    ASSERT_EQ(senti_predict(m, NULL, "good\xe2\x80\x8bgood", 11, &a), SENTI_OK);
+    ASSERT_EQ(a.n_tokens, 1);
+    /* KELVIN SIGN lower()s to ASCII k: "\u212aind of good" is "kind of good" */
+    ASSERT_EQ(senti_predict(m, NULL, "\xe2\x84\xaaind of good", 14, &a), SENTI_OK);
+    ASSERT_EQ(senti_predict(m, NULL, "kind of good", 12, &b), SENTI_OK);
+    ASSERT(same_double(a.values[3], b.values[3]));
+    /* an emoji description continues into the next character: "😀ly" is "grinning facely" */
+    ASSERT_EQ(senti_predict(m, NULL, "\xf0\x9f\x98\x80ly", 6, &a), SENTI_OK);
+    ASSERT_EQ(a.n_tokens, 2);
+    senti_model_free(m);
+}
+
+TEST(vader_unicode_tables) {
+    /* the whitespace test agrees with Python's str.isspace() (vu_spaces) */
+    size_t k = 0;
+    for (unsigned cp = 0; cp < 0x110000; cp++) {
+        int want = k < sizeof vu_spaces / sizeof *vu_spaces && vu_spaces[k] == cp;
+        if (want) k++;
+        if (senti__vader_is_space(cp) != want) TEST_FAIL_("U+%04X space %d", cp, want);
+    }
+}
+
+TEST(vader_small_round) {
+    /* Python: round(0.0625, 3) == 0.062 (exact tie, to even); round(0.0005, 3) == 0.001
+     * and round(0.0015, 3) == 0.002 (above the tie in binary); round(2.675, 2) == 2.67; round(-0.00001, 4) == -0.0 */
+    ASSERT(senti__vader_round(0.0625, 3) == 0.062);
+    ASSERT(senti__vader_round(0.0005, 3) == 0.001);
+    ASSERT(senti__vader_round(0.0015, 3) == 0.002);
+    ASSERT(senti__vader_round(2.675, 2) == 2.67);
+    ASSERT(senti__vader_round(0.12345, 4) == 0.1235);
+    double z = senti__vader_round(-0.00001, 4);
+    ASSERT(z == 0 && signbit(z));
+    ASSERT(senti__vader_round(-0.4939000001, 4) == -0.4939);
+}
+
+TEST(vader_round_random) {
+    /* the fast path agrees with printf/strtod on many values */
+    unsigned long long st = 88172645463325252ull;
+    for (int i = 0; i < 200000; i++) {
+        st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+        double x = (double)(st >> 11) / 9007199254740992.0 * 2 - 1;
+        if (i % 3 == 0) x = round(x * 20000) / 20000; /* near ties */
+        for (int nd = 3; nd <= 4; nd++) {
+            char buf[64];
+            snprintf(buf, sizeof buf, "%.*f", nd, x);
+            double want = strtod(buf, NULL), got = senti__vader_round(x, nd);
+            if (!same_double(want, got)) TEST_FAIL_("round(%.17g, %d): %.17g != %s", x, nd, got, buf);
+        }
+    }
+}
+
+TEST(vader_small_but) {
+    /* the reference's quirk: index() finds the first equal value */
+    double s[] = {2, 1, 0, 1, 3};
+    ASSERT_EQ(senti__vader_but_rule(s, 5, 2, 0), SENTI_OK);
+    /* k=0: 2 at 0 -> 1; k=1: 1 first at 0 -> 0.5; k=2: 0; k=3: 1 at 1 -> 0.5; k=4: 3 -> 4.5 */
+    ASSERT(s[0] == 0.5 && s[1] == 0.5 && s[2] == 0 && s[3] == 1 && s[4] == 4.5);
+    /* heap emulation == direct emulation on random lists with many repeated values */
+    unsigned long long st = 1234567;
+    double a[300], b[300];
+    for (int rep = 0; rep < 3000; rep++) {
+        st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+        size_t n = 1 + st % 300, bi = (st >> 20) % n;
+        for (size_t i = 0; i < n; i++) {
+            st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+            static const double vals[] = {0, 1, 2, 0.5, 1.5, 0.75, 3, 4.5, 2.25, -1, -0.5, -2};
+            a[i] = b[i] = vals[st % (rep % 2 ? 12 : 5)];
+        }
+        ASSERT_EQ(senti__vader_but_rule(a, n, bi, 0), SENTI_OK);
+        ASSERT_EQ(senti__vader_but_rule(b, n, bi, 1), SENTI_OK);
+        for (size_t i = 0; i < n; i++)
+            if (a[i] != b[i]) TEST_FAIL_("rep %d n %zu bi %zu i %zu: %g != %g", rep, n, bi, i, a[i], b[i]);
+    }
+}
+
+TEST(vader_small_errors) {
+    char err[512], dir[64], path[128];
+    senti_model *m = (senti_model *)1;
+    /* missing file */
+    ASSERT_EQ(senti_model_open("vader:/nonexistent/vader_lexicon.txt", NULL, &m, err, sizeof err),
+              SENTI_EIO);
+    ASSERT(m == NULL);
+    ASSERT(strstr(err, "/nonexistent/vader_lexicon.txt") != NULL);
+    /* malformed line, with its number */
+    snprintf(dir, sizeof dir, "/tmp/senti_vader_test_%d", (int)getpid());
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/vader_lexicon.txt", dir);
+    FILE *f = fopen(path, "w");
+    ASSERT(f != NULL);
+    fputs("good\t1.9\t0.5\t[]\n\nbad\t-2.5\nugly-line\n", f);
+    fclose(f);
+    char spec[160];
+    snprintf(spec, sizeof spec, "vader:%s", dir);
+    int rc = senti_model_open(spec, NULL, &m, err, sizeof err);
+    ASSERT_EQ(rc, SENTI_EFORMAT);
+    ASSERT(strstr(err, "line 4") != NULL);
+    f = fopen(path, "w");
+    fputs("good\t1.9x\n", f);
+    fclose(f);
+    ASSERT_EQ(senti_model_open(spec, NULL, &m, err, sizeof err), SENTI_EFORMAT);
+    ASSERT(strstr(err, "line 1") != NULL);
+    /* missing emoji lexicon beside a good lexicon */
+    f = fopen(path, "w");
+    fputs("good\t1.9\t0.5\t[]\n", f);
+    fclose(f);
+    ASSERT_EQ(senti_model_open(spec, NULL, &m, err, sizeof err), SENTI_EIO);
+    ASSERT(strstr(err, "emoji_utf8_lexicon.txt") != NULL);
+    /* then a working tiny model: folder path, and the environment variable */
+    char epath[128];
+    snprintf(epath, sizeof epath, "%s/emoji_utf8_lexicon.txt", dir);
+    f = fopen(epath, "w");
+    fputs("\xf0\x9f\x98\x80\tgood face\n", f);
+    fclose(f);
+    ASSERT_EQ(senti_model_open(spec, NULL, &m, err, sizeof err), SENTI_OK);
+    senti_result r;
+    ASSERT_EQ(senti_predict(m, NULL, "\xf0\x9f\x98\x80", 4, &r), SENTI_OK);
+    ASSERT(r.values[3] > 0.4 && r.n_tokens == 2);
+    senti_model_free(m);
+    setenv("SENTI_VADER_LEXICON", path, 1);
+    ASSERT_EQ(senti_model_open("vader:", NULL, &m, err, sizeof err), SENTI_OK);
+    senti_model_free(m);
+    unsetenv("SENTI_VADER_LEXICON");
+    senti_options o;
+    memset(&o, 0, sizeof o);
+    o.lexicon_dir = dir;
+    ASSERT_EQ(senti_model_open("vader:", &o, &m, err, sizeof err), SENTI_OK);
+    senti_model_free(m);
+    ASSERT_EQ(senti_model_open("vader:", NULL, &m, err, sizeof err), SENTI_EINVAL);
+    /* allocation failure anywhere while opening or scoring is reported, never a crash */
+    for (long k = 0; k < 400; k++) {
+        senti__alloc_fail_after(k);
+        rc = senti_model_open(spec, NULL, &m, err, sizeof err);
+        senti__alloc_fail_after(-1);
+        if (rc == SENTI_OK) {
+            senti__alloc_fail_after(k % 3);
+            int prc = senti_predict(m, NULL, "good but bad but ok \xf0\x9f\x98\x80", 24, &r);
+            senti__alloc_fail_after(-1);
+            ASSERT(prc == SENTI_OK || prc == SENTI_ENOMEM);
+            senti_model_free(m);
+        } else {
+            ASSERT_EQ(rc, SENTI_ENOMEM);
+            ASSERT(m == NULL);
+        }
+    }
+    unlink(epath);
+    unlink(path);
+    rmdir(dir);
+}
+
+TEST(vader_small_bounds) {
+    senti_options o;
+    memset(&o, 0, sizeof o);
+    o.max_tokens = 3;
+    senti_model *m;
+    ASSERT_EQ(open_vader(&m, &o), SENTI_OK);
+    senti_result r;
+    ASSERT_EQ(senti_predict(m, NULL, "good good good bad bad bad!!!", 29, &r), SENTI_OK);
+    ASSERT_EQ(r.n_tokens, 3);
+    ASSERT_EQ(r.truncated, 1);
+    senti_result r2;
+    ASSERT_EQ(senti_predict(m, NULL, "good good good", 14, &r2), SENTI_OK);
+    ASSERT_EQ(r2.truncated, 0);
+    ASSERT(same_double(r.values[3], r2.values[3]));
+    /* emoji description words count as tokens too */
+    ASSERT_EQ(senti_predict(m, NULL, "\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 8, &r), SENTI_OK);
+    ASSERT_EQ(r.n_tokens, 3);
+    ASSERT_EQ(r.truncated, 1);
+    senti_model_free(m);
+}
+
+/* ---- adversarial inputs ------------------------------------------------------------------ */
+
+static char *repeat(const char *unit, size_t total, size_t *len) {
+    size_t u = strlen(unit), n = total / u;
+    char *s = malloc(n * u + 1);
+    for (size_t i = 0; i < n; i++) memcpy(s + i * u, unit, u);
+    s[n * u] = 0;
+    *len = n * u;
+    return s;
+}
+
+/* Each input is scored twice: with the default max_tokens (65,536; long inputs are cut) and
+ * with max_tokens raised to 1M, so that every token of the 1 MB is scored. */
+static void adversarial(int *test_failed_, uint32_t max_tokens) {
+    senti_options o;
+    memset(&o, 0, sizeof o);
+    o.max_tokens = max_tokens;
+    senti_model *m;
+    ASSERT_EQ(open_vader(&m, &o), SENTI_OK);
+    senti_ctx *ctx;
+    ASSERT_EQ(senti_ctx_new(m, &ctx), SENTI_OK);
+    fprintf(stderr, "    max_tokens %u\n", max_tokens ? max_tokens : SENTI_DEFAULT_MAX_TOKENS);
+    static const struct { const char *name, *unit; } cases[] = {
+        {"one long word", "a"},
+        {"one long word, caps+punct", "GOOD!"},
+        {"100k+ emoji", "\xf0\x9f\x98\x80"},
+        {"emoji glued to words", "\xf0\x9f\x98\x80x"},
+        {"negation x100k", "not good "},
+        {"but x100k", "but "},
+        {"good but x100k", "good but "},
+        {"distinct values + but", "good but great very bad "},
+        {"! x1M", "!"},
+        {"! words", "good! "},
+        {"idiom x100k", "kiss of death "},
+        {"idioms mixed", "the shit to die for yeah right kind of good "},
+        {"never so good", "never so good "},
+        {"greek sigma", "\xce\xa3\xce\xa3\xce\xa3\xce\xa3 "},
+        {"invalid utf-8", "\xff\xfe\xe2\x82"},
+    };
+    int slow = 0;
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        size_t len;
+        char *s = repeat(cases[c].unit, 1u << 20, &len);
+        senti_result r;
+        double t0 = now_s();
+        int rc = senti_predict(m, ctx, s, len, &r);
+        double t1 = now_s();
+        senti_result r2; /* and with no context: same numbers */
+        int rc2 = senti_predict(m, NULL, s, len, &r2);
+        fprintf(stderr, "      %-28s %8zu bytes %7u tokens%s  %7.2f ms  compound %g\n",
+                cases[c].name, len, r.n_tokens, r.truncated ? " (cut)" : "      ",
+                (t1 - t0) * 1e3, r.values[3]);
+        free(s);
+        ASSERT_EQ(rc, SENTI_OK);
+        ASSERT_EQ(rc2, SENTI_OK);
+        ASSERT(same_double(r.values[3], r2.values[3]));
+        if (t1 - t0 > 2.0) slow = 1;
+    }
+    senti_ctx_free(ctx);
+    senti_model_free(m);
+    ASSERT(!slow);
+}
+
+TEST(vader_adversarial) {
+    adversarial(test_failed_, 0);
+    if (*test_failed_) return;
+    adversarial(test_failed_, 1u << 20);
+}
+
+/* ---- speed (printed) ---------------------------------------------------------------------- */
+
+TEST(vader_speed) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/vader/reference/sst2_dev.jsonl", test_data_dir());
+    FILE *fp = fopen(path, "r");
+    if (!fp) TEST_FAIL_("%s: %s", path, strerror(errno));
+    char **texts = NULL;
+    size_t *lens = NULL, n = 0, cap = 0;
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t got;
+    while ((got = getline(&line, &lcap, fp)) > 0) {
+        json_error_t je;
+        json_t *o = json_loadb(line, (size_t)got, JSON_ALLOW_NUL, &je);
+        json_t *t = o ? json_object_get(o, "text") : NULL;
+        if (t && json_is_string(t)) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 1024;
+                texts = realloc(texts, cap * sizeof *texts);
+                lens = realloc(lens, cap * sizeof *lens);
+            }
+            lens[n] = json_string_length(t);
+            texts[n] = malloc(lens[n] + 1);
+            memcpy(texts[n], json_string_value(t), lens[n] + 1);
+            n++;
+        }
+        json_decref(o);
+    }
+    free(line);
+    fclose(fp);
+    senti_model *m;
+    ASSERT_EQ(open_vader(&m, NULL), SENTI_OK);
+    senti_ctx *ctx;
+    ASSERT_EQ(senti_ctx_new(m, &ctx), SENTI_OK);
+    double best = 1e9, sink = 0;
+    for (int rep = 0; rep < 15; rep++) {
+        double t0 = now_s();
+        for (int k = 0; k < 10; k++)
+            for (size_t i = 0; i < n; i++) {
+                senti_result r;
+                senti_predict(m, ctx, texts[i], lens[i], &r);
+                sink += r.values[3];
+            }
+        double dt = (now_s() - t0) / (10.0 * (double)n);
+        if (dt < best) best = dt;
+    }
+    fprintf(stderr, "    vader: %.3f us/sentence over %zu SST-2 dev sentences (best of 15 runs; "
+                    "checksum %.4f)\n", best * 1e6, n, sink / 150);
+    for (size_t i = 0; i < n; i++) free(texts[i]);
+    free(texts);
+    free(lens);
+    senti_ctx_free(ctx);
+    senti_model_free(m);
+}
