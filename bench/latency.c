@@ -4,7 +4,9 @@
  * and prints the median, p90, p99 of the per-call time and the single-thread throughput.
  *   build/bench-latency [FILE] [ROUNDS]
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

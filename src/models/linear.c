@@ -52,7 +52,7 @@ uint32_t senti__linear_features(const senti__linear_params *p, const char *text,
     g.sink = sink;
     g.ud = ud;
     senti__tokenizer tz;
-    senti__tok_init(&tz, text, len);
+    senti__tok_init(&tz, text, len, 0);
     senti__token tok[TOK_BUF];
     uint64_t h1 = 0, h2 = 0;       /* hashes of tokens i-1, i-2 */
     uint32_t s1 = 0, s2 = 0;       /* their start offsets */

@@ -52,13 +52,15 @@ bad:
     return 1;
 }
 
-void senti__tok_init(senti__tokenizer *t, const char *s, size_t len) {
+void senti__tok_init(senti__tokenizer *t, const char *s, size_t len, int want_text) {
+    t->want_text = want_text;
     t->s = (const unsigned char *)s;
     t->len = len;
     t->pos = 0;
     t->state = 0;
     t->wlen = 0;
     t->wfull = 0;
+    t->wapos = 0;
     t->punct_run = 0;
 }
 
@@ -98,36 +100,38 @@ static int is_clause_cp(uint32_t cp) {
     return 0;
 }
 
-static senti__token *emit(senti__token *o, const char *text, size_t n, uint32_t start,
-                          uint32_t end, int type) {
+/* Write one token; its text is copied only when the caller asked for texts. */
+static inline __attribute__((always_inline)) senti__token *emit(const senti__tokenizer *t, senti__token *o, const char *text, size_t n,
+                          uint32_t start, uint32_t end, int type) {
     if (n > SENTI_TOKEN_MAX_BYTES) n = SENTI_TOKEN_MAX_BYTES;
-    memcpy(o->text, text, n);
-    o->text[n] = 0;
+    if (t->want_text) {
+        memcpy(o->text, text, n);
+        o->text[n] = 0;
+    }
     o->len = (uint8_t)n;
     o->hash = senti__hash_token(text, n);
     o->start = start;
     o->end = end;
     o->type = (uint8_t)type;
-    o->flags = 0;
+    o->flags = type == SENTI_TOK_WORD && is_negator(text, n) ? SENTI_TOK_NEGATOR : 0;
     return o + 1;
 }
 
 /* Flush a word run from wbuf into up to 4 tokens. */
 static senti__token *flush_word(senti__tokenizer *t, senti__token *o) {
+#define WOFF(i) (t->wlinear ? t->start + (uint32_t)(i) : t->woff[i])
     const char *w = t->wbuf;
     size_t b = 0, e = t->wlen;
     uint32_t run_end = t->end;
-    if (t->wfull) { /* over-long word: no clitic analysis, one token (cut) */
-        o = emit(o, w, e, t->start, run_end, SENTI_TOK_WORD);
-        if (is_negator(o[-1].text, o[-1].len)) o[-1].flags |= SENTI_TOK_NEGATOR;
-        return o;
+    if (t->wfull || !t->wapos) { /* no apostrophe, or over-long: one token (cut) */
+        return emit(t, o, w, e, t->start, run_end, SENTI_TOK_WORD);
     }
     /* a run that is exactly 'CLITIC stays whole */
     if (e >= 2 && w[0] == '\'' && is_clitic(w + 1, e - 1)) {
-        return emit(o, w, e, t->start, run_end, SENTI_TOK_WORD);
+        return emit(t, o, w, e, t->start, run_end, SENTI_TOK_WORD);
     }
     while (b < e && w[b] == '\'') b++;
-    if (b > 0) o = emit(o, "'", 1, t->woff[0], t->woff[b - 1] + 1, SENTI_TOK_PUNCT);
+    if (b > 0) o = emit(t, o, "'", 1, WOFF(0), WOFF(b - 1) + 1, SENTI_TOK_PUNCT);
     size_t tb = e;
     while (tb > b && w[tb - 1] == '\'') tb--;
     if (tb > b) {
@@ -144,18 +148,17 @@ static senti__token *flush_word(senti__tokenizer *t, senti__token *o) {
                 if (tb - k >= 2) break;
             }
         }
-        uint32_t wend = tb < e ? t->woff[tb] : run_end;
+        uint32_t wend = tb < e ? WOFF(tb) : run_end;
         if (split < tb) {
-            o = emit(o, w + b, split - b, t->woff[b], t->woff[split], SENTI_TOK_WORD);
-            if (is_negator(o[-1].text, o[-1].len)) o[-1].flags |= SENTI_TOK_NEGATOR;
-            o = emit(o, w + split, tb - split, t->woff[split], wend, SENTI_TOK_WORD);
+            o = emit(t, o, w + b, split - b, WOFF(b), WOFF(split), SENTI_TOK_WORD);
+            o = emit(t, o, w + split, tb - split, WOFF(split), wend, SENTI_TOK_WORD);
         } else {
-            o = emit(o, w + b, tb - b, t->woff[b], wend, SENTI_TOK_WORD);
+            o = emit(t, o, w + b, tb - b, WOFF(b), wend, SENTI_TOK_WORD);
         }
-        if (is_negator(o[-1].text, o[-1].len)) o[-1].flags |= SENTI_TOK_NEGATOR;
     }
-    if (tb < e) o = emit(o, "'", 1, t->woff[tb], run_end, SENTI_TOK_PUNCT);
+    if (tb < e) o = emit(t, o, "'", 1, WOFF(tb), run_end, SENTI_TOK_PUNCT);
     return o;
+#undef WOFF
 }
 
 static senti__token *flush_punct(senti__tokenizer *t, senti__token *o) {
@@ -168,7 +171,7 @@ static senti__token *flush_punct(senti__tokenizer *t, senti__token *o) {
         memcpy(buf + n, one, (size_t)n1);
         n += (size_t)n1;
     }
-    o = emit(o, buf, n, t->start, t->end, SENTI_TOK_PUNCT);
+    o = emit(t, o, buf, n, t->start, t->end, SENTI_TOK_PUNCT);
     if (is_clause_cp(t->punct_cp)) o[-1].flags |= SENTI_TOK_CLAUSE;
     return o;
 }
@@ -179,6 +182,7 @@ static senti__token *flush(senti__tokenizer *t, senti__token *o) {
     t->state = 0;
     t->wlen = 0;
     t->wfull = 0;
+    t->wapos = 0;
     t->punct_run = 0;
     return o;
 }
@@ -217,18 +221,25 @@ static senti__token *feed(senti__tokenizer *t, senti__token *o, int32_t cp, int 
             if (t->state) o = flush(t, o);
             t->state = 1;
             t->start = s;
+            t->wlinear = 1;
         }
         t->end = e;
         if (t->wfull) return o;
+        if (cls == C_APOS) t->wapos = 1;
         uint8_t enc[4];
         int n = cp < 128 ? (enc[0] = (uint8_t)cp, 1) : (int)utf8proc_encode_char(cp, enc);
         if (t->wlen + n > SENTI_TOKEN_MAX_BYTES) {
             t->wfull = 1;
             return o;
         }
+        if (t->wlinear && (n != 1 || e != s + 1 || s != t->start + t->wlen)) {
+            /* no longer one input byte per buffer byte: write the offsets out */
+            for (unsigned i = 0; i < t->wlen; i++) t->woff[i] = t->start + i;
+            t->wlinear = 0;
+        }
         for (int i = 0; i < n; i++) {
             t->wbuf[t->wlen] = (char)enc[i];
-            t->woff[t->wlen] = s;
+            if (!t->wlinear) t->woff[t->wlen] = s;
             t->wlen++;
         }
         return o;
@@ -267,16 +278,30 @@ size_t senti__tok_next(senti__tokenizer *t, senti__token *out, size_t cap) {
                 t->start = (uint32_t)pos;
                 t->wlen = 0;
                 t->wfull = 0;
+                t->wlinear = 1;
             }
             if (cls == C_WORD && t->state == 1 && !t->wfull) {
                 /* fast path: extend a word run over ASCII letters and digits */
                 unsigned wl = t->wlen;
                 size_t p = pos;
-                while (p < len && wl < SENTI_TOKEN_MAX_BYTES) {
-                    unsigned ch = s[p];
-                    if (ch >= 128 || ascii_class[ch] != C_WORD) break;
-                    t->wbuf[wl] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-                    t->woff[wl++] = (uint32_t)p++;
+                if (t->wlinear && pos != t->start + wl) {
+                    for (unsigned i = 0; i < wl; i++) t->woff[i] = t->start + i;
+                    t->wlinear = 0;
+                }
+                if (t->wlinear) {
+                    while (p < len && wl < SENTI_TOKEN_MAX_BYTES) {
+                        unsigned ch = s[p];
+                        if (ch >= 128 || ascii_class[ch] != C_WORD) break;
+                        t->wbuf[wl++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+                        p++;
+                    }
+                } else {
+                    while (p < len && wl < SENTI_TOKEN_MAX_BYTES) {
+                        unsigned ch = s[p];
+                        if (ch >= 128 || ascii_class[ch] != C_WORD) break;
+                        t->wbuf[wl] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+                        t->woff[wl++] = (uint32_t)p++;
+                    }
                 }
                 if (p > pos) {
                     t->wlen = (uint8_t)wl;

@@ -60,25 +60,29 @@ typedef struct senti__token {
     uint32_t start, end; /* byte span in the input */
     uint8_t type;        /* SENTI_TOK_WORD or SENTI_TOK_PUNCT */
     uint8_t flags;       /* SENTI_TOK_NEGATOR, SENTI_TOK_CLAUSE */
-    uint8_t len;         /* bytes of text[] used */
-    char text[SENTI_TOKEN_MAX_BYTES + 5];
+    uint8_t len;         /* bytes of the token's text */
+    char text[SENTI_TOKEN_MAX_BYTES + 5]; /* the text, NUL-terminated, if asked for */
 } senti__token;
 
 typedef struct senti__tokenizer {
     const unsigned char *s;
     size_t len, pos;
     /* pending token */
+    int want_text;
     int state;           /* 0 none, 1 word run, 2 punct run */
     uint32_t start, end; /* span of the pending token */
     uint32_t punct_cp, punct_run;
     uint8_t wlen;        /* bytes in wbuf */
     uint8_t wfull;       /* the run went past the buffer */
+    uint8_t wapos;       /* the run holds an apostrophe (clitic analysis needed) */
     char wbuf[SENTI_TOKEN_MAX_BYTES + 8];
-    uint32_t woff[SENTI_TOKEN_MAX_BYTES + 8]; /* input offset of each byte of wbuf */
+    uint8_t wlinear;     /* wbuf[i] came from input byte start + i (all ASCII so far): woff unused */
+    uint32_t woff[SENTI_TOKEN_MAX_BYTES + 8]; /* input offset of each byte of wbuf, if !wlinear */
 } senti__tokenizer;
 
-/* Tokens of s[0..len) (len < 4 GiB: spans are 32-bit; callers bound texts first). */
-void senti__tok_init(senti__tokenizer *t, const char *s, size_t len);
+/* Tokens of s[0..len) (len < 4 GiB: spans are 32-bit; callers bound texts first).
+ * want_text: fill senti__token.text (scoring needs only hashes, spans and flags). */
+void senti__tok_init(senti__tokenizer *t, const char *s, size_t len, int want_text);
 /* Up to cap (>= 8) next tokens into out; 0 when the text is done. */
 size_t senti__tok_next(senti__tokenizer *t, senti__token *out, size_t cap);
 

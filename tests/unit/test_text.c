@@ -15,7 +15,7 @@ static const char *toks(const char *s, size_t len) {
     senti__token tk[16];
     size_t n, o = 0;
     out[0] = 0;
-    senti__tok_init(&t, s, len);
+    senti__tok_init(&t, s, len, 1);
     while ((n = senti__tok_next(&t, tk, 16)) > 0)
         for (size_t i = 0; i < n; i++)
             o += (size_t)snprintf(out + o, sizeof out - o, "%s%s", o ? "|" : "", tk[i].text);
@@ -79,7 +79,7 @@ TEST(tokenize_spans_and_flags) {
     senti__tokenizer t;
     senti__token tk[16];
     const char *s = "Not good, really.";
-    senti__tok_init(&t, s, strlen(s));
+    senti__tok_init(&t, s, strlen(s), 1);
     size_t n = senti__tok_next(&t, tk, 16);
     ASSERT_EQ(n, 5);
     ASSERT_EQ(tk[0].start, 0);
