@@ -11,10 +11,10 @@
 #include "models/linear.h"
 
 static const char help[] =
-    "usage: senti train DATA -o MODEL [OPTIONS]\n"
+    "usage: senti train DATA... -o MODEL [OPTIONS]\n"
     "\n"
     "Train a linear n-gram model (logistic regression for negative/positive data, softmax\n"
-    "when a neutral class is present) on DATA and write it to MODEL (safetensors).\n"
+    "when a neutral class is present) on the DATA files together; write it to MODEL.\n"
     "DATA is TSV, CSV or JSONL with a header; the label column is 'label' and the text\n"
     "column the first of text, sentence, content, review, unless named. Labels may be\n"
     "0/1, negative/positive, neg/pos (and neutral, neu). Training is deterministic: the\n"
@@ -23,6 +23,7 @@ static const char help[] =
     "data:\n"
     "  -o, --output FILE        where to write the model (required)\n"
     "      --valid FILE         validation data for early stopping and the reported metrics\n"
+    "                           (repeat for several files)\n"
     "      --valid-fraction F   without --valid, hold out this fraction of DATA (0.05)\n"
     "      --text-col C         text column: name or 1-based index\n"
     "      --label-col C        label column: name or 1-based index (label)\n"
@@ -53,9 +54,6 @@ static const char help[] =
 typedef struct labeled {
     senti__dataset ds;
     int *y;                /* class of each record, -1 if unknown */
-    const char **texts;    /* the records with a known label, compacted */
-    size_t *lens;
-    int *idx;              /* their label index in the model */
     size_t n_bad_labels;
 } labeled;
 
@@ -89,34 +87,78 @@ static int load_labeled(const char *path, const senti__dataset_opts *dopt, label
     return 0;
 }
 
-/* Compact to the records with a known label, as class indices of the model's label order. */
-static int to_set(labeled *L, int three, senti__train_set *s) {
-    size_t n = L->ds.n ? L->ds.n : 1, k = 0;
-    L->texts = malloc(n * sizeof *L->texts);
-    L->lens = malloc(n * sizeof *L->lens);
-    L->idx = malloc(n * sizeof *L->idx);
-    if (!L->texts || !L->lens || !L->idx) {
-        fprintf(stderr, "senti train: out of memory\n");
-        return -1;
-    }
-    for (size_t i = 0; i < L->ds.n; i++) {
-        int c = L->y[i];
-        if (c < 0) continue;
-        L->texts[k] = L->ds.texts[i];
-        L->lens[k] = L->ds.lens[i];
-        L->idx[k] = !three ? c : c == CLI_NEG ? 0 : c == CLI_NEU ? 1 : 2;
-        k++;
-    }
-    *s = (senti__train_set){k, L->texts, L->lens, L->idx};
-    return 0;
-}
-
 static void free_labeled(labeled *L) {
     senti__dataset_free(&L->ds);
     free(L->y);
-    free(L->texts);
-    free(L->lens);
-    free(L->idx);
+}
+
+/* Several labeled files taken together. */
+typedef struct corpus {
+    labeled *f;
+    int n;
+    const char **texts; /* records with a known label, all files, in order */
+    size_t *lens;
+    int *idx;           /* label index in the model */
+    char names[1024];   /* file names (no folders), comma-separated */
+    char digests[1024]; /* their XXH3-128 digests, comma-separated */
+    size_t bad;         /* malformed records and unknown labels */
+} corpus;
+
+static void joinf(char *dst, size_t size, const char *s) {
+    size_t l = strlen(dst);
+    snprintf(dst + l, size - l, "%s%s", l ? "," : "", s);
+}
+
+static int corpus_load(corpus *c, char **paths, int n, const senti__dataset_opts *dopt, int seen[3]) {
+    memset(c, 0, sizeof *c);
+    c->f = calloc((size_t)(n ? n : 1), sizeof *c->f);
+    if (!c->f) return -1;
+    for (int i = 0; i < n; i++) {
+        c->n = i + 1;
+        if (load_labeled(paths[i], dopt, &c->f[i], seen)) return -1;
+        c->bad += c->f[i].ds.n_bad + c->f[i].n_bad_labels;
+        char *copy = strdup(paths[i]), dg[33] = "";
+        if (!copy) return -1;
+        joinf(c->names, sizeof c->names, basename(copy));
+        free(copy);
+        cli_file_digest(paths[i], dg);
+        joinf(c->digests, sizeof c->digests, dg);
+    }
+    return 0;
+}
+
+/* The records with a known label, as class indices of the model's label order. */
+static int corpus_set(corpus *c, int three, senti__train_set *s) {
+    size_t total = 1, k = 0;
+    for (int i = 0; i < c->n; i++) total += c->f[i].ds.n;
+    c->texts = malloc(total * sizeof *c->texts);
+    c->lens = malloc(total * sizeof *c->lens);
+    c->idx = malloc(total * sizeof *c->idx);
+    if (!c->texts || !c->lens || !c->idx) {
+        fprintf(stderr, "senti train: out of memory\n");
+        return -1;
+    }
+    for (int f = 0; f < c->n; f++) {
+        const labeled *L = &c->f[f];
+        for (size_t i = 0; i < L->ds.n; i++) {
+            int cl = L->y[i];
+            if (cl < 0) continue;
+            c->texts[k] = L->ds.texts[i];
+            c->lens[k] = L->ds.lens[i];
+            c->idx[k] = !three ? cl : cl == CLI_NEG ? 0 : cl == CLI_NEU ? 1 : 2;
+            k++;
+        }
+    }
+    *s = (senti__train_set){k, c->texts, c->lens, c->idx};
+    return 0;
+}
+
+static void corpus_free(corpus *c) {
+    for (int i = 0; i < c->n; i++) free_labeled(&c->f[i]);
+    free(c->f);
+    free(c->texts);
+    free(c->lens);
+    free(c->idx);
 }
 
 static void on_epoch(void *ud, int ep, double tl, double vl, double va) {
@@ -141,7 +183,9 @@ int cmd_train(int argc, char **argv) {
         {"l2", required_argument, 0, O_L2}, {"seed", required_argument, 0, O_SEED},
         {"threads", required_argument, 0, O_THREADS}, {"dtype", required_argument, 0, O_DTYPE},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *out = NULL, *valid_path = NULL, *name = NULL;
+    const char *out = NULL, *name = NULL;
+    char *valid_paths[64];
+    int n_valid = 0;
     senti__dataset_opts dopt = {0};
     senti__train_opts o = {0};
     o.fp = (senti__linear_params){20, 2, 1, 1, 0};
@@ -154,7 +198,13 @@ int cmd_train(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
-        case O_VALID: valid_path = optarg; break;
+        case O_VALID:
+            if (n_valid == 64) {
+                cli_error("train", "at most 64 --valid files");
+                return CLI_USAGE;
+            }
+            valid_paths[n_valid++] = optarg;
+            break;
         case O_VFRAC:
             o.valid_fraction = strtod(optarg, &end);
             if (*end || !(o.valid_fraction >= 0 && o.valid_fraction < 0.9)) {
@@ -199,30 +249,27 @@ int cmd_train(int argc, char **argv) {
         default: fputs(help, stderr); return CLI_USAGE;
         }
     }
-    if (optind + 1 != argc || !out) {
-        cli_error("train", optind >= argc ? "missing DATA" : !out ? "missing -o MODEL" : "one DATA file expected");
+    if (optind >= argc || !out) {
+        cli_error("train", optind >= argc ? "missing DATA" : "missing -o MODEL");
         fputs(help, stderr);
         return CLI_USAGE;
     }
-    const char *data = argv[optind];
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    labeled tr, va;
+    corpus tr, va;
     int seen[3] = {0}, vseen[3] = {0};
     int rc = CLI_FAIL;
     memset(&va, 0, sizeof va);
-    if (load_labeled(data, &dopt, &tr, seen)) {
-        free_labeled(&tr);
-        return CLI_FAIL;
-    }
-    if (valid_path && load_labeled(valid_path, &dopt, &va, vseen)) goto done;
+    if (corpus_load(&tr, argv + optind, argc - optind, &dopt, seen) ||
+        corpus_load(&va, valid_paths, n_valid, &dopt, vseen))
+        goto done;
     int three = seen[CLI_NEU];
     if (!seen[CLI_NEG] || !seen[CLI_POS]) {
-        cli_error("train", "%s: the data must hold both negative and positive examples", data);
+        cli_error("train", "%s: the data must hold both negative and positive examples", tr.names);
         goto done;
     }
     if (!three && vseen[CLI_NEU]) {
-        cli_error("train", "%s has neutral labels but %s has none", valid_path, data);
+        cli_error("train", "%s has neutral labels but %s has none", va.names, tr.names);
         goto done;
     }
     static const char *const bin_labels[] = {"negative", "positive"};
@@ -230,26 +277,20 @@ int cmd_train(int argc, char **argv) {
     o.n_classes = three ? 3 : 2;
     o.labels = three ? tri_labels : bin_labels;
     senti__train_set ts, vs = {0};
-    if (to_set(&tr, three, &ts) || (valid_path && to_set(&va, three, &vs))) goto done;
+    if (corpus_set(&tr, three, &ts) || (n_valid && corpus_set(&va, three, &vs))) goto done;
 
-    char digest[33] = "", vdigest[33] = "";
-    cli_file_digest(data, digest);
-    if (valid_path) cli_file_digest(valid_path, vdigest);
-    char *data_copy = strdup(data), *valid_copy = valid_path ? strdup(valid_path) : NULL;
     /* no paths, times or versions: the same data and options must give the same bytes */
-    const char *meta[] = {"name", name ? name : basename(data_copy),
-                          "training_data", basename(data_copy),
-                          "training_data_xxh128", digest,
-                          "validation_data", valid_path ? basename(valid_copy) : "held out from training_data",
-                          "validation_data_xxh128", vdigest};
-    size_t n_meta = sizeof meta / sizeof *meta / 2 - (valid_path ? 0 : 1);
+    const char *meta[] = {"name", name ? name : tr.names,
+                          "training_data", tr.names,
+                          "training_data_xxh128", tr.digests,
+                          "validation_data", n_valid ? va.names : "held out from training_data",
+                          "validation_data_xxh128", va.digests};
+    size_t n_meta = sizeof meta / sizeof *meta / 2 - (n_valid ? 0 : 1);
     int qt[2] = {quiet, o.epochs};
     char err[512];
     senti__train_report rep;
-    int trc = senti__linear_train(&ts, valid_path ? &vs : NULL, &o, out, meta, n_meta,
+    int trc = senti__linear_train(&ts, n_valid ? &vs : NULL, &o, out, meta, n_meta,
                                   &rep, on_epoch, qt, err, sizeof err);
-    free(data_copy);
-    free(valid_copy);
     if (trc) {
         cli_error("train", "%s", err);
         goto done;
@@ -257,15 +298,15 @@ int cmd_train(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     fprintf(stderr, "trained on %zu texts, validated on %zu (%s), best epoch %d of %d, %.2f s\n",
-            rep.n_train, rep.n_valid, valid_path ? valid_path : "held out", rep.best_epoch, rep.epochs_run, secs);
+            rep.n_train, rep.n_valid, n_valid ? va.names : "held out", rep.best_epoch, rep.epochs_run, secs);
     printf("valid_accuracy\t%.4f\nvalid_loss\t%.4f\n", rep.valid_accuracy_quantized, rep.valid_loss);
     if (o.quantize) printf("valid_accuracy_f32\t%.4f\n", rep.valid_accuracy);
     printf("model\t%s\n", out);
-    size_t bad = tr.ds.n_bad + tr.n_bad_labels + va.ds.n_bad + va.n_bad_labels;
+    size_t bad = tr.bad + va.bad;
     if (bad) fprintf(stderr, "senti train: %zu records skipped (see above)\n", bad);
     rc = bad ? CLI_RECORDS : CLI_OK;
 done:
-    free_labeled(&tr);
-    free_labeled(&va);
+    corpus_free(&tr);
+    corpus_free(&va);
     return rc;
 }
