@@ -1,4 +1,4 @@
-/* eval.c - `senti eval`: quality of a model on labeled data. */
+/* eval.c - `senti eval`: quality of a model on one or several labeled data sets. */
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -10,35 +10,70 @@
 #include "io/dataset.h"
 
 static const char help[] =
-    "usage: senti eval MODEL DATA [OPTIONS]\n"
+    "usage: senti eval MODEL [DATA-OPTIONS] DATA [[DATA-OPTIONS] DATA ...] [OPTIONS]\n"
     "\n"
-    "Score every text of DATA with MODEL and compare with its labels. Prints accuracy,\n"
-    "macro-F1, per-class precision/recall/F1, the confusion matrix, ROC-AUC of the\n"
-    "'positive' score (when the data has negative and positive rows) and, for data whose\n"
-    "label is a continuous rating, the Pearson correlation of the score with it.\n"
+    "Score every text of each DATA with MODEL and compare with its labels.\n"
+    "One DATA: accuracy, macro-F1, average recall, per-class precision/recall/F1, the\n"
+    "confusion matrix, ROC-AUC of the 'positive' score, the expected calibration error\n"
+    "with a reliability table, and for data labelled with a continuous rating the Pearson\n"
+    "correlation of the score with it. Several DATA: one table, a row per data set.\n"
     "\n"
     "MODEL is 'default', a model file or KIND:PATH (e.g. vader:/data/vader).\n"
     "DATA is TSV, CSV or JSONL with a header ('label' and the first of text, sentence,\n"
-    "content, review), or any of these named with --label-col/--text-col.\n"
+    "content, review), or named with the options below. Labels: 0/1, negative/positive,\n"
+    "neg/pos, neutral. A 3-class model on data without neutral rows is judged on its\n"
+    "negative/positive decision (P(positive) >= P(negative)): the binary view.\n"
     "\n"
-    "options:\n"
-    "      --json             print one JSON object (keys include accuracy and n)\n"
-    "      --min-accuracy X   exit with status 4 when accuracy < X (a quality gate)\n"
+    "data options (they apply to the DATA files that follow them; given after the last\n"
+    "DATA, to every DATA given without options of its own):\n"
     "      --text-col C       text column: name or 1-based index\n"
     "      --label-col C      label column: name or 1-based index\n"
     "      --format F         auto, tsv, csv, jsonl (auto)\n"
-    "      --no-header        the file has no header: columns are indices (label 1, text 2)\n"
+    "      --no-header        no header line: columns are indices (label 1, text 2)\n"
+    "      --header           a header line again (undoes --no-header)\n"
     "      --rating           labels are ratings: > 0 is positive, < 0 negative, 0 left out\n"
     "                         of accuracy (chosen by itself when labels are numbers other\n"
     "                         than 0, 1, -1)\n"
+    "      --name NAME        the data set's name in the table (its file name)\n"
+    "options:\n"
+    "      --json             print one JSON object (keys include accuracy and n; with\n"
+    "                         several DATA, {\"model\":..., \"datasets\":[...]})\n"
+    "      --min-accuracy X   exit with status 4 when an accuracy < X (a quality gate)\n"
+    "      --bins N           bins of the reliability table (10)\n"
+    "      --plot FILE        draw the reliability diagram of the first DATA (gnuplot; .png\n"
+    "                         or .svg)\n"
     "      --threads N        threads (all cores)\n"
     "      --max-bytes N, --max-tokens N, --lexicon DIR   as for predict\n"
     "  -h, --help             this help\n"
     "\n"
     "examples:\n"
     "  senti eval default ../shared/data/sst2/dev.tsv --min-accuracy 0.83\n"
-    "  senti eval vader:../shared/data/vader ../shared/data/icwsm/tweets_GroundTruth.txt \\\n"
-    "      --no-header --label-col 2 --text-col 3\n";
+    "  senti eval vader:../shared/data/vader --no-header --label-col 2 --text-col 3 \\\n"
+    "      ../shared/data/icwsm/tweets_GroundTruth.txt\n"
+    "  senti eval my.safetensors sst2/dev.tsv build/data/semeval_valid.tsv --json\n";
+
+#define MAX_DATA 64
+#define MAX_BINS 100
+
+typedef struct data_spec {
+    const char *path, *name;
+    senti__dataset_opts o;
+    int rating;
+    int set; /* some data option was given for it */
+} data_spec;
+
+typedef struct metrics {
+    size_t n, correct, skipped, malformed, unknown, failed, n_rated, total;
+    int binary_view, rating;
+    double acc, macro_f1, avg_recall, auc, pearson, ece, secs;
+    int K;
+    double prec[SENTI_MAX_CLASSES], rec[SENTI_MAX_CLASSES], f1[SENTI_MAX_CLASSES];
+    long support[SENTI_MAX_CLASSES];
+    long conf[SENTI_MAX_CLASSES][SENTI_MAX_CLASSES];
+    int nbins;
+    long bin_n[MAX_BINS];
+    double bin_conf[MAX_BINS], bin_acc[MAX_BINS];
+} metrics;
 
 /* Area under the ROC curve (Mann-Whitney, ties count one half). */
 typedef struct sp {
@@ -78,31 +113,305 @@ static double pearson(const double *x, const double *y, size_t n) {
     return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
 }
 
+static void *xmalloc(size_t n) {
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "senti eval: out of memory\n");
+        exit(CLI_FAIL);
+    }
+    return p;
+}
+
+/* Score one data set and compute its metrics. Returns 0, or -1 if it could not be loaded. */
+static int eval_one(const senti_model *m, const data_spec *d, int threads, int nbins, metrics *M) {
+    memset(M, 0, sizeof *M);
+    senti__dataset ds;
+    char err[512];
+    if (senti__dataset_load(d->path, &d->o, &ds, err, sizeof err)) {
+        cli_error("eval", "%s", err);
+        return -1;
+    }
+    for (size_t i = 0; i < ds.n_errors; i++) fprintf(stderr, "senti eval: %s\n", ds.errors[i]);
+    int K = M->K = senti_model_n_classes(m);
+    int ipos = senti_model_label_index(m, "positive"), ineg = senti_model_label_index(m, "negative");
+    int ineu = senti_model_label_index(m, "neutral");
+    M->malformed = ds.n_bad;
+    M->total = ds.n;
+    /* rating mode by itself: numeric labels beyond 0/1/-1 */
+    int rating = d->rating;
+    for (size_t i = 0; !rating && i < ds.n; i++)
+        if (!isnan(ds.ratings[i]) && ds.ratings[i] != 0 && ds.ratings[i] != 1 && ds.ratings[i] != -1)
+            rating = 1;
+    M->rating = rating;
+    /* the truth of each row, as a model label index (-1: left out) */
+    int *truth = xmalloc(ds.n * sizeof *truth);
+    int data_neutral = 0;
+    for (size_t i = 0; i < ds.n; i++) {
+        truth[i] = -1;
+        if (rating) {
+            if (!isnan(ds.ratings[i]) && ds.ratings[i] != 0) truth[i] = ds.ratings[i] > 0 ? ipos : ineg;
+            continue;
+        }
+        int cls = cli_label_class(ds.labels[i]);
+        if (cls < 0) {
+            if (M->unknown++ < 20)
+                fprintf(stderr, "senti eval: %s:%zu: unknown label '%s'\n", d->path, ds.lines[i], ds.labels[i]);
+            truth[i] = -2;
+            continue;
+        }
+        if (cls == CLI_NEU) data_neutral = 1;
+        truth[i] = senti_model_label_index(m, cli_class_name(cls));
+    }
+    M->binary_view = !data_neutral && ineu >= 0 && ipos >= 0 && ineg >= 0;
+
+    senti_text *tx = xmalloc(ds.n * sizeof *tx);
+    senti_result *res = xmalloc(ds.n * sizeof *res);
+    for (size_t i = 0; i < ds.n; i++) tx[i] = (senti_text){ds.texts[i], ds.lens[i]};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    senti_predict_batch(m, tx, ds.n, res, threads);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    M->secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+    /* the value correlated with ratings: VADER's compound where the model has it */
+    int icomp = -1;
+    for (int j = 0; j < senti_model_n_values(m); j++)
+        if (!strcmp(senti_model_value_name(m, j), "compound")) icomp = j;
+    double *xs = xmalloc(ds.n * sizeof *xs), *ys = xmalloc(ds.n * sizeof *ys);
+    sp *auc = xmalloc(ds.n * sizeof *auc);
+    size_t n_auc = 0;
+    M->nbins = nbins;
+    for (size_t i = 0; i < ds.n; i++) {
+        if (res[i].status) {
+            M->failed++;
+            continue;
+        }
+        if (truth[i] == -2) continue; /* unknown label, reported */
+        double sc = icomp >= 0 ? res[i].values[icomp] : res[i].score;
+        if (rating && !isnan(ds.ratings[i])) xs[M->n_rated] = sc, ys[M->n_rated] = ds.ratings[i], M->n_rated++;
+        if (truth[i] < 0) {
+            M->skipped++;
+            continue;
+        }
+        int pred = res[i].label;
+        double conf = res[i].probs[pred];
+        if (M->binary_view) {
+            double pp = res[i].probs[ipos], pn = res[i].probs[ineg];
+            pred = pp >= pn ? ipos : ineg;
+            conf = (pp >= pn ? pp : pn) / (pp + pn > 0 ? pp + pn : 1);
+        }
+        M->n++;
+        M->correct += pred == truth[i];
+        M->conf[truth[i]][pred]++;
+        int b = (int)(conf * nbins);
+        if (b >= nbins) b = nbins - 1;
+        if (b < 0) b = 0;
+        M->bin_n[b]++;
+        M->bin_conf[b] += conf;
+        M->bin_acc[b] += pred == truth[i];
+        if (ipos >= 0 && (truth[i] == ipos || truth[i] == ineg)) auc[n_auc++] = (sp){sc, truth[i] == ipos};
+    }
+    M->acc = M->n ? (double)M->correct / (double)M->n : NAN;
+    double mf = 0, mr = 0;
+    int nf = 0, nr = 0;
+    for (int j = 0; j < K; j++) {
+        long tp = M->conf[j][j], fp = 0, fn = 0;
+        for (int k = 0; k < K; k++) {
+            M->support[j] += M->conf[j][k];
+            if (k != j) fp += M->conf[k][j], fn += M->conf[j][k];
+        }
+        M->prec[j] = tp + fp ? (double)tp / (double)(tp + fp) : 0;
+        M->rec[j] = tp + fn ? (double)tp / (double)(tp + fn) : 0;
+        M->f1[j] = M->prec[j] + M->rec[j] > 0 ? 2 * M->prec[j] * M->rec[j] / (M->prec[j] + M->rec[j]) : 0;
+        if (M->support[j] || tp + fp) mf += M->f1[j], nf++;
+        if (M->support[j]) mr += M->rec[j], nr++;
+    }
+    M->macro_f1 = nf ? mf / nf : NAN;
+    M->avg_recall = nr ? mr / nr : NAN;
+    M->auc = n_auc ? roc_auc(auc, n_auc) : NAN;
+    M->pearson = rating && M->n_rated > 1 ? pearson(xs, ys, M->n_rated) : NAN;
+    double ece = 0;
+    for (int b = 0; b < nbins; b++) {
+        if (!M->bin_n[b]) continue;
+        M->bin_conf[b] /= (double)M->bin_n[b];
+        M->bin_acc[b] /= (double)M->bin_n[b];
+        ece += (double)M->bin_n[b] / (double)(M->n ? M->n : 1) * fabs(M->bin_acc[b] - M->bin_conf[b]);
+    }
+    M->ece = M->n ? ece : NAN;
+    free(truth);
+    free(tx);
+    free(res);
+    free(xs);
+    free(ys);
+    free(auc);
+    senti__dataset_free(&ds);
+    return 0;
+}
+
 static void json_num(double v) {
     if (isfinite(v)) printf("%.6g", v);
     else printf("null");
 }
 
+/* The members (no braces) of one data set's JSON object. */
+static void print_json(const senti_model *m, const data_spec *d, const metrics *M) {
+    printf("\"data\":");
+    cli_json_string(stdout, d->path, strlen(d->path));
+    printf(",\"name\":");
+    cli_json_string(stdout, d->name, strlen(d->name));
+    printf(",\"n\":%zu,\"correct\":%zu,\"accuracy\":", M->n, M->correct);
+    json_num(M->acc);
+    printf(",\"macro_f1\":");
+    json_num(M->macro_f1);
+    printf(",\"avg_recall\":");
+    json_num(M->avg_recall);
+    printf(",\"roc_auc\":");
+    json_num(M->auc);
+    printf(",\"ece\":");
+    json_num(M->ece);
+    if (M->rating) {
+        printf(",\"pearson\":");
+        json_num(M->pearson);
+        printf(",\"n_rated\":%zu", M->n_rated);
+    }
+    printf(",\"binary_view\":%s,\"skipped\":%zu,\"malformed\":%zu,\"unknown_labels\":%zu,\"failed\":%zu,"
+           "\"classes\":{",
+           M->binary_view ? "true" : "false", M->skipped, M->malformed, M->unknown, M->failed);
+    for (int j = 0; j < M->K; j++) {
+        printf("%s\"%s\":{\"precision\":", j ? "," : "", senti_model_label(m, j));
+        json_num(M->prec[j]);
+        printf(",\"recall\":");
+        json_num(M->rec[j]);
+        printf(",\"f1\":");
+        json_num(M->f1[j]);
+        printf(",\"support\":%ld}", M->support[j]);
+    }
+    printf("},\"confusion\":{\"labels\":[");
+    for (int j = 0; j < M->K; j++) printf("%s\"%s\"", j ? "," : "", senti_model_label(m, j));
+    printf("],\"rows_true_cols_predicted\":[");
+    for (int j = 0; j < M->K; j++) {
+        printf("%s[", j ? "," : "");
+        for (int k = 0; k < M->K; k++) printf("%s%ld", k ? "," : "", M->conf[j][k]);
+        printf("]");
+    }
+    printf("]},\"reliability\":[");
+    int first = 1;
+    for (int b = 0; b < M->nbins; b++) {
+        if (!M->bin_n[b]) continue;
+        printf("%s{\"from\":%.4g,\"to\":%.4g,\"n\":%ld,\"confidence\":%.6g,\"accuracy\":%.6g}", first ? "" : ",",
+               (double)b / M->nbins, (double)(b + 1) / M->nbins, M->bin_n[b], M->bin_conf[b], M->bin_acc[b]);
+        first = 0;
+    }
+    printf("],\"seconds\":%.6f", M->secs);
+}
+
+static void print_text(const senti_model *m, const data_spec *d, const metrics *M) {
+    printf("data       %s\n", d->path);
+    printf("n          %zu", M->n);
+    if (M->skipped || M->malformed || M->unknown || M->failed)
+        printf("   (left out: %zu not in the model's labels or rated 0, %zu malformed, %zu unknown labels, %zu failed)",
+               M->skipped, M->malformed, M->unknown, M->failed);
+    printf("\naccuracy   %.4f%s\nmacro-F1   %.4f\navg recall %.4f\n", M->acc,
+           M->binary_view ? "   (binary view: positive if P(positive) >= P(negative))" : "", M->macro_f1,
+           M->avg_recall);
+    if (!isnan(M->auc)) printf("ROC-AUC    %.4f\n", M->auc);
+    if (M->rating) printf("Pearson r  %.4f   (score vs rating, n=%zu)\n", M->pearson, M->n_rated);
+    printf("ECE        %.4f   (expected calibration error, %d bins)\n", M->ece, M->nbins);
+    printf("\n%-10s %9s %9s %9s %9s\n", "class", "precision", "recall", "F1", "support");
+    for (int j = 0; j < M->K; j++)
+        printf("%-10s %9.4f %9.4f %9.4f %9ld\n", senti_model_label(m, j), M->prec[j], M->rec[j], M->f1[j],
+               M->support[j]);
+    printf("\nconfusion (rows: true, columns: predicted)\n%-10s", "");
+    for (int k = 0; k < M->K; k++) printf(" %9s", senti_model_label(m, k));
+    printf("\n");
+    for (int j = 0; j < M->K; j++) {
+        printf("%-10s", senti_model_label(m, j));
+        for (int k = 0; k < M->K; k++) printf(" %9ld", M->conf[j][k]);
+        printf("\n");
+    }
+    printf("\nreliability (confidence of the predicted label)\n%-13s %7s %10s %9s\n", "bin", "n", "confidence",
+           "accuracy");
+    for (int b = 0; b < M->nbins; b++)
+        if (M->bin_n[b])
+            printf("%.2f-%.2f    %7ld %10.4f %9.4f\n", (double)b / M->nbins, (double)(b + 1) / M->nbins, M->bin_n[b],
+                   M->bin_conf[b], M->bin_acc[b]);
+    printf("\n%zu texts in %.3f s (%.0f texts/s)\n", M->total, M->secs,
+           M->secs > 0 ? (double)M->total / M->secs : 0);
+}
+
+/* The reliability diagram with gnuplot (installed on demand is not our business here: say so). */
+static int plot(const char *path, const metrics *M, const char *title) {
+    char dat[] = "/tmp/senti-reliability-XXXXXX";
+    int fd = mkstemp(dat);
+    if (fd < 0) return -1;
+    FILE *f = fdopen(fd, "w");
+    for (int b = 0; b < M->nbins; b++)
+        if (M->bin_n[b]) fprintf(f, "%g %g %ld\n", M->bin_conf[b], M->bin_acc[b], M->bin_n[b]);
+    fclose(f);
+    const char *ext = strrchr(path, '.');
+    int svg = ext && !strcmp(ext, ".svg");
+    FILE *g = popen("gnuplot", "w");
+    if (!g) {
+        remove(dat);
+        return -1;
+    }
+    fprintf(g,
+            "set terminal %s size 640,640\nset output '%s'\nset title '%s (ECE %.4f)' noenhanced\n"
+            "set xlabel 'confidence'\nset ylabel 'accuracy'\nset xrange [0:1]\nset yrange [0:1]\n"
+            "set key left top\nset grid\n"
+            "plot x title 'perfect calibration' dt 2 lc rgb 'gray', '%s' using 1:2 with linespoints pt 7 "
+            "title 'model'\n",
+            svg ? "svg" : "pngcairo", path, title, M->ece, dat);
+    int rc = pclose(g);
+    remove(dat);
+    return rc == 0 ? 0 : -1;
+}
+
 int cmd_eval(int argc, char **argv) {
-    enum { O_JSON = 0x2000, O_MIN, O_TEXT, O_LABEL, O_FMT, O_NOHDR, O_RATING, O_THREADS };
+    enum { O_JSON = 0x2000, O_MIN, O_TEXT, O_LABEL, O_FMT, O_NOHDR, O_HDR, O_RATING, O_THREADS, O_NAME,
+           O_BINS, O_PLOT };
     static const struct option longopts[] = {
         CLI_MODEL_LONGOPTS, {"json", no_argument, 0, O_JSON}, {"min-accuracy", required_argument, 0, O_MIN},
         {"text-col", required_argument, 0, O_TEXT}, {"label-col", required_argument, 0, O_LABEL},
         {"format", required_argument, 0, O_FMT}, {"no-header", no_argument, 0, O_NOHDR},
-        {"rating", no_argument, 0, O_RATING}, {"threads", required_argument, 0, O_THREADS},
+        {"header", no_argument, 0, O_HDR}, {"rating", no_argument, 0, O_RATING},
+        {"threads", required_argument, 0, O_THREADS}, {"name", required_argument, 0, O_NAME},
+        {"bins", required_argument, 0, O_BINS}, {"plot", required_argument, 0, O_PLOT},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     cli_model_args ma = {0};
-    senti__dataset_opts dopt = {0};
-    int json = 0, rating = 0, threads = 0, c;
+    data_spec cur = {0}, data[MAX_DATA];
+    int nd = 0, json = 0, threads = 0, c, have_model = 0;
+    const char *plot_path = NULL;
+    unsigned long nbins = 10, v;
     double min_acc = -1;
-    unsigned long v;
     char *end;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    /* '-': operands come back in order (as option 1), so data options apply to what follows */
+    while ((c = getopt_long(argc, argv, "-h", longopts, NULL)) != -1) {
         int r = cli_model_opt(&ma, c, optarg);
         if (r < 0) return CLI_USAGE;
         if (r) continue;
         switch (c) {
+        case 1:
+            if (!have_model) {
+                ma.spec = optarg;
+                have_model = 1;
+                break;
+            }
+            if (nd == MAX_DATA) {
+                cli_error("eval", "at most %d data sets", MAX_DATA);
+                return CLI_USAGE;
+            }
+            data[nd] = cur;
+            data[nd].path = optarg;
+            if (!data[nd].name) {
+                const char *slash = strrchr(optarg, '/');
+                data[nd].name = slash ? slash + 1 : optarg;
+            }
+            cur.name = NULL;
+            cur.set = 0;
+            nd++;
+            break;
         case O_JSON: json = 1; break;
         case O_MIN:
             min_acc = strtod(optarg, &end);
@@ -111,190 +420,96 @@ int cmd_eval(int argc, char **argv) {
                 return CLI_USAGE;
             }
             break;
-        case O_TEXT: dopt.text_col = optarg; break;
-        case O_LABEL: dopt.label_col = optarg; break;
-        case O_FMT: dopt.format = optarg; break;
-        case O_NOHDR: dopt.no_header = 1; break;
-        case O_RATING: rating = 1; break;
+        case O_TEXT: cur.o.text_col = optarg; cur.set = 1; break;
+        case O_LABEL: cur.o.label_col = optarg; cur.set = 1; break;
+        case O_FMT: cur.o.format = optarg; cur.set = 1; break;
+        case O_NOHDR: cur.o.no_header = 1; cur.set = 1; break;
+        case O_HDR: cur.o.no_header = 0; cur.set = 1; break;
+        case O_RATING: cur.rating = 1; cur.set = 1; break;
+        case O_NAME: cur.name = optarg; break;
         case O_THREADS: if (cli_parse_uint("--threads", optarg, 1, 256, &v)) return CLI_USAGE; threads = (int)v; break;
+        case O_BINS: if (cli_parse_uint("--bins", optarg, 2, MAX_BINS, &nbins)) return CLI_USAGE; break;
+        case O_PLOT: plot_path = optarg; break;
         case 'h': fputs(help, stdout); return CLI_OK;
         default: fputs(help, stderr); return CLI_USAGE;
         }
     }
-    if (argc - optind != 2) {
-        cli_error("eval", "expected MODEL and DATA");
+    if (!have_model || nd == 0) {
+        cli_error("eval", "expected MODEL and at least one DATA");
         fputs(help, stderr);
         return CLI_USAGE;
     }
-    ma.spec = argv[optind];
-    const char *data = argv[optind + 1];
+    if (cur.set) /* data options after the last DATA: for every DATA given without its own */
+        for (int i = 0; i < nd; i++)
+            if (!data[i].set) {
+                const char *path = data[i].path, *name = data[i].name;
+                data[i] = cur;
+                data[i].path = path;
+                data[i].name = name;
+            }
     senti_model *m = cli_open_model(&ma);
     if (!m) return CLI_FAIL;
-    senti__dataset ds;
-    char err[512];
-    if (senti__dataset_load(data, &dopt, &ds, err, sizeof err)) {
-        cli_error("eval", "%s", err);
-        senti_model_free(m);
-        return CLI_FAIL;
-    }
-    for (size_t i = 0; i < ds.n_errors; i++) fprintf(stderr, "senti eval: %s\n", ds.errors[i]);
-    int K = senti_model_n_classes(m);
-    int ipos = senti_model_label_index(m, "positive"), ineg = senti_model_label_index(m, "negative");
-    /* rating mode by itself: numeric labels beyond 0/1/-1 */
-    if (!rating) {
-        for (size_t i = 0; i < ds.n; i++)
-            if (!isnan(ds.ratings[i]) && ds.ratings[i] != 0 && ds.ratings[i] != 1 && ds.ratings[i] != -1) {
-                rating = 1;
-                break;
-            }
-    }
-    senti_text *tx = malloc((ds.n ? ds.n : 1) * sizeof *tx);
-    senti_result *res = malloc((ds.n ? ds.n : 1) * sizeof *res);
-    int *truth = malloc((ds.n ? ds.n : 1) * sizeof *truth);
-    double *xs = malloc((ds.n ? ds.n : 1) * sizeof *xs), *ys = malloc((ds.n ? ds.n : 1) * sizeof *ys);
-    sp *auc = malloc((ds.n ? ds.n : 1) * sizeof *auc);
-    if (!tx || !res || !truth || !xs || !ys || !auc) {
-        cli_error("eval", "out of memory");
-        exit(CLI_FAIL);
-    }
-    for (size_t i = 0; i < ds.n; i++) tx[i] = (senti_text){ds.texts[i], ds.lens[i]};
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    int prc = senti_predict_batch(m, tx, ds.n, res, threads);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    /* the value correlated with ratings: VADER's compound where the model has it */
-    int icomp = -1;
-    for (int j = 0; j < senti_model_n_values(m); j++)
-        if (!strcmp(senti_model_value_name(m, j), "compound")) icomp = j;
-
-    size_t n = 0, correct = 0, skipped = 0, failed = 0, n_auc = 0, n_r = 0, unknown = 0;
-    long conf[SENTI_MAX_CLASSES][SENTI_MAX_CLASSES] = {{0}};
-    for (size_t i = 0; i < ds.n; i++) {
-        truth[i] = -1;
-        if (res[i].status) {
-            failed++;
+    metrics *M = xmalloc((size_t)nd * sizeof *M);
+    int rc = CLI_OK, loaded = 0;
+    for (int i = 0; i < nd; i++) {
+        if (eval_one(m, &data[i], threads, (int)nbins, &M[i])) {
+            rc = CLI_FAIL;
             continue;
         }
-        double sc = icomp >= 0 ? res[i].values[icomp] : res[i].score;
-        if (rating) {
-            if (!isnan(ds.ratings[i])) xs[n_r] = sc, ys[n_r] = ds.ratings[i], n_r++;
-            if (isnan(ds.ratings[i]) || ds.ratings[i] == 0) {
-                skipped++;
-                continue;
-            }
-            truth[i] = ds.ratings[i] > 0 ? ipos : ineg;
-        } else {
-            int cls = cli_label_class(ds.labels[i]);
-            if (cls < 0) {
-                if (unknown++ < 20)
-                    fprintf(stderr, "senti eval: %s:%zu: unknown label '%s'\n", data, ds.lines[i], ds.labels[i]);
-                continue;
-            }
-            truth[i] = senti_model_label_index(m, cli_class_name(cls));
-        }
-        if (truth[i] < 0) {
-            skipped++;
-            continue;
-        }
-        n++;
-        correct += res[i].label == truth[i];
-        conf[truth[i]][res[i].label]++;
-        if (ipos >= 0 && (truth[i] == ipos || truth[i] == ineg))
-            auc[n_auc++] = (sp){sc, truth[i] == ipos};
+        loaded++;
+        if (M[i].malformed || M[i].unknown || M[i].failed) rc = rc == CLI_OK ? CLI_RECORDS : rc;
     }
-    double acc = n ? (double)correct / (double)n : NAN;
-    double prec[SENTI_MAX_CLASSES], rec[SENTI_MAX_CLASSES], f1[SENTI_MAX_CLASSES];
-    double macro = 0;
-    int nmacro = 0;
-    long support[SENTI_MAX_CLASSES];
-    for (int j = 0; j < K; j++) {
-        long tp = conf[j][j], fp = 0, fn = 0;
-        support[j] = 0;
-        for (int k = 0; k < K; k++) {
-            support[j] += conf[j][k];
-            if (k != j) fp += conf[k][j], fn += conf[j][k];
-        }
-        prec[j] = tp + fp ? (double)tp / (double)(tp + fp) : 0;
-        rec[j] = tp + fn ? (double)tp / (double)(tp + fn) : 0;
-        f1[j] = prec[j] + rec[j] > 0 ? 2 * prec[j] * rec[j] / (prec[j] + rec[j]) : 0;
-        if (support[j] || tp + fp) macro += f1[j], nmacro++;
-    }
-    macro = nmacro ? macro / nmacro : NAN;
-    double auc_v = n_auc ? roc_auc(auc, n_auc) : NAN;
-    double r = rating && n_r > 1 ? pearson(xs, ys, n_r) : NAN;
-
     if (json) {
-        printf("{\"model\":");
-        cli_json_string(stdout, ma.spec, strlen(ma.spec));
-        printf(",\"kind\":\"%s\",\"data\":", senti_model_kind(m));
-        cli_json_string(stdout, data, strlen(data));
-        printf(",\"n\":%zu,\"correct\":%zu,\"accuracy\":", n, correct);
-        json_num(acc);
-        printf(",\"macro_f1\":");
-        json_num(macro);
-        printf(",\"roc_auc\":");
-        json_num(auc_v);
-        if (rating) {
-            printf(",\"pearson\":");
-            json_num(r);
-            printf(",\"n_rated\":%zu", n_r);
+        if (nd == 1 && loaded) {
+            /* one data set: its object, with the model named in it */
+            printf("{\"model\":");
+            cli_json_string(stdout, ma.spec, strlen(ma.spec));
+            printf(",\"kind\":\"%s\",", senti_model_kind(m));
+            print_json(m, &data[0], &M[0]);
+            printf("}\n");
+        } else {
+            printf("{\"model\":");
+            cli_json_string(stdout, ma.spec, strlen(ma.spec));
+            printf(",\"kind\":\"%s\",\"datasets\":[", senti_model_kind(m));
+            for (int i = 0, k = 0; i < nd; i++) {
+                if (!M[i].total && rc == CLI_FAIL) continue;
+                printf("%s{", k++ ? "," : "");
+                print_json(m, &data[i], &M[i]);
+                printf("}");
+            }
+            printf("]}\n");
         }
-        printf(",\"skipped\":%zu,\"malformed\":%zu,\"unknown_labels\":%zu,\"failed\":%zu,\"classes\":{",
-               skipped, ds.n_bad, unknown, failed);
-        for (int j = 0; j < K; j++) {
-            printf("%s\"%s\":{\"precision\":", j ? "," : "", senti_model_label(m, j));
-            json_num(prec[j]);
-            printf(",\"recall\":");
-            json_num(rec[j]);
-            printf(",\"f1\":");
-            json_num(f1[j]);
-            printf(",\"support\":%ld}", support[j]);
+    } else if (nd == 1) {
+        if (loaded) {
+            printf("model      %s (%s)\n", ma.spec, senti_model_kind(m));
+            print_text(m, &data[0], &M[0]);
         }
-        printf("},\"confusion\":{\"labels\":[");
-        for (int j = 0; j < K; j++) printf("%s\"%s\"", j ? "," : "", senti_model_label(m, j));
-        printf("],\"rows_true_cols_predicted\":[");
-        for (int j = 0; j < K; j++) {
-            printf("%s[", j ? "," : "");
-            for (int k = 0; k < K; k++) printf("%s%ld", k ? "," : "", conf[j][k]);
-            printf("]");
-        }
-        printf("]},\"seconds\":%.6f}\n", secs);
     } else {
-        printf("model      %s (%s)\ndata       %s\n", ma.spec, senti_model_kind(m), data);
-        printf("n          %zu", n);
-        if (skipped || ds.n_bad || unknown || failed)
-            printf("   (left out: %zu not in the model's labels or rated 0, %zu malformed, %zu unknown labels, %zu failed)",
-                   skipped, ds.n_bad, unknown, failed);
-        printf("\naccuracy   %.4f\nmacro-F1   %.4f\n", acc, macro);
-        if (!isnan(auc_v)) printf("ROC-AUC    %.4f\n", auc_v);
-        if (rating) printf("Pearson r  %.4f   (%s vs rating, n=%zu)\n", r, icomp >= 0 ? "compound" : "score", n_r);
-        printf("\n%-10s %9s %9s %9s %9s\n", "class", "precision", "recall", "F1", "support");
-        for (int j = 0; j < K; j++)
-            printf("%-10s %9.4f %9.4f %9.4f %9ld\n", senti_model_label(m, j), prec[j], rec[j], f1[j], support[j]);
-        printf("\nconfusion (rows: true, columns: predicted)\n%-10s", "");
-        for (int k = 0; k < K; k++) printf(" %9s", senti_model_label(m, k));
-        printf("\n");
-        for (int j = 0; j < K; j++) {
-            printf("%-10s", senti_model_label(m, j));
-            for (int k = 0; k < K; k++) printf(" %9ld", conf[j][k]);
-            printf("\n");
+        printf("model: %s (%s)\n\n", ma.spec, senti_model_kind(m));
+        printf("%-28s %7s %9s %9s %10s %8s %8s %8s\n", "dataset", "n", "accuracy", "macro-F1", "avg-recall",
+               "ROC-AUC", "ECE", "Pearson");
+        for (int i = 0; i < nd; i++) {
+            if (!M[i].total) continue;
+            printf("%-28s %7zu %9.4f %9.4f %10.4f %8.4f %8.4f ", data[i].name, M[i].n, M[i].acc, M[i].macro_f1,
+                   M[i].avg_recall, M[i].auc, M[i].ece);
+            if (M[i].rating) printf("%8.4f", M[i].pearson);
+            else printf("%8s", "-");
+            printf("%s\n", M[i].binary_view ? "  (binary view)" : "");
         }
-        printf("\n%zu texts in %.3f s (%.0f texts/s)\n", ds.n, secs, secs > 0 ? (double)ds.n / secs : 0);
     }
-    int rc = CLI_OK;
-    if (ds.n_bad || unknown || failed || prc) rc = CLI_RECORDS;
-    if (min_acc >= 0 && !(acc >= min_acc)) {
-        fprintf(stderr, "senti eval: accuracy %.4f is below --min-accuracy %.4f\n", acc, min_acc);
-        rc = CLI_GATE;
+    if (plot_path && loaded) {
+        if (plot(plot_path, &M[0], data[0].name))
+            fprintf(stderr, "senti eval: could not draw %s with gnuplot (apt-get install gnuplot-nox)\n", plot_path);
+        else
+            fprintf(stderr, "senti eval: reliability diagram written to %s\n", plot_path);
     }
-    free(tx);
-    free(res);
-    free(truth);
-    free(xs);
-    free(ys);
-    free(auc);
-    senti__dataset_free(&ds);
+    for (int i = 0; i < nd; i++)
+        if (min_acc >= 0 && M[i].total && !(M[i].acc >= min_acc)) {
+            fprintf(stderr, "senti eval: %s: accuracy %.4f is below --min-accuracy %.4f\n", data[i].name, M[i].acc,
+                    min_acc);
+            rc = CLI_GATE;
+        }
+    free(M);
     senti_model_free(m);
     return rc;
 }

@@ -78,6 +78,17 @@ printf 'label,text\n1,"a ""great"" film,\nreally"\n0,bad\n2,\n' > "$TMP/t.csv"
 printf '{"label":"positive","text":"great"}\n{"label":"negative","text":"awful"}\n{"label":"neutral","text":"a film"}\n' > "$TMP/t3.jsonl"
 check "train reads JSONL with a neutral class (3-class softmax)" "$SENTI" train "$TMP/t3.jsonl" -o "$TMP/m3.st" --valid-fraction 0 --quiet --bits 12
 check "3-class model has three labels" bash -c "'$SENTI' model info '$TMP/m3.st' | grep -q 'labels.negative,neutral,positive'"
+printf 'label\ttext\n1\tgreat\n0\tawful\n' > "$TMP/bin.tsv"
+check "3-class model on binary data: judged on its binary view" bash -c \
+    "'$SENTI' eval '$TMP/m3.st' '$TMP/bin.tsv' --json | grep -q '\"binary_view\":true'"
+"$SENTI" eval default "$DATA/sst2/dev.tsv" "$TMP/bin.tsv" --no-header --label-col 2 --text-col 3 \
+    "$DATA/icwsm/tweets_GroundTruth.txt" > "$TMP/multi.txt"
+check "eval over several data sets prints one table row each" bash -c \
+    "grep -q '^dev.tsv ' '$TMP/multi.txt' && grep -q '^bin.tsv ' '$TMP/multi.txt' && grep -q '^tweets_GroundTruth.txt ' '$TMP/multi.txt'"
+"$SENTI" eval default "$DATA/sst2/dev.tsv" "$TMP/bin.tsv" --json > "$TMP/multi.json"
+check "eval --json over several data sets gives a datasets array" grep -qE '"datasets":\[\{"data":.*\},\{"data":' "$TMP/multi.json"
+check "eval reports the expected calibration error and a reliability table" bash -c \
+    "grep -qE '\"ece\":0\.[0-9]+' '$TMP/eval.json' && grep -q '\"reliability\":\[{' '$TMP/eval.json'"
 expect_status "train without -o exits 2" 2 "$SENTI" train "$TMP/small.tsv"
 expect_status "train on a missing file exits 1" 1 "$SENTI" train /nonexistent.tsv -o "$TMP/x.st"
 if [ -z "${SANITIZED:-}" ]; then
