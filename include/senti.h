@@ -185,6 +185,28 @@ SENTI_API int senti_predict(const senti_model *m, senti_ctx *ctx, const char *te
 SENTI_API int senti_predict_batch(const senti_model *m, const senti_text *texts, size_t n,
                                   senti_result *out, int n_threads);
 
+/* ---- explanations ---------------------------------------------------------------------- */
+
+#define SENTI_CONTRIB_BIAS 255u  /* the order of the model's bias term */
+#define SENTI_CONTRIB_NEGATED 1u /* flag: the feature is read inside a negation's scope */
+
+/* One feature's part in a decision: what it adds to each class's logit. */
+typedef struct senti_contribution {
+    uint32_t start, end; /* byte span of the text the feature covers (empty for the bias) */
+    uint32_t order;      /* 1 a word, 2 a word pair, 3 a word triple, 0 a pair with the start or
+                            end of the text, SENTI_CONTRIB_BIAS the bias */
+    uint32_t flags;      /* SENTI_CONTRIB_NEGATED */
+    float logit[SENTI_MAX_CLASSES]; /* binary models: logit[0] is toward "positive" */
+} senti_contribution;
+
+/* Score a text as senti_predict does and explain the result: up to cap contributions are
+ * written to contrib (the bias first, then the features in text order) and *n is set to
+ * how many there are (which may exceed cap). For linear models the explanation is exact:
+ * the contributions add up to the logits, so P = sigmoid(sum) for binary models and
+ * softmax(sums) otherwise. SENTI_ENOTSUP for model kinds without explanations (vader). */
+SENTI_API int senti_explain(const senti_model *m, senti_ctx *ctx, const char *text, size_t len,
+                            senti_result *out, senti_contribution *contrib, size_t cap, size_t *n);
+
 /* Write the result as JSON object members (no braces), e.g.
  *   "label":"positive","score":0.9731,"scores":{"negative":0.0269,"positive":0.9731}
  * followed by the model's own values (VADER: ,"neg":0.0,"neu":0.254,"pos":0.746,"compound":0.8316).

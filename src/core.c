@@ -345,6 +345,21 @@ SENTI_API int senti_predict(const senti_model *m, senti_ctx *ctx, const char *te
     return rc;
 }
 
+SENTI_API int senti_explain(const senti_model *m, senti_ctx *ctx, const char *text, size_t len,
+                            senti_result *out, senti_contribution *contrib, size_t cap, size_t *n) {
+    if (!out || !n) return SENTI_EINVAL;
+    memset(out, 0, sizeof *out);
+    *n = 0;
+    if (!m || (!text && len) || (ctx && ctx->model != m) || (!contrib && cap)) return out->status = SENTI_EINVAL;
+    if (!m->ops->explain) return out->status = SENTI_ENOTSUP;
+    if (!text) text = "";
+    size_t cut = senti__utf8_cut(text, len, m->max_text_bytes);
+    int rc = m->ops->explain(m, ctx, text, cut, out, contrib, cap, n);
+    if (cut < len) out->truncated = 1;
+    out->status = rc;
+    return rc;
+}
+
 typedef struct batch_job {
     const senti_model *m;
     const senti_text *texts;

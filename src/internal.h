@@ -39,6 +39,9 @@ typedef struct senti__model_ops {
     /* Score one text; text has already been cut to the model's max_text_bytes. */
     int (*predict)(const senti_model *m, senti_ctx *ctx, const char *text, size_t len,
                    senti_result *out);
+    /* Optional: predict and list contributions (see senti_explain). */
+    int (*explain)(const senti_model *m, senti_ctx *ctx, const char *text, size_t len,
+                   senti_result *out, senti_contribution *contrib, size_t cap, size_t *n);
     /* Scratch: make per-thread state (NULL allowed if the kind needs none). */
     int (*ctx_init)(const senti_model *m, void **state);
     void (*ctx_free)(const senti_model *m, void *state);

@@ -1,5 +1,6 @@
 /* predict.c - `senti predict`: score texts from the command line or stdin. */
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,57 +18,154 @@ static const char help[] =
     "options:\n"
     CLI_MODEL_HELP
     "  -j, --json           JSON lines output\n"
+    "  -e, --explain[=N]    show the N features (default 10) that weigh most in each\n"
+    "                       decision: word, word pair or triple, and what it adds to the\n"
+    "                       predicted label's logit (exact for linear models: the bias and\n"
+    "                       all the features add up to the logit)\n"
     "  -h, --help           this help\n"
     "\n"
     "examples:\n"
     "  senti predict \"what a wonderful, moving film\"\n"
     "  senti predict --json \"not good\" \"not bad\"\n"
+    "  senti predict --explain=5 \"a gorgeous but hollow film\"\n"
     "  cut -f2 reviews.tsv | senti predict > labels.txt\n"
     "  senti predict --model vader:/data/vader \"I LOVE it :)\"\n";
 
-static int print_one(const senti_model *m, senti_ctx *ctx, const char *text, size_t len, int json,
-                     char **buf, size_t *cap) {
+typedef struct ranked {
+    float w;  /* toward the predicted label */
+    size_t i; /* index in the contributions */
+} ranked;
+
+static int cmp_expl(const void *a, const void *b) {
+    float x = fabsf(((const ranked *)a)->w), y = fabsf(((const ranked *)b)->w);
+    if (x != y) return x > y ? -1 : 1;
+    size_t i = ((const ranked *)a)->i, j = ((const ranked *)b)->i;
+    return i < j ? -1 : i > j;
+}
+
+/* What contribution c adds to label p's logit, relative to the other labels. */
+static float toward(const senti_model *m, const senti_contribution *c, int p) {
+    int k = senti_model_n_classes(m);
+    if (k == 2) return p == 1 ? c->logit[0] : -c->logit[0];
+    float others = 0;
+    for (int j = 0; j < k; j++)
+        if (j != p) others += c->logit[j];
+    return c->logit[p] - others / (float)(k - 1);
+}
+
+typedef struct pstate {
+    const senti_model *m;
+    senti_ctx *ctx;
+    int json;
+    long explain;           /* features to show; 0: no explanation */
+    char *buf;
+    size_t cap;
+    senti_contribution *contrib;
+    size_t ccap;
+    ranked *order;
+} pstate;
+
+static void *xrealloc(void *p, size_t n) {
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        fprintf(stderr, "senti predict: out of memory\n");
+        exit(CLI_FAIL);
+    }
+    return q;
+}
+
+static int print_one(pstate *ps, const char *text, size_t len) {
     senti_result r;
-    int rc = senti_predict(m, ctx, text, len, &r);
+    size_t nc = 0;
+    int rc;
+    if (ps->explain) {
+        rc = senti_explain(ps->m, ps->ctx, text, len, &r, ps->contrib, ps->ccap, &nc);
+        if (!rc && nc > ps->ccap) { /* more features than room: grow and ask again */
+            ps->ccap = nc;
+            ps->contrib = xrealloc(ps->contrib, nc * sizeof *ps->contrib);
+            ps->order = xrealloc(ps->order, nc * sizeof *ps->order);
+            rc = senti_explain(ps->m, ps->ctx, text, len, &r, ps->contrib, ps->ccap, &nc);
+        }
+        if (rc == SENTI_ENOTSUP) {
+            fprintf(stderr, "senti predict: --explain: the %s model kind has no explanations\n",
+                    senti_model_kind(ps->m));
+            exit(CLI_USAGE);
+        }
+    } else {
+        rc = senti_predict(ps->m, ps->ctx, text, len, &r);
+    }
     if (rc) {
         fprintf(stderr, "senti predict: %s\n", senti_strerror(rc));
         return rc;
     }
-    if (!json) {
-        printf("%s\t%.4f\n", senti_model_label(m, r.label), r.score);
+    size_t shown = 0;
+    if (ps->explain) {
+        for (size_t i = 0; i < nc; i++) ps->order[i] = (ranked){toward(ps->m, &ps->contrib[i], r.label), i};
+        qsort(ps->order, nc, sizeof *ps->order, cmp_expl);
+        shown = nc < (size_t)ps->explain ? nc : (size_t)ps->explain;
+    }
+    if (!ps->json) {
+        printf("%s\t%.4f\n", senti_model_label(ps->m, r.label), r.score);
+        for (size_t k = 0; k < shown; k++) {
+            const senti_contribution *c = &ps->contrib[ps->order[k].i];
+            printf("\t%+.3f\t", ps->order[k].w);
+            if (c->order == SENTI_CONTRIB_BIAS) printf("(bias)");
+            else if (c->order == 0) printf("%s%.*s%s", c->start == 0 ? "<start> " : "", (int)(c->end - c->start),
+                                            text + c->start, c->start == 0 ? "" : " <end>");
+            else printf("%.*s", (int)(c->end - c->start), text + c->start);
+            printf("%s\n", c->flags & SENTI_CONTRIB_NEGATED ? "  (negated)" : "");
+        }
         return 0;
     }
-    size_t need = senti_result_json(m, &r, *buf, *cap);
-    if (need >= *cap) {
-        char *nb = realloc(*buf, need + 1);
-        if (!nb) {
-            fprintf(stderr, "senti predict: out of memory\n");
-            exit(CLI_FAIL);
-        }
-        *buf = nb;
-        *cap = need + 1;
-        senti_result_json(m, &r, *buf, *cap);
+    size_t need = senti_result_json(ps->m, &r, ps->buf, ps->cap);
+    if (need >= ps->cap) {
+        ps->cap = need + 1;
+        ps->buf = xrealloc(ps->buf, ps->cap);
+        senti_result_json(ps->m, &r, ps->buf, ps->cap);
     }
     fputs("{\"text\":", stdout);
     cli_json_string(stdout, text, len);
     putchar(',');
-    fputs(*buf, stdout);
+    fputs(ps->buf, stdout);
+    if (ps->explain) {
+        fputs(",\"explanation\":[", stdout);
+        for (size_t k = 0; k < shown; k++) {
+            const senti_contribution *c = &ps->contrib[ps->order[k].i];
+            printf("%s{\"feature\":", k ? "," : "");
+            if (c->order == SENTI_CONTRIB_BIAS) fputs("\"(bias)\"", stdout);
+            else cli_json_string(stdout, text + c->start, c->end - c->start);
+            printf(",\"start\":%u,\"end\":%u,\"order\":%u,\"negated\":%s,\"weight\":%.4f}", c->start,
+                   c->end, c->order == SENTI_CONTRIB_BIAS ? 0 : c->order,
+                   c->flags & SENTI_CONTRIB_NEGATED ? "true" : "false", ps->order[k].w);
+        }
+        fputs("]", stdout);
+    }
     fputs("}\n", stdout);
     return 0;
 }
 
 int cmd_predict(int argc, char **argv) {
     static const struct option longopts[] = {
-        CLI_MODEL_LONGOPTS, {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        CLI_MODEL_LONGOPTS, {"json", no_argument, 0, 'j'}, {"explain", optional_argument, 0, 'e'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     cli_model_args ma = {0};
     int json = 0, c;
+    long explain = 0;
+    unsigned long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:jh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:je::h", longopts, NULL)) != -1) {
         int r = cli_model_opt(&ma, c, optarg);
         if (r < 0) return CLI_USAGE;
         if (r) continue;
         switch (c) {
         case 'j': json = 1; break;
+        case 'e':
+            explain = 10;
+            if (optarg) {
+                if (cli_parse_uint("--explain", optarg, 1, 1000000, &v)) return CLI_USAGE;
+                explain = (long)v;
+            }
+            break;
         case 'h': fputs(help, stdout); return CLI_OK;
         default: fputs(help, stderr); return CLI_USAGE;
         }
@@ -80,12 +178,15 @@ int cmd_predict(int argc, char **argv) {
         senti_model_free(m);
         return CLI_FAIL;
     }
-    char *buf = malloc(512);
-    size_t cap = buf ? 512 : 0;
+    pstate ps = {m, ctx, json, explain, NULL, 0, NULL, 0, NULL};
+    if (explain) {
+        ps.ccap = 256;
+        ps.contrib = xrealloc(NULL, ps.ccap * sizeof *ps.contrib);
+        ps.order = xrealloc(NULL, ps.ccap * sizeof *ps.order);
+    }
     int failed = 0;
     if (optind < argc) {
-        for (int i = optind; i < argc; i++)
-            failed |= print_one(m, ctx, argv[i], strlen(argv[i]), json, &buf, &cap) != 0;
+        for (int i = optind; i < argc; i++) failed |= print_one(&ps, argv[i], strlen(argv[i])) != 0;
     } else {
         char *line = NULL;
         size_t lcap = 0;
@@ -93,11 +194,13 @@ int cmd_predict(int argc, char **argv) {
         while ((n = getline(&line, &lcap, stdin)) >= 0) {
             if (n > 0 && line[n - 1] == '\n') n--;
             if (n > 0 && line[n - 1] == '\r') n--;
-            failed |= print_one(m, ctx, line, (size_t)n, json, &buf, &cap) != 0;
+            failed |= print_one(&ps, line, (size_t)n) != 0;
         }
         free(line);
     }
-    free(buf);
+    free(ps.buf);
+    free(ps.contrib);
+    free(ps.order);
     senti_ctx_free(ctx);
     senti_model_free(m);
     if (fflush(stdout) != 0) {

@@ -32,12 +32,13 @@ typedef struct featgen {
     void *ud;
 } featgen;
 
-static inline void put(featgen *g, uint64_t h, uint32_t start, uint32_t end, uint32_t order) {
+static inline void put(featgen *g, uint64_t h, uint32_t start, uint32_t end, uint32_t order, int neg) {
     senti__feature *f = &g->buf[g->n++];
     f->bucket = (uint32_t)(h >> g->shift);
     f->start = start;
     f->end = end;
-    f->order = order;
+    f->order = (uint16_t)order;
+    f->negated = (uint16_t)neg;
     if (g->n == FEAT_BUF) {
         g->sink(g->ud, g->buf, g->n);
         g->n = 0;
@@ -58,29 +59,31 @@ uint32_t senti__linear_features(const senti__linear_params *p, const char *text,
     uint32_t s1 = 0, s2 = 0;       /* their start offsets */
     uint32_t e1 = 0;               /* end of token i-1 */
     uint32_t ntok = 0;
-    int neg = 0;
+    int neg = 0, neg1 = 0, neg2 = 0; /* scope open; tokens i-1, i-2 negated */
     size_t nt;
     while (ntok < max_tokens && (nt = senti__tok_next(&tz, tok, TOK_BUF)) > 0) {
         for (size_t i = 0; i < nt && ntok < max_tokens; i++) {
             const senti__token *t = &tok[i];
             uint64_t h = t->hash;
+            int ng = 0;
             if (p->negation) {
                 if (t->flags & SENTI_TOK_NEGATOR) neg = 1;
                 else if (t->flags & SENTI_TOK_CLAUSE) neg = 0;
-                else if (neg) h = senti__mix(h, SENTI_TAG_NEG);
+                else if (neg) h = senti__mix(h, SENTI_TAG_NEG), ng = 1;
             }
-            put(&g, h, t->start, t->end, 1);
+            put(&g, h, t->start, t->end, 1, ng);
             if (p->ngram >= 2) {
-                if (ntok >= 1) put(&g, senti__mix(h1, h), s1, t->end, 2);
-                else if (p->bounds) put(&g, senti__mix(SENTI_TAG_BOS, h), t->start, t->end, 0);
+                if (ntok >= 1) put(&g, senti__mix(h1, h), s1, t->end, 2, ng | neg1);
+                else if (p->bounds) put(&g, senti__mix(SENTI_TAG_BOS, h), t->start, t->end, 0, ng);
             }
-            if (p->ngram >= 3 && ntok >= 2) put(&g, senti__mix(senti__mix(h2, h1), h), s2, t->end, 3);
-            h2 = h1, s2 = s1;
-            h1 = h, s1 = t->start, e1 = t->end;
+            if (p->ngram >= 3 && ntok >= 2)
+                put(&g, senti__mix(senti__mix(h2, h1), h), s2, t->end, 3, ng | neg1 | neg2);
+            h2 = h1, s2 = s1, neg2 = neg1;
+            h1 = h, s1 = t->start, e1 = t->end, neg1 = ng;
             ntok++;
         }
     }
-    if (p->ngram >= 2 && p->bounds && ntok > 0) put(&g, senti__mix(h1, SENTI_TAG_EOS), s1, e1, 0);
+    if (p->ngram >= 2 && p->bounds && ntok > 0) put(&g, senti__mix(h1, SENTI_TAG_EOS), s1, e1, 0, neg1);
     if (g.n) sink(ud, g.buf, g.n);
     return ntok;
 }
@@ -95,6 +98,7 @@ typedef struct linear {
     const float *scale;   /* one scale, or one per bucket */
     int scale_per_row;
     const float *bias;    /* [n_out] */
+    float inv_temp;       /* 1 / temperature (calibration), 1 if none */
     char *label_store;    /* labels from metadata, NUL-separated */
 } linear;
 
@@ -187,7 +191,7 @@ static void finish_scores(const linear *L, score_acc *a, senti_result *out, int 
     for (int j = 0; j < k; j++) {
         float sum = a->z[j];
         if (L->wq && !L->scale_per_row) sum = (j == 0 && k == 1 ? (float)a->qz : sum) * L->scale[0];
-        z[j] = L->bias[j] + s * sum;
+        z[j] = (L->bias[j] + s * sum) * L->inv_temp;
     }
     out->n_classes = n_classes;
     if (k == 1) {
@@ -221,6 +225,55 @@ static int linear_predict(const senti_model *m, senti_ctx *ctx, const char *text
     return SENTI_OK;
 }
 
+/* Weight of bucket b for output j, as used in scoring (before the 1/sqrt(n) and 1/T factors). */
+static float weight_of(const linear *L, uint32_t b, int j) {
+    size_t i = (size_t)b * (size_t)L->n_out + (size_t)j;
+    if (L->wf) return L->wf[i];
+    return (float)L->wq[i] * (L->scale_per_row ? L->scale[b] : L->scale[0]);
+}
+
+typedef struct explain_acc {
+    const linear *L;
+    senti_contribution *c;
+    size_t cap, n;
+} explain_acc;
+
+static void sink_explain(void *ud, const senti__feature *f, size_t n) {
+    explain_acc *a = ud;
+    for (size_t i = 0; i < n; i++, a->n++) {
+        if (a->n >= a->cap) continue;
+        senti_contribution *c = &a->c[a->n];
+        memset(c, 0, sizeof *c);
+        c->start = f[i].start;
+        c->end = f[i].end;
+        c->order = f[i].order;
+        c->flags = f[i].negated ? SENTI_CONTRIB_NEGATED : 0;
+        for (int j = 0; j < a->L->n_out; j++) c->logit[j] = weight_of(a->L, f[i].bucket, j);
+    }
+}
+
+static int linear_explain(const senti_model *m, senti_ctx *ctx, const char *text, size_t len,
+                          senti_result *out, senti_contribution *contrib, size_t cap, size_t *n) {
+    const linear *L = m->impl;
+    int rc = linear_predict(m, ctx, text, len, out);
+    if (rc) return rc;
+    explain_acc a = {L, contrib, cap, 0};
+    if (cap) { /* the bias comes first */
+        memset(&contrib[0], 0, sizeof contrib[0]);
+        contrib[0].order = SENTI_CONTRIB_BIAS;
+        for (int j = 0; j < L->n_out; j++) contrib[0].logit[j] = L->bias[j] * L->inv_temp;
+    }
+    a.n = 1;
+    senti__linear_features(&L->p, text, len, m->max_tokens, sink_explain, &a);
+    /* the scale applied to every feature in scoring: 1/sqrt(count) and the temperature */
+    size_t nf = a.n - 1;
+    float s = (L->p.norm && nf ? 1.0f / sqrtf((float)nf) : 1.0f) * L->inv_temp;
+    for (size_t i = 1; i < a.n && i < cap; i++)
+        for (int j = 0; j < L->n_out; j++) contrib[i].logit[j] *= s;
+    *n = a.n;
+    return SENTI_OK;
+}
+
 static void linear_destroy(senti_model *m) {
     linear *L = m->impl;
     if (!L) return;
@@ -231,6 +284,7 @@ static void linear_destroy(senti_model *m) {
 static const senti__model_ops linear_ops = {
     .kind = "linear",
     .predict = linear_predict,
+    .explain = linear_explain,
     .destroy = linear_destroy,
 };
 
@@ -327,6 +381,18 @@ int senti__linear_open_memory(const void *data, size_t size, const senti_options
         rc = senti__err(err, err_size, SENTI_EFORMAT, "tensor 'weights' has dtype %s (F32 or I8 expected)",
                         senti__dtype_name(w->dtype));
         goto fail;
+    }
+    /* optional calibration: logits are divided by the temperature */
+    L->inv_temp = 1.0f;
+    const char *temp = senti__st_meta(&st, "temperature");
+    if (temp) {
+        char *end;
+        double t = strtod(temp, &end);
+        if (*end || !(t >= 0.01 && t <= 100)) {
+            rc = senti__err(err, err_size, SENTI_EFORMAT, "metadata 'temperature' = '%.32s' not in [0.01, 100]", temp);
+            goto fail;
+        }
+        L->inv_temp = (float)(1.0 / t);
     }
     /* values must be finite: a NaN weight would poison every score */
     for (int j = 0; j < L->n_out; j++)

@@ -50,7 +50,8 @@ uint64_t senti__mix(uint64_t a, uint64_t b);
 typedef struct senti__feature {
     uint32_t bucket;
     uint32_t start, end;
-    uint32_t order; /* 1, 2, 3; 0 for a boundary bigram */
+    uint16_t order;   /* 1, 2, 3; 0 for a boundary bigram */
+    uint16_t negated; /* 1 if a token of it is in a negation scope */
 } senti__feature;
 
 /* Feature generation shared by scoring, training and explanations: calls sink with

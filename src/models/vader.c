@@ -1297,7 +1297,11 @@ static void vader_destroy(senti_model *m) {
 }
 
 static const senti__model_ops vader_ops = {
-    "vader", vader_predict, vader_ctx_init, vader_ctx_free, vader_destroy,
+    .kind = "vader",
+    .predict = vader_predict,
+    .ctx_init = vader_ctx_init,
+    .ctx_free = vader_ctx_free,
+    .destroy = vader_destroy,
 };
 
 /* ---- loading ------------------------------------------------------------------------------ */

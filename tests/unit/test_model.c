@@ -367,3 +367,54 @@ TEST(memory_accounting) {
     ASSERT_EQ(c.current_bytes, a.current_bytes); /* everything given back */
     ASSERT(c.frees > b.frees);
 }
+
+TEST(explain_is_exact) {
+    senti_model *m;
+    ASSERT_EQ(senti_model_open_default(NULL, &m), SENTI_OK);
+    const char *texts[] = {"what a wonderful, moving film", "I didn't like it at all.", "", "not bad"};
+    senti_contribution c[256];
+    for (int t = 0; t < 4; t++) {
+        senti_result r, p;
+        size_t n = 0;
+        ASSERT_EQ(senti_explain(m, NULL, texts[t], strlen(texts[t]), &r, c, 256, &n), SENTI_OK);
+        ASSERT_EQ(senti_predict(m, NULL, texts[t], strlen(texts[t]), &p), SENTI_OK);
+        ASSERT_NEAR(r.score, p.score, 0);
+        ASSERT(n >= 1 && n <= 256);
+        ASSERT_EQ(c[0].order, SENTI_CONTRIB_BIAS);
+        double z = 0;
+        for (size_t i = 0; i < n; i++) {
+            z += c[i].logit[0];
+            if (i) ASSERT(c[i].end <= strlen(texts[t]) && c[i].start <= c[i].end);
+        }
+        ASSERT_NEAR(1.0 / (1.0 + exp(-z)), p.score, 1e-5);
+    }
+    /* too little room: the count is still told, the first cap are written */
+    size_t n = 0;
+    senti_result r;
+    ASSERT_EQ(senti_explain(m, NULL, texts[0], strlen(texts[0]), &r, c, 2, &n), SENTI_OK);
+    ASSERT(n > 2);
+    ASSERT_EQ(senti_explain(m, NULL, texts[0], strlen(texts[0]), &r, NULL, 0, &n), SENTI_OK);
+    ASSERT(n > 2);
+    senti_model_free(m);
+    /* a negated word is flagged */
+    ASSERT_EQ(senti_model_open_default(NULL, &m), SENTI_OK);
+    ASSERT_EQ(senti_explain(m, NULL, "not bad", 7, &r, c, 256, &n), SENTI_OK);
+    int negated = 0;
+    for (size_t i = 1; i < n; i++)
+        if (c[i].order == 1 && c[i].start == 4) negated = (c[i].flags & SENTI_CONTRIB_NEGATED) != 0;
+    ASSERT(negated);
+    senti_model_free(m);
+}
+
+TEST(explain_not_supported_by_vader) {
+    char dir[512], err[256];
+    snprintf(dir, sizeof dir, "vader:%s/vader", test_data_dir());
+    senti_model *m;
+    if (senti_model_open(dir, NULL, &m, err, sizeof err)) TEST_FAIL_("%s", err);
+    senti_result r;
+    size_t n;
+    senti_contribution c[4];
+    int rc = senti_explain(m, NULL, "good", 4, &r, c, 4, &n);
+    senti_model_free(m);
+    ASSERT_EQ(rc, SENTI_ENOTSUP);
+}
