@@ -44,6 +44,8 @@ static const char help[] =
     "      --seed N             random seed for the split and the order (1)\n"
     "      --threads N          threads for feature extraction and evaluation (all cores)\n"
     "      --dtype T            f32, int8 (one scale) or int8-row (a scale per bucket) (int8)\n"
+    "      --class-weight W     none, or balanced: every class weighs the same in total (none)\n"
+    "      --file-weight W      none, or balanced: every DATA file weighs the same in total (none)\n"
     "  -q, --quiet              no per-epoch lines\n"
     "  -h, --help               this help\n"
     "\n"
@@ -99,6 +101,8 @@ typedef struct corpus {
     const char **texts; /* records with a known label, all files, in order */
     size_t *lens;
     int *idx;           /* label index in the model */
+    int *file;          /* which file each record came from */
+    float *w;           /* weights, when asked for */
     char names[1024];   /* file names (no folders), comma-separated */
     char digests[1024]; /* their XXH3-128 digests, comma-separated */
     size_t bad;         /* malformed records and unknown labels */
@@ -134,7 +138,8 @@ static int corpus_set(corpus *c, int three, senti__train_set *s) {
     c->texts = malloc(total * sizeof *c->texts);
     c->lens = malloc(total * sizeof *c->lens);
     c->idx = malloc(total * sizeof *c->idx);
-    if (!c->texts || !c->lens || !c->idx) {
+    c->file = malloc(total * sizeof *c->file);
+    if (!c->texts || !c->lens || !c->idx || !c->file) {
         fprintf(stderr, "senti train: out of memory\n");
         return -1;
     }
@@ -146,10 +151,38 @@ static int corpus_set(corpus *c, int three, senti__train_set *s) {
             c->texts[k] = L->ds.texts[i];
             c->lens[k] = L->ds.lens[i];
             c->idx[k] = !three ? cl : cl == CLI_NEG ? 0 : cl == CLI_NEU ? 1 : 2;
+            c->file[k] = f;
             k++;
         }
     }
-    *s = (senti__train_set){k, c->texts, c->lens, c->idx};
+    *s = (senti__train_set){k, c->texts, c->lens, c->idx, NULL};
+    return 0;
+}
+
+/* Weights that give each class (class_bal) and each file (file_bal) the same total weight,
+ * normalized to a mean of 1. */
+static int corpus_weights(corpus *c, senti__train_set *s, int n_classes, int class_bal, int file_bal) {
+    if (!class_bal && !file_bal) return 0;
+    size_t n = s->n;
+    c->w = malloc((n ? n : 1) * sizeof *c->w);
+    double *cnt_c = calloc((size_t)n_classes, sizeof *cnt_c), *cnt_f = calloc((size_t)c->n, sizeof *cnt_f);
+    if (!c->w || !cnt_c || !cnt_f) {
+        free(cnt_c), free(cnt_f);
+        fprintf(stderr, "senti train: out of memory\n");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) cnt_c[c->idx[i]]++, cnt_f[c->file[i]]++;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        double w = 1;
+        if (class_bal) w *= (double)n / ((double)n_classes * cnt_c[c->idx[i]]);
+        if (file_bal) w *= (double)n / ((double)c->n * cnt_f[c->file[i]]);
+        c->w[i] = (float)w;
+        sum += w;
+    }
+    for (size_t i = 0; i < n; i++) c->w[i] = (float)(c->w[i] * (double)n / sum);
+    s->weights = c->w;
+    free(cnt_c), free(cnt_f);
     return 0;
 }
 
@@ -159,6 +192,8 @@ static void corpus_free(corpus *c) {
     free(c->texts);
     free(c->lens);
     free(c->idx);
+    free(c->file);
+    free(c->w);
 }
 
 static void on_epoch(void *ud, int ep, double tl, double vl, double va) {
@@ -170,7 +205,8 @@ static void on_epoch(void *ud, int ep, double tl, double vl, double va) {
 
 int cmd_train(int argc, char **argv) {
     enum { O_VALID = 0x2000, O_VFRAC, O_TEXT, O_LABEL, O_FMT, O_NAME, O_BITS, O_NGRAM, O_NONEG,
-           O_NOBOUNDS, O_NORM, O_MAXTOK, O_EPOCHS, O_PATIENCE, O_LR, O_L2, O_SEED, O_THREADS, O_DTYPE };
+           O_NOBOUNDS, O_NORM, O_MAXTOK, O_EPOCHS, O_PATIENCE, O_LR, O_L2, O_SEED, O_THREADS, O_DTYPE,
+           O_CLASSW, O_FILEW };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"valid", required_argument, 0, O_VALID},
         {"valid-fraction", required_argument, 0, O_VFRAC}, {"text-col", required_argument, 0, O_TEXT},
@@ -182,6 +218,7 @@ int cmd_train(int argc, char **argv) {
         {"patience", required_argument, 0, O_PATIENCE}, {"lr", required_argument, 0, O_LR},
         {"l2", required_argument, 0, O_L2}, {"seed", required_argument, 0, O_SEED},
         {"threads", required_argument, 0, O_THREADS}, {"dtype", required_argument, 0, O_DTYPE},
+        {"class-weight", required_argument, 0, O_CLASSW}, {"file-weight", required_argument, 0, O_FILEW},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *out = NULL, *name = NULL;
     char *valid_paths[64];
@@ -191,7 +228,7 @@ int cmd_train(int argc, char **argv) {
     o.fp = (senti__linear_params){20, 2, 1, 1, 0};
     o.epochs = 10, o.patience = 3, o.lr = 0.05, o.l2 = 1e-4, o.seed = 1, o.threads = cli_ncpu();
     o.valid_fraction = 0.05, o.quantize = 1, o.max_tokens = SENTI_DEFAULT_MAX_TOKENS;
-    int quiet = 0, c;
+    int quiet = 0, c, class_bal = 0, file_bal = 0;
     unsigned long v;
     char *end;
     optind = 1;
@@ -244,6 +281,17 @@ int cmd_train(int argc, char **argv) {
             else if (!strcmp(optarg, "int8-row")) o.quantize = 2;
             else { cli_error("train", "--dtype expects f32, int8 or int8-row, not '%s'", optarg); return CLI_USAGE; }
             break;
+        case O_CLASSW:
+        case O_FILEW: {
+            int bal = !strcmp(optarg, "balanced");
+            if (!bal && strcmp(optarg, "none")) {
+                cli_error("train", "--%s expects none or balanced, not '%s'",
+                          c == O_CLASSW ? "class-weight" : "file-weight", optarg);
+                return CLI_USAGE;
+            }
+            *(c == O_CLASSW ? &class_bal : &file_bal) = bal;
+            break;
+        }
         case 'q': quiet = 1; break;
         case 'h': fputs(help, stdout); return CLI_OK;
         default: fputs(help, stderr); return CLI_USAGE;
@@ -278,6 +326,7 @@ int cmd_train(int argc, char **argv) {
     o.labels = three ? tri_labels : bin_labels;
     senti__train_set ts, vs = {0};
     if (corpus_set(&tr, three, &ts) || (n_valid && corpus_set(&va, three, &vs))) goto done;
+    if (corpus_weights(&tr, &ts, o.n_classes, class_bal, file_bal)) goto done;
 
     /* no paths, times or versions: the same data and options must give the same bytes */
     const char *meta[] = {"name", name ? name : tr.names,

@@ -71,6 +71,7 @@ typedef struct senti__train_set {
     const char *const *texts;
     const size_t *lens;
     const int *labels; /* 0..n_classes-1 */
+    const float *weights; /* per text (e.g. class or domain balance); NULL: all 1 */
 } senti__train_set;
 
 typedef struct senti__train_opts {

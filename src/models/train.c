@@ -233,8 +233,8 @@ static int evaluate(const trainer *T, const featset *fs, const int *labels, int 
     return SENTI_OK;
 }
 
-/* One SGD step on text i with label y. */
-static double tr_step(trainer *T, const featset *fs, size_t i, int y) {
+/* One SGD step on text i with label y and weight w. */
+static double tr_step(trainer *T, const featset *fs, size_t i, int y, float wt) {
     const senti__train_opts *o = T->o;
     double p[SENTI_MAX_CLASSES];
     tr_probs(T, fs, i, p);
@@ -243,9 +243,9 @@ static double tr_step(trainer *T, const featset *fs, size_t i, int y) {
     double s = o->fp.norm && nf ? 1.0 / sqrt((double)nf) : 1.0;
     int k = T->k;
     float gr[SENTI_MAX_CLASSES];
-    if (k == 1) gr[0] = (float)(p[1] - (y == 1));
+    if (k == 1) gr[0] = wt * (float)(p[1] - (y == 1));
     else
-        for (int j = 0; j < k; j++) gr[j] = (float)(p[j] - (y == j));
+        for (int j = 0; j < k; j++) gr[j] = wt * (float)(p[j] - (y == j));
     float lr = (float)o->lr, l2 = (float)o->l2;
     for (size_t a = 0; a < nf; a++) {
         float *w = T->w + (size_t)f[a] * (size_t)k, *g = T->g + (size_t)f[a] * (size_t)k;
@@ -260,7 +260,7 @@ static double tr_step(trainer *T, const featset *fs, size_t i, int y) {
         T->gbias[j] += d * d;
         T->bias[j] -= lr * d / sqrtf(T->gbias[j] + 1e-8f);
     }
-    return -log(p[y] > 1e-15 ? p[y] : 1e-15);
+    return -wt * log(p[y] > 1e-15 ? p[y] : 1e-15);
 }
 
 static uint64_t splitmix64(uint64_t *s) {
@@ -426,6 +426,7 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
     featset ftr = {0}, fva = {0};
     size_t *order = NULL, *tr_idx = NULL, *va_idx = NULL;
     int *tr_lab = NULL, *va_lab = NULL;
+    float *tr_w = NULL;
     float *best_w = NULL;
     float best_bias[SENTI_MAX_CLASSES];
 
@@ -456,6 +457,11 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
     tr_lab = senti__malloc((ntr ? ntr : 1) * sizeof *tr_lab);
     if (!tr_lab) goto oom;
     for (size_t i = 0; i < ntr; i++) tr_lab[i] = train->labels[tr_idx[i]];
+    if (train->weights) {
+        tr_w = senti__malloc((ntr ? ntr : 1) * sizeof *tr_w);
+        if (!tr_w) goto oom;
+        for (size_t i = 0; i < ntr; i++) tr_w[i] = train->weights[tr_idx[i]];
+    }
     if (nva) {
         const senti__train_set *vs = valid ? valid : train;
         if ((rc = featset_build(&fva, &o->fp, vs, valid ? NULL : va_idx, nva, o->threads, o->max_tokens)))
@@ -485,7 +491,8 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
     for (int ep = 1; ep <= o->epochs; ep++) {
         shuffle(order, ntr, &rng);
         double tl = 0;
-        for (size_t a = 0; a < ntr; a++) tl += tr_step(&T, &ftr, order[a], tr_lab[order[a]]);
+        for (size_t a = 0; a < ntr; a++)
+            tl += tr_step(&T, &ftr, order[a], tr_lab[order[a]], tr_w ? tr_w[order[a]] : 1.0f);
         tl /= (double)(ntr ? ntr : 1);
         double vl = tl, va = 0;
         if (nva && (rc = evaluate(&T, &fva, va_lab, o->threads, &vl, &va))) goto fail;
@@ -533,6 +540,7 @@ done:
     senti__free(tr_idx);
     senti__free(va_idx);
     senti__free(tr_lab);
+    senti__free(tr_w);
     senti__free(va_lab);
     return rc;
 }

@@ -283,7 +283,7 @@ TEST(training_is_deterministic) {
     int *labels = NULL;
     read_lines(path, 4000, &texts, &lens, &labels, &n);
     if (n < 4000) TEST_FAIL_("cannot read %s (set SENTI_DATA_DIR)", path);
-    senti__train_set ts = {n, (const char *const *)texts, lens, labels};
+    senti__train_set ts = {n, (const char *const *)texts, lens, labels, NULL};
     static const char *const labs[] = {"negative", "positive"};
     senti__train_opts o = {0};
     o.fp = (senti__linear_params){16, 2, 1, 1, 0};
