@@ -45,6 +45,10 @@ static const char help[] =
     "      --threads N          threads for feature extraction and evaluation (all cores)\n"
     "      --dtype T            f32, int8 (one scale) or int8-row (a scale per bucket) (int8)\n"
     "      --class-weight W     none, or balanced: every class weighs the same in total (none)\n"
+    "      --calibrate          fit a temperature T on the validation data (probabilities =\n"
+    "                           softmax(logits / T)); use validation data like what will be\n"
+    "                           scored: a split of near-duplicate rows makes T too small\n"
+    "      --no-calibrate       keep the raw probabilities (the default)\n"
     "      --file-weight W      none, or balanced: every DATA file weighs the same in total (none)\n"
     "  -q, --quiet              no per-epoch lines\n"
     "  -h, --help               this help\n"
@@ -206,7 +210,7 @@ static void on_epoch(void *ud, int ep, double tl, double vl, double va) {
 int cmd_train(int argc, char **argv) {
     enum { O_VALID = 0x2000, O_VFRAC, O_TEXT, O_LABEL, O_FMT, O_NAME, O_BITS, O_NGRAM, O_NONEG,
            O_NOBOUNDS, O_NORM, O_MAXTOK, O_EPOCHS, O_PATIENCE, O_LR, O_L2, O_SEED, O_THREADS, O_DTYPE,
-           O_CLASSW, O_FILEW };
+           O_CLASSW, O_FILEW, O_CALIB, O_NOCALIB };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"valid", required_argument, 0, O_VALID},
         {"valid-fraction", required_argument, 0, O_VFRAC}, {"text-col", required_argument, 0, O_TEXT},
@@ -219,6 +223,7 @@ int cmd_train(int argc, char **argv) {
         {"l2", required_argument, 0, O_L2}, {"seed", required_argument, 0, O_SEED},
         {"threads", required_argument, 0, O_THREADS}, {"dtype", required_argument, 0, O_DTYPE},
         {"class-weight", required_argument, 0, O_CLASSW}, {"file-weight", required_argument, 0, O_FILEW},
+        {"calibrate", no_argument, 0, O_CALIB}, {"no-calibrate", no_argument, 0, O_NOCALIB},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *out = NULL, *name = NULL;
     char *valid_paths[64];
@@ -227,7 +232,7 @@ int cmd_train(int argc, char **argv) {
     senti__train_opts o = {0};
     o.fp = (senti__linear_params){20, 2, 1, 1, 0};
     o.epochs = 10, o.patience = 3, o.lr = 0.05, o.l2 = 1e-4, o.seed = 1, o.threads = cli_ncpu();
-    o.valid_fraction = 0.05, o.quantize = 1, o.max_tokens = SENTI_DEFAULT_MAX_TOKENS;
+    o.valid_fraction = 0.05, o.quantize = 1, o.max_tokens = SENTI_DEFAULT_MAX_TOKENS, o.calibrate = 0;
     int quiet = 0, c, class_bal = 0, file_bal = 0;
     unsigned long v;
     char *end;
@@ -292,6 +297,8 @@ int cmd_train(int argc, char **argv) {
             *(c == O_CLASSW ? &class_bal : &file_bal) = bal;
             break;
         }
+        case O_CALIB: o.calibrate = 1; break;
+        case O_NOCALIB: o.calibrate = 0; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(help, stdout); return CLI_OK;
         default: fputs(help, stderr); return CLI_USAGE;
@@ -349,6 +356,8 @@ int cmd_train(int argc, char **argv) {
     fprintf(stderr, "trained on %zu texts, validated on %zu (%s), best epoch %d of %d, %.2f s\n",
             rep.n_train, rep.n_valid, n_valid ? va.names : "held out", rep.best_epoch, rep.epochs_run, secs);
     printf("valid_accuracy\t%.4f\nvalid_loss\t%.4f\n", rep.valid_accuracy_quantized, rep.valid_loss);
+    if (o.calibrate && rep.n_valid)
+        printf("temperature\t%.4f\nvalid_loss_uncalibrated\t%.4f\n", rep.temperature, rep.valid_loss_uncalibrated);
     if (o.quantize) printf("valid_accuracy_f32\t%.4f\n", rep.valid_accuracy);
     printf("model\t%s\n", out);
     size_t bad = tr.bad + va.bad;

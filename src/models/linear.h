@@ -86,6 +86,7 @@ typedef struct senti__train_opts {
     int threads;              /* feature extraction and evaluation */
     double valid_fraction;    /* when no validation set is given */
     int quantize;             /* 0: F32, 1: I8 with one scale, 2: I8 with a scale per bucket */
+    int calibrate;            /* fit a temperature on the validation set */
     uint32_t max_tokens;
 } senti__train_opts;
 
@@ -94,6 +95,8 @@ typedef struct senti__train_report {
     int epochs_run, best_epoch;
     double valid_accuracy, valid_loss, train_loss;
     double valid_accuracy_quantized;
+    double valid_loss_uncalibrated;
+    double temperature;       /* fitted, or 1 */
 } senti__train_report;
 
 typedef void (*senti__epoch_cb)(void *ud, int epoch, double train_loss, double valid_loss,

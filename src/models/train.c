@@ -137,6 +137,7 @@ typedef struct trainer {
     size_t buckets;
     float *w, *g;     /* weights and AdaGrad accumulators [buckets * k] */
     float bias[SENTI_MAX_CLASSES], gbias[SENTI_MAX_CLASSES];
+    double temperature; /* calibration; 0: none */
 } trainer;
 
 /* Probabilities of text i (p[0..n_classes-1]). */
@@ -329,6 +330,8 @@ static int write_model(const trainer *T, const senti__train_opts *o, const char 
     snprintf(m_lr, sizeof m_lr, "%g", o->lr);
     snprintf(m_l2, sizeof m_l2, "%g", o->l2);
     snprintf(m_seed, sizeof m_seed, "%llu", (unsigned long long)o->seed);
+    char m_temp[32];
+    snprintf(m_temp, sizeof m_temp, "%.4f", T->temperature > 0 ? T->temperature : 1.0);
     snprintf(bits, sizeof bits, "%u", o->fp.bits);
     snprintf(ngram, sizeof ngram, "%u", o->fp.ngram);
     snprintf(neg, sizeof neg, "%u", o->fp.negation);
@@ -344,8 +347,9 @@ static int write_model(const trainer *T, const senti__train_opts *o, const char 
         "dtype", o->quantize == 2 ? "int8-row" : o->quantize ? "int8" : "f32",
         "train_n", m_ntr, "valid_n", m_nva, "valid_accuracy", m_acc, "valid_loss", m_loss,
         "best_epoch", m_best, "lr", m_lr, "l2", m_l2, "seed", m_seed,
+        "temperature", m_temp,
     };
-    size_t nb = sizeof base / sizeof *base / 2;
+    size_t nb = sizeof base / sizeof *base / 2 - (T->temperature > 0 ? 0 : 1);
     const char **kv = senti__malloc((nb + n_meta) * 2 * sizeof *kv);
     int rc;
     if (!kv) rc = senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
@@ -360,10 +364,11 @@ static int write_model(const trainer *T, const senti__train_opts *o, const char 
     return rc;
 }
 
-/* Accuracy and log loss of the model file at path on texts which[0..n) of set. */
+/* Accuracy and log loss of the model file at path on texts which[0..n) of set; with logp,
+ * also the log-probabilities of every text (n x n_classes). */
 static int evaluate_file(const char *path, const senti__train_set *set, const size_t *which, size_t n,
-                         const senti__train_opts *o, double *acc, double *loss, char *err,
-                         size_t err_size) {
+                         const senti__train_opts *o, double *acc, double *loss, double *logp,
+                         char *err, size_t err_size) {
     senti_model *m;
     senti_options mo = {0};
     mo.max_tokens = o->max_tokens;
@@ -386,6 +391,9 @@ static int evaluate_file(const char *path, const senti__train_set *set, const si
             ok += res[i].label == y;
             double p = res[i].probs[y];
             l += -log(p > 1e-15 ? p : 1e-15);
+            if (logp)
+                for (int j = 0; j < o->n_classes; j++)
+                    logp[i * (size_t)o->n_classes + j] = log(res[i].probs[j] > 1e-300 ? res[i].probs[j] : 1e-300);
         }
         *acc = (double)ok / (double)(n ? n : 1);
         *loss = l / (double)(n ? n : 1);
@@ -394,6 +402,32 @@ static int evaluate_file(const char *path, const senti__train_set *set, const si
     senti__free(res);
     senti_model_free(m);
     return rc;
+}
+
+/* Mean log loss of softmax(logp / T) against the labels. */
+static double nll_at(const double *logp, const int *y, size_t n, int k, double T) {
+    double l = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double *z = logp + i * (size_t)k;
+        double mx = -INFINITY, sum = 0;
+        for (int j = 0; j < k; j++) mx = z[j] / T > mx ? z[j] / T : mx;
+        for (int j = 0; j < k; j++) sum += exp(z[j] / T - mx);
+        l += -(z[y[i]] / T - mx - log(sum));
+    }
+    return l / (double)(n ? n : 1);
+}
+
+/* Temperature scaling: the T in [0.05, 20] that minimizes the validation log loss (golden-
+ * section search on log T; the loss is unimodal in T). */
+static double fit_temperature(const double *logp, const int *y, size_t n, int k) {
+    double a = log(0.05), b = log(20.0), g = (sqrt(5.0) - 1) / 2;
+    double c = b - g * (b - a), d = a + g * (b - a);
+    double fc = nll_at(logp, y, n, k, exp(c)), fd = nll_at(logp, y, n, k, exp(d));
+    for (int it = 0; it < 60; it++) {
+        if (fc < fd) b = d, d = c, fd = fc, c = b - g * (b - a), fc = nll_at(logp, y, n, k, exp(c));
+        else a = c, c = d, fc = fd, d = a + g * (b - a), fd = nll_at(logp, y, n, k, exp(d));
+    }
+    return exp((a + b) / 2);
 }
 
 static int cmp_size(const void *a, const void *b) {
@@ -516,15 +550,30 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
     rc = write_model(&T, o, out_path, rep, rep->valid_accuracy, rep->valid_loss, meta_kv, n_meta,
                      err, err_size);
     rep->valid_accuracy_quantized = rep->valid_accuracy;
-    if (!rc && o->quantize && nva) {
-        /* measure the model as written (quantized), and record that */
+    rep->temperature = 1;
+    if (!rc && nva && (o->quantize || o->calibrate)) {
+        /* measure the model as written (quantized), calibrate it, and record that */
         const senti__train_set *vs = valid ? valid : train;
         double acc, loss;
-        rc = evaluate_file(out_path, vs, valid ? NULL : va_idx, nva, o, &acc, &loss, err, err_size);
+        double *logp = senti__malloc(nva * (size_t)o->n_classes * sizeof *logp);
+        if (!logp) goto oom;
+        rc = evaluate_file(out_path, vs, valid ? NULL : va_idx, nva, o, &acc, &loss, logp, err, err_size);
         if (!rc) {
             rep->valid_accuracy_quantized = acc;
+            rep->valid_loss_uncalibrated = loss;
+            if (o->calibrate) {
+                T.temperature = fit_temperature(logp, va_lab, nva, o->n_classes);
+                /* the stored value is rounded: measure with exactly that */
+                char tb[32];
+                snprintf(tb, sizeof tb, "%.4f", T.temperature);
+                T.temperature = strtod(tb, NULL);
+                loss = nll_at(logp, va_lab, nva, o->n_classes, T.temperature);
+                rep->temperature = T.temperature;
+            }
+            rep->valid_loss = loss;
             rc = write_model(&T, o, out_path, rep, acc, loss, meta_kv, n_meta, err, err_size);
         }
+        senti__free(logp);
     }
     goto done;
 oom:
