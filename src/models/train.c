@@ -354,7 +354,7 @@ static int write_model(const trainer *T, const senti__train_opts *o, const char 
     int rc;
     if (!kv) rc = senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
     else {
-        memcpy(kv, base, sizeof base);
+        memcpy(kv, base, nb * 2 * sizeof *kv);
         if (n_meta) memcpy(kv + 2 * nb, meta_kv, n_meta * 2 * sizeof *kv);
         rc = senti__st_write(path, t, nt, kv, nb + n_meta, err, err_size);
     }
