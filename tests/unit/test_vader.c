@@ -359,6 +359,95 @@ TEST(vader_small_bounds) {
     senti_model_free(m);
 }
 
+TEST(vader_small_fast_path) {
+    /* The ASCII fast path (vd_run_ascii) against the general tokenizer on random texts built
+     * to hit every branch: lexicon, booster, negation, idiom and "but" words, case, attached
+     * punctuation (stripped or not), "n't", words of 15/16/17+ bytes, several spaces, control
+     * characters and whitespace other than ' ' (those texts leave the fast path), "!"/"?",
+     * and max_tokens cuts. Every number, the token count and the cut flag must agree. */
+    static const char *const words[] = {
+        "good", "bad", "great", "terrible", "love", "hate", "not", "no", "never", "so", "this",
+        "but", "BUT", "very", "kind", "of", "sort", "least", "at", "the", "shit", "kiss", "death",
+        "without", "doubt", "isn't", "don't", "DON'T", "Don't", "nor", "or", "yeah", "right",
+        "GOOD", "Good", "BAD!", "good!", "(bad)", "...", ".", ",", "'good'", ":)", ":-(", "<3",
+        "extremely", "EXTREMELY", "barely", "kinda", "uh-uh", "n't", "ain't", "can't", "won't",
+        "just", "enough", "a", "is", "it", "movie", "film", "?", "!!", "?!", "wow!!!", "12",
+        "extraordinarily", "incomprehensibly", "unquestionablyyy", "good-good-good-good!",
+        "!!!!!!!!!!!!!!!!!!!!", "NOT", "NEVER", "\x7f", "x\x7fy", "--", "'", "''good''",
+        "ab!", "!ab", "a.b", "..good..", "GREAT!!!", "Wonderful", "HORRIBLE", "fun", "sad"};
+    static const char *const seps[] = {" ", " ", " ", " ", " ", "  ", "   ", "\t", "\n",
+                                       " \r\n ", "\x1c", "\x01", ""};
+    senti_model *m, *m5;
+    ASSERT_EQ(open_vader(&m, NULL), SENTI_OK);
+    senti_options o;
+    memset(&o, 0, sizeof o);
+    o.max_tokens = 5;
+    ASSERT_EQ(open_vader(&m5, &o), SENTI_OK);
+    senti_ctx *ctx, *ctx5;
+    ASSERT_EQ(senti_ctx_new(m, &ctx), SENTI_OK);
+    ASSERT_EQ(senti_ctx_new(m5, &ctx5), SENTI_OK);
+    unsigned long long st = 0x9e3779b97f4a7c15ull;
+    char text[4096];
+    int bad = 0;
+    for (int rep = 0; rep < 60000 && bad < 5; rep++) {
+        size_t len = 0;
+        st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+        int nw = (int)(st % 24), sepmax = rep % 3 ? 5 : 13;
+        if (st >> 40 & 1) text[len++] = ' ';
+        for (int w = 0; w < nw; w++) {
+            st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+            const char *wd = words[st % (sizeof words / sizeof *words)];
+            const char *sp = seps[(st >> 20) % sepmax];
+            size_t a = strlen(wd), b = strlen(sp);
+            if (len + a + b >= sizeof text) break;
+            memcpy(text + len, wd, a);
+            len += a;
+            if (w + 1 < nw || (st >> 30 & 1)) {
+                memcpy(text + len, sp, b);
+                len += b;
+            }
+        }
+        text[len] = 0;
+        for (int k = 0; k < 2; k++) {
+            senti_model *mm = k ? m5 : m;
+            senti_result f, g;
+            ASSERT_EQ(senti_predict(mm, k ? ctx5 : ctx, text, len, &f), SENTI_OK);
+            ASSERT_EQ(senti__vader_predict_general(mm, text, len, &g), SENTI_OK);
+            int same = f.n_tokens == g.n_tokens && f.truncated == g.truncated &&
+                       f.label == g.label;
+            for (int i = 0; i < 4; i++) same = same && same_double(f.values[i], g.values[i]);
+            if (!same) {
+                bad++;
+                fprintf(stderr, "    fast/general differ (max_tokens %s) on \"%s\": %u/%u tokens, "
+                        "compound %.17g/%.17g\n", k ? "5" : "default", text, f.n_tokens,
+                        g.n_tokens, f.values[3], g.values[3]);
+            }
+        }
+    }
+    /* '!' and '?' are counted in 16 byte lanes: 256 or more in one lane must not wrap around
+     * (the score caps the counts at 4 and 3, so only a total that wraps to less shows) */
+    static const int nbs[] = {127, 128, 129, 255, 256, 257, 258, 259, 383, 384, 385, 512, 513};
+    for (size_t c = 0; c < 2 * sizeof nbs / sizeof *nbs; c++) {
+        int nb = nbs[c / 2];
+        char *big = malloc((size_t)nb * 16 + 1);
+        memset(big, ' ', (size_t)nb * 16);
+        for (int k = 0; k < nb; k++) big[k * 16] = c % 2 ? '?' : '!';
+        memcpy(big + 1, "good", 4);
+        big[nb * 16] = 0;
+        senti_result f, g;
+        ASSERT_EQ(senti_predict(m, ctx, big, (size_t)nb * 16, &f), SENTI_OK);
+        ASSERT_EQ(senti__vader_predict_general(m, big, (size_t)nb * 16, &g), SENTI_OK);
+        for (int i = 0; i < 4; i++)
+            if (!same_double(f.values[i], g.values[i])) bad++;
+        free(big);
+    }
+    ASSERT_EQ(bad, 0);
+    senti_ctx_free(ctx);
+    senti_ctx_free(ctx5);
+    senti_model_free(m);
+    senti_model_free(m5);
+}
+
 /* ---- adversarial inputs ------------------------------------------------------------------ */
 
 static char *repeat(const char *unit, size_t total, size_t *len) {
