@@ -14,9 +14,10 @@ static const char help[] =
     "\n"
     "Score every text of each DATA with MODEL and compare with its labels.\n"
     "One DATA: accuracy, macro-F1, average recall, per-class precision/recall/F1, the\n"
-    "confusion matrix, ROC-AUC of the 'positive' score, the expected calibration error\n"
-    "with a reliability table, and for data labelled with a continuous rating the Pearson\n"
-    "correlation of the score with it. Several DATA: one table, a row per data set.\n"
+    "confusion matrix, ROC-AUC of the polarity P(positive) - P(negative) (for a binary\n"
+    "model as good as P(positive)), the expected calibration error with a reliability\n"
+    "table, and for data labelled with a continuous rating the Pearson correlation of the\n"
+    "polarity (VADER: its compound) with it. Several DATA: one table, a row per data set.\n"
     "\n"
     "MODEL is 'default', a model file or KIND:PATH (e.g. vader:/data/vader).\n"
     "DATA is TSV, CSV or JSONL with a header ('label' and the first of text, sentence,\n"
@@ -187,7 +188,11 @@ static int eval_one(const senti_model *m, const data_spec *d, int threads, int n
             continue;
         }
         if (truth[i] == -2) continue; /* unknown label, reported */
-        double sc = icomp >= 0 ? res[i].values[icomp] : res[i].score;
+        /* polarity: P(pos) - P(neg), which also ranks a 3-class model's texts sensibly (its
+         * P(pos) alone puts a clear negative level with a neutral); 2 P(pos) - 1 for a binary
+         * model, so its AUC and Pearson r are those of P(pos) */
+        double sc = icomp >= 0 ? res[i].values[icomp]
+                    : ipos >= 0 && ineg >= 0 ? res[i].probs[ipos] - res[i].probs[ineg] : res[i].score;
         if (rating && !isnan(ds.ratings[i])) xs[M->n_rated] = sc, ys[M->n_rated] = ds.ratings[i], M->n_rated++;
         if (truth[i] < 0) {
             M->skipped++;
@@ -315,7 +320,7 @@ static void print_text(const senti_model *m, const data_spec *d, const metrics *
            M->binary_view ? "   (binary view: positive if P(positive) >= P(negative))" : "", M->macro_f1,
            M->avg_recall);
     if (!isnan(M->auc)) printf("ROC-AUC    %.4f\n", M->auc);
-    if (M->rating) printf("Pearson r  %.4f   (score vs rating, n=%zu)\n", M->pearson, M->n_rated);
+    if (M->rating) printf("Pearson r  %.4f   (polarity vs rating, n=%zu)\n", M->pearson, M->n_rated);
     printf("ECE        %.4f   (expected calibration error, %d bins)\n", M->ece, M->nbins);
     printf("\n%-10s %9s %9s %9s %9s\n", "class", "precision", "recall", "F1", "support");
     for (int j = 0; j < M->K; j++)

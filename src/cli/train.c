@@ -1,6 +1,9 @@
 /* train.c - `senti train`: train a linear model from labeled data. */
 #include <getopt.h>
 #include <libgen.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -50,12 +53,27 @@ static const char help[] =
     "                           scored: a split of near-duplicate rows makes T too small\n"
     "      --no-calibrate       keep the raw probabilities (the default)\n"
     "      --file-weight W      none, or balanced: every DATA file weighs the same in total (none)\n"
+    "      --lexicon FILE       tie rated words to shared weights while training: FILE has\n"
+    "                           lines TOKEN<TAB>VALENCE (-4..4), e.g. VADER's vader_lexicon.txt;\n"
+    "                           words of a valence share what the data teaches about it (the\n"
+    "                           written model is an ordinary one; see src/models/train.c)\n"
+    "search:\n"
+    "      --search GRID        train one model per point of GRID and keep the best: GRID is\n"
+    "                           KEY=V1,V2,...[;KEY=...] with KEY one of lr, l2, ngram, bits,\n"
+    "                           norm, epochs, patience, class-weight, file-weight; the other\n"
+    "                           options are as given. Each model is judged on every --valid\n"
+    "                           file (average recall on data with neutral rows, accuracy\n"
+    "                           otherwise; binary view for a 3-class model on binary data) and\n"
+    "                           ranked by the mean over the files; a table is printed, the\n"
+    "                           first best is written to MODEL. Needs --valid.\n"
     "  -q, --quiet              no per-epoch lines\n"
     "  -h, --help               this help\n"
     "\n"
     "example:\n"
     "  senti train sst2/train.tsv --valid sst2/dev.tsv -o my.safetensors\n"
-    "  senti eval my.safetensors sst2/dev.tsv\n";
+    "  senti eval my.safetensors sst2/dev.tsv\n"
+    "  senti train a.tsv b.tsv --valid a_dev.tsv --valid b_dev.tsv -o best.safetensors \\\n"
+    "      --search 'lr=0.1,0.2;l2=1e-5,1e-4'\n";
 
 typedef struct labeled {
     senti__dataset ds;
@@ -200,6 +218,311 @@ static void corpus_free(corpus *c) {
     free(c->w);
 }
 
+/* A lexicon: lines TOKEN<TAB>VALENCE[<TAB>...]; other lines are skipped. */
+typedef struct lexicon {
+    char *buf;
+    size_t n;
+    const char **texts;
+    size_t *lens;
+    float *values;
+    char digest[33];
+} lexicon;
+
+static int lexicon_load(const char *path, lexicon *lx) {
+    memset(lx, 0, sizeof *lx);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_error("train", "cannot open lexicon %s", path);
+        return -1;
+    }
+    size_t cap = 0, len = 0;
+    char chunk[65536];
+    size_t r;
+    while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + r + 1 > cap) {
+            cap = (len + r + 1) * 2;
+            char *nb = realloc(lx->buf, cap);
+            if (!nb) break;
+            lx->buf = nb;
+        }
+        memcpy(lx->buf + len, chunk, r);
+        len += r;
+    }
+    fclose(f);
+    if (!lx->buf) {
+        cli_error("train", "lexicon %s is empty or unreadable", path);
+        return -1;
+    }
+    lx->buf[len] = 0;
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++) lines += lx->buf[i] == '\n';
+    lx->texts = malloc(lines * sizeof *lx->texts);
+    lx->lens = malloc(lines * sizeof *lx->lens);
+    lx->values = malloc(lines * sizeof *lx->values);
+    if (!lx->texts || !lx->lens || !lx->values) {
+        cli_error("train", "out of memory");
+        return -1;
+    }
+    for (char *s = lx->buf, *line; (line = strsep(&s, "\n"));) {
+        char *tab = strchr(line, '\t');
+        if (!tab || tab == line) continue;
+        char *end;
+        double v = strtod(tab + 1, &end);
+        if (end == tab + 1 || (*end && *end != '\t' && *end != '\r') || !(v >= -4 && v <= 4)) continue;
+        lx->texts[lx->n] = line;
+        lx->lens[lx->n] = (size_t)(tab - line);
+        lx->values[lx->n] = (float)v;
+        lx->n++;
+    }
+    cli_file_digest(path, lx->digest);
+    return 0;
+}
+
+static void lexicon_free(lexicon *lx) {
+    free(lx->buf);
+    free(lx->texts);
+    free(lx->lens);
+    free(lx->values);
+}
+
+/* ---- --search: a grid over training options, judged on the validation files -------------- */
+
+#define GRID_AXES 9
+#define GRID_VALUES 16
+
+typedef struct grid_axis {
+    char *key;
+    char *vals[GRID_VALUES];
+    int n;
+} grid_axis;
+
+/* Set one option from its text; 0 or -1 (message printed). */
+static int grid_apply(senti__train_opts *o, int *class_bal, int *file_bal, const char *key,
+                      const char *val) {
+    char *end;
+    unsigned long v;
+    if (!strcmp(key, "lr")) {
+        o->lr = strtod(val, &end);
+        if (*end || !(o->lr > 0 && o->lr <= 100)) goto bad;
+    } else if (!strcmp(key, "l2")) {
+        o->l2 = strtod(val, &end);
+        if (*end || !(o->l2 >= 0 && o->l2 <= 1)) goto bad;
+    } else if (!strcmp(key, "ngram")) {
+        if (cli_parse_uint("--search ngram", val, 1, 3, &v)) return -1;
+        o->fp.ngram = (uint32_t)v;
+    } else if (!strcmp(key, "bits")) {
+        if (cli_parse_uint("--search bits", val, 10, 26, &v)) return -1;
+        o->fp.bits = (uint32_t)v;
+    } else if (!strcmp(key, "norm")) {
+        if (strcmp(val, "none") && strcmp(val, "sqrt")) goto bad;
+        o->fp.norm = !strcmp(val, "sqrt");
+    } else if (!strcmp(key, "epochs")) {
+        if (cli_parse_uint("--search epochs", val, 1, 1000, &v)) return -1;
+        o->epochs = (int)v;
+    } else if (!strcmp(key, "patience")) {
+        if (cli_parse_uint("--search patience", val, 1, 1000, &v)) return -1;
+        o->patience = (int)v;
+    } else if (!strcmp(key, "class-weight") || !strcmp(key, "file-weight")) {
+        if (strcmp(val, "none") && strcmp(val, "balanced")) goto bad;
+        *(key[0] == 'c' ? class_bal : file_bal) = !strcmp(val, "balanced");
+    } else {
+        cli_error("train", "--search: unknown key '%s' (lr, l2, ngram, bits, norm, epochs, patience, "
+                  "class-weight, file-weight)", key);
+        return -1;
+    }
+    return 0;
+bad:
+    cli_error("train", "--search: bad value '%s' for %s", val, key);
+    return -1;
+}
+
+/* Parse "k=v1,v2;k2=..." (spec is modified in place); checks every value once. */
+static int grid_parse(char *spec, grid_axis *ax, int *nax, senti__train_opts o, int cb, int fb) {
+    *nax = 0;
+    for (char *s = spec, *part; (part = strsep(&s, ";"));) {
+        if (!*part) continue;
+        char *eq = strchr(part, '=');
+        if (!eq || eq == part || !eq[1]) {
+            cli_error("train", "--search expects KEY=V1,V2,...[;KEY=...], not '%s'", part);
+            return -1;
+        }
+        *eq = 0;
+        if (*nax == GRID_AXES) {
+            cli_error("train", "--search: at most %d keys", GRID_AXES);
+            return -1;
+        }
+        grid_axis *a = &ax[(*nax)++];
+        a->key = part;
+        a->n = 0;
+        for (int i = 0; i < *nax - 1; i++)
+            if (!strcmp(ax[i].key, part)) {
+                cli_error("train", "--search: key '%s' given twice", part);
+                return -1;
+            }
+        for (char *t = eq + 1, *val; (val = strsep(&t, ","));) {
+            if (a->n == GRID_VALUES) {
+                cli_error("train", "--search: at most %d values per key", GRID_VALUES);
+                return -1;
+            }
+            if (grid_apply(&o, &cb, &fb, part, val)) return -1;
+            a->vals[a->n++] = val;
+        }
+    }
+    if (!*nax) {
+        cli_error("train", "--search: empty grid");
+        return -1;
+    }
+    return 0;
+}
+
+/* Score of the model at path on each validation file (avg recall on 3-class data, accuracy
+ * otherwise, binary view for a 3-class model on binary data); returns the mean, or NAN. */
+static double search_score(const char *path, const corpus *va, const senti__train_set *vs, int three,
+                           int threads, double *per_file) {
+    char err[512];
+    senti_model *m;
+    senti_options mo = {0};
+    if (senti_model_open_file(path, &mo, &m, err, sizeof err)) {
+        cli_error("train", "%s", err);
+        return NAN;
+    }
+    senti_text *tx = malloc((vs->n ? vs->n : 1) * sizeof *tx);
+    senti_result *res = malloc((vs->n ? vs->n : 1) * sizeof *res);
+    double mean = NAN;
+    if (tx && res) {
+        for (size_t i = 0; i < vs->n; i++) tx[i] = (senti_text){vs->texts[i], vs->lens[i]};
+        if (senti_predict_batch(m, tx, vs->n, res, threads) == SENTI_OK) {
+            mean = 0;
+            for (int f = 0; f < va->n; f++) {
+                long conf[3][3] = {{0}};
+                int neutral = 0;
+                for (size_t i = 0; i < vs->n; i++) {
+                    if (va->file[i] != f) continue;
+                    int y = vs->labels[i], p = res[i].label;
+                    if (three) neutral |= y == 1;
+                    conf[y][p]++;
+                }
+                double sc = 0;
+                if (three && !neutral) { /* binary view */
+                    long ok = 0, n = 0;
+                    for (size_t i = 0; i < vs->n; i++) {
+                        if (va->file[i] != f) continue;
+                        int p = res[i].probs[2] >= res[i].probs[0] ? 2 : 0;
+                        ok += p == vs->labels[i];
+                        n++;
+                    }
+                    sc = n ? (double)ok / (double)n : 0;
+                } else if (three) { /* average recall over the classes present */
+                    int nc = 0;
+                    for (int y = 0; y < 3; y++) {
+                        long sup = conf[y][0] + conf[y][1] + conf[y][2];
+                        if (sup) sc += (double)conf[y][y] / (double)sup, nc++;
+                    }
+                    sc = nc ? sc / nc : 0;
+                } else {
+                    long ok = conf[0][0] + conf[1][1], n = ok + conf[0][1] + conf[1][0];
+                    sc = n ? (double)ok / (double)n : 0;
+                }
+                per_file[f] = sc;
+                mean += sc;
+            }
+            mean /= va->n ? va->n : 1;
+        }
+    } else {
+        cli_error("train", "out of memory");
+    }
+    free(tx);
+    free(res);
+    senti_model_free(m);
+    return mean;
+}
+
+/* Train every point of the grid (first axis slowest), print a row per model, keep the first
+ * best in out. o and the weights of ts end as those of the best point. */
+static int run_search(const grid_axis *ax, int nax, senti__train_opts *o, corpus *tr,
+                      senti__train_set *ts, const corpus *va, const senti__train_set *vs, int three,
+                      int class_bal, int file_bal, const char *out, const char *const *meta,
+                      size_t n_meta, senti__train_report *best_rep) {
+    int idx[GRID_AXES] = {0}, best_idx[GRID_AXES] = {0};
+    size_t total = 1;
+    for (int a = 0; a < nax; a++) total *= (size_t)ax[a].n;
+    size_t plen = strlen(out) + 16;
+    char *tmp = malloc(plen);
+    double *per = malloc((size_t)(va->n ? va->n : 1) * sizeof *per);
+    if (!tmp || !per) {
+        free(tmp), free(per);
+        cli_error("train", "out of memory");
+        return -1;
+    }
+    snprintf(tmp, plen, "%s.search", out);
+    printf("search: %zu models, each judged on the %d validation files (average recall on data\n"
+           "with neutral rows, else accuracy); ranked by their mean\n\n", total, va->n);
+    printf("%4s", "#");
+    for (int a = 0; a < nax; a++) printf(" %12s", ax[a].key);
+    for (int f = 0; f < va->n; f++) {
+        const char *nm = va->names; /* the f-th comma-separated name */
+        for (int k = 0; k < f && nm; k++) nm = strchr(nm, ',') ? strchr(nm, ',') + 1 : NULL;
+        int len = nm ? (int)(strchr(nm, ',') ? strchr(nm, ',') - nm : (ptrdiff_t)strlen(nm)) : 0;
+        printf(" %16.*s", len > 16 ? 16 : len, nm ? nm : "");
+    }
+    printf(" %8s %6s\n", "mean", "epoch");
+    double best = -1;
+    int rc = 0;
+    senti__train_opts base = *o;
+    for (size_t i = 0; i < total && !rc; i++) {
+        senti__train_opts c = base;
+        int cb = class_bal, fb = file_bal;
+        for (int a = 0; a < nax; a++) grid_apply(&c, &cb, &fb, ax[a].key, ax[a].vals[idx[a]]);
+        free(tr->w);
+        tr->w = NULL;
+        ts->weights = NULL;
+        if (corpus_weights(tr, ts, c.n_classes, cb, fb)) {
+            rc = -1;
+            break;
+        }
+        char err[512];
+        senti__train_report rep;
+        if (senti__linear_train(ts, vs, &c, tmp, meta, n_meta, &rep, NULL, NULL, err, sizeof err)) {
+            cli_error("train", "%s", err);
+            rc = -1;
+            break;
+        }
+        double sc = search_score(tmp, va, vs, three, c.threads, per);
+        if (isnan(sc)) {
+            rc = -1;
+            break;
+        }
+        printf("%4zu", i + 1);
+        for (int a = 0; a < nax; a++) printf(" %12s", ax[a].vals[idx[a]]);
+        for (int f = 0; f < va->n; f++) printf(" %16.4f", per[f]);
+        printf(" %8.4f %6d%s\n", sc, rep.best_epoch, sc > best ? "  *" : "");
+        fflush(stdout);
+        if (sc > best) {
+            best = sc;
+            *best_rep = rep;
+            *o = c;
+            memcpy(best_idx, idx, sizeof idx);
+            if (rename(tmp, out)) {
+                cli_error("train", "cannot write %s", out);
+                rc = -1;
+            }
+        }
+        for (int a = nax - 1; a >= 0; a--) { /* next point: the last axis fastest */
+            if (++idx[a] < ax[a].n) break;
+            idx[a] = 0;
+        }
+    }
+    remove(tmp);
+    if (!rc) {
+        printf("\nbest:");
+        for (int a = 0; a < nax; a++) printf(" %s=%s", ax[a].key, ax[a].vals[best_idx[a]]);
+        printf(" (mean %.4f), written to %s\n", best, out);
+    }
+    free(tmp);
+    free(per);
+    return rc;
+}
+
 static void on_epoch(void *ud, int ep, double tl, double vl, double va) {
     const int *quiet_total = ud;
     if (quiet_total[0]) return;
@@ -210,7 +533,7 @@ static void on_epoch(void *ud, int ep, double tl, double vl, double va) {
 int cmd_train(int argc, char **argv) {
     enum { O_VALID = 0x2000, O_VFRAC, O_TEXT, O_LABEL, O_FMT, O_NAME, O_BITS, O_NGRAM, O_NONEG,
            O_NOBOUNDS, O_NORM, O_MAXTOK, O_EPOCHS, O_PATIENCE, O_LR, O_L2, O_SEED, O_THREADS, O_DTYPE,
-           O_CLASSW, O_FILEW, O_CALIB, O_NOCALIB };
+           O_CLASSW, O_FILEW, O_CALIB, O_NOCALIB, O_LEXICON, O_SEARCH };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"valid", required_argument, 0, O_VALID},
         {"valid-fraction", required_argument, 0, O_VFRAC}, {"text-col", required_argument, 0, O_TEXT},
@@ -223,9 +546,11 @@ int cmd_train(int argc, char **argv) {
         {"l2", required_argument, 0, O_L2}, {"seed", required_argument, 0, O_SEED},
         {"threads", required_argument, 0, O_THREADS}, {"dtype", required_argument, 0, O_DTYPE},
         {"class-weight", required_argument, 0, O_CLASSW}, {"file-weight", required_argument, 0, O_FILEW},
-        {"calibrate", no_argument, 0, O_CALIB}, {"no-calibrate", no_argument, 0, O_NOCALIB},
+        {"calibrate", no_argument, 0, O_CALIB}, {"lexicon", required_argument, 0, O_LEXICON},
+        {"search", required_argument, 0, O_SEARCH}, {"no-calibrate", no_argument, 0, O_NOCALIB},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *out = NULL, *name = NULL;
+    const char *out = NULL, *name = NULL, *lex_path = NULL;
+    char *search = NULL;
     char *valid_paths[64];
     int n_valid = 0;
     senti__dataset_opts dopt = {0};
@@ -298,6 +623,8 @@ int cmd_train(int argc, char **argv) {
             break;
         }
         case O_CALIB: o.calibrate = 1; break;
+        case O_LEXICON: lex_path = optarg; break;
+        case O_SEARCH: search = optarg; break;
         case O_NOCALIB: o.calibrate = 0; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(help, stdout); return CLI_OK;
@@ -309,12 +636,31 @@ int cmd_train(int argc, char **argv) {
         fputs(help, stderr);
         return CLI_USAGE;
     }
+    grid_axis axes[GRID_AXES];
+    int n_axes = 0;
+    if (search) {
+        if (!n_valid) {
+            cli_error("train", "--search needs --valid files to judge the models on");
+            return CLI_USAGE;
+        }
+        if (grid_parse(search, axes, &n_axes, o, class_bal, file_bal)) return CLI_USAGE;
+    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     corpus tr, va;
+    lexicon lx;
     int seen[3] = {0}, vseen[3] = {0};
     int rc = CLI_FAIL;
     memset(&va, 0, sizeof va);
+    memset(&tr, 0, sizeof tr);
+    memset(&lx, 0, sizeof lx);
+    if (lex_path) {
+        if (lexicon_load(lex_path, &lx)) goto done;
+        o.n_lex = lx.n;
+        o.lex_texts = lx.texts;
+        o.lex_lens = lx.lens;
+        o.lex_values = lx.values;
+    }
     if (corpus_load(&tr, argv + optind, argc - optind, &dopt, seen) ||
         corpus_load(&va, valid_paths, n_valid, &dopt, vseen))
         goto done;
@@ -340,16 +686,32 @@ int cmd_train(int argc, char **argv) {
                           "training_data", tr.names,
                           "training_data_xxh128", tr.digests,
                           "validation_data", n_valid ? va.names : "held out from training_data",
-                          "validation_data_xxh128", va.digests};
-    size_t n_meta = sizeof meta / sizeof *meta / 2 - (n_valid ? 0 : 1);
+                          "validation_data_xxh128", va.digests,
+                          "lexicon", NULL, "lexicon_xxh128", lx.digest};
+    size_t n_meta = n_valid ? 5 : 4; /* without --valid, no validation digests */
+    char lex_name[256] = "";
+    if (lex_path) {
+        char *copy = strdup(lex_path);
+        snprintf(lex_name, sizeof lex_name, "%s", copy ? basename(copy) : lex_path);
+        free(copy);
+        meta[2 * n_meta] = "lexicon", meta[2 * n_meta + 1] = lex_name;
+        meta[2 * n_meta + 2] = "lexicon_xxh128", meta[2 * n_meta + 3] = lx.digest;
+        n_meta += 2;
+    }
     int qt[2] = {quiet, o.epochs};
     char err[512];
     senti__train_report rep;
-    int trc = senti__linear_train(&ts, n_valid ? &vs : NULL, &o, out, meta, n_meta,
-                                  &rep, on_epoch, qt, err, sizeof err);
-    if (trc) {
-        cli_error("train", "%s", err);
-        goto done;
+    if (search) {
+        if (run_search(axes, n_axes, &o, &tr, &ts, &va, &vs, three, class_bal, file_bal, out, meta,
+                       n_meta, &rep))
+            goto done;
+    } else {
+        int trc = senti__linear_train(&ts, n_valid ? &vs : NULL, &o, out, meta, n_meta,
+                                      &rep, on_epoch, qt, err, sizeof err);
+        if (trc) {
+            cli_error("train", "%s", err);
+            goto done;
+        }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -359,6 +721,7 @@ int cmd_train(int argc, char **argv) {
     if (o.calibrate && rep.n_valid)
         printf("temperature\t%.4f\nvalid_loss_uncalibrated\t%.4f\n", rep.temperature, rep.valid_loss_uncalibrated);
     if (o.quantize) printf("valid_accuracy_f32\t%.4f\n", rep.valid_accuracy);
+    if (lex_path) printf("lexicon_entries_tied\t%zu of %zu\n", rep.n_lex_used, lx.n);
     printf("model\t%s\n", out);
     size_t bad = tr.bad + va.bad;
     if (bad) fprintf(stderr, "senti train: %zu records skipped (see above)\n", bad);
@@ -366,5 +729,6 @@ int cmd_train(int argc, char **argv) {
 done:
     corpus_free(&tr);
     corpus_free(&va);
+    lexicon_free(&lx);
     return rc;
 }

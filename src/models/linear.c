@@ -137,6 +137,7 @@ typedef struct score_acc {
     const linear *L;
     float z[SENTI_MAX_CLASSES];
     int32_t qz;  /* int8, one scale, one output */
+    int32_t qk[SENTI_MAX_CLASSES]; /* int8, one scale, several outputs */
     uint32_t nf;
 } score_acc;
 
@@ -167,10 +168,17 @@ static void sink_i8(void *ud, const senti__feature *f, size_t n) {
             int32_t q = 0;
             for (size_t i = 0; i < n; i++) q += L->wq[f[i].bucket];
             a->qz += q;
+        } else if (k == 3) { /* the common 3-class case: integer sums, unrolled */
+            int32_t q0 = 0, q1 = 0, q2 = 0;
+            for (size_t i = 0; i < n; i++) {
+                const int8_t *w = L->wq + (size_t)f[i].bucket * 3u;
+                q0 += w[0], q1 += w[1], q2 += w[2];
+            }
+            a->qk[0] += q0, a->qk[1] += q1, a->qk[2] += q2;
         } else {
             for (size_t i = 0; i < n; i++) {
                 const int8_t *w = L->wq + (size_t)f[i].bucket * (size_t)k;
-                for (int j = 0; j < k; j++) a->z[j] += (float)w[j];
+                for (int j = 0; j < k; j++) a->qk[j] += w[j];
             }
         }
     } else {
@@ -190,7 +198,7 @@ static void finish_scores(const linear *L, score_acc *a, senti_result *out, int 
     int k = L->n_out;
     for (int j = 0; j < k; j++) {
         float sum = a->z[j];
-        if (L->wq && !L->scale_per_row) sum = (j == 0 && k == 1 ? (float)a->qz : sum) * L->scale[0];
+        if (L->wq && !L->scale_per_row) sum = (float)(k == 1 ? a->qz : a->qk[j]) * L->scale[0];
         z[j] = (L->bias[j] + s * sum) * L->inv_temp;
     }
     out->n_classes = n_classes;

@@ -88,6 +88,12 @@ typedef struct senti__train_opts {
     int quantize;             /* 0: F32, 1: I8 with one scale, 2: I8 with a scale per bucket */
     int calibrate;            /* fit a temperature on the validation set */
     uint32_t max_tokens;
+    /* Lexicon-tied features (training only; see train.c "LEXICON"): entries with a valence
+     * in [-4, 4] (e.g. the VADER lexicon). n_lex 0: none. */
+    size_t n_lex;
+    const char *const *lex_texts;
+    const size_t *lex_lens;
+    const float *lex_values;
 } senti__train_opts;
 
 typedef struct senti__train_report {
@@ -97,6 +103,7 @@ typedef struct senti__train_report {
     double valid_accuracy_quantized;
     double valid_loss_uncalibrated;
     double temperature;       /* fitted, or 1 */
+    size_t n_lex_used;        /* lexicon entries tied to a bucket */
 } senti__train_report;
 
 typedef void (*senti__epoch_cb)(void *ud, int epoch, double train_loss, double valid_loss,

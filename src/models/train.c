@@ -10,6 +10,18 @@
  * each epoch the validation loss is computed (per text, summed in order); the weights of the
  * best epoch are kept, and training stops after `patience` epochs without improvement.
  * The model is written as F32, or quantized to I8 after training.
+ *
+ * LEXICON. With a lexicon (opts n_lex > 0; e.g. VADER's 7,500 rated words and emoticons),
+ * every entry is tied to the bucket of the feature that spells it: a one-token entry to its
+ * unigram bucket (and, with negation marking, to the bucket of its negated form), a two- or
+ * three-token entry such as ":)" or ":-(" to its bigram or trigram bucket. The entry's
+ * valence v gives it one of LEX_BINS bins, round(2 v) (plain and negated bins apart). During
+ * training, every feature that falls in a tied bucket also fires the shared weight of the
+ * bucket's bin, so what the data teaches about "words rated +2" reaches rated words the
+ * data rarely or never shows. When the model is written, each bin weight is added into the
+ * buckets tied to it: the file is an ordinary linear model (nothing to read or compute at
+ * prediction time), and it scores exactly what the trained model scored, because the tie is
+ * by bucket (a colliding feature fired the bin weight in training too).
  */
 #include <math.h>
 #include <pthread.h>
@@ -19,6 +31,58 @@
 
 #include "internal.h"
 #include "models/linear.h"
+#include "text/tokenize.h"
+
+#define LEX_HALF 8                     /* bins round(2 v) in -8..8 */
+#define LEX_PLAIN (2 * LEX_HALF + 1)
+#define LEX_BINS (2 * LEX_PLAIN)       /* plain, then negated */
+
+/* lexmap[bucket] = 1 + bin, or 0: which bin weight a feature in that bucket also fires.
+ * An entry whose bucket is already tied keeps the first (the lexicon's order) tie. */
+static int lexmap_build(const senti__train_opts *o, uint8_t **out, size_t *n_used) {
+    *out = NULL;
+    *n_used = 0;
+    if (!o->n_lex) return SENTI_OK;
+    size_t buckets = (size_t)1 << o->fp.bits;
+    uint8_t *map = senti__calloc(buckets, 1);
+    if (!map) return SENTI_ENOMEM;
+    uint32_t shift = 64 - o->fp.bits;
+    for (size_t e = 0; e < o->n_lex; e++) {
+        float v = o->lex_values[e];
+        if (!(v >= -4.0f && v <= 4.0f)) continue;
+        int bin = (int)lrintf(2.0f * v);
+        if (bin == 0) continue;
+        bin += LEX_HALF;
+        senti__tokenizer tz;
+        senti__token tok[8];
+        senti__tok_init(&tz, o->lex_texts[e], o->lex_lens[e], 0);
+        size_t nt = senti__tok_next(&tz, tok, 8);
+        if (nt == 0 || senti__tok_next(&tz, tok + 4, 4)) continue; /* none, or too many */
+        uint64_t h[2] = {0, 0};
+        int nh = 0;
+        if (nt == 1) {
+            h[nh++] = tok[0].hash;
+            if (o->fp.negation && !(tok[0].flags & (SENTI_TOK_NEGATOR | SENTI_TOK_CLAUSE)))
+                h[nh++] = senti__mix(tok[0].hash, SENTI_TAG_NEG);
+        } else if (nt == 2 && o->fp.ngram >= 2) {
+            h[nh++] = senti__mix(tok[0].hash, tok[1].hash);
+        } else if (nt == 3 && o->fp.ngram >= 3) {
+            h[nh++] = senti__mix(senti__mix(tok[0].hash, tok[1].hash), tok[2].hash);
+        }
+        /* (a multi-token entry's tokens are taken unnegated: emoticons are punctuation,
+         * which closes a negation scope) */
+        int used = 0;
+        for (int k = 0; k < nh; k++) {
+            size_t b = (size_t)(h[k] >> shift);
+            if (map[b]) continue;
+            map[b] = (uint8_t)(1 + bin + (k ? LEX_PLAIN : 0));
+            used = 1;
+        }
+        *n_used += (size_t)used;
+    }
+    *out = map;
+    return SENTI_OK;
+}
 
 /* ---- features of a whole data set ---------------------------------------------------------- */
 
@@ -33,14 +97,16 @@ typedef struct fs_sink {
     uint32_t *buf;
     size_t len, cap;
     int oom;
+    const uint8_t *lexmap; /* or NULL */
+    uint32_t lexbase;      /* index of the first bin weight (= buckets) */
 } fs_sink;
 
 static void fs_put(void *ud, const senti__feature *f, size_t n) {
     fs_sink *s = ud;
     if (s->oom) return;
-    if (s->len + n > s->cap) {
+    if (s->len + 2 * n > s->cap) { /* room for a bin weight per feature */
         size_t nc = s->cap ? s->cap * 2 : 4096;
-        while (nc < s->len + n) nc *= 2;
+        while (nc < s->len + 2 * n) nc *= 2;
         uint32_t *nb = senti__realloc(s->buf, nc * sizeof *nb);
         if (!nb) {
             s->oom = 1;
@@ -49,7 +115,15 @@ static void fs_put(void *ud, const senti__feature *f, size_t n) {
         s->buf = nb;
         s->cap = nc;
     }
-    for (size_t i = 0; i < n; i++) s->buf[s->len++] = f[i].bucket;
+    if (!s->lexmap) {
+        for (size_t i = 0; i < n; i++) s->buf[s->len++] = f[i].bucket;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t b = f[i].bucket;
+        s->buf[s->len++] = b;
+        if (s->lexmap[b]) s->buf[s->len++] = s->lexbase + s->lexmap[b] - 1u;
+    }
 }
 
 typedef struct fs_job {
@@ -74,7 +148,8 @@ static void *fs_worker(void *arg) {
 }
 
 static int featset_build(featset *fs, const senti__linear_params *p, const senti__train_set *set,
-                         const size_t *which, size_t n, int threads, uint32_t max_tokens) {
+                         const size_t *which, size_t n, int threads, uint32_t max_tokens,
+                         const uint8_t *lexmap) {
     memset(fs, 0, sizeof *fs);
     fs->n = n;
     fs->off = senti__calloc(n + 1, sizeof *fs->off);
@@ -89,7 +164,8 @@ static int featset_build(featset *fs, const senti__linear_params *p, const senti
     if (!fs->off || !counts) rc = SENTI_ENOMEM;
     for (int t = 0; t < threads && !rc; t++) {
         jobs[t] = (fs_job){p, set, which, n * (size_t)t / (size_t)threads,
-                           n * (size_t)(t + 1) / (size_t)threads, max_tokens, {0}, counts};
+                           n * (size_t)(t + 1) / (size_t)threads, max_tokens,
+                           {NULL, 0, 0, 0, lexmap, (uint32_t)1 << p->bits}, counts};
         if (t > 0) started[t] = pthread_create(&tid[t], NULL, fs_worker, &jobs[t]) == 0;
         if (t > 0 && !started[t]) fs_worker(&jobs[t]);
     }
@@ -140,12 +216,20 @@ typedef struct trainer {
     double temperature; /* calibration; 0: none */
 } trainer;
 
+/* 1/sqrt(number of features) for norm "sqrt", counting the text's own features only (not
+ * the lexicon bin weights, which prediction never sees as features of their own). */
+static double norm_scale(const trainer *T, const uint32_t *f, size_t nf) {
+    size_t real = 0;
+    for (size_t a = 0; a < nf; a++) real += f[a] < T->buckets;
+    return real ? 1.0 / sqrt((double)real) : 1.0;
+}
+
 /* Probabilities of text i (p[0..n_classes-1]). */
 static void tr_probs(const trainer *T, const featset *fs, size_t i, double *p) {
     const uint32_t *f = fs->idx + fs->off[i];
     size_t nf = fs->off[i + 1] - fs->off[i];
     int k = T->k;
-    double s = T->o->fp.norm && nf ? 1.0 / sqrt((double)nf) : 1.0;
+    double s = T->o->fp.norm ? norm_scale(T, f, nf) : 1.0;
     float z[SENTI_MAX_CLASSES] = {0};
     for (size_t a = 0; a < nf; a++) {
         const float *w = T->w + (size_t)f[a] * (size_t)k;
@@ -241,7 +325,7 @@ static double tr_step(trainer *T, const featset *fs, size_t i, int y, float wt) 
     tr_probs(T, fs, i, p);
     const uint32_t *f = fs->idx + fs->off[i];
     size_t nf = fs->off[i + 1] - fs->off[i];
-    double s = o->fp.norm && nf ? 1.0 / sqrt((double)nf) : 1.0;
+    double s = o->fp.norm ? norm_scale(T, f, nf) : 1.0;
     int k = T->k;
     float gr[SENTI_MAX_CLASSES];
     if (k == 1) gr[0] = wt * (float)(p[1] - (y == 1));
@@ -463,6 +547,7 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
     float *tr_w = NULL;
     float *best_w = NULL;
     float best_bias[SENTI_MAX_CLASSES];
+    uint8_t *lexmap = NULL;
 
     /* split */
     size_t ntr = train->n, nva = 0;
@@ -487,7 +572,9 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
     rep->n_valid = nva;
 
     /* features */
-    if ((rc = featset_build(&ftr, &o->fp, train, tr_idx, ntr, o->threads, o->max_tokens))) goto fail;
+    if ((rc = lexmap_build(o, &lexmap, &rep->n_lex_used))) goto oom;
+    if ((rc = featset_build(&ftr, &o->fp, train, tr_idx, ntr, o->threads, o->max_tokens, lexmap)))
+        goto fail;
     tr_lab = senti__malloc((ntr ? ntr : 1) * sizeof *tr_lab);
     if (!tr_lab) goto oom;
     for (size_t i = 0; i < ntr; i++) tr_lab[i] = train->labels[tr_idx[i]];
@@ -498,7 +585,8 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
     }
     if (nva) {
         const senti__train_set *vs = valid ? valid : train;
-        if ((rc = featset_build(&fva, &o->fp, vs, valid ? NULL : va_idx, nva, o->threads, o->max_tokens)))
+        if ((rc = featset_build(&fva, &o->fp, vs, valid ? NULL : va_idx, nva, o->threads, o->max_tokens,
+                                lexmap)))
             goto fail;
         va_lab = senti__malloc(nva * sizeof *va_lab);
         if (!va_lab) goto oom;
@@ -511,8 +599,8 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
         }
     }
 
-    /* optimize */
-    size_t total = T.buckets * (size_t)T.k;
+    /* optimize (the bin weights of a lexicon follow the buckets) */
+    size_t total = (T.buckets + (lexmap ? LEX_BINS : 0)) * (size_t)T.k;
     T.w = senti__calloc(total, sizeof *T.w);
     T.g = senti__calloc(total, sizeof *T.g);
     best_w = senti__malloc(total * sizeof *best_w);
@@ -547,6 +635,12 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
     }
     memcpy(T.w, best_w, total * sizeof *T.w);
     memcpy(T.bias, best_bias, sizeof best_bias);
+    if (lexmap) /* fold the bin weights into the tied buckets */
+        for (size_t b = 0; b < T.buckets; b++)
+            if (lexmap[b])
+                for (int j = 0; j < T.k; j++)
+                    T.w[b * (size_t)T.k + (size_t)j] +=
+                        T.w[(T.buckets + lexmap[b] - 1u) * (size_t)T.k + (size_t)j];
     rc = write_model(&T, o, out_path, rep, rep->valid_accuracy, rep->valid_loss, meta_kv, n_meta,
                      err, err_size);
     rep->valid_accuracy_quantized = rep->valid_accuracy;
@@ -591,5 +685,6 @@ done:
     senti__free(tr_lab);
     senti__free(tr_w);
     senti__free(va_lab);
+    senti__free(lexmap);
     return rc;
 }

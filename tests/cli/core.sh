@@ -98,6 +98,7 @@ expect_status "train without -o exits 2" 2 "$SENTI" train "$TMP/small.tsv"
 expect_status "train on a missing file exits 1" 1 "$SENTI" train /nonexistent.tsv -o "$TMP/x.st"
 if [ -z "${SANITIZED:-}" ]; then
     # the committed default model is rebuilt bit for bit (what `make model` runs)
+    make -s splits DATA="$DATA"
     args=$(make -s -n model DATA="$DATA" | grep ' train ' | sed -E 's/.* train (.*) -o .*/\1/')
     "$SENTI" train $args -o "$TMP/default.st" > /dev/null 2>&1
     same "make model rebuilds models/default.safetensors bit for bit" models/default.safetensors "$TMP/default.st"

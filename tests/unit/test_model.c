@@ -45,18 +45,19 @@ TEST(default_model_predicts) {
     senti_model *m;
     ASSERT_EQ(senti_model_open("default", NULL, &m, NULL, 0), SENTI_OK);
     ASSERT_STR(senti_model_kind(m), "linear");
-    ASSERT_EQ(senti_model_n_classes(m), 2);
+    ASSERT_EQ(senti_model_n_classes(m), 3); /* the default model: negative, neutral, positive */
     ASSERT_STR(senti_model_label(m, 0), "negative");
-    ASSERT_STR(senti_model_label(m, 1), "positive");
-    ASSERT_EQ(senti_model_label_index(m, "positive"), 1);
-    ASSERT(senti_model_label(m, 2) == NULL);
+    ASSERT_STR(senti_model_label(m, 1), "neutral");
+    ASSERT_STR(senti_model_label(m, 2), "positive");
+    ASSERT_EQ(senti_model_label_index(m, "positive"), 2);
+    ASSERT(senti_model_label(m, 3) == NULL);
     ASSERT_STR(senti_model_meta(m, "kind"), "linear");
     senti_result r;
     const char *pos = "what a wonderful, moving film";
     ASSERT_EQ(senti_predict(m, NULL, pos, strlen(pos), &r), SENTI_OK);
-    ASSERT_EQ(r.label, 1);
+    ASSERT_EQ(r.label, 2);
     ASSERT(r.score > 0.9);
-    ASSERT_NEAR(r.probs[0] + r.probs[1], 1.0, 1e-9);
+    ASSERT_NEAR(r.probs[0] + r.probs[1] + r.probs[2], 1.0, 1e-9);
     const char *neg = "a dull, lifeless and boring mess";
     ASSERT_EQ(senti_predict(m, NULL, neg, strlen(neg), &r), SENTI_OK);
     ASSERT_EQ(r.label, 0);
@@ -127,13 +128,13 @@ TEST(corrupt_model_files) {
         int status;
         const char *msg;
     } edits[] = {
-        {"[8,1048584]", "[8,9048584]", SENTI_EFORMAT, "truncated or corrupt"},
+        {"[16,3145744]", "[16,9145744]", SENTI_EFORMAT, "truncated or corrupt"},
         {"\"dtype\":\"I8\"", "\"dtype\":\"I4\"", SENTI_EFORMAT, "dtype"},
         {"\"dtype\":\"I8\"", "\"dtype\":\"U8\"", SENTI_EFORMAT, "dtype"},
         {"\"format_version\":\"1\"", "\"format_version\":\"9\"", SENTI_EVERSION, "format_version"},
         {"\"kind\":\"linear\"", "\"kind\":\"vader1\"", SENTI_EKIND, "kind"},
         {"\"hash_bits\":\"20\"", "\"hash_bits\":\"99\"", SENTI_EFORMAT, "hash_bits"},
-        {"\"labels\":\"negative,positive\"", "\"labels\":\"negative,positivX\"", SENTI_EFORMAT, "labels"},
+        {"\"labels\":\"negative,neutral,positive\"", "\"labels\":\"negative,neutral,,ositive\"", SENTI_EFORMAT, "labels"},
         {"{\"__metadata__\"", "[\"__metadata__\"", SENTI_EFORMAT, "JSON"},
     };
     for (size_t e = 0; e < sizeof edits / sizeof *edits; e++) {
@@ -220,10 +221,10 @@ TEST(result_json) {
     ASSERT_EQ(senti_model_open_default(NULL, &m), SENTI_OK);
     senti_result r;
     memset(&r, 0, sizeof r);
-    r.label = 1, r.n_classes = 2, r.score = 0.75, r.probs[0] = 0.25, r.probs[1] = 0.75;
+    r.label = 2, r.n_classes = 3, r.score = 0.75, r.probs[0] = 0.25, r.probs[1] = 0, r.probs[2] = 0.75;
     char buf[256];
     size_t n = senti_result_json(m, &r, buf, sizeof buf);
-    ASSERT_STR(buf, "\"label\":\"positive\",\"score\":0.75,\"scores\":{\"negative\":0.25,\"positive\":0.75}");
+    ASSERT_STR(buf, "\"label\":\"positive\",\"score\":0.75,\"scores\":{\"negative\":0.25,\"neutral\":0.0,\"positive\":0.75}");
     ASSERT_EQ(n, strlen(buf));
     /* a short buffer is cut and terminated; the return value is the length needed */
     char small[8];
@@ -381,12 +382,14 @@ TEST(explain_is_exact) {
         ASSERT_NEAR(r.score, p.score, 0);
         ASSERT(n >= 1 && n <= 256);
         ASSERT_EQ(c[0].order, SENTI_CONTRIB_BIAS);
-        double z = 0;
+        double z[3] = {0, 0, 0}; /* the default model: softmax over 3 logits, positive last */
         for (size_t i = 0; i < n; i++) {
-            z += c[i].logit[0];
+            for (int j = 0; j < 3; j++) z[j] += c[i].logit[j];
             if (i) ASSERT(c[i].end <= strlen(texts[t]) && c[i].start <= c[i].end);
         }
-        ASSERT_NEAR(1.0 / (1.0 + exp(-z)), p.score, 1e-5);
+        double mx = fmax(z[0], fmax(z[1], z[2]));
+        double den = exp(z[0] - mx) + exp(z[1] - mx) + exp(z[2] - mx);
+        ASSERT_NEAR(exp(z[2] - mx) / den, p.score, 1e-5);
     }
     /* too little room: the count is still told, the first cap are written */
     size_t n = 0;

@@ -1,10 +1,15 @@
 /* Tokenizer, hashing and feature-scheme tests: the vectors here pin the specification in
  * src/text/tokenize.h and src/models/linear.h (hash values were computed independently with
  * the python3-xxhash binding of xxHash 0.8). */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../harness.h"
+#include "senti.h"
 #include "models/linear.h"
 #include "text/tokenize.h"
 
@@ -163,4 +168,105 @@ TEST(features_linear_time_on_1mb) {
         ASSERT(nf > 0);
     }
     free(big);
+}
+
+/* ---- lexicon-tied training (src/models/train.c "LEXICON") ------------------------------- */
+
+/* A small synthetic set: "<adjective> <noun>" with the adjective's polarity as the label. */
+static size_t synth_set(const char **texts, size_t *lens, int *labels, size_t cap) {
+    static const char *const pos[] = {"great", "superb", "lovely"}, *const neg[] = {"awful", "dreadful", "dull"};
+    static const char *const nouns[] = {"film", "day", "meal", "story", "song"};
+    static char store[512][32];
+    size_t n = 0;
+    for (size_t i = 0; n < cap && i < 512; i++) {
+        int y = (int)(i % 2);
+        const char *adj = y ? pos[(i / 2) % 3] : neg[(i / 2) % 3];
+        snprintf(store[n], sizeof store[n], "%s %s", adj, nouns[(i / 6) % 5]);
+        texts[n] = store[n];
+        lens[n] = strlen(store[n]);
+        labels[n] = y;
+        n++;
+    }
+    return n;
+}
+
+/* Mean log loss and accuracy of the model file on the set. */
+static int file_loss(const char *path, const char **texts, const size_t *lens, const int *labels,
+                     size_t n, double *loss, double *acc) {
+    senti_model *m;
+    char err[256];
+    if (senti_model_open_file(path, NULL, &m, err, sizeof err)) return -1;
+    double l = 0;
+    size_t ok = 0;
+    for (size_t i = 0; i < n; i++) {
+        senti_result r;
+        senti_predict(m, NULL, texts[i], lens[i], &r);
+        l += -log(r.probs[labels[i]]);
+        ok += r.label == labels[i];
+    }
+    senti_model_free(m);
+    *loss = l / (double)n;
+    *acc = (double)ok / (double)n;
+    return 0;
+}
+
+TEST(lexicon_tie_exact_and_deterministic) {
+    const char *texts[256];
+    size_t lens[256];
+    int labels[256];
+    size_t n = synth_set(texts, lens, labels, 240);
+    senti__train_set tr = {200, texts, lens, labels, NULL}, va = {n - 200, texts + 200, lens + 200,
+                                                                   labels + 200, NULL};
+    /* "marvellous" and "horrid" never occur in the data: they get only their bin weights */
+    static const char *const lex[] = {"great", "superb", "marvellous", "awful", "horrid", ":)"};
+    static const size_t lex_len[] = {5, 6, 10, 5, 6, 2};
+    static const float lex_val[] = {3.1f, 2.9f, 3.0f, -2.5f, -2.6f, 2.0f};
+    static const char *const labs[] = {"negative", "positive"};
+    senti__train_opts o = {0};
+    o.fp = (senti__linear_params){16, 2, 1, 1, 1};
+    o.n_classes = 2, o.labels = labs, o.epochs = 3, o.patience = 3, o.lr = 0.2, o.l2 = 1e-4;
+    o.seed = 3, o.quantize = 0, o.max_tokens = 1000, o.threads = 1;
+    o.n_lex = 6, o.lex_texts = lex, o.lex_lens = lex_len, o.lex_values = lex_val;
+    char f1[64], f2[64], f3[64], err[256];
+    snprintf(f1, sizeof f1, "/tmp/senti-lex-%d-1.st", (int)getpid());
+    snprintf(f2, sizeof f2, "/tmp/senti-lex-%d-2.st", (int)getpid());
+    snprintf(f3, sizeof f3, "/tmp/senti-lex-%d-3.st", (int)getpid());
+    senti__train_report r1, r2, r3;
+    ASSERT_EQ(senti__linear_train(&tr, &va, &o, f1, NULL, 0, &r1, NULL, NULL, err, sizeof err), SENTI_OK);
+    o.threads = 2;
+    ASSERT_EQ(senti__linear_train(&tr, &va, &o, f2, NULL, 0, &r2, NULL, NULL, err, sizeof err), SENTI_OK);
+    o.n_lex = 0;
+    ASSERT_EQ(senti__linear_train(&tr, &va, &o, f3, NULL, 0, &r3, NULL, NULL, err, sizeof err), SENTI_OK);
+    ASSERT_EQ(r1.n_lex_used, 6);
+    /* the same bytes for any thread count */
+    FILE *a = fopen(f1, "rb"), *b = fopen(f2, "rb");
+    int same = a && b;
+    for (int ca, cb; same;) {
+        ca = fgetc(a), cb = fgetc(b);
+        if (ca != cb) same = 0;
+        if (ca == EOF) break;
+    }
+    if (a) fclose(a);
+    if (b) fclose(b);
+    ASSERT(same);
+    /* folding the bin weights into the buckets is exact: the written model scores the
+     * validation set as the trainer did */
+    double loss, acc;
+    ASSERT_EQ(file_loss(f1, texts + 200, lens + 200, labels + 200, n - 200, &loss, &acc), 0);
+    ASSERT_NEAR(loss, r1.valid_loss, 1e-4);
+    ASSERT_NEAR(acc, r1.valid_accuracy, 1e-9);
+    /* unseen rated words lean the way of their valence only with the lexicon */
+    senti_model *m1, *m3;
+    ASSERT_EQ(senti_model_open_file(f1, NULL, &m1, err, sizeof err), SENTI_OK);
+    ASSERT_EQ(senti_model_open_file(f3, NULL, &m3, err, sizeof err), SENTI_OK);
+    senti_result p1, n1, p3, n3;
+    senti_predict(m1, NULL, "marvellous", 10, &p1);
+    senti_predict(m1, NULL, "horrid", 6, &n1);
+    senti_predict(m3, NULL, "marvellous", 10, &p3);
+    senti_predict(m3, NULL, "horrid", 6, &n3);
+    senti_model_free(m1);
+    senti_model_free(m3);
+    unlink(f1), unlink(f2), unlink(f3);
+    ASSERT(p1.probs[1] > 0.6 && n1.probs[1] < 0.4);
+    ASSERT_NEAR(p3.probs[1], n3.probs[1], 1e-6);
 }

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# CLI tests for the training options of issue 6: --search (a grid judged on the validation
+# files), --lexicon (lexicon-tied weights), and the default model's quality floors.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+
+head -n 3001 "$DATA/sst2/train.tsv" > "$TMP/tr.tsv"
+{ head -n 1 "$DATA/sst2/train.tsv"; sed -n '3002,3601p' "$DATA/sst2/train.tsv"; } > "$TMP/va1.tsv"
+printf 'label\ttext\npositive\tgreat fun :)\nnegative\tawful , just awful\nneutral\tthe film opens friday\n' > "$TMP/t3.tsv"
+printf 'label\ttext\npositive\tlovely\nnegative\tdreadful\nneutral\tit is on tv\n' > "$TMP/va3.tsv"
+
+# ---- --search ------------------------------------------------------------------------------
+"$SENTI" train "$TMP/tr.tsv" --valid "$TMP/va1.tsv" --valid "$DATA/sst2/dev.tsv" --bits 16 --threads 2 -q \
+    --search 'lr=0.05,0.2;norm=none,sqrt' -o "$TMP/best.st" > "$TMP/search.out" 2>&1
+check "--search prints one row per grid point (4) and the best" bash -c \
+    "[ \$(grep -cE '^ +[0-9]+ +0\.(05|2) +(none|sqrt) ' '$TMP/search.out') = 4 ] && grep -q '^best: lr=' '$TMP/search.out'"
+check "--search table has a column per validation file and the mean" bash -c \
+    "grep -E '^ +# +lr +norm +va1.tsv +dev.tsv +mean' '$TMP/search.out'"
+check "--search keeps the row marked best: its mean is the largest" bash -c \
+    "awk '/^ +[0-9]+ / { if (\$6 > m) m = \$6 } /^best:/ { b = \$0 } END { exit !(index(b, sprintf(\"mean %.4f\", m)) > 0) }' '$TMP/search.out'"
+# the kept model is the one a plain train with the best options writes, byte for byte
+best=$(sed -n 's/^best: \(.*\) (mean.*/\1/p' "$TMP/search.out")
+lr=$(sed -E 's/.*lr=([^ ]+).*/\1/' <<<"$best")
+norm=$(sed -E 's/.*norm=([^ ]+).*/\1/' <<<"$best")
+"$SENTI" train "$TMP/tr.tsv" --valid "$TMP/va1.tsv" --valid "$DATA/sst2/dev.tsv" --bits 16 --threads 1 -q \
+    --lr "$lr" --norm "$norm" -o "$TMP/direct.st" > /dev/null 2>&1
+same "--search writes the best model bit for bit as a direct train would" "$TMP/best.st" "$TMP/direct.st"
+check "--search leaves no temporary file" bash -c "! ls '$TMP'/best.st.* 2>/dev/null | grep -q ."
+expect_status "--search without --valid is a usage error" 2 "$SENTI" train "$TMP/tr.tsv" --search 'lr=0.1' -o "$TMP/x.st"
+expect_status "--search with an unknown key is a usage error" 2 \
+    "$SENTI" train "$TMP/tr.tsv" --valid "$TMP/va1.tsv" --search 'speed=1,2' -o "$TMP/x.st"
+expect_status "--search with a bad value is a usage error" 2 \
+    "$SENTI" train "$TMP/tr.tsv" --valid "$TMP/va1.tsv" --search 'lr=0.1,fast' -o "$TMP/x.st"
+"$SENTI" train "$TMP/t3.tsv" --valid "$TMP/va3.tsv" --bits 12 -q --search 'class-weight=none,balanced;file-weight=none' \
+    -o "$TMP/s3.st" > "$TMP/search3.out" 2>&1
+check "--search on 3-class data judges by average recall" bash -c \
+    "grep -q 'average recall' '$TMP/search3.out' && [ \$(grep -cE '^ +[0-9]+ +(none|balanced) +none ' '$TMP/search3.out') = 2 ]"
+
+# ---- --lexicon -----------------------------------------------------------------------------
+LEX="$DATA/vader/vader_lexicon.txt"
+"$SENTI" train "$TMP/tr.tsv" --lexicon "$LEX" --bits 16 --threads 1 -q -o "$TMP/l1.st" > "$TMP/lex.out" 2>&1
+"$SENTI" train "$TMP/tr.tsv" --lexicon "$LEX" --bits 16 --threads 2 -q -o "$TMP/l2.st" > /dev/null 2>&1
+same "--lexicon training is bit-identical across thread counts" "$TMP/l1.st" "$TMP/l2.st"
+check "--lexicon reports the entries tied and records the lexicon in the model" bash -c \
+    "grep -qE '^lexicon_entries_tied\s[0-9]+ of 7520' '$TMP/lex.out' && '$SENTI' model info '$TMP/l1.st' | grep -q 'meta.lexicon.vader_lexicon.txt'"
+# a rated word the 3,000 training phrases never show still leans the way of its valence
+w=euphoric
+grep -qw "$w" "$TMP/tr.tsv" && not_ok "test word '$w' must not occur in the training slice"
+"$SENTI" train "$TMP/tr.tsv" --bits 16 --threads 1 -q -o "$TMP/l0.st" > /dev/null 2>&1
+check "--lexicon: an unseen rated word gets its valence's weight" bash -c \
+    "[ \"\$('$SENTI' predict --model '$TMP/l1.st' $w | cut -f2)\" \> \"\$('$SENTI' predict --model '$TMP/l0.st' $w | cut -f2)\" ]"
+expect_status "--lexicon with a missing file exits 1" 1 "$SENTI" train "$TMP/tr.tsv" --lexicon /nonexistent -o "$TMP/x.st"
+
+# ---- the default model: 3 classes, quality floors on the validation splits -------------------
+check "the default model has three classes" bash -c "'$SENTI' model info default | grep -q '^labels.negative,neutral,positive'"
+expect_status "default model meets the SST-2 dev floor (0.830, binary view)" 0 \
+    "$SENTI" eval default "$DATA/sst2/dev.tsv" --min-accuracy 0.830
+expect_status "default model meets an ICWSM tweets floor (0.85, binary view)" 0 \
+    "$SENTI" eval default --no-header --label-col 2 --text-col 3 "$DATA/icwsm/tweets_GroundTruth.txt" --min-accuracy 0.85
+finish
