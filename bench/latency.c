@@ -5,7 +5,9 @@
  *   build/bench-latency [FILE] [ROUNDS]
  */
 #ifndef _GNU_SOURCE
+#ifndef _GNU_SOURCE /* the Makefile passes -D_GNU_SOURCE */
 #define _GNU_SOURCE
+#endif
 #endif
 #include <stdio.h>
 #include <stdlib.h>

@@ -20,6 +20,7 @@ vg "eval" eval default "$TMP/dev.tsv" --threads 2
 vg "train" train "$TMP/small.tsv" -o "$TMP/m.st" --bits 14 --epochs 2 --threads 2 --quiet
 vg "batch lines" batch "$TMP/lines.txt" -o "$TMP/out.txt" --threads 2
 vg "batch tsv" batch "$TMP/dev.tsv" -o "$TMP/out.tsv" --threads 2
+vg "bench" bench --quick --runs 1 --warmup 0 --only load,single,batch,memory --data "$TMP/dev.tsv" --out "$TMP/bench"
 if [ -d "$DATA/vader" ]; then
     vg "predict vader" predict --model "vader:$DATA/vader" --json "I LOVE it :) but not the ending!!" "meh"
 fi

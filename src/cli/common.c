@@ -1,5 +1,6 @@
 /* common.c - helpers shared by the subcommands: model options, numbers, errors. */
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -69,52 +70,97 @@ int cli_ncpu(void) {
     return n > 0 ? (int)n : 1;
 }
 
+/* Bytes are written in runs: a run of bytes that go out unchanged (printable ASCII other than
+ * '"' and '\\', and well-formed UTF-8) is one fwrite, and only the bytes that change are
+ * written on their own. (It used to be one fputc per byte: a locked stdio call each, which
+ * made escaping cost as much as scoring in `senti predict --json`; see docs/PERFORMANCE.md.) */
 void cli_json_string(FILE *f, const char *s, size_t n) {
     static const char hex[] = "0123456789abcdef";
+    /* 1: printable ASCII that is copied as is */
+    static const unsigned char plain[256] = {
+        [0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1, /* not '"' 0x22, '\\' 0x5c */
+    };
+    size_t run = 0; /* start of the pending unchanged bytes */
     fputc('"', f);
     for (size_t i = 0; i < n;) {
+        if (plain[(unsigned char)s[i]]) {
+            i++;
+            while (i < n && plain[(unsigned char)s[i]]) i++;
+            continue;
+        }
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) {
-            switch (c) {
-            case '"': fputs("\\\"", f); break;
-            case '\\': fputs("\\\\", f); break;
-            case '\n': fputs("\\n", f); break;
-            case '\r': fputs("\\r", f); break;
-            case '\t': fputs("\\t", f); break;
-            default:
-                fputs("\\u00", f);
-                fputc(hex[c >> 4], f);
-                fputc(hex[c & 15], f);
+        if (c >= 0x80) {
+            /* a well-formed UTF-8 sequence stays in the run; anything else becomes U+FFFD */
+            int len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+            int ok = len && i + (size_t)len <= n;
+            for (int k = 1; ok && k < len; k++) ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
+            if (ok && len == 3) {
+                unsigned c1 = (unsigned char)s[i + 1];
+                if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) ok = 0;
             }
-            i++;
-            continue;
+            if (ok && len == 4) {
+                unsigned c1 = (unsigned char)s[i + 1];
+                if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90)) ok = 0;
+            }
+            if (ok) {
+                i += (size_t)len;
+                continue;
+            }
         }
-        if (c < 0x80) {
-            fputc(c, f);
-            i++;
-            continue;
+        if (i > run) fwrite(s + run, 1, i - run, f);
+        char esc[8];
+        size_t el = 2;
+        esc[0] = '\\';
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            if (c >= 0x80) { /* invalid UTF-8 */
+                memcpy(esc, "\xEF\xBF\xBD", 3);
+                el = 3;
+            } else {
+                memcpy(esc + 1, "u00", 3);
+                esc[4] = hex[c >> 4];
+                esc[5] = hex[c & 15];
+                el = 6;
+            }
         }
-        /* copy a well-formed UTF-8 sequence; anything else becomes U+FFFD */
-        int len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-        int ok = len && i + (size_t)len <= n;
-        for (int k = 1; ok && k < len; k++) ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
-        if (ok && len == 3) {
-            unsigned c1 = (unsigned char)s[i + 1];
-            if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) ok = 0;
-        }
-        if (ok && len == 4) {
-            unsigned c1 = (unsigned char)s[i + 1];
-            if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90)) ok = 0;
-        }
-        if (ok) {
-            fwrite(s + i, 1, (size_t)len, f);
-            i += (size_t)len;
-        } else {
-            fputs("\xEF\xBF\xBD", f);
-            i++;
-        }
+        fwrite(esc, 1, el, f);
+        i++;
+        run = i;
     }
+    if (n > run) fwrite(s + run, 1, n - run, f);
     fputc('"', f);
+}
+
+/* printf("%.4f", v), exactly, without printf for the values senti prints (0 <= v < 10,000):
+ * v * 10^4 is then exact to within 10^-8, so unless its fraction is within 10^-6 of a half
+ * (where printf's exact decimal rounding decides, and printf is asked) rounding it gives
+ * printf's digits. Returns the length written to out (at least 32 bytes). */
+int cli_fmt_fixed4(char *out, double v) {
+    if (signbit(v) || !(v < 1e4)) return snprintf(out, 32, "%.4f", v);
+    double x = v * 1e4, r = floor(x), frac = x - r;
+    if (fabs(frac - 0.5) < 1e-6) return snprintf(out, 32, "%.4f", v);
+    unsigned q = (unsigned)r + (frac > 0.5);
+    unsigned ip = q / 10000, fp = q % 10000;
+    char tmp[8];
+    int k = 0;
+    do {
+        tmp[k++] = (char)('0' + ip % 10);
+        ip /= 10;
+    } while (ip);
+    int n = 0;
+    while (k) out[n++] = tmp[--k];
+    out[n++] = '.';
+    out[n++] = (char)('0' + fp / 1000);
+    out[n++] = (char)('0' + fp / 100 % 10);
+    out[n++] = (char)('0' + fp / 10 % 10);
+    out[n++] = (char)('0' + fp % 10);
+    out[n] = '\0';
+    return n;
 }
 
 int cli_label_class(const char *raw) {
