@@ -27,12 +27,12 @@ CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 BASEFLAGS := -std=c17 -D_GNU_SOURCE -pthread -Iinclude -Isrc $(WARN) $(SANFLAGS)
 LIBFLAGS := $(BASEFLAGS) -fPIC -fvisibility=hidden -DSENTI_BUILD
-LDLIBS   := -lutf8proc -ljansson -lxxhash -lcsv -lm -pthread
+LDLIBS   := -lutf8proc -ljansson -lxxhash -lcsv -lm -pthread -lmicrohttpd -lhiredis
 
 DEFAULT_MODEL := models/default.safetensors
 
-LIB_SRC  := $(sort $(shell find src -name '*.c' -not -path 'src/cli/*'))
-CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+LIB_SRC  := $(sort $(shell find src -name '*.c' -not -path 'src/cli/*' -not -path 'src/serve/*'))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c src/serve/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/src/default_model.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
@@ -68,8 +68,9 @@ $(B)/test_unit: $(TEST_OBJ) $(B)/libsenti.a
 	$(CC) $(SANFLAGS) -o $@ $(TEST_OBJ) $(B)/libsenti.a $(LDLIBS)
 
 # ---- dependencies (Debian 12 packages; installs only what is missing) ---------------------
-APT_BUILD := build-essential pkg-config libutf8proc-dev libxxhash-dev libjansson-dev libcsv-dev
-APT_TEST  := valgrind python3 fasttext
+APT_BUILD := build-essential pkg-config libutf8proc-dev libxxhash-dev libjansson-dev libcsv-dev \
+             libmicrohttpd-dev libhiredis-dev
+APT_TEST  := valgrind python3 fasttext curl jq wrk prometheus redis-server
 deps:
 	@tools/apt-ensure $(APT_BUILD)
 deps-test: deps
@@ -90,14 +91,24 @@ test-unit: $(B)/test_unit
 	$(B)/test_unit $(T)
 
 # ---- the default model ----------------------------------------------------------------------
-# Trained by `senti train` on SST-2 train (5% held out for early stopping; dev stays unseen).
-# See models/MODEL_CARD.md.
-MODEL_ARGS = $(DATA)/sst2/train.tsv --threads 2 --name senti-sst2-linear --quiet
-model: $(B)/senti
+# Trained by `senti train` on SST-2 train, the IMDB and SemEval training splits of
+# tools/splits.sh, with the VADER lexicon tied in; early stopping and the temperature on the
+# three validation splits. Settings chosen with `senti train --search` (models/MODEL_CARD.md).
+# `make model-card` regenerates the card's metrics section from `tools/eval_suite.sh default`.
+MODEL_DATA = $(DATA)/sst2/train.tsv $(B)/data/imdb_train.tsv $(B)/data/semeval_train.tsv
+MODEL_VALID = --valid $(DATA)/sst2/dev.tsv --valid $(B)/data/imdb_valid.tsv --valid $(B)/data/semeval_valid.tsv
+MODEL_ARGS = $(MODEL_DATA) $(MODEL_VALID) --lexicon $(DATA)/vader/vader_lexicon.txt --norm sqrt \
+             --lr 0.2 --l2 1e-4 --file-weight balanced --calibrate --threads 2 --name senti-multi-linear --quiet
+.PHONY: splits model-card
+splits:
+	@tools/splits.sh $(DATA) $(B)/data
+model: $(B)/senti splits
 	@mkdir -p $(B)/model
 	$(B)/senti train $(MODEL_ARGS) -o $(B)/model/default.safetensors
 	cp $(B)/model/default.safetensors $(DEFAULT_MODEL)
 	@sha256sum $(DEFAULT_MODEL)
+model-card: all splits
+	DATA=$(DATA) SENTI=$(B)/senti tools/model_card.sh models/MODEL_CARD.md
 
 # ---- fuzzing (clang's libFuzzer; `make fuzz FUZZ_SECONDS=60`) --------------------------------
 FUZZ_SECONDS ?= 30
@@ -128,6 +139,45 @@ bench-latency: $(B)/bench-latency
 bench-fasttext: all
 	bench/fasttext.sh
 
+# ---- performance tooling (docs/PERFORMANCE.md) ----------------------------------------------
+# benchmark        senti bench: the targets table, latency percentiles, throughput at 1..N
+#                  threads and against text length; JSON, CSV and SVG plots in build/bench/
+# benchmark-peers  the same workload through fastText, scikit-learn and NLTK VADER; ratios
+# profile-cpu      perf flame graph + top functions, callgrind with line-level annotation
+# profile-memory   massif, heaptrack, senti's own heap accounting
+# bench-check      the CI gate: callgrind instruction counts against bench/baseline.json (+5%)
+# bench-baseline   rewrite bench/baseline.json (a deliberate, reviewed change)
+# docs             regenerate the measured section of docs/PERFORMANCE.md
+.PHONY: benchmark benchmark-peers profile-cpu profile-memory bench-check bench-baseline docs
+BENCH_OUT   ?= build/bench
+PROFILE_OUT ?= build/profile
+BENCH_ARGS  ?=
+BENCH_MODEL ?= default
+APT_PEERS   := fasttext python3-sklearn python3-nltk python3-fasttext time
+benchmark: all
+	@tools/apt-ensure gnuplot-nox
+	$(B)/senti bench --model $(BENCH_MODEL) --data $(DATA)/sst2/dev.tsv --out $(BENCH_OUT) $(BENCH_ARGS)
+	@gnuplot -e "dir='$(BENCH_OUT)'; label='senti $(BENCH_MODEL)'" bench/plots.gp
+	@echo "plots: $(BENCH_OUT)/latency.svg $(BENCH_OUT)/threads.svg $(BENCH_OUT)/length.svg"
+benchmark-peers: all
+	@tools/apt-ensure $(APT_PEERS)
+	DATA=$(DATA) SENTI=$(B)/senti bench/peers.sh
+profile-cpu: all
+	@tools/apt-ensure valgrind linux-perf python3
+	DATA=$(DATA) SENTI=$(B)/senti OUT=$(PROFILE_OUT) tools/profile-cpu.sh
+profile-memory: all
+	@tools/apt-ensure valgrind heaptrack
+	DATA=$(DATA) SENTI=$(B)/senti OUT=$(PROFILE_OUT) tools/profile-memory.sh
+bench-check: all
+	@tools/apt-ensure valgrind python3
+	python3 tools/perf-gate.py --senti $(B)/senti --data $(DATA)/sst2/dev.tsv
+bench-baseline: all
+	@tools/apt-ensure valgrind python3
+	python3 tools/perf-gate.py --senti $(B)/senti --data $(DATA)/sst2/dev.tsv --update
+docs: all
+	@tools/apt-ensure gnuplot-nox python3
+	DATA=$(DATA) SENTI=$(B)/senti tools/perf-docs.sh
+
 # ---- install --------------------------------------------------------------------------------
 VERSION := $(shell sed -n 's/^#define SENTI_VERSION_STRING "\(.*\)"/\1/p' include/senti.h)
 install: all
@@ -147,3 +197,12 @@ uninstall:
 
 clean:
 	rm -rf build build-san
+
+# ---- HTTP service load test (bench/loadtest.sh; wrk against senti serve and a Flask peer) ----
+APT_LOADTEST := wrk curl python3-flask python3-sklearn
+DURATION ?= 30
+loadtest: deps
+	@tools/apt-ensure $(APT_LOADTEST)
+	@$(MAKE) --no-print-directory $(B)/senti
+	@SENTI=$(B)/senti DATA=$(DATA) bench/loadtest.sh $(DURATION)
+.PHONY: loadtest

@@ -22,6 +22,8 @@ int cmd_batch(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_serve(int argc, char **argv); /* src/serve/main.c */
+int cmd_bench(int argc, char **argv);
 
 /* Common model options: --model SPEC, --lexicon DIR, --max-bytes N, --max-tokens N.
  * cli_model_opt() handles one getopt_long result (returns 1 if it was a model option,
@@ -56,6 +58,9 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 
 /* Write s[0..n) as a JSON string (quotes included); invalid UTF-8 becomes U+FFFD. */
 void cli_json_string(FILE *f, const char *s, size_t n);
+
+/* v as printf("%.4f") writes it (exactly; fast for 0 <= v < 10,000). out: 32 bytes. */
+int cli_fmt_fixed4(char *out, double v);
 
 /* Sentiment classes of labeled data: 0/-1/neg/negative, 1/pos/positive, neu/neutral
  * (case-insensitive); -1 for anything else. */

@@ -15,6 +15,8 @@ static const char usage[] =
     "  train DATA -o MODEL      train a linear model from labeled TSV, CSV or JSONL\n"
     "  eval MODEL DATA          accuracy, F1, ROC-AUC, confusion matrix on labeled data\n"
     "  model info|verify SPEC   show or check a model\n"
+    "  serve [--port N]         run the HTTP service (JSON API, cache, rate limits, metrics)\n"
+    "  bench                    the performance table: load, latency, throughput, memory\n"
     "  version                  print the version\n"
     "\n"
     "Models (--model, eval's MODEL): 'default' (embedded), a model file, or KIND:PATH,\n"
@@ -43,7 +45,8 @@ int main(int argc, char **argv) {
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {{"predict", cmd_predict}, {"batch", cmd_batch}, {"train", cmd_train},
-                {"eval", cmd_eval},       {"model", cmd_model}};
+                {"eval", cmd_eval},       {"model", cmd_model}, {"bench", cmd_bench},
+                {"serve", cmd_serve}};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "senti: unknown command '%s'\n\n%s", cmd, usage);

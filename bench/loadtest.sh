@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Load test of `senti serve` with wrk (`make loadtest`), and the same against a Flask +
+# scikit-learn service (bench/flask_service.py) for comparison.
+#
+#   bench/loadtest.sh [DURATION_SECONDS]        (env: DURATION, CONNECTIONS, WRK_THREADS,
+#                                                SERVE_THREADS, TEXTS, SKIP_FLASK=1)
+#
+# Workload: POST /v1/sentiment with the 67,349 SST-2 training sentences, cycled (each wrk
+# thread from its own offset), keep-alive connections on loopback. Runs:
+#   senti, cache off    every request is scored by the model
+#   senti, cache on     the same texts; the cache warms up during the run (hit ratio reported)
+#   flask               same wrk command against the Python peer
+# For each: requests/s, p50/p99 latency, errors (non-2xx + socket errors), and senti's
+# resident memory sampled every 5 s after a 2 s warm-up (first, last, max; "flat" if the last
+# is within 5% of the first). The access log is on, written to /dev/null (the write(2) per
+# request is paid, the disk is not filled). Both programs share the 2 cores with wrk.
+set -u
+cd "$(dirname "$0")/.."
+DURATION=${1:-${DURATION:-30}}
+CONNECTIONS=${CONNECTIONS:-32}
+WRK_THREADS=${WRK_THREADS:-1}
+SERVE_THREADS=${SERVE_THREADS:-0}
+TEXTS=${TEXTS:-${DATA:-../shared/data}/sst2/train.tsv}
+SENTI=${SENTI:-build/senti}
+OUT=${OUT:-build/loadtest}
+mkdir -p "$OUT"
+TMP=$(mktemp -d)
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
+
+command -v wrk >/dev/null || { echo "loadtest: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+
+# run NAME PID PORT: wrk against the server, RSS samples, one summary line
+run() {
+    local name=$1 pid=$2 port=$3
+    WRK_TEXTS=$TEXTS wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d2s -s bench/wrk_sentiment.lua \
+        "http://127.0.0.1:$port/" > /dev/null 2>&1 # warm-up
+    : > "$TMP/rss"
+    (
+        while kill -0 "$pid" 2>/dev/null; do
+            rss_kb "$pid" >> "$TMP/rss"
+            sleep 5
+        done
+    ) &
+    local sampler=$!
+    WRK_TEXTS=$TEXTS wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
+        -s bench/wrk_sentiment.lua "http://127.0.0.1:$port/" > "$OUT/wrk-$name.txt" 2>&1
+    rss_kb "$pid" >> "$TMP/rss"
+    kill "$sampler" 2>/dev/null
+    wait "$sampler" 2>/dev/null
+    local rps p50 p99 non2xx sockerr
+    rps=$(awk '/^Requests\/sec/ {print $2}' "$OUT/wrk-$name.txt")
+    p50=$(awk '$1 == "50%" {print $2}' "$OUT/wrk-$name.txt")
+    p99=$(awk '$1 == "99%" {print $2}' "$OUT/wrk-$name.txt")
+    non2xx=$(awk '/Non-2xx/ {print $NF}' "$OUT/wrk-$name.txt")
+    sockerr=$(awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$OUT/wrk-$name.txt")
+    local rss
+    rss=$(awk 'NR == 1 {f = $1} {l = $1; if ($1 > m) m = $1} END {
+        if (f) printf "rss first %.1f MB last %.1f MB max %.1f MB (%+.1f%%, %s)", f/1024, l/1024, m/1024,
+            (l - f) * 100 / f, ((l - f) / f <= 0.05 && (f - l) / f <= 0.05) ? "flat" : "NOT flat" }' "$TMP/rss")
+    printf '%-18s %10s req/s  p50 %-9s p99 %-9s errors %s  %s\n' "$name" "$rps" "$p50" "$p99" \
+        "$(( ${non2xx:-0} + ${sockerr:-0} ))" "$rss" | tee -a "$OUT/summary.txt"
+}
+
+# start_senti NAME ARGS...: sets SPID, SPORT
+start_senti() {
+    local name=$1
+    shift
+    rm -f "$TMP/$name.port"
+    "$SENTI" serve --port 0 --port-file "$TMP/$name.port" --log /dev/null --threads "$SERVE_THREADS" \
+        --max-inflight 100000 "$@" 2>"$OUT/$name.err" &
+    SPID=$!
+    PIDS+=("$SPID")
+    for _ in $(seq 1 100); do [ -s "$TMP/$name.port" ] && break; sleep 0.05; done
+    SPORT=$(cat "$TMP/$name.port")
+}
+
+: > "$OUT/summary.txt"
+echo "loadtest: wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s --latency -s bench/wrk_sentiment.lua," \
+    "texts $(basename "$TEXTS"), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)" | tee -a "$OUT/summary.txt"
+
+start_senti nocache --cache-entries 0
+run "senti cache off" "$SPID" "$SPORT"
+kill -TERM "$SPID"; wait "$SPID"
+
+start_senti cache --cache-entries 200000 --cache-bytes 256M
+run "senti cache on" "$SPID" "$SPORT"
+curl -s "http://127.0.0.1:$SPORT/metrics" > "$OUT/metrics-cache.txt"
+awk '/^senti_cache_hits_total/ {h = $2} /^senti_cache_misses_total/ {m = $2}
+     END { if (h + m) printf "  cache hit ratio over warm-up + run: %.3f (%d hits, %d misses)\n", h / (h + m), h, m }' \
+    "$OUT/metrics-cache.txt" | tee -a "$OUT/summary.txt"
+kill -TERM "$SPID"; wait "$SPID"
+
+if [ "${SKIP_FLASK:-0}" != 1 ]; then
+    if /usr/bin/python3 -c 'import flask, sklearn' 2>/dev/null; then
+        PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        /usr/bin/python3 bench/flask_service.py --port "$PORT" --port-file "$TMP/flask.port" \
+            > "$OUT/flask.out" 2>&1 &
+        FPID=$!
+        PIDS+=("$FPID")
+        for _ in $(seq 1 600); do
+            curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" && break
+            sleep 0.1
+        done
+        grep 'dev accuracy' "$OUT/flask.out" | sed 's/^/  /' | tee -a "$OUT/summary.txt"
+        run "flask+sklearn" "$FPID" "$PORT"
+        kill -TERM "$FPID"; wait "$FPID" 2>/dev/null
+    else
+        echo "flask+sklearn: skipped (apt-get install python3-flask python3-sklearn)" | tee -a "$OUT/summary.txt"
+    fi
+fi
+echo "wrk outputs: $OUT/wrk-*.txt"

@@ -1,0 +1,780 @@
+/*
+ * http.c - the HTTP side of `senti serve`, on libmicrohttpd.
+ *
+ * DESIGN
+ *
+ * Threads. libmicrohttpd runs a pool of --threads event-loop threads (epoll, one per core by
+ * default), all accepting from one listening socket. A request is scored on the thread that
+ * read it, inline: one prediction costs about a microsecond, far less than handing work to
+ * another thread would, so there is no separate worker pool and no queue to wait in. The
+ * bounded "queue" is the global in-flight limit (--max-inflight): a request over it is
+ * refused with 503 at once instead of waiting. Batches are bounded by --max-batch and
+ * --max-body and check the request deadline as they go (504 when it has passed).
+ *
+ * A request's life. The access handler is called once when the headers are in (route,
+ * method, rate limit, in-flight limit, content type and declared length are checked then,
+ * and an error is answered before any body is read), then once per piece of body (appended
+ * to a buffer bounded by --max-body), then once more at the end (parse, score, answer).
+ * The completion callback records metrics and writes the access log line.
+ *
+ * Deadlines. libmicrohttpd only knows an idle timeout, which a client sending one byte per
+ * second never reaches. So every connection carries a deadline: --request-timeout from its
+ * accept or from the start of a request, --idle-timeout after a response. The main thread
+ * (serve_reap, 10 times a second) shuts down the socket of any connection past its
+ * deadline; libmicrohttpd then sees the connection fail and closes it on its own thread.
+ * The registry lock is held across shutdown(), and the close notification takes that lock
+ * before libmicrohttpd closes the descriptor, so the descriptor shut down is always the
+ * connection's own.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "serve/log.h"
+#include "serve/serve.h"
+
+#define ADD(p, v) __atomic_fetch_add(&(p), (v), __ATOMIC_RELAXED)
+#define SUB(p, v) __atomic_fetch_sub(&(p), (v), __ATOMIC_RELAXED)
+#define LOAD(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
+#define STORE(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
+
+const char *const serve_route_names[RT_N] = {"/v1/sentiment", "/v1/sentiment/batch", "/v1/models",
+                                             "/healthz", "/readyz", "/metrics", "other"};
+/* POST routes take a JSON body; the others are GET (and HEAD). Exempt routes bypass the
+ * rate limit and the in-flight limit, so that probes and scrapes work under overload. */
+static const int route_post[RT_N] = {1, 1, 0, 0, 0, 0, 0};
+static const int route_exempt[RT_N] = {0, 0, 0, 1, 1, 1, 1};
+
+struct sconn {
+    sconn *prev, *next;
+    int fd;
+    int trusted;      /* peer is a trusted proxy: its client header is believed */
+    int busy;         /* atomic: scoring; the reaper leaves it alone */
+    int in_request;   /* atomic */
+    int cut;          /* atomic: shut down by the reaper */
+    uint64_t done;    /* atomic: requests completed on this connection */
+    uint64_t deadline; /* atomic, monotonic ns */
+    char peer[48];
+};
+
+typedef struct req {
+    sconn *conn;
+    int route;
+    int status;
+    int counted; /* holds an in-flight slot */
+    int too_large;
+    int head;
+    int has_body;
+    uint64_t t0, deadline;
+    size_t out_bytes;
+    const char *cache; /* hit, miss, partial, off, or NULL */
+    unsigned n_texts;
+    char *body;
+    size_t len, cap;
+    char id[68];
+    char client[64];
+    char method[8];
+    char path[128];
+} req;
+
+/* ---- responses ------------------------------------------------------------------------- */
+
+static enum MHD_Result queue(server *S, struct MHD_Connection *c, req *r, int status,
+                             const char *ctype, char *body, size_t len, const char *h1,
+                             const char *v1) {
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", ctype);
+    MHD_add_response_header(resp, "X-Request-Id", r->id);
+    if (h1) MHD_add_response_header(resp, h1, v1);
+    if (LOAD(S->draining)) MHD_add_response_header(resp, "Connection", "close");
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    r->status = status;
+    r->out_bytes = len;
+    return ret;
+}
+
+static enum MHD_Result queue_json(server *S, struct MHD_Connection *c, req *r, int status,
+                                  sbuf *b, const char *h1, const char *v1) {
+    size_t len = b->len;
+    char *body = sb_take(b);
+    if (!body) {
+        static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
+        body = strdup(oom);
+        if (!body) return MHD_NO;
+        status = 500;
+        len = sizeof oom - 1;
+    }
+    return queue(S, c, r, status, "application/json", body, len, h1, v1);
+}
+
+static enum MHD_Result error_h(server *S, struct MHD_Connection *c, req *r, int status,
+                               const char *code, const char *msg, const char *h1, const char *v1) {
+    sbuf b = {0};
+    sb_str(&b, "{\"error\":{\"code\":\"");
+    sb_str(&b, code);
+    sb_str(&b, "\",\"message\":");
+    sb_json_str(&b, msg, strlen(msg));
+    sb_str(&b, "}}");
+    return queue_json(S, c, r, status, &b, h1, v1);
+}
+
+static enum MHD_Result error(server *S, struct MHD_Connection *c, req *r, int status,
+                             const char *code, const char *msg) {
+    return error_h(S, c, r, status, code, msg, NULL, NULL);
+}
+
+/* ---- scoring ---------------------------------------------------------------------------- */
+
+typedef struct scorer {
+    server *S;
+    serve_model *sm;
+    senti_ctx *ctx;
+    int got_ctx;
+    char tmp[512];
+} scorer;
+
+/* Append the result members of one text to out. Returns 1 if it came from a cache, 0 if
+ * scored now, -1 if the model failed (the members then hold "error"). */
+static int score(scorer *sc, const char *text, size_t len, sbuf *out) {
+    server *S = sc->S;
+    if (S->cache && cache_get(S->cache, sc->sm->cache_id, text, len, out)) return 1;
+    size_t start = out->len;
+    if (S->redis && redis_get(S->redis, sc->sm, text, len, out)) {
+        /* fill the local cache from the shared one: the value is the tail of out */
+        if (S->cache && !out->oom)
+            cache_put(S->cache, sc->sm->cache_id, text, len, out->p + start, out->len - start);
+        return 1;
+    }
+    if (!sc->got_ctx) {
+        sc->ctx = serve_model_ctx_get(sc->sm);
+        sc->got_ctx = 1;
+    }
+    if (S->cfg.fault_delay_us) usleep((useconds_t)S->cfg.fault_delay_us);
+    senti_result res;
+    uint64_t t0 = now_ns();
+    int rc = senti_predict(sc->sm->m, sc->ctx, text, len, &res);
+    hist_observe(&S->predict_latency, (double)(now_ns() - t0) * 1e-9);
+    ADD(S->texts_scored, 1);
+    if (rc) res.status = rc;
+    size_t need = senti_result_json(sc->sm->m, &res, sc->tmp, sizeof sc->tmp);
+    const char *val = sc->tmp;
+    char *heap = NULL;
+    if (need >= sizeof sc->tmp) {
+        heap = malloc(need + 1);
+        if (!heap) {
+            out->oom = 1;
+            return -1;
+        }
+        senti_result_json(sc->sm->m, &res, heap, need + 1);
+        val = heap;
+    }
+    sb_put(out, val, need);
+    if (!rc) {
+        if (S->cache) cache_put(S->cache, sc->sm->cache_id, text, len, val, need);
+        if (S->redis) redis_put(S->redis, sc->sm, text, len, val, need);
+    }
+    free(heap);
+    return rc ? -1 : 0;
+}
+
+static void scorer_done(scorer *sc) {
+    if (sc->got_ctx) serve_model_ctx_put(sc->sm, sc->ctx);
+    serve_model_release(sc->sm);
+}
+
+/* Parse the body as a JSON object; on failure answer 400 and return NULL. */
+static json_t *parse_body(server *S, struct MHD_Connection *c, req *r, enum MHD_Result *ret) {
+    json_error_t je;
+    json_t *root = json_loadb(r->body ? r->body : "", r->len, JSON_ALLOW_NUL, &je);
+    if (!root) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "malformed JSON at line %d, column %d: %s", je.line, je.column,
+                 je.text);
+        *ret = error(S, c, r, 400, "invalid_json", msg);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        *ret = error(S, c, r, 400, "invalid_json", "the body must be a JSON object");
+        return NULL;
+    }
+    return root;
+}
+
+static enum MHD_Result do_sentiment(server *S, struct MHD_Connection *c, req *r) {
+    enum MHD_Result ret;
+    json_t *root = parse_body(S, c, r, &ret);
+    if (!root) return ret;
+    json_t *t = json_object_get(root, "text");
+    if (!t) {
+        json_decref(root);
+        return error(S, c, r, 400, "missing_text", "the body has no \"text\" member");
+    }
+    if (!json_is_string(t)) {
+        json_decref(root);
+        return error(S, c, r, 400, "invalid_text", "\"text\" must be a string");
+    }
+    scorer sc = {.S = S, .sm = serve_model_acquire(S)};
+    sbuf b = {0};
+    sb_reserve(&b, 256);
+    sb_put(&b, "{", 1);
+    int rc = score(&sc, json_string_value(t), json_string_length(t), &b);
+    json_decref(root);
+    r->n_texts = 1;
+    r->cache = !S->cache && !S->redis ? "off" : rc == 1 ? "hit" : "miss";
+    if (rc < 0) {
+        scorer_done(&sc);
+        sb_free(&b);
+        return error(S, c, r, 500, "model_error", "the model could not score this text");
+    }
+    sb_str(&b, ",\"model\":");
+    sb_str(&b, sc.sm->name_json);
+    sb_str(&b, rc == 1 ? ",\"cached\":true}" : ",\"cached\":false}");
+    scorer_done(&sc);
+    return queue_json(S, c, r, 200, &b, NULL, NULL);
+}
+
+static enum MHD_Result do_batch(server *S, struct MHD_Connection *c, req *r) {
+    enum MHD_Result ret;
+    json_t *root = parse_body(S, c, r, &ret);
+    if (!root) return ret;
+    json_t *texts = json_object_get(root, "texts"), *items = json_object_get(root, "items");
+    json_t *arr = texts ? texts : items;
+    char msg[160];
+    if (!arr || (texts && items)) {
+        json_decref(root);
+        return error(S, c, r, 400, "missing_texts",
+                     "the body needs exactly one of \"texts\" (an array of strings) or \"items\" "
+                     "(an array of {\"id\", \"text\"})");
+    }
+    if (!json_is_array(arr)) {
+        json_decref(root);
+        snprintf(msg, sizeof msg, "\"%s\" must be an array", texts ? "texts" : "items");
+        return error(S, c, r, 400, "invalid_texts", msg);
+    }
+    size_t n = json_array_size(arr);
+    if (n > S->cfg.max_batch) {
+        json_decref(root);
+        snprintf(msg, sizeof msg, "%zu texts in one batch; the limit is %lu (--max-batch)", n,
+                 S->cfg.max_batch);
+        return error(S, c, r, 413, "batch_too_large", msg);
+    }
+    /* validate everything before scoring anything */
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(arr, i), *t = e;
+        if (items) {
+            if (!json_is_object(e)) {
+                snprintf(msg, sizeof msg, "items[%zu] must be an object {\"id\", \"text\"}", i);
+                json_decref(root);
+                return error(S, c, r, 400, "invalid_texts", msg);
+            }
+            json_t *id = json_object_get(e, "id");
+            if (id && !json_is_string(id) && !json_is_number(id)) {
+                snprintf(msg, sizeof msg, "items[%zu].id must be a string or a number", i);
+                json_decref(root);
+                return error(S, c, r, 400, "invalid_texts", msg);
+            }
+            t = json_object_get(e, "text");
+        }
+        if (!t || !json_is_string(t)) {
+            snprintf(msg, sizeof msg, items ? "items[%zu].text must be a string"
+                                            : "texts[%zu] must be a string", i);
+            json_decref(root);
+            return error(S, c, r, 400, t ? "invalid_text" : "missing_text", msg);
+        }
+    }
+    hist_observe(&S->batch_size, (double)n);
+    r->n_texts = (unsigned)n;
+    scorer sc = {.S = S, .sm = serve_model_acquire(S)};
+    sbuf b = {0};
+    sb_reserve(&b, 64 + n * 160);
+    sb_str(&b, "{\"model\":");
+    sb_str(&b, sc.sm->name_json);
+    sb_str(&b, ",\"results\":[");
+    size_t hits = 0;
+    int failed = 0, late = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((i & 15) == 15 && now_ns() > r->deadline) {
+            late = 1;
+            break;
+        }
+        json_t *e = json_array_get(arr, i), *t = items ? json_object_get(e, "text") : e;
+        sb_put(&b, i ? ",{" : "{", i ? 2 : 1);
+        if (items) {
+            json_t *id = json_object_get(e, "id");
+            if (id) {
+                sb_str(&b, "\"id\":");
+                if (json_is_string(id)) sb_json_str(&b, json_string_value(id), json_string_length(id));
+                else if (json_is_integer(id)) sb_printf(&b, "%lld", (long long)json_integer_value(id));
+                else sb_double(&b, json_real_value(id));
+                sb_put(&b, ",", 1);
+            }
+        }
+        int rc = score(&sc, json_string_value(t), json_string_length(t), &b);
+        if (rc < 0) failed = 1;
+        hits += rc == 1;
+        sb_str(&b, rc == 1 ? ",\"cached\":true}" : ",\"cached\":false}");
+    }
+    sb_str(&b, "]}");
+    scorer_done(&sc);
+    json_decref(root);
+    r->cache = !S->cache && !S->redis ? "off" : !n ? NULL : hits == n ? "hit" : hits ? "partial" : "miss";
+    (void)failed; /* per-text errors are reported in place, as "error" members */
+    if (late) {
+        sb_free(&b);
+        return error(S, c, r, 504, "timeout", "the batch was not scored within --request-timeout");
+    }
+    return queue_json(S, c, r, 200, &b, NULL, NULL);
+}
+
+/* ---- GET routes -------------------------------------------------------------------------- */
+
+static enum MHD_Result do_models(server *S, struct MHD_Connection *c, req *r) {
+    serve_model *sm = serve_model_acquire(S);
+    const senti_model *m = sm->m;
+    sbuf b = {0};
+    sb_str(&b, "{\"models\":[{\"name\":");
+    sb_str(&b, sm->name_json);
+    sb_str(&b, ",\"kind\":");
+    sb_json_str(&b, senti_model_kind(m), strlen(senti_model_kind(m)));
+    sb_str(&b, ",\"version\":");
+    sb_json_str(&b, sm->version, strlen(sm->version));
+    sb_printf(&b, ",\"digest\":\"%s\",\"generation\":%u,\"loaded_at\":", sm->digest, sm->generation);
+    sb_double(&b, sm->loaded_at);
+    const char *spec = S->cfg.model.spec ? S->cfg.model.spec : "default";
+    sb_str(&b, ",\"spec\":");
+    sb_json_str(&b, spec, strlen(spec));
+    sb_str(&b, ",\"labels\":[");
+    for (int i = 0; i < senti_model_n_classes(m); i++) {
+        const char *l = senti_model_label(m, i);
+        if (i) sb_put(&b, ",", 1);
+        sb_json_str(&b, l, strlen(l));
+    }
+    sb_str(&b, "],\"values\":[");
+    for (int i = 0; i < senti_model_n_values(m); i++) {
+        const char *l = senti_model_value_name(m, i);
+        if (i) sb_put(&b, ",", 1);
+        sb_json_str(&b, l, strlen(l));
+    }
+    sb_str(&b, "],\"card\":{");
+    for (int i = 0; i < senti_model_meta_count(m); i++) {
+        const char *k = senti_model_meta_key(m, i), *v = senti_model_meta(m, k);
+        if (i) sb_put(&b, ",", 1);
+        sb_json_str(&b, k, strlen(k));
+        sb_put(&b, ":", 1);
+        sb_json_str(&b, v ? v : "", v ? strlen(v) : 0);
+    }
+    sb_str(&b, "}}]}");
+    serve_model_release(sm);
+    return queue_json(S, c, r, 200, &b, NULL, NULL);
+}
+
+static enum MHD_Result do_get(server *S, struct MHD_Connection *c, req *r) {
+    sbuf b = {0};
+    switch (r->route) {
+    case RT_MODELS: return do_models(S, c, r);
+    case RT_HEALTHZ:
+        sb_str(&b, "{\"status\":\"ok\"}");
+        return queue_json(S, c, r, 200, &b, NULL, NULL);
+    case RT_READYZ:
+        if (LOAD(S->draining))
+            return error_h(S, c, r, 503, "not_ready", "shutting down", "Retry-After", "1");
+        sb_str(&b, "{\"status\":\"ready\"}");
+        return queue_json(S, c, r, 200, &b, NULL, NULL);
+    case RT_METRICS: {
+        serve_metrics_render(S, &b);
+        size_t len = b.len;
+        char *body = sb_take(&b);
+        if (!body) return error(S, c, r, 500, "internal", "out of memory");
+        return queue(S, c, r, 200, "text/plain; version=0.0.4; charset=utf-8", body, len, NULL, NULL);
+    }
+    }
+    return error(S, c, r, 404, "not_found", "no such route");
+}
+
+/* ---- the access handler ---------------------------------------------------------------------- */
+
+static int route_of(const char *url) {
+    for (int i = 0; i < RT_OTHER; i++)
+        if (!strcmp(url, serve_route_names[i])) return i;
+    return RT_OTHER;
+}
+
+/* A request id from the client's X-Request-Id if it is short and plain, else a new one. */
+static void request_id(struct MHD_Connection *c, char *out, size_t size) {
+    static uint64_t counter;
+    static uint32_t prefix;
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+    if (h) {
+        size_t n = strlen(h), k = 0;
+        while (k < n && ((h[k] >= 'a' && h[k] <= 'z') || (h[k] >= 'A' && h[k] <= 'Z') ||
+                         (h[k] >= '0' && h[k] <= '9') || h[k] == '-' || h[k] == '_' || h[k] == '.'))
+            k++;
+        if (n && k == n && n < size && n <= 64) {
+            memcpy(out, h, n + 1);
+            return;
+        }
+    }
+    uint32_t p = __atomic_load_n(&prefix, __ATOMIC_RELAXED);
+    if (!p) {
+        uint32_t v = (uint32_t)(now_ns() ^ ((uint64_t)getpid() << 16)) | 1u;
+        __atomic_compare_exchange_n(&prefix, &p, v, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+        p = __atomic_load_n(&prefix, __ATOMIC_RELAXED);
+    }
+    snprintf(out, size, "%08x%012llx", p,
+             (unsigned long long)(__atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) & 0xffffffffffffull));
+}
+
+/* The client of a request: the peer address, or what a trusted proxy says in its header
+ * (the last element of a comma-separated list: the address the nearest proxy saw). */
+static void client_of(server *S, struct MHD_Connection *c, req *r) {
+    sconn *k = r->conn;
+    snprintf(r->client, sizeof r->client, "%s", k ? k->peer : "unknown");
+    if (!S->cfg.proxy_header || !k || !k->trusted) return;
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, S->cfg.proxy_header);
+    if (!h) return;
+    const char *last = strrchr(h, ',');
+    last = last ? last + 1 : h;
+    while (*last == ' ' || *last == '\t') last++;
+    size_t n = strcspn(last, " \t");
+    if (n == 0 || n >= sizeof r->client) return;
+    memcpy(r->client, last, n);
+    r->client[n] = 0;
+}
+
+static int is_json_type(const char *ct) {
+    if (!ct) return 0;
+    while (*ct == ' ') ct++;
+    if (strncasecmp(ct, "application/json", 16)) return 0;
+    char e = ct[16];
+    return e == 0 || e == ';' || e == ' ';
+}
+
+/* Headers are in: decide whether this request goes on. Returns 1 when an answer was queued
+ * (or must be: *ret), 0 to go on. */
+static int admit(server *S, struct MHD_Connection *c, req *r, const char *method,
+                 enum MHD_Result *ret) {
+    int post = !strcmp(method, "POST");
+    int get = !strcmp(method, "GET") || (r->head = !strcmp(method, "HEAD"));
+    if (r->route == RT_OTHER) {
+        *ret = error(S, c, r, 404, "not_found", "no such route; see GET /v1/models, POST /v1/sentiment");
+        return 1;
+    }
+    if (route_post[r->route] ? !post : !get) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "%s expects %s", serve_route_names[r->route],
+                 route_post[r->route] ? "POST" : "GET");
+        *ret = error_h(S, c, r, 405, "method_not_allowed", msg, "Allow",
+                       route_post[r->route] ? "POST" : "GET, HEAD");
+        return 1;
+    }
+    if (route_exempt[r->route]) return 0;
+    if (S->rl) {
+        double wait = 1;
+        if (!rl_take(S->rl, r->client, r->t0, &wait)) {
+            ADD(S->rate_limited, 1);
+            char ra[32];
+            snprintf(ra, sizeof ra, "%lld", (long long)(wait + 0.999));
+            if (!strcmp(ra, "0")) strcpy(ra, "1");
+            *ret = error_h(S, c, r, 429, "rate_limited", "too many requests from this client",
+                           "Retry-After", ra);
+            return 1;
+        }
+    }
+    r->counted = 1;
+    if (ADD(S->limited_inflight, 1) + 1 > S->cfg.max_inflight) {
+        ADD(S->overloaded, 1);
+        *ret = error_h(S, c, r, 503, "overloaded", "too many requests in flight; retry shortly",
+                       "Retry-After", "1");
+        return 1;
+    }
+    if (!route_post[r->route]) return 0;
+    if (!is_json_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"))) {
+        *ret = error(S, c, r, 415, "unsupported_media_type",
+                     "the body must be JSON, sent with Content-Type: application/json");
+        return 1;
+    }
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    if (cl) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(cl, &end, 10);
+        if (errno || end == cl || v > (unsigned long long)S->cfg.max_body) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "the body is larger than %lld bytes (--max-body)", S->cfg.max_body);
+            *ret = error(S, c, r, 413, "payload_too_large", msg);
+            return 1;
+        }
+        if (v) {
+            r->body = malloc((size_t)v + 1);
+            if (!r->body) {
+                *ret = error(S, c, r, 503, "overloaded", "out of memory");
+                return 1;
+            }
+            r->cap = (size_t)v + 1;
+        }
+    }
+    return 0;
+}
+
+static sconn *conn_of(struct MHD_Connection *c) {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? (sconn *)ci->socket_context : NULL;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls) {
+    (void)version;
+    server *S = cls;
+    req *r = *con_cls;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r) return MHD_NO;
+        *con_cls = r;
+        r->t0 = now_ns();
+        r->deadline = r->t0 + (uint64_t)(S->cfg.request_timeout * 1e9);
+        r->route = route_of(url);
+        r->conn = conn_of(c);
+        snprintf(r->method, sizeof r->method, "%s", method);
+        snprintf(r->path, sizeof r->path, "%s", url);
+        ADD(S->inflight, 1);
+        if (r->conn) {
+            STORE(r->conn->in_request, 1);
+            STORE(r->conn->deadline, r->deadline);
+        }
+        request_id(c, r->id, sizeof r->id);
+        client_of(S, c, r);
+        /* With a body coming, decide now, so that a refused body is never read (libmicrohttpd
+         * then closes the connection after the answer). Without one, answer on the next call:
+         * an answer queued before that would also close the connection, losing keep-alive. */
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        r->has_body = (cl && strcmp(cl, "0")) ||
+                      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
+        if (!r->has_body) return MHD_YES;
+        enum MHD_Result ret = MHD_YES;
+        if (admit(S, c, r, method, &ret)) return ret;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (r->too_large) return MHD_YES; /* discard the rest; 413 at the end */
+        if (r->len + n > (size_t)S->cfg.max_body) {
+            r->too_large = 1;
+            free(r->body);
+            r->body = NULL;
+            r->len = r->cap = 0;
+            return MHD_YES;
+        }
+        if (r->len + n + 1 > r->cap) {
+            size_t cap = r->cap ? r->cap : 4096;
+            while (cap < r->len + n + 1) cap *= 2;
+            if (cap > (size_t)S->cfg.max_body + 1) cap = (size_t)S->cfg.max_body + 1;
+            char *p = realloc(r->body, cap);
+            if (!p) return MHD_NO;
+            r->body = p;
+            r->cap = cap;
+        }
+        memcpy(r->body + r->len, upload, n);
+        r->len += n;
+        return MHD_YES;
+    }
+    if (r->status) return MHD_YES; /* already answered */
+    if (!r->has_body) {
+        enum MHD_Result ret = MHD_YES;
+        if (admit(S, c, r, method, &ret)) return ret;
+        if (!route_post[r->route]) return do_get(S, c, r);
+    }
+    if (r->too_large) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "the body is larger than %lld bytes (--max-body)", S->cfg.max_body);
+        return error(S, c, r, 413, "payload_too_large", msg);
+    }
+    if (now_ns() > r->deadline)
+        return error(S, c, r, 504, "timeout", "the request took longer than --request-timeout");
+    if (r->conn) STORE(r->conn->busy, 1);
+    enum MHD_Result ret = r->route == RT_SENTIMENT ? do_sentiment(S, c, r) : do_batch(S, c, r);
+    if (r->conn) STORE(r->conn->busy, 0);
+    return ret;
+}
+
+static void access_log(server *S, req *r, double secs, const char *outcome) {
+    (void)S;
+    /* Every piece is bounded (path 127, client 63, id 67, method 7 bytes, escaped at most 6x
+     * each), so the members always fit this buffer and the sbuf never reallocates it. */
+    char members[2048];
+    sbuf m = {members, 0, sizeof members, 0};
+    sb_str(&m, ",\"method\":");
+    sb_json_str(&m, r->method, strlen(r->method));
+    sb_str(&m, ",\"path\":");
+    sb_json_str(&m, r->path, strlen(r->path));
+    sb_printf(&m, ",\"status\":%d,\"bytes\":%zu,\"duration_us\":%llu", r->status, r->out_bytes,
+              (unsigned long long)(secs * 1e6));
+    if (r->cache) sb_printf(&m, ",\"cache\":\"%s\"", r->cache);
+    if (r->n_texts) sb_printf(&m, ",\"texts\":%u", r->n_texts);
+    sb_str(&m, ",\"client\":");
+    sb_json_str(&m, r->client, strlen(r->client));
+    sb_str(&m, ",\"request_id\":");
+    sb_json_str(&m, r->id, strlen(r->id));
+    if (outcome) sb_printf(&m, ",\"outcome\":\"%s\"", outcome);
+    slog_write(r->status >= 500 || !r->status ? SLOG_WARN : SLOG_INFO, "request", m.p, m.len);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    (void)c;
+    server *S = cls;
+    req *r = *con_cls;
+    if (!r) return;
+    uint64_t t1 = now_ns();
+    double secs = (double)(t1 - r->t0) * 1e-9;
+    const char *outcome = NULL;
+    if (r->status) {
+        ADD(S->requests[r->route][r->status < 600 && r->status >= 100 ? r->status : 599], 1);
+        hist_observe(&S->latency[r->route], secs);
+    }
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        ADD(S->aborted, 1);
+        outcome = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
+                  : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
+                  : r->conn && LOAD(r->conn->cut) ? "cut at deadline"
+                  : "connection closed";
+    }
+    /* the access log is at level info; failures (5xx, cut connections) are logged at warn
+     * even with --access-log off */
+    int bad = r->status >= 500 || !r->status;
+    if ((S->cfg.access_log && slog_enabled(SLOG_INFO)) || (bad && slog_enabled(SLOG_WARN)))
+        access_log(S, r, secs, outcome);
+    if (r->counted) SUB(S->limited_inflight, 1);
+    if (r->conn) {
+        ADD(r->conn->done, 1);
+        STORE(r->conn->in_request, 0);
+        STORE(r->conn->deadline, t1 + (uint64_t)(S->cfg.idle_timeout * 1e9));
+    }
+    SUB(S->inflight, 1);
+    free(r->body);
+    free(r);
+    *con_cls = NULL;
+}
+
+/* ---- connections --------------------------------------------------------------------------- */
+
+static int peer_trusted(server *S, const char *peer) {
+    for (char **t = S->trusted; t && *t; t++)
+        if (!strcmp(*t, peer)) return 1;
+    return 0;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+    server *S = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        sconn *k = calloc(1, sizeof *k);
+        if (!k) return; /* works without: no client address, no deadline */
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        k->fd = ci ? ci->connect_fd : -1;
+        ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        strcpy(k->peer, "unknown");
+        if (ci && ci->client_addr) {
+            const struct sockaddr *sa = ci->client_addr;
+            if (sa->sa_family == AF_INET)
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, k->peer, sizeof k->peer);
+            else if (sa->sa_family == AF_INET6) {
+                const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+                if (IN6_IS_ADDR_V4MAPPED(a)) inet_ntop(AF_INET, &a->s6_addr[12], k->peer, sizeof k->peer);
+                else inet_ntop(AF_INET6, a, k->peer, sizeof k->peer);
+            }
+        }
+        k->trusted = peer_trusted(S, k->peer);
+        k->deadline = now_ns() + (uint64_t)(S->cfg.request_timeout * 1e9);
+        pthread_mutex_lock(&S->conns_lock);
+        k->next = S->conns;
+        if (S->conns) S->conns->prev = k;
+        S->conns = k;
+        pthread_mutex_unlock(&S->conns_lock);
+        ADD(S->connections, 1);
+        *socket_context = k;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        sconn *k = *socket_context;
+        if (!k) return;
+        pthread_mutex_lock(&S->conns_lock);
+        if (k->prev) k->prev->next = k->next;
+        else S->conns = k->next;
+        if (k->next) k->next->prev = k->prev;
+        pthread_mutex_unlock(&S->conns_lock);
+        SUB(S->connections, 1);
+        free(k);
+        *socket_context = NULL;
+    }
+}
+
+void serve_reap(server *S) {
+    uint64_t now = now_ns();
+    int draining = LOAD(S->draining);
+    pthread_mutex_lock(&S->conns_lock);
+    for (sconn *k = S->conns; k; k = k->next) {
+        if (LOAD(k->cut) || k->fd < 0 || LOAD(k->busy)) continue;
+        int idle = !LOAD(k->in_request) && LOAD(k->done) > 0;
+        /* while draining, idle keep-alive connections are closed at once */
+        if (LOAD(k->deadline) < now || (draining && idle)) {
+            shutdown(k->fd, SHUT_RDWR);
+            STORE(k->cut, 1);
+            if (idle) ADD(S->timeouts_idle, 1);
+            else ADD(S->timeouts_request, 1);
+            if (!idle) slog_s(SLOG_WARN, "connection cut: request not complete within --request-timeout", "client", k->peer);
+        }
+    }
+    pthread_mutex_unlock(&S->conns_lock);
+}
+
+/* ---- the daemon ------------------------------------------------------------------------------ */
+
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) msg[--n] = 0;
+    slog_s(SLOG_DEBUG, "libmicrohttpd", "detail", msg);
+}
+
+int serve_http_start(server *S, char *err, size_t errsz) {
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    unsigned idle = (unsigned)(S->cfg.idle_timeout + 0.999);
+    if (idle == 0) idle = 1;
+    S->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, &on_request, S,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)S->listen_fd,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(S->cfg.threads > 1 ? S->cfg.threads : 0),
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)S->cfg.max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, idle,
+        MHD_OPTION_NOTIFY_COMPLETED, &on_completed, S,
+        MHD_OPTION_NOTIFY_CONNECTION, &on_connection, S,
+        MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, S,
+        MHD_OPTION_END);
+    if (!S->daemon) {
+        snprintf(err, errsz, "libmicrohttpd could not start (threads %lu, connections %lu)",
+                 S->cfg.threads, S->cfg.max_connections);
+        return -1;
+    }
+    return 0;
+}
+
+void serve_http_stop(server *S) {
+    if (S->daemon) MHD_stop_daemon(S->daemon);
+    S->daemon = NULL;
+}

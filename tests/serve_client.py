@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Raw-socket HTTP clients for tests/cli/serve.sh: the ones curl cannot play.
+
+  serve_client.py PORT trickle-headers LIMIT   send a request's headers one byte per second
+  serve_client.py PORT trickle-body LIMIT      send headers, then the body one byte per second
+      Both print the seconds until the server closed the connection (or LIMIT if it never did).
+  serve_client.py PORT slow-post SECONDS [XFF]  send a valid POST /v1/sentiment whose body takes
+      SECONDS to arrive (in 10 pieces), then print the response status code (0 if none).
+"""
+import socket
+import sys
+import time
+
+
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def closed(s, wait):
+    """True if the peer closed (EOF or reset) within `wait` seconds."""
+    s.settimeout(wait)
+    try:
+        return s.recv(4096) == b""
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+
+
+def trickle(port, data, limit):
+    s = connect(port)
+    t0 = time.time()
+    for i in range(len(data)):
+        if time.time() - t0 > limit:
+            break
+        try:
+            s.send(data[i:i + 1])
+        except OSError:
+            break
+        if closed(s, 1.0):
+            break
+    print("%.1f" % (time.time() - t0))
+
+
+def slow_post(port, seconds, xff):
+    body = b'{"text": "' + b"a fine, moving film " * 10 + b'"}'
+    head = ("POST /v1/sentiment HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Content-Length: %d\r\n" % len(body))
+    if xff:
+        head += "X-Forwarded-For: %s\r\n" % xff
+    s = connect(port)
+    try:
+        s.sendall((head + "\r\n").encode())
+        n = 10
+        step = (len(body) + n - 1) // n
+        for i in range(0, len(body), step):
+            s.sendall(body[i:i + step])
+            time.sleep(seconds / n)
+        s.settimeout(10)
+        resp = b""
+        while b"\r\n" not in resp:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            resp += chunk
+        parts = resp.split(b" ", 2)
+        print(int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0)
+    except OSError:
+        print(0)
+
+
+def main():
+    port, mode = int(sys.argv[1]), sys.argv[2]
+    if mode == "trickle-headers":
+        req = (b"POST /v1/sentiment HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+               b"Content-Length: 13\r\n\r\n{\"text\":\"ok\"}")
+        trickle(port, req, float(sys.argv[3]))
+    elif mode == "trickle-body":
+        s_head = (b"POST /v1/sentiment HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 1000\r\n\r\n")
+        s = connect(port)
+        s.sendall(s_head)
+        t0 = time.time()
+        limit = float(sys.argv[3])
+        body = b'{"text":"' + b"a" * 990
+        for i in range(len(body)):
+            if time.time() - t0 > limit:
+                break
+            try:
+                s.send(body[i:i + 1])
+            except OSError:
+                break
+            if closed(s, 1.0):
+                break
+        print("%.1f" % (time.time() - t0))
+    elif mode == "slow-post":
+        slow_post(port, float(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "")
+    else:
+        sys.exit("unknown mode " + mode)
+
+
+if __name__ == "__main__":
+    main()
