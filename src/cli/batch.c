@@ -54,7 +54,7 @@ static const char batch_usage[] =
     "input and output:\n"
     "  -o, --output FILE       write results here (default: stdout)\n"
     "  -f, --format F          input format: auto (default), lines, tsv, csv, jsonl.\n"
-    "                          auto: by extension (.tsv .csv .jsonl .ndjson .json), else by\n"
+    "                          auto: by extension (.tsv .tab .csv .jsonl .ndjson .json), else by\n"
     "                          content (JSON object -> jsonl, tab in the first line -> tsv,\n"
     "                          else lines)\n"
     "  -F, --output-format F   lines, tsv, csv, jsonl (default: the input's format)\n"
@@ -83,7 +83,8 @@ static const char batch_usage[] =
     "stderr as FILE:LINE: reason, kept in the output with its error, and counted.\n"
     "\n"
     "performance and display:\n"
-    "  -j, --threads N         worker threads; 0 or default: all online cores (%d here)\n"
+    "  -j, --threads N         worker threads, at most 256; 0 or default: all online cores\n"
+    "                          (%d here)\n"
     "      --progress          progress bar on stderr (default: only if stderr is a terminal)\n"
     "      --no-progress       no progress bar\n"
     "  -q, --quiet             no summary line\n"
@@ -199,7 +200,8 @@ static int input_open(input *in, const char *path) {
         cli_error("batch", "%s: is a directory", in->name);
         return -1;
     }
-    if (S_ISREG(st.st_mode)) {
+    /* a regular file of size 0 may still have content (/proc, /sys): read it as a stream */
+    if (S_ISREG(st.st_mode) && st.st_size > 0) {
         off_t here = lseek(in->fd, 0, SEEK_CUR); /* stdin may be a file read part-way */
         if (here < 0) here = 0;
         in->mapped = 1;
@@ -329,6 +331,7 @@ typedef struct batch {
     size_t n_slots;
     size_t seq_filled, seq_taken, seq_written;
     int stop;
+    int abort;              /* the output failed: workers stop scoring (atomic loads/stores) */
     pthread_mutex_t mu;
     pthread_cond_t work_cv, main_cv;
 } batch;
@@ -506,7 +509,10 @@ static void emit(worker *w, chunk *c, const parsed *P, const senti_result *res, 
 
     case SENTI__FMT_TSV:
     case SENTI__FMT_CSV:
-        if (B->in_fmt == B->out_fmt && !P->raw_bad) {
+        /* the record as it came, unless a CR sits in it: a CSV/TSV reader would end the row at
+         * that CR (libcsv takes a bare CR in an unquoted field as data), so such a record is
+         * written field by field (CSV quotes the field, TSV makes the CR a space) */
+        if (B->in_fmt == B->out_fmt && !P->raw_bad && !memchr(r->ptr, '\r', r->len)) {
             ob_put(o, r->ptr, r->len);
         } else if (B->in_fmt == SENTI__FMT_TSV || B->in_fmt == SENTI__FMT_CSV) {
             if (P->raw_bad) { /* the raw record as the first column, the rest empty */
@@ -676,6 +682,7 @@ static void do_lines_fast(worker *w, chunk *c) {
     size_t line = 0;
     senti_result res;
     while (p < end) {
+        if ((line & 1023) == 0 && __atomic_load_n(&B->abort, __ATOMIC_RELAXED)) break;
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *re = nl ? nl : end;
         size_t len = (size_t)(re - p);
@@ -717,6 +724,7 @@ static void process_chunk(worker *w, chunk *c) {
     }
     size_t pos = 0, line = 0;
     while (pos < c->in_len) {
+        if ((c->n_rec & 255) == 0 && __atomic_load_n(&B->abort, __ATOMIC_RELAXED)) break;
         senti__rec r;
         size_t used = senti__record_scan(B->in_fmt, c->in + pos, c->in_len - pos, 1, &r);
         do_record(w, c, &r, line);
@@ -737,8 +745,14 @@ static void *worker_main(void *arg) {
         chunk *c = &B->ring[B->seq_taken % B->n_slots];
         B->seq_taken++;
         c->state = SLOT_BUSY;
+        int skip = __atomic_load_n(&B->abort, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&B->mu);
-        process_chunk(w, c);
+        if (skip) { /* nothing will be written: do not spend time scoring */
+            c->out.len = c->msgs.len = 0;
+            c->n_rec = c->n_fail = c->n_lines = 0;
+        } else {
+            process_chunk(w, c);
+        }
         pthread_mutex_lock(&B->mu);
         c->state = SLOT_DONE;
         pthread_cond_signal(&B->main_cv);
@@ -808,9 +822,9 @@ typedef struct stats {
     int write_failed;
 } stats;
 
-static void write_chunk(input *in, int out_fd, chunk *c, stats *st) {
+static void write_chunk(input *in, int out_fd, const char *out_name, chunk *c, stats *st) {
     if (!st->write_failed && write_all(out_fd, c->out.p, c->out.len) != 0) {
-        cli_error("batch", "write error: %s", strerror(errno));
+        cli_error("batch", "%s: write error: %s", out_name, strerror(errno));
         st->write_failed = 1;
     }
     for (size_t off = 0; off < c->msgs.len;) {
@@ -889,8 +903,8 @@ static void put_header(batch *B, obuf *o, const senti__rec *hrec) {
     if (B->out_fmt != SENTI__FMT_TSV && B->out_fmt != SENTI__FMT_CSV) return;
     int in_delim = B->in_fmt == SENTI__FMT_TSV || B->in_fmt == SENTI__FMT_CSV;
     if (in_delim && (B->no_header || !hrec->ptr)) return; /* no header, or an empty input */
-    if (in_delim && B->in_fmt == B->out_fmt) {
-        ob_put(o, hrec->ptr, hrec->len);
+    if (in_delim && B->in_fmt == B->out_fmt && !memchr(hrec->ptr, '\r', hrec->len)) {
+        ob_put(o, hrec->ptr, hrec->len); /* as it came (see emit() for the CR case) */
     } else {
         for (size_t i = 0; i < B->n_in_keys; i++) {
             if (i) ob_c(o, B->sep);
@@ -1117,6 +1131,7 @@ int cmd_batch(int argc, char **argv) {
     setup_names(&B);
 
     /* output */
+    const char *out_name = out_path && strcmp(out_path, "-") != 0 ? out_path : "stdout";
     if (out_path && strcmp(out_path, "-") != 0) {
         out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
         if (out_fd < 0) {
@@ -1129,7 +1144,7 @@ int cmd_batch(int argc, char **argv) {
     put_header(&B, &hdr_out, &hrec);
     input_skip(&in, hdr_used); /* the header record, peeked above */
     if (hdr_out.len && write_all(out_fd, hdr_out.p, hdr_out.len) != 0) {
-        cli_error("batch", "write error: %s", strerror(errno));
+        cli_error("batch", "%s: write error: %s", out_name, strerror(errno));
         goto out;
     }
     st.line_base += 1;
@@ -1174,7 +1189,7 @@ int cmd_batch(int argc, char **argv) {
         while (B.seq_written < B.seq_filled && B.ring[B.seq_written % B.n_slots].state == SLOT_DONE) {
             chunk *c = &B.ring[B.seq_written % B.n_slots];
             pthread_mutex_unlock(&B.mu);
-            write_chunk(&in, out_fd, c, &st);
+            write_chunk(&in, out_fd, out_name, c, &st);
             if (show_progress && now_s() - last_progress > 0.1) {
                 progress(&in, &st, t0, 0);
                 last_progress = now_s();
@@ -1184,7 +1199,10 @@ int cmd_batch(int argc, char **argv) {
             B.seq_written++;
             did = 1;
         }
-        if (st.write_failed) input_done = 1;
+        if (st.write_failed) {
+            input_done = 1;
+            __atomic_store_n(&B.abort, 1, __ATOMIC_RELAXED); /* workers poll it between records */
+        }
         if (!input_done && B.seq_filled - B.seq_written < B.n_slots) {
             chunk *c = &B.ring[B.seq_filled % B.n_slots];
             pthread_mutex_unlock(&B.mu);

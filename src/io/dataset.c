@@ -69,7 +69,7 @@ static int file_open(const char *path, file_bytes *fb, char *err, size_t err_siz
             fb->p = m;
             fb->len = (size_t)st.st_size;
         }
-    } else if (!S_ISREG(st.st_mode)) {
+    } else { /* a pipe, or a regular file of size 0 that may have content (/proc, /sys) */
         rc = read_all(fd, fb, path, err, err_size);
     }
     close(fd);
@@ -276,6 +276,10 @@ static int load_delimited(loader *L, senti__fmt fmt, const char *p, size_t len, 
         long n = used ? split(fmt, &r, &csv, &tsv, &tsv_cap, &f, why, sizeof why) : -1;
         if (!used) {
             rc = senti__err(err, err_size, SENTI_EDATA, "%s: empty file", L->name);
+            goto done;
+        }
+        if (n == SENTI_ENOMEM) {
+            rc = senti__err(err, err_size, SENTI_ENOMEM, "%s: out of memory", L->name);
             goto done;
         }
         if (n < 0) {

@@ -107,7 +107,10 @@ static size_t csv_record_end(const char *buf, size_t len, int final) {
         if (c == '"' && at_start) {
             size_t j = i + 1;
             for (;;) {
-                const char *q = memchr(buf + j, '"', len - j);
+                /* look no further than SENTI__CSV_MAX_QUOTED bytes from the opening quote: on a
+                 * mapped file with no closing quote the scan would otherwise read to its end */
+                size_t lim = i + SENTI__CSV_MAX_QUOTED + 1 - j;
+                const char *q = memchr(buf + j, '"', len - j < lim ? len - j : lim);
                 if (!q) {
                     if (!final && len - i <= SENTI__CSV_MAX_QUOTED) return (size_t)-1;
                     return (size_t)-2;
@@ -497,7 +500,8 @@ size_t senti__tsv_clean(char *out, const char *s, size_t n) {
 }
 
 size_t senti__fmt_num(char *out, double v) {
-    if (!(v > -1e15 && v < 1e15)) {
+    /* the fixed-point path needs |v| * 10000 < 2^63 (llround); larger values as %.17g */
+    if (!(v > -1e14 && v < 1e14)) {
         int k = snprintf(out, 32, "%.17g", v);
         return k < 0 ? 0 : (size_t)k;
     }

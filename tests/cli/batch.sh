@@ -31,6 +31,11 @@ b() {
 lines() { wc -l <"$1" | tr -d ' '; }
 have_py=0
 command -v python3 >/dev/null 2>&1 && have_py=1
+# the default model's classes decide the result columns: label, score, p_<class>..., error
+LABELS=$("$SENTI" model info default | sed -n 's/^labels\t//p')
+NCLS=$(tr ',' '\n' <<<"$LABELS" | wc -l | tr -d ' ')
+PCOLS=$(tr ',' '\n' <<<"$LABELS" | sed 's/^/p_/' | paste -sd '\t')
+export LABELS NCLS
 csv_records() { python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=""))))' "$1"; }
 
 if [ ! -x "$SENTI" ]; then
@@ -68,7 +73,7 @@ check "lines: -o FILE gives the same output as stdout" cmp -s "$T/o.txt" "$T/big
 
 b "$T/big.tsv" --threads 1
 cp "$T/out" "$T/tsv.1"
-[ "$rc" = 0 ] && [ "$(lines "$T/out")" = 20001 ] && head -1 "$T/out" | grep -q $'^id\ttext\tlabel\tscore\tp_negative\tp_positive\terror$' &&
+[ "$rc" = 0 ] && [ "$(lines "$T/out")" = 20001 ] && head -1 "$T/out" | grep -q "^id"$'\t'"text"$'\t'"label"$'\t'"score"$'\t'"$PCOLS"$'\t'"error$" &&
     ok "tsv: header plus 20000 records, input columns then result columns" || notok "tsv: header plus 20000 records, input columns then result columns"
 check "tsv: every row has the header's column count" awk -F'\t' 'NR == 1 { n = NF } NF != n { exit 1 }' "$T/out"
 check "tsv: scores agree with lines format" cmp -s <(tail -n +2 "$T/tsv.1" | cut -f3,4) "$T/big.1"
@@ -82,14 +87,15 @@ cp "$T/out" "$T/csv.1"
 if [ "$have_py" = 1 ]; then
     [ "$rc" = 0 ] && [ "$(csv_records "$T/out")" = 20001 ] && ok "csv: header plus 20000 records (embedded newlines, quotes)" ||
         notok "csv: header plus 20000 records (embedded newlines, quotes)"
-    check "csv: output parses as RFC 4180 with 7 fields per row and keeps the text" python3 - "$T/big.csv" "$T/out" <<'EOF'
-import csv, sys
+    check "csv: output parses as RFC 4180 with 5 + classes fields per row and keeps the text" python3 - "$T/big.csv" "$T/out" <<'EOF'
+import csv, os, sys
+labels = os.environ["LABELS"].split(",")
 inp = list(csv.reader(open(sys.argv[1], newline="")))
 out = list(csv.reader(open(sys.argv[2], newline="")))
-assert out[0] == ["id", "text", "label", "score", "p_negative", "p_positive", "error"], out[0]
+assert out[0] == ["id", "text", "label", "score"] + ["p_" + l for l in labels] + ["error"], out[0]
 assert len(inp) == len(out)
 for a, b in zip(inp[1:], out[1:]):
-    assert len(b) == 7 and b[:2] == a and b[2] in ("positive", "negative") and b[6] == "", b
+    assert len(b) == 5 + len(labels) and b[:2] == a and b[2] in labels and b[-1] == "", b
 EOF
 else
     ok "csv: record count (skipped: no python3)"
@@ -109,9 +115,9 @@ check "jsonl: each input object is kept byte for byte, results added before its 
 check "jsonl: scores agree with lines format" cmp -s <(sed 's/.*"label":"\([a-z]*\)","score":\([0-9.]*\).*/\1\t\2/' "$T/out") "$T/big.1"
 if [ "$have_py" = 1 ]; then
     check "jsonl: every output line is a JSON object with label, score, scores" python3 -c '
-import json, sys
+import json, os, sys
 for l in open(sys.argv[1]):
-    o = json.loads(l); assert o["label"] in ("positive", "negative") and 0 <= o["score"] <= 1 and len(o["scores"]) == 2
+    o = json.loads(l); assert o["label"] in ("positive", "negative", "neutral") and 0 <= o["score"] <= 1 and len(o["scores"]) == int(os.environ["NCLS"])
 ' "$T/out"
 fi
 b "$T/big.jsonl" --threads 2
@@ -127,7 +133,7 @@ b "$T/big.tsv" -F jsonl
 b "$T/big.jsonl" -F lines
 check "jsonl -> lines: same as lines input" cmp -s "$T/out" "$T/big.1"
 b "$T/big.csv" -F tsv
-check "csv -> tsv: embedded newlines become spaces, one row per record" awk -F'\t' 'NF != 7 || (NR > 1 && NR % 7 == 1 && $2 !~ / \(second line\)$/) { exit 1 }' "$T/out"
+check "csv -> tsv: embedded newlines become spaces, one row per record" awk -F'\t' -v nf=$((5 + NCLS)) 'NF != nf || (NR > 1 && NR % 7 == 1 && $2 !~ / \(second line\)$/) { exit 1 }' "$T/out"
 
 # ---- name clashes: pred_ prefix ----------------------------------------------------------------------
 printf '{"text":"great film","label":1,"pred_label":"x"}\n{"text":"awful"}\n' >"$T/clash.jsonl"
@@ -150,10 +156,11 @@ else
 fi
 if [ "$have_py" = 1 ]; then
     check "csv: malformed records kept in the output with an error column" python3 - "$T/out" <<'EOF'
-import csv, sys
+import csv, os, sys
 rows = list(csv.reader(open(sys.argv[1], newline="")))
-assert len(rows) == 7 and all(len(r) == 7 for r in rows), rows
-errs = [bool(r[6]) for r in rows[1:]]
+nf = 5 + int(os.environ["NCLS"])
+assert len(rows) == 7 and all(len(r) == nf for r in rows), rows
+errs = [bool(r[-1]) for r in rows[1:]]
 assert errs == [False, True, True, False, True, False], errs
 assert rows[2][0] == '2,"bad"quote' and rows[4][1] == 'ok "quoted"', rows
 EOF
@@ -173,7 +180,7 @@ fi
 printf 'label\ttext\n1\tgood\n0\n1\tok\textra\n' >"$T/bad.tsv"
 b "$T/bad.tsv"
 [ "$rc" = 3 ] && grep -q "bad.tsv:3: 1 fields, the header has 2" "$T/err" && [ "$(lines "$T/out")" = 4 ] &&
-    awk -F'\t' 'NF != 7 { exit 1 }' "$T/out" && ok "tsv: wrong field counts reported, kept, columns stay aligned" ||
+    awk -F'\t' -v nf=$((5 + NCLS)) 'NF != nf { exit 1 }' "$T/out" && ok "tsv: wrong field counts reported, kept, columns stay aligned" ||
     notok "tsv: wrong field counts reported, kept, columns stay aligned"
 
 # ---- edge cases of input bytes -------------------------------------------------------------------
@@ -241,7 +248,7 @@ b "$T/bom.jsonl"
 
 # ---- columns, headers ---------------------------------------------------------------------------------
 b "$DATA/icwsm/tweets_GroundTruth.txt" --format tsv --no-header
-[ "$rc" = 0 ] && [ "$(lines "$T/out")" = 4200 ] && awk -F'\t' 'NF != 8 { exit 1 }' "$T/out" &&
+[ "$rc" = 0 ] && [ "$(lines "$T/out")" = 4200 ] && awk -F'\t' -v nf=$((6 + NCLS)) 'NF != nf { exit 1 }' "$T/out" &&
     ok "tsv --no-header: every line is a record, the last column is the text" || notok "tsv --no-header: every line is a record, the last column is the text"
 b "$DATA/icwsm/tweets_GroundTruth.txt" --format tsv --no-header --text-col 3 -F lines
 cp "$T/out" "$T/icwsm3"
@@ -269,10 +276,57 @@ else
     ok "vader model checks # SKIP vader model not available"
 fi
 
+# ---- review findings: output validity, write errors, special files ---------------------------------------
+# A bare CR inside an unquoted CSV field is data to libcsv, but a CSV reader ends the row there:
+# the output must quote such fields (header and data) instead of copying the record as it is.
+printf 'id,te\rxt\r\n1,good\rfilm\r\n2,"quoted\rcr"\r\n3,plain\r\n' >"$T/cr.csv"
+b "$T/cr.csv" --text-col 2
+if [ "$have_py" = 1 ]; then
+    [ "$rc" = 0 ] && check "csv: a bare CR in an unquoted field is quoted in the output (RFC 4180)" python3 - "$T/out" <<'EOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert len(rows) == 4 and all(len(r) == len(rows[0]) for r in rows) and rows[0][-1] == "error", rows
+assert rows[0][:2] == ["id", "te\rxt"] and rows[1][:2] == ["1", "good\rfilm"] and rows[2][1] == "quoted\rcr", rows
+assert rows[3][:2] == ["3", "plain"] and rows[1][-1] == "", rows
+EOF
+    [ "$rc" = 0 ] || notok "csv: a bare CR in an unquoted field is quoted in the output (RFC 4180) (exit $rc)"
+fi
+printf 'id\ttext\n1\tgood\rfilm\n' >"$T/cr.tsv"
+b "$T/cr.tsv"
+[ "$rc" = 0 ] && ! grep -q $'\r' "$T/out" && [ "$(lines "$T/out")" = 2 ] && sed -n 2p "$T/out" | grep -q $'^1\tgood film\tpositive\t' &&
+    ok "tsv: a CR inside a field becomes a space, as in every TSV output field" || notok "tsv: a CR inside a field becomes a space, as in every TSV output field"
+
+# A failed write (ENOSPC, EPIPE with SIGPIPE ignored) names the output, exits 1, and stops the workers:
+# the chunks still queued are not scored (the summary's "in" stays far below the file's records).
+for _ in 1 2 3 4 5 6 7 8; do cat "$T/big.jsonl"; done >"$T/huge.jsonl" # 160,000 records, ~12 MB
+b "$T/big.txt" -o /dev/full
+[ "$rc" = 1 ] && grep -q '/dev/full: write error: No space left on device' "$T/err" &&
+    ok "a full disk is a write error naming the output, exit 1" || notok "a full disk is a write error naming the output, exit 1"
+(
+    trap '' PIPE
+    "$SENTI" batch --no-progress "$T/huge.jsonl" --threads 16 2>"$T/err" | head -c 1 >/dev/null
+    echo "${PIPESTATUS[0]}" >"$T/rc"
+)
+in=$(sed -n 's/.* \([0-9]*\) records in.*/\1/p' "$T/err")
+[ "$(cat "$T/rc")" = 1 ] && grep -q 'stdout: write error: Broken pipe' "$T/err" && [ -n "$in" ] && [ "$in" -lt 80000 ] &&
+    ok "a closed pipe (SIGPIPE ignored) stops the workers: exit 1, queued chunks not scored ($in of 160000 in)" ||
+    notok "a closed pipe (SIGPIPE ignored) stops the workers: exit 1, queued chunks not scored (${in:-?} of 160000 in)"
+"$SENTI" batch --no-progress "$T/big.txt" | head -n 1 >"$T/out"
+rc=${PIPESTATUS[0]}
+[ "$(lines "$T/out")" = 1 ] && { [ "$rc" = 141 ] || [ "$rc" = 1 ]; } && ok "senti batch | head -1: ends at once (SIGPIPE)" || notok "senti batch | head -1: ends at once (SIGPIPE, exit $rc)"
+
+# Regular files whose size is 0 but that have content (/proc, /sys) are read, not skipped.
+if [ -r /proc/cpuinfo ] && [ "$(wc -l </proc/cpuinfo)" -gt 0 ]; then
+    b /proc/cpuinfo --format lines
+    [ "$rc" = 0 ] && [ "$(lines "$T/out")" = "$(wc -l </proc/cpuinfo | tr -d ' ')" ] && ok "a /proc file (size 0, has content) is read" ||
+        notok "a /proc file (size 0, has content) is read"
+fi
+
 # ---- usage --------------------------------------------------------------------------------------------
 "$SENTI" batch --help >"$T/out" 2>&1
 rc=$?
 [ "$rc" = 0 ] && grep -q 'usage: senti batch' "$T/out" && grep -q 'exit status' "$T/out" && grep -q -- '--output-format' "$T/out" &&
+    grep -q '(.tsv .tab .csv' "$T/out" && grep -q 'at most 256' "$T/out" &&
     ok "--help explains usage, options and exit status" || notok "--help explains usage, options and exit status"
 b
 [ "$rc" = 2 ] && ok "no input: usage error (2)" || notok "no input: usage error (2)"

@@ -201,6 +201,13 @@ TEST(records_output_escaping) {
     ASSERT_STR(num, "-0.4939");
     num[senti__fmt_num(num, 0.00001)] = '\0';
     ASSERT_STR(num, "0.0");
+    /* large values: v * 10000 must not overflow a long long (9.2e18) on the fixed-point path */
+    num[senti__fmt_num(num, 9.5e14)] = '\0';
+    ASSERT_STR(num, "950000000000000");
+    num[senti__fmt_num(num, -9.5e14)] = '\0';
+    ASSERT_STR(num, "-950000000000000");
+    num[senti__fmt_num(num, 123456789012.25)] = '\0';
+    ASSERT_STR(num, "123456789012.25");
     /* the same text as senti_result_json's numbers */
     char ref[40];
     for (double v = 0; v <= 1.0; v += 0.0123) {
@@ -355,23 +362,41 @@ TEST(dataset_csv_jsonl_and_errors) {
 }
 
 TEST(dataset_out_of_memory) {
-    const char tsv[] = "label\ttext\n1\tgood\n0\tbad\n1\tfine\n";
-    const char *p = tmp_file("oom.tsv", tsv, sizeof tsv - 1);
-    char err[256];
-    int ok = 0;
-    for (long k = 0; k < 200 && !ok; k++) {
-        senti__dataset ds;
-        senti__alloc_fail_after(k);
-        int rc = senti__dataset_load(p, NULL, &ds, err, sizeof err);
-        senti__alloc_fail_after(-1);
-        if (rc == SENTI_OK) {
-            ASSERT_EQ(ds.n, 3);
-            senti__dataset_free(&ds);
-            ok = 1;
-        } else {
-            ASSERT_EQ(rc, SENTI_ENOMEM);
+    /* TSV, and CSV (whose header and records go through the CSV parser's allocations) */
+    static const struct { const char *name, *data; } files[] = {
+        {"oom.tsv", "label\ttext\n1\tgood\n0\tbad\n1\tfine\n"},
+        {"oom.csv", "label,\"text\"\n1,good\n0,\"bad, \"\"really\"\"\"\n1,fine\n"},
+    };
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        const char *p = tmp_file(files[f].name, files[f].data, strlen(files[f].data));
+        char err[256];
+        int ok = 0;
+        for (long k = 0; k < 200 && !ok; k++) {
+            senti__dataset ds;
+            senti__alloc_fail_after(k);
+            int rc = senti__dataset_load(p, NULL, &ds, err, sizeof err);
+            senti__alloc_fail_after(-1);
+            if (rc == SENTI_OK) {
+                ASSERT_EQ(ds.n, 3);
+                senti__dataset_free(&ds);
+                ok = 1;
+            } else {
+                if (rc != SENTI_ENOMEM) fprintf(stderr, "    %s: %s\n", files[f].name, err);
+                ASSERT_EQ(rc, SENTI_ENOMEM);
+            }
         }
+        ASSERT(ok);
+        unlink(p);
     }
-    ASSERT(ok);
-    unlink(p);
+}
+
+TEST(dataset_size_zero_regular_file) {
+    /* /proc files are regular files of size 0 that have content: read them, do not call them
+     * empty (/proc/self/status is "Name:\tsenti..." lines: TSV without the needed columns) */
+    senti__dataset ds;
+    char err[512];
+    if (access("/proc/self/status", R_OK) != 0) return;
+    ASSERT_EQ(senti__dataset_load("/proc/self/status", NULL, &ds, err, sizeof err), SENTI_EDATA);
+    ASSERT(!strstr(err, "empty file"));
+    ASSERT(strstr(err, "no text column"));
 }
