@@ -23,6 +23,20 @@ static const unsigned char ascii_class[128] = {
     ['[' ... '`'] = C_PUNCT, ['a' ... 'z'] = C_WORD, ['{' ... '~'] = C_PUNCT,
 };
 
+/* ASCII letters and digits to their lower-case form; every other byte to 0. */
+static const char ascii_word_lower[256] = {
+    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4', ['5'] = '5', ['6'] = '6',
+    ['7'] = '7', ['8'] = '8', ['9'] = '9',
+    ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g',
+    ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n',
+    ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't', ['u'] = 'u',
+    ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z',
+    ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g',
+    ['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n',
+    ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u',
+    ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z',
+};
+
 uint64_t senti__hash_token(const char *text, size_t len) {
     return XXH3_64bits_withSeed(text, len, SENTI_SEED_TOKEN);
 }
@@ -289,10 +303,12 @@ size_t senti__tok_next(senti__tokenizer *t, senti__token *out, size_t cap) {
                     t->wlinear = 0;
                 }
                 if (t->wlinear) {
-                    while (p < len && wl < SENTI_TOKEN_MAX_BYTES) {
-                        unsigned ch = s[p];
-                        if (ch >= 128 || ascii_class[ch] != C_WORD) break;
-                        t->wbuf[wl++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+                    /* one table load per byte: the lower-cased letter or digit, 0 otherwise */
+                    size_t stop = len - p < SENTI_TOKEN_MAX_BYTES - wl ? len : p + (SENTI_TOKEN_MAX_BYTES - wl);
+                    while (p < stop) {
+                        char lc = ascii_word_lower[s[p]];
+                        if (!lc) break;
+                        t->wbuf[wl++] = lc;
                         p++;
                     }
                 } else {
