@@ -2,7 +2,7 @@
 # Load test of `senti serve` with wrk (`make loadtest`), and the same against a Flask +
 # scikit-learn service (bench/flask_service.py) for comparison.
 #
-#   bench/loadtest.sh [DURATION_SECONDS]        (env: DURATION, CONNECTIONS, WRK_THREADS,
+#   bench/loadtest.sh [DURATION_SECONDS]        (env: DURATION, CONNECTIONS, WRK_THREADS, WARMUP,
 #                                                SERVE_THREADS, TEXTS, SKIP_FLASK=1)
 #
 # Workload: POST /v1/sentiment with the 67,349 SST-2 training sentences, cycled (each wrk
@@ -11,15 +11,21 @@
 #   senti, cache on     the same texts; the cache warms up during the run (hit ratio reported)
 #   flask               same wrk command against the Python peer
 # For each: requests/s, p50/p99 latency, errors (non-2xx + socket errors), and senti's
-# resident memory sampled every 5 s after a 2 s warm-up (first, last, max; "flat" if the last
+# resident memory sampled every 5 s from 5 s into the run, after a $WARMUP s warm-up (first, last, max; "flat" if the last
 # is within 5% of the first). The access log is on, written to /dev/null (the write(2) per
 # request is paid, the disk is not filled). Both programs share the 2 cores with wrk.
 set -u
 cd "$(dirname "$0")/.."
 DURATION=${1:-${DURATION:-30}}
 CONNECTIONS=${CONNECTIONS:-32}
+# The allocator and first-touched pages settle in the first ~15 s of load (senti: 8.6 -> 10.0 MB,
+# then flat); the RSS samples start after this warm-up.
+WARMUP=${WARMUP:-10}
 WRK_THREADS=${WRK_THREADS:-1}
-SERVE_THREADS=${SERVE_THREADS:-0}
+# wrk runs on the same machine: give the server the cores wrk does not use (in production,
+# with no load generator beside it, the default --threads 0 = one per core is the right choice;
+# here 2 server threads + wrk on 2 cores measured lower throughput and a 3-4x worse p99)
+SERVE_THREADS=${SERVE_THREADS:-$(( $(nproc) > WRK_THREADS + 1 ? $(nproc) - WRK_THREADS : 1 ))}
 TEXTS=${TEXTS:-${DATA:-../shared/data}/sst2/train.tsv}
 SENTI=${SENTI:-build/senti}
 OUT=${OUT:-build/loadtest}
@@ -35,10 +41,13 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 # run NAME PID PORT: wrk against the server, RSS samples, one summary line
 run() {
     local name=$1 pid=$2 port=$3
-    WRK_TEXTS=$TEXTS wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d2s -s bench/wrk_sentiment.lua \
+    WRK_TEXTS=$TEXTS wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s bench/wrk_sentiment.lua \
         "http://127.0.0.1:$port/" > /dev/null 2>&1 # warm-up
     : > "$TMP/rss"
     (
+        # the measured run opens fresh connections (new per-connection buffers): sample from
+        # 5 s into it, so that first and last compare the same steady state
+        sleep 5
         while kill -0 "$pid" 2>/dev/null; do
             rss_kb "$pid" >> "$TMP/rss"
             sleep 5
@@ -46,16 +55,16 @@ run() {
     ) &
     local sampler=$!
     WRK_TEXTS=$TEXTS wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
-        -s bench/wrk_sentiment.lua "http://127.0.0.1:$port/" > "$OUT/wrk-$name.txt" 2>&1
+        -s bench/wrk_sentiment.lua "http://127.0.0.1:$port/" > "$OUT/wrk-${name// /-}.txt" 2>&1
     rss_kb "$pid" >> "$TMP/rss"
     kill "$sampler" 2>/dev/null
     wait "$sampler" 2>/dev/null
     local rps p50 p99 non2xx sockerr
-    rps=$(awk '/^Requests\/sec/ {print $2}' "$OUT/wrk-$name.txt")
-    p50=$(awk '$1 == "50%" {print $2}' "$OUT/wrk-$name.txt")
-    p99=$(awk '$1 == "99%" {print $2}' "$OUT/wrk-$name.txt")
-    non2xx=$(awk '/Non-2xx/ {print $NF}' "$OUT/wrk-$name.txt")
-    sockerr=$(awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$OUT/wrk-$name.txt")
+    rps=$(awk '/^Requests\/sec/ {print $2}' "$OUT/wrk-${name// /-}.txt")
+    p50=$(awk '$1 == "50%" {print $2}' "$OUT/wrk-${name// /-}.txt")
+    p99=$(awk '$1 == "99%" {print $2}' "$OUT/wrk-${name// /-}.txt")
+    non2xx=$(awk '/Non-2xx/ {print $NF}' "$OUT/wrk-${name// /-}.txt")
+    sockerr=$(awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$OUT/wrk-${name// /-}.txt")
     local rss
     rss=$(awk 'NR == 1 {f = $1} {l = $1; if ($1 > m) m = $1} END {
         if (f) printf "rss first %.1f MB last %.1f MB max %.1f MB (%+.1f%%, %s)", f/1024, l/1024, m/1024,
@@ -79,7 +88,8 @@ start_senti() {
 
 : > "$OUT/summary.txt"
 echo "loadtest: wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s --latency -s bench/wrk_sentiment.lua," \
-    "texts $(basename "$TEXTS"), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)" | tee -a "$OUT/summary.txt"
+    "texts $(basename "$TEXTS"), senti --threads $SERVE_THREADS, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)," \
+    "$(date -u +%Y-%m-%dT%H:%MZ)" | tee -a "$OUT/summary.txt"
 
 start_senti nocache --cache-entries 0
 run "senti cache off" "$SPID" "$SPORT"

@@ -76,6 +76,7 @@ typedef struct req {
     uint64_t t0, deadline;
     size_t out_bytes;
     const char *cache; /* hit, miss, partial, off, or NULL */
+    const char *why;   /* why the connection was closed without an answer */
     unsigned n_texts;
     char *body;
     size_t len, cap;
@@ -572,12 +573,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        if (r->too_large) return MHD_YES; /* discard the rest; 413 at the end */
+        if (r->too_large) {
+            /* Discard the rest and answer 413 at the end, so that the client hears why; but a
+             * body that goes on past twice the limit is not worth reading: close instead. */
+            r->len += n;
+            if (r->len <= 2 * (size_t)S->cfg.max_body) return MHD_YES;
+            r->why = "body over twice --max-body: closed";
+            return MHD_NO;
+        }
         if (r->len + n > (size_t)S->cfg.max_body) {
             r->too_large = 1;
             free(r->body);
             r->body = NULL;
-            r->len = r->cap = 0;
+            r->len += n; /* counts discarded bytes from now on */
+            r->cap = 0;
             return MHD_YES;
         }
         if (r->len + n + 1 > r->cap) {
@@ -597,13 +606,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!r->has_body) {
         enum MHD_Result ret = MHD_YES;
         if (admit(S, c, r, method, &ret)) return ret;
-        if (!route_post[r->route]) return do_get(S, c, r);
     }
     if (r->too_large) {
         char msg[96];
         snprintf(msg, sizeof msg, "the body is larger than %lld bytes (--max-body)", S->cfg.max_body);
         return error(S, c, r, 413, "payload_too_large", msg);
     }
+    if (!route_post[r->route]) return do_get(S, c, r); /* a GET body is read and ignored */
     if (now_ns() > r->deadline)
         return error(S, c, r, 504, "timeout", "the request took longer than --request-timeout");
     if (r->conn) STORE(r->conn->busy, 1);
@@ -649,7 +658,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     }
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
         ADD(S->aborted, 1);
-        outcome = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
+        outcome = r->why ? r->why
+                  : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
                   : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
                   : r->conn && LOAD(r->conn->cut) ? "cut at deadline"
                   : "connection closed";
@@ -756,16 +766,21 @@ int serve_http_start(server *S, char *err, size_t errsz) {
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     unsigned idle = (unsigned)(S->cfg.idle_timeout + 0.999);
     if (idle == 0) idle = 1;
-    S->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, &on_request, S,
-        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)S->listen_fd,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(S->cfg.threads > 1 ? S->cfg.threads : 0),
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)S->cfg.max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, idle,
-        MHD_OPTION_NOTIFY_COMPLETED, &on_completed, S,
-        MHD_OPTION_NOTIFY_CONNECTION, &on_connection, S,
-        MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, S,
-        MHD_OPTION_END);
+    /* the logger first, so that option warnings go through it too */
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)&mhd_log, S},
+        {MHD_OPTION_LISTEN_SOCKET, S->listen_fd, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)S->cfg.max_connections, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)idle, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)&on_completed, S},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)&on_connection, S},
+        {MHD_OPTION_END, 0, NULL}, /* room for the thread pool */
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (S->cfg.threads > 1)
+        opts[6] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)S->cfg.threads, NULL};
+    S->daemon = MHD_start_daemon(flags, 0, NULL, NULL, &on_request, S, MHD_OPTION_ARRAY, opts,
+                                 MHD_OPTION_END);
     if (!S->daemon) {
         snprintf(err, errsz, "libmicrohttpd could not start (threads %lu, connections %lu)",
                  S->cfg.threads, S->cfg.max_connections);

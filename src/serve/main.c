@@ -78,6 +78,9 @@ static const optdef options[] = {
      OFF(request_timeout), 0, 0},
     {"idle-timeout", 0x2008, O_DUR, "SENTI_IDLE_TIMEOUT", "30s", "DUR", "keep-alive connections idle this long are closed",
      OFF(idle_timeout), 0, 0},
+    {"shutdown-delay", 0x2018, O_DUR, "SENTI_SHUTDOWN_DELAY", "0", "DUR",
+     "on SIGTERM, first answer /readyz with 503 for this long while still accepting (lets a load balancer notice)",
+     OFF(shutdown_delay), 0, 0},
     {"drain-timeout", 0x2009, O_DUR, "SENTI_DRAIN_TIMEOUT", "20s", "DUR",
      "on SIGTERM, wait at most this long for in-flight requests", OFF(drain_timeout), 0, 0},
     {"cache-entries", 0x200a, O_ULONG, "SENTI_CACHE_ENTRIES", "100000", "N",
@@ -166,7 +169,8 @@ static void print_help(FILE *f) {
           "bytes is disconnected at that point, and a batch still scoring then gets 504.\n"
           "\n"
           "signals:\n"
-          "  SIGTERM, SIGINT  stop accepting connections, close idle keep-alive ones, let requests in\n"
+          "  SIGTERM, SIGINT  /readyz answers 503 (for --shutdown-delay while still accepting), then\n"
+          "                   stop accepting connections, close idle keep-alive ones, let requests in\n"
           "                   flight finish (at most --drain-timeout), exit 0; a second signal stops at once\n"
           "  SIGHUP           reload the model from the same spec (a file replaced in place is read\n"
           "                   again); requests in flight finish on the old model, new ones use the new\n"
@@ -552,15 +556,29 @@ int cmd_serve(int argc, char **argv) {
         serve_reap(S);
     }
 
-    /* ---- drain: no new connections, idle ones closed, in-flight requests finish ---- */
+    /* ---- drain: not ready; after --shutdown-delay no new connections; idle ones closed;
+     * in-flight requests finish ---- */
     STORE(S->draining, 1);
+    int forced = 0;
+    if (S->cfg.shutdown_delay > 0) {
+        uint64_t end = now_ns() + (uint64_t)(S->cfg.shutdown_delay * 1e9);
+        struct timespec t20 = {0, 20 * 1000 * 1000};
+        while (now_ns() < end) {
+            int sig = sigtimedwait(&sigs, NULL, &t20);
+            if (sig == SIGINT || sig == SIGTERM) {
+                forced = 1;
+                break;
+            }
+            if (sig == SIGHUP) reload(S);
+            serve_reap(S);
+        }
+    }
     MHD_socket lfd = MHD_quiesce_daemon(S->daemon);
     if (lfd != MHD_INVALID_SOCKET) close(lfd);
     S->listen_fd = -1;
     uint64_t until = now_ns() + (uint64_t)(S->cfg.drain_timeout * 1e9);
     struct timespec short_tick = {0, 20 * 1000 * 1000};
-    int forced = 0;
-    while (LOAD(S->inflight) > 0 && now_ns() < until) {
+    while (!forced && LOAD(S->inflight) > 0 && now_ns() < until) {
         int sig = sigtimedwait(&sigs, NULL, &short_tick);
         if (sig == SIGINT || sig == SIGTERM) {
             forced = 1;

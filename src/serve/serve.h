@@ -35,7 +35,7 @@ typedef struct serve_config {
     unsigned long max_inflight;
     long long max_body;
     unsigned long max_batch;
-    double request_timeout, idle_timeout, drain_timeout;
+    double request_timeout, idle_timeout, drain_timeout, shutdown_delay;
     unsigned long cache_entries;
     long long cache_bytes;
     double cache_ttl;

@@ -107,10 +107,13 @@ check "start-up logs the effective configuration" grep -q '"msg":"config".*"max-
 check "start-up logs the bound port" grep -q "\"msg\":\"listening\".*\"port\":$P" "$TMP/A.log"
 check "env vars configure the server" bash -c "SENTI_LOG_LEVEL=bogus '$SENTI' serve --port 0 2>&1 | grep -q -- --log-level"
 
+"$SENTI" model info default > "$TMP/info.txt"
+MODEL_NAME=$(awk -F'\t' '$1 == "meta.name" {print $2}' "$TMP/info.txt")
+N_LABELS=$(awk -F'\t' '$1 == "labels" {print split($2, a, ",")}' "$TMP/info.txt")
 is "POST /v1/sentiment: 200" 200 "$(req $P POST /v1/sentiment '{"text":"a wonderful, moving film"}')"
 is "  label" positive "$(jqb .label)"
-is "  scores has both classes" 2 "$(jqb '.scores | length')"
-is "  model name" senti-sst2-linear "$(jqb .model)"
+is "  scores has every class" "$N_LABELS" "$(jqb '.scores | length')"
+is "  model name" "$MODEL_NAME" "$(jqb .model)"
 is "  first time not cached" false "$(jqb .cached)"
 check "  application/json" grep -qi '^content-type: application/json' "$TMP/hdr"
 check "  X-Request-Id header" grep -qi '^x-request-id: [0-9a-f]' "$TMP/hdr"
@@ -147,12 +150,14 @@ is "GET /v1/models: 200" 200 "$(req $P GET /v1/models)"
 is "  kind" linear "$(jqb '.models[0].kind')"
 is "  digest is the embedded model's" "$("$SENTI" model info default | awk '$1=="xxh128"{print $2}')" "$(jqb '.models[0].digest')"
 is "  card has the training data digest" true "$(jqb '.models[0].card.training_data_xxh128 | length > 0')"
+is "GET /v1/models with a body: still the models" 200 "$(req $P GET /v1/models '' -d '{"texts":["x"]}' -H 'Content-Type: application/json')"
+is "  (not mistaken for a batch)" linear "$(jqb '.models[0].kind')"
 is "GET /healthz: 200" 200 "$(req $P GET /healthz)"
 is "GET /readyz: 200" 200 "$(req $P GET /readyz)"
 is "HEAD /healthz: 200" 200 "$(curl -s -o /dev/null -w '%{http_code}' -I "http://127.0.0.1:$P/healthz")"
 is "GET /metrics: 200" 200 "$(req $P GET /metrics)"
 check "  Prometheus text content type" grep -qi '^content-type: text/plain; version=0.0.4' "$TMP/hdr"
-check "  model info metric" grep -q '^senti_model_info{kind="linear",name="senti-sst2-linear"' "$TMP/body"
+check "  model info metric" grep -q "^senti_model_info{kind=\"linear\",name=\"$MODEL_NAME\"" "$TMP/body"
 check "  request counter by route and code" grep -q '^senti_http_requests_total{route="/v1/sentiment",code="200"}' "$TMP/body"
 check "  latency histogram" grep -q '^senti_http_request_duration_seconds_bucket{route="/v1/sentiment",le="+Inf"}' "$TMP/body"
 check "  prediction histogram" grep -q '^senti_prediction_duration_seconds_count [1-9]' "$TMP/body"
@@ -199,6 +204,8 @@ is "  error.code" payload_too_large "$(jqb .error.code)"
 is "body over --max-body (chunked): 413" 413 "$(curl -s -o "$TMP/body" -w '%{http_code}' -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary @"$TMP/big.json" "http://127.0.0.1:$P/v1/sentiment")"
 head -c 20000000 /dev/zero > "$TMP/huge.bin"
 is "20 MB body: 413, connection not read to the end" 413 "$(curl -s -o "$TMP/body" -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' --data-binary @"$TMP/huge.bin" "http://127.0.0.1:$P/v1/sentiment")"
+is "endless chunked body: connection closed, not read forever" 0 "$(head -c 20000000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary @- "http://127.0.0.1:$P/v1/sentiment" | sed 's/^100$/0/; s/^000$/0/')"
+check "  logged as closed" grep -q '"outcome":"body over twice --max-body: closed"' "$TMP/A.log"
 is "chunked body under the limit: 200" 200 "$(req $P POST /v1/sentiment '{"text":"fine"}' -H 'Transfer-Encoding: chunked')"
 texts=$(for i in $(seq 1 51); do printf '"t%d",' "$i"; done)
 is "batch over --max-batch: 413" 413 "$(req $P POST /v1/sentiment/batch "{\"texts\":[${texts%,}]}")"
@@ -371,6 +378,20 @@ wait "$PID_C"
 is "drained server exits 0" 0 "$?"
 check "drain logged with nothing abandoned" grep -q '"msg":"stopped","requests_abandoned":0' "$TMP/C.log"
 
+# shutdown delay: not ready but still accepting, then drained
+start D --shutdown-delay 1.5s --threads 1
+kill -TERM "$PID_D"
+for _ in $(seq 1 40); do
+    code=$(req $PORT_D GET /readyz)
+    [ "$code" = 503 ] && break
+    sleep 0.05
+done
+is "--shutdown-delay: /readyz answers 503 after SIGTERM" 503 "$code"
+is "  while scoring still works" 200 "$(req $PORT_D POST /v1/sentiment '{"text":"still serving"}')"
+check "  answers carry Connection: close" grep -qi '^connection: close' "$TMP/hdr"
+wait "$PID_D"
+is "  then it drains and exits 0" 0 "$?"
+
 # ---- VADER over HTTP ---------------------------------------------------------------------------
 if [ -f "$DATA/vader/vader_lexicon.txt" ]; then
     start V --model "vader:$DATA/vader" --threads 1
@@ -457,6 +478,37 @@ EOF
     is "Prometheus scrapes senti and returns senti_model_info" linear "$got"
     kill -TERM "$prom" 2>/dev/null
     wait "$prom" 2>/dev/null
+fi
+
+# ---- valgrind: a short server run with every kind of request, a reload and a drain ----------------
+if [ -z "$SLOW" ] && have valgrind; then
+    rm -f "$TMP/VG.port"
+    cp "$TMP/full.st" "$TMP/vg.st"
+    valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        --show-leak-kinds=definite,indirect "$SENTI" serve --port 0 --port-file "$TMP/VG.port" \
+        --log "$TMP/VG.log" --threads 2 --model "$TMP/vg.st" --max-body 64k --request-timeout 3s \
+        --rate 1000 --burst 1000 > "$TMP/vg.out" 2>&1 &
+    VGPID=$!
+    PIDS+=("$VGPID")
+    for _ in $(seq 1 300); do [ -s "$TMP/VG.port" ] && break; sleep 0.05; done
+    VP=$(cat "$TMP/VG.port" 2>/dev/null || echo 1)
+    codes="$(req $VP POST /v1/sentiment '{"text":"valgrind likes this"}')"
+    codes="$codes $(req $VP POST /v1/sentiment '{"text":"valgrind likes this"}')"
+    codes="$codes $(req $VP POST /v1/sentiment/batch '{"items":[{"id":1,"text":"a"},{"id":"b","text":"b"}]}')"
+    codes="$codes $(req $VP POST /v1/sentiment '{"text":')"
+    codes="$codes $(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$TMP/big.json" "http://127.0.0.1:$VP/v1/sentiment")"
+    codes="$codes $(req $VP GET /v1/models) $(req $VP GET /metrics) $(req $VP GET /nothing)"
+    kill -HUP "$VGPID"
+    for _ in $(seq 1 100); do grep -q '"msg":"model reloaded"' "$TMP/VG.log" && break; sleep 0.1; done
+    $PY tests/serve_client.py "$VP" trickle-body 6 > /dev/null &
+    tb=$!
+    codes="$codes $(req $VP POST /v1/sentiment '{"text":"after the reload"}')"
+    wait $tb
+    is "valgrind run: every answer as expected" "200 200 200 400 413 200 200 404 200" "$codes"
+    kill -TERM "$VGPID"
+    wait "$VGPID"
+    is "valgrind: server exits 0, no memory errors, no leaks" 0 "$?"
+    [ -s "$TMP/vg.out" ] && head -n 30 "$TMP/vg.out"
 fi
 
 stop A
