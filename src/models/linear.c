@@ -32,21 +32,26 @@ typedef struct featgen {
     void *ud;
 } featgen;
 
-static inline void put(featgen *g, uint64_t h, uint32_t start, uint32_t end, uint32_t order, int neg) {
+/* spans is a constant at every call: scoring and training need only the bucket. */
+static inline __attribute__((always_inline)) void put(featgen *g, uint64_t h, uint32_t start, uint32_t end,
+                                                      uint32_t order, int neg, const int spans) {
     senti__feature *f = &g->buf[g->n++];
     f->bucket = (uint32_t)(h >> g->shift);
-    f->start = start;
-    f->end = end;
-    f->order = (uint16_t)order;
-    f->negated = (uint16_t)neg;
+    if (spans) {
+        f->start = start;
+        f->end = end;
+        f->order = (uint16_t)order;
+        f->negated = (uint16_t)neg;
+    }
     if (g->n == FEAT_BUF) {
         g->sink(g->ud, g->buf, g->n);
         g->n = 0;
     }
 }
 
-uint32_t senti__linear_features(const senti__linear_params *p, const char *text, size_t len,
-                                uint32_t max_tokens, senti__feat_sink sink, void *ud) {
+static inline __attribute__((always_inline)) uint32_t
+gen_features(const senti__linear_params *p, const char *text, size_t len, uint32_t max_tokens,
+             senti__feat_sink sink, void *ud, const int spans) {
     featgen g;
     g.n = 0;
     g.shift = 64 - p->bits;
@@ -71,21 +76,31 @@ uint32_t senti__linear_features(const senti__linear_params *p, const char *text,
                 else if (t->flags & SENTI_TOK_CLAUSE) neg = 0;
                 else if (neg) h = senti__mix(h, SENTI_TAG_NEG), ng = 1;
             }
-            put(&g, h, t->start, t->end, 1, ng);
+            put(&g, h, t->start, t->end, 1, ng, spans);
             if (p->ngram >= 2) {
-                if (ntok >= 1) put(&g, senti__mix(h1, h), s1, t->end, 2, ng | neg1);
-                else if (p->bounds) put(&g, senti__mix(SENTI_TAG_BOS, h), t->start, t->end, 0, ng);
+                if (ntok >= 1) put(&g, senti__mix(h1, h), s1, t->end, 2, ng | neg1, spans);
+                else if (p->bounds) put(&g, senti__mix(SENTI_TAG_BOS, h), t->start, t->end, 0, ng, spans);
             }
             if (p->ngram >= 3 && ntok >= 2)
-                put(&g, senti__mix(senti__mix(h2, h1), h), s2, t->end, 3, ng | neg1 | neg2);
+                put(&g, senti__mix(senti__mix(h2, h1), h), s2, t->end, 3, ng | neg1 | neg2, spans);
             h2 = h1, s2 = s1, neg2 = neg1;
             h1 = h, s1 = t->start, e1 = t->end, neg1 = ng;
             ntok++;
         }
     }
-    if (p->ngram >= 2 && p->bounds && ntok > 0) put(&g, senti__mix(h1, SENTI_TAG_EOS), s1, e1, 0, neg1);
+    if (p->ngram >= 2 && p->bounds && ntok > 0) put(&g, senti__mix(h1, SENTI_TAG_EOS), s1, e1, 0, neg1, spans);
     if (g.n) sink(ud, g.buf, g.n);
     return ntok;
+}
+
+uint32_t senti__linear_features(const senti__linear_params *p, const char *text, size_t len,
+                                uint32_t max_tokens, senti__feat_sink sink, void *ud) {
+    return gen_features(p, text, len, max_tokens, sink, ud, 1);
+}
+
+uint32_t senti__linear_buckets(const senti__linear_params *p, const char *text, size_t len,
+                               uint32_t max_tokens, senti__feat_sink sink, void *ud) {
+    return gen_features(p, text, len, max_tokens, sink, ud, 0);
 }
 
 /* ---- the model kind ---------------------------------------------------------------------- */
@@ -228,7 +243,7 @@ static int linear_predict(const senti_model *m, senti_ctx *ctx, const char *text
     score_acc a;
     memset(&a, 0, sizeof a);
     a.L = L;
-    out->n_tokens = senti__linear_features(&L->p, text, len, m->max_tokens, L->wq ? sink_i8 : sink_f32, &a);
+    out->n_tokens = senti__linear_buckets(&L->p, text, len, m->max_tokens, L->wq ? sink_i8 : sink_f32, &a);
     finish_scores(L, &a, out, m->n_classes, m->pos_index);
     return SENTI_OK;
 }

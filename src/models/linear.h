@@ -59,6 +59,9 @@ typedef struct senti__feature {
 typedef void (*senti__feat_sink)(void *ud, const senti__feature *f, size_t n);
 uint32_t senti__linear_features(const senti__linear_params *p, const char *text, size_t len,
                                 uint32_t max_tokens, senti__feat_sink sink, void *ud);
+/* The same features with only .bucket filled in (scoring and training need no spans). */
+uint32_t senti__linear_buckets(const senti__linear_params *p, const char *text, size_t len,
+                               uint32_t max_tokens, senti__feat_sink sink, void *ud);
 
 /* Params to and from model metadata. */
 int senti__linear_params_parse(const senti__st *st, senti__linear_params *p, char *err,

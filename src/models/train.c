@@ -141,7 +141,7 @@ static void *fs_worker(void *arg) {
     for (size_t i = j->begin; i < j->end && !j->sink.oom; i++) {
         size_t k = j->which ? j->which[i] : i;
         size_t before = j->sink.len;
-        senti__linear_features(j->p, j->set->texts[k], j->set->lens[k], j->max_tokens, fs_put, &j->sink);
+        senti__linear_buckets(j->p, j->set->texts[k], j->set->lens[k], j->max_tokens, fs_put, &j->sink);
         j->counts[i] = j->sink.len - before;
     }
     return NULL;

@@ -132,7 +132,7 @@ static inline __attribute__((always_inline)) senti__token *emit(const senti__tok
 }
 
 /* Flush a word run from wbuf into up to 4 tokens. */
-static senti__token *flush_word(senti__tokenizer *t, senti__token *o) {
+static inline __attribute__((always_inline)) senti__token *flush_word(senti__tokenizer *t, senti__token *o) {
 #define WOFF(i) (t->wlinear ? t->start + (uint32_t)(i) : t->woff[i])
     const char *w = t->wbuf;
     size_t b = 0, e = t->wlen;
@@ -190,7 +190,7 @@ static senti__token *flush_punct(senti__tokenizer *t, senti__token *o) {
     return o;
 }
 
-static senti__token *flush(senti__tokenizer *t, senti__token *o) {
+static inline __attribute__((always_inline)) senti__token *flush(senti__tokenizer *t, senti__token *o) {
     if (t->state == 1) o = flush_word(t, o);
     else if (t->state == 2) o = flush_punct(t, o);
     t->state = 0;
