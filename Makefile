@@ -27,21 +27,26 @@ CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 BASEFLAGS := -std=c17 -D_GNU_SOURCE -pthread -Iinclude -Isrc $(WARN) $(SANFLAGS)
 LIBFLAGS := $(BASEFLAGS) -fPIC -fvisibility=hidden -DSENTI_BUILD
-LDLIBS   := -lutf8proc -ljansson -lxxhash -lcsv -lm -pthread -lmicrohttpd -lhiredis
+LDLIBS   := -lutf8proc -ljansson -lxxhash -lcsv -lm -pthread
+# the HTTP service is a program of its own (senti serve runs it), so that the other commands
+# do not load libmicrohttpd's TLS stack at every start
+LDLIBS_SERVE := -lmicrohttpd -lhiredis
 
 DEFAULT_MODEL := models/default.safetensors
 
 LIB_SRC  := $(sort $(shell find src -name '*.c' -not -path 'src/cli/*' -not -path 'src/serve/*'))
-CLI_SRC  := $(sort $(wildcard src/cli/*.c src/serve/*.c))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+SERVE_SRC := $(sort $(wildcard src/serve/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/src/default_model.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
+SERVE_OBJ := $(SERVE_SRC:%.c=$(B)/obj/%.o) $(B)/obj/src/cli/common.o
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/obj/%.o)
 
 .PHONY: all run test test-unit deps deps-test model install uninstall clean help \
         bench-latency bench-fasttext fuzz
 
-all: $(B)/senti $(B)/libsenti.a $(B)/libsenti.so
+all: $(B)/senti $(B)/senti-serve $(B)/libsenti.a $(B)/libsenti.so
 
 help:
 	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
@@ -64,6 +69,9 @@ $(B)/libsenti.so: $(LIB_OBJ)
 $(B)/senti: $(CLI_OBJ) $(B)/libsenti.a
 	$(CC) $(SANFLAGS) -o $@ $(CLI_OBJ) $(B)/libsenti.a $(LDLIBS)
 
+$(B)/senti-serve: $(SERVE_OBJ) $(B)/libsenti.a
+	$(CC) $(SANFLAGS) -o $@ $(SERVE_OBJ) $(B)/libsenti.a $(LDLIBS_SERVE) $(LDLIBS)
+
 $(B)/test_unit: $(TEST_OBJ) $(B)/libsenti.a
 	$(CC) $(SANFLAGS) -o $@ $(TEST_OBJ) $(B)/libsenti.a $(LDLIBS)
 
@@ -83,7 +91,7 @@ run: deps
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(B)/fuzz-replay-%,$(wildcard tests/fuzz/fuzz_*.c))
 test: deps-test
 	@$(MAKE) --no-print-directory all $(B)/test_unit $(FUZZ_REPLAY)
-	@$(MAKE) --no-print-directory SANITIZE=address,undefined build-san/senti build-san/test_unit \
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined build-san/senti build-san/senti-serve build-san/test_unit \
 	  $(subst $(B)/,build-san/,$(FUZZ_REPLAY))
 	@DATA=$(DATA) tests/run.sh
 
@@ -183,6 +191,7 @@ VERSION := $(shell sed -n 's/^#define SENTI_VERSION_STRING "\(.*\)"/\1/p' includ
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(B)/senti $(DESTDIR)$(PREFIX)/bin/senti
+	install -m 755 $(B)/senti-serve $(DESTDIR)$(PREFIX)/bin/senti-serve
 	install -m 644 $(B)/libsenti.a $(DESTDIR)$(PREFIX)/lib/libsenti.a
 	install -m 755 $(B)/libsenti.so $(DESTDIR)$(PREFIX)/lib/libsenti.so.$(VERSION)
 	ln -sf libsenti.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsenti.so.$(firstword $(subst ., ,$(VERSION)))
@@ -192,7 +201,7 @@ install: all
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/senti.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/senti $(DESTDIR)$(PREFIX)/lib/libsenti.* \
+	rm -f $(DESTDIR)$(PREFIX)/bin/senti $(DESTDIR)$(PREFIX)/bin/senti-serve $(DESTDIR)$(PREFIX)/lib/libsenti.* \
 	  $(DESTDIR)$(PREFIX)/include/senti.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/senti.pc
 
 clean:
@@ -203,6 +212,6 @@ APT_LOADTEST := wrk curl python3-flask python3-sklearn
 DURATION ?= 30
 loadtest: deps
 	@tools/apt-ensure $(APT_LOADTEST)
-	@$(MAKE) --no-print-directory $(B)/senti
+	@$(MAKE) --no-print-directory $(B)/senti $(B)/senti-serve
 	@SENTI=$(B)/senti DATA=$(DATA) bench/loadtest.sh $(DURATION)
 .PHONY: loadtest

@@ -1,6 +1,9 @@
 /* main.c - the senti program: dispatch to a subcommand. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -27,6 +30,27 @@ static const char usage[] =
     "exit status: 0 success, 1 failure, 2 usage error, 3 some records failed,\n"
     "             4 a quality gate failed (eval --min-accuracy)\n";
 
+/* `senti serve` runs the senti-serve program installed beside this one (the service is a
+ * program of its own so that the other commands do not load libmicrohttpd's TLS stack). */
+static int serve_exec(int argc, char **argv) {
+    (void)argc;
+    char self[PATH_MAX], path[PATH_MAX + 16];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = 0;
+        char *slash = strrchr(self, '/');
+        if (slash) *slash = 0;
+        snprintf(path, sizeof path, "%s/senti-serve", slash ? self : ".");
+        argv[0] = path;
+        execv(path, argv);
+    }
+    argv[0] = (char *)"senti-serve";
+    execvp("senti-serve", argv); /* else: the one on PATH */
+    fprintf(stderr, "senti serve: cannot run senti-serve (beside %s or on PATH): %s\n",
+            n > 0 ? self : "senti", strerror(errno));
+    return CLI_FAIL;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fputs(usage, stderr);
@@ -46,7 +70,7 @@ int main(int argc, char **argv) {
         int (*fn)(int, char **);
     } cmds[] = {{"predict", cmd_predict}, {"batch", cmd_batch}, {"train", cmd_train},
                 {"eval", cmd_eval},       {"model", cmd_model}, {"bench", cmd_bench},
-                {"serve", cmd_serve}};
+                {"serve", serve_exec}};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "senti: unknown command '%s'\n\n%s", cmd, usage);

@@ -127,6 +127,8 @@ C
     check "make install: a program builds with pkg-config senti and runs" bash -c \
         "cc '$TMP/app.c' \$(pkg-config --cflags --libs senti) -o '$TMP/app' && LD_LIBRARY_PATH='$TMP/inst/lib' '$TMP/app' | grep -q '^positive '"
     check "make install: the installed senti runs" bash -c "'$TMP/inst/bin/senti' predict good | grep -q positive"
+    check "make install: the installed senti serve runs senti-serve beside it" bash -c \
+        "'$TMP/inst/bin/senti' serve --help | grep -q 'usage: senti serve'"
 fi
 
 finish

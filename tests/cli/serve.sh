@@ -484,7 +484,7 @@ fi
 if [ -z "$SLOW" ] && have valgrind; then
     rm -f "$TMP/VG.port"
     cp "$TMP/full.st" "$TMP/vg.st"
-    valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+    valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
         --show-leak-kinds=definite,indirect "$SENTI" serve --port 0 --port-file "$TMP/VG.port" \
         --log "$TMP/VG.log" --threads 2 --model "$TMP/vg.st" --max-body 64k --request-timeout 3s \
         --rate 1000 --burst 1000 > "$TMP/vg.out" 2>&1 &
