@@ -10,6 +10,8 @@
 #include <xxhash.h>
 
 #include "cli/cli.h"
+#include "internal.h"
+#include "io/records.h"
 
 void cli_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
@@ -70,69 +72,20 @@ int cli_ncpu(void) {
     return n > 0 ? (int)n : 1;
 }
 
-/* Bytes are written in runs: a run of bytes that go out unchanged (printable ASCII other than
- * '"' and '\\', and well-formed UTF-8) is one fwrite, and only the bytes that change are
- * written on their own. (It used to be one fputc per byte: a locked stdio call each, which
- * made escaping cost as much as scoring in `senti predict --json`; see docs/PERFORMANCE.md.) */
+/* Escaped with the record writer's escaper (src/io/records.c), a piece at a time through a
+ * buffer on the stack, so the output is written in large runs. Pieces end on UTF-8 character
+ * boundaries, so a character is never split (and so never mistaken for invalid). */
 void cli_json_string(FILE *f, const char *s, size_t n) {
-    static const char hex[] = "0123456789abcdef";
-    /* 1: printable ASCII that is copied as is */
-    static const unsigned char plain[256] = {
-        [0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1, /* not '"' 0x22, '\\' 0x5c */
-    };
-    size_t run = 0; /* start of the pending unchanged bytes */
+    enum { PIECE = 4096 };
+    char out[SENTI__JSON_ESCAPE_MAX(PIECE)];
     fputc('"', f);
-    for (size_t i = 0; i < n;) {
-        if (plain[(unsigned char)s[i]]) {
-            i++;
-            while (i < n && plain[(unsigned char)s[i]]) i++;
-            continue;
-        }
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x80) {
-            /* a well-formed UTF-8 sequence stays in the run; anything else becomes U+FFFD */
-            int len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-            int ok = len && i + (size_t)len <= n;
-            for (int k = 1; ok && k < len; k++) ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
-            if (ok && len == 3) {
-                unsigned c1 = (unsigned char)s[i + 1];
-                if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) ok = 0;
-            }
-            if (ok && len == 4) {
-                unsigned c1 = (unsigned char)s[i + 1];
-                if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90)) ok = 0;
-            }
-            if (ok) {
-                i += (size_t)len;
-                continue;
-            }
-        }
-        if (i > run) fwrite(s + run, 1, i - run, f);
-        char esc[8];
-        size_t el = 2;
-        esc[0] = '\\';
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        default:
-            if (c >= 0x80) { /* invalid UTF-8 */
-                memcpy(esc, "\xEF\xBF\xBD", 3);
-                el = 3;
-            } else {
-                memcpy(esc + 1, "u00", 3);
-                esc[4] = hex[c >> 4];
-                esc[5] = hex[c & 15];
-                el = 6;
-            }
-        }
-        fwrite(esc, 1, el, f);
-        i++;
-        run = i;
+    while (n > 0) {
+        size_t k = n <= PIECE ? n : senti__utf8_cut(s, n, PIECE);
+        if (k == 0) k = n < PIECE ? n : PIECE; /* no boundary found: bytes are invalid anyway */
+        size_t w = senti__json_escape(out, s, k);
+        fwrite(out + 1, 1, w - 2, f); /* without its quotes */
+        s += k, n -= k;
     }
-    if (n > run) fwrite(s + run, 1, n - run, f);
     fputc('"', f);
 }
 
