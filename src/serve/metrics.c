@@ -1,6 +1,8 @@
 /* metrics.c - histograms and process metrics in Prometheus text format 0.0.4. */
 #include "serve/metrics.h"
 
+#include "senti.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,4 +104,13 @@ void process_metrics_render(sbuf *b, double start_time) {
     if (maxfds >= 0) one(b, "process_max_fds", "gauge", "Maximum number of open file descriptors.", maxfds);
     one(b, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.",
         start_time);
+    /* the library's own accounting of the heap it holds (senti_memory_stats_get) */
+    senti_memory_stats ms;
+    senti_memory_stats_get(&ms);
+    one(b, "senti_library_heap_bytes", "gauge", "Heap bytes the senti library holds now.",
+        (double)ms.current_bytes);
+    one(b, "senti_library_heap_peak_bytes", "gauge", "The most heap bytes the senti library has held.",
+        (double)ms.peak_bytes);
+    one(b, "senti_library_allocations_total", "counter", "Allocations made by the senti library.",
+        (double)ms.allocations);
 }

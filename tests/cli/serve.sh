@@ -163,6 +163,8 @@ check "  latency histogram" grep -q '^senti_http_request_duration_seconds_bucket
 check "  prediction histogram" grep -q '^senti_prediction_duration_seconds_count [1-9]' "$TMP/body"
 check "  batch size histogram" grep -q '^senti_batch_size_bucket{le="5"} [1-9]' "$TMP/body"
 check "  process metrics" grep -q '^process_resident_memory_bytes [1-9]' "$TMP/body"
+check "  the library's heap accounting" bash -c \
+    "grep -q '^senti_library_heap_bytes [0-9]' '$TMP/body' && grep -q '^senti_library_heap_peak_bytes [1-9]' '$TMP/body'"
 if have promtool; then
     check "  promtool check metrics" bash -c "promtool check metrics < '$TMP/body'"
 else
