@@ -208,7 +208,7 @@ static int eval_one(const senti_model *m, const data_spec *d, int threads, int n
         M->n++;
         M->correct += pred == truth[i];
         M->conf[truth[i]][pred]++;
-        int b = (int)(conf * nbins);
+        int b = isfinite(conf) ? (int)(conf * nbins) : 0; /* a hostile model may give NaN */
         if (b >= nbins) b = nbins - 1;
         if (b < 0) b = 0;
         M->bin_n[b]++;

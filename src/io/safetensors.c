@@ -203,29 +203,33 @@ int senti__st_write(const char *path, const senti__st_out *t, size_t n, const ch
     FILE *f = NULL;
     const senti__st_out **order = senti__calloc(n ? n : 1, sizeof *order);
     if (!root || !meta || !order) FAIL(SENTI_ENOMEM, "out of memory");
+    /* every jansson call is checked: a failure (out of memory, or a key or value that is not
+     * UTF-8) must not silently leave an entry out of the file */
     for (size_t i = 0; i < n_meta; i++)
-        json_object_set_new(meta, meta_kv[2 * i], json_string(meta_kv[2 * i + 1]));
-    json_object_set(root, "__metadata__", meta);
+        if (json_object_set_new(meta, meta_kv[2 * i], json_string(meta_kv[2 * i + 1])))
+            FAIL(SENTI_EINVAL, "%s: metadata '%.64s' is not valid UTF-8 (or out of memory)", path,
+                 meta_kv[2 * i]);
+    if (json_object_set(root, "__metadata__", meta)) FAIL(SENTI_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) order[i] = &t[i];
     qsort(order, n, sizeof *order, cmp_out);
     uint64_t off = 0;
     for (size_t i = 0; i < n; i++) {
         const senti__st_out *o = order[i];
-        json_t *shape = json_array();
+        json_t *shape = json_array(), *offs = json_array(), *ent = json_object();
+        int bad = !shape || !offs || !ent;
         uint64_t count = 1;
         for (int d = 0; d < o->ndim; d++) {
-            json_array_append_new(shape, json_integer((json_int_t)o->shape[d]));
+            bad |= json_array_append_new(shape, json_integer((json_int_t)o->shape[d]));
             count *= o->shape[d];
         }
         uint64_t nb = count * senti__dtype_size(o->dtype);
-        json_t *offs = json_array();
-        json_array_append_new(offs, json_integer((json_int_t)off));
-        json_array_append_new(offs, json_integer((json_int_t)(off + nb)));
-        json_t *ent = json_object();
-        json_object_set_new(ent, "dtype", json_string(senti__dtype_name(o->dtype)));
-        json_object_set_new(ent, "shape", shape);
-        json_object_set_new(ent, "data_offsets", offs);
-        json_object_set_new(root, o->name, ent);
+        bad |= json_array_append_new(offs, json_integer((json_int_t)off));
+        bad |= json_array_append_new(offs, json_integer((json_int_t)(off + nb)));
+        bad |= json_object_set_new(ent, "dtype", json_string(senti__dtype_name(o->dtype)));
+        bad |= json_object_set_new(ent, "shape", shape);     /* takes shape, even on failure */
+        bad |= json_object_set_new(ent, "data_offsets", offs);
+        bad |= json_object_set_new(root, o->name, ent);
+        if (bad) FAIL(SENTI_ENOMEM, "out of memory");
         off += nb;
     }
     hdr = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);

@@ -151,8 +151,10 @@ int senti__linear_params_parse(const senti__st *st, senti__linear_params *p, cha
 typedef struct score_acc {
     const linear *L;
     float z[SENTI_MAX_CLASSES];
-    int32_t qz;  /* int8, one scale, one output */
-    int32_t qk[SENTI_MAX_CLASSES]; /* int8, one scale, several outputs */
+    /* int8 with one scale: integer sums (64-bit: with max_tokens up to 2^32 a text can sum
+     * more than INT32_MAX; the per-batch sums in sink_i8 are bounded by FEAT_BUF * 128) */
+    int64_t qz;  /* one output */
+    int64_t qk[SENTI_MAX_CLASSES]; /* several outputs */
     uint32_t nf;
 } score_acc;
 

@@ -162,6 +162,7 @@ static int featset_build(featset *fs, const senti__linear_params *p, const senti
     int started[64] = {0};
     int rc = SENTI_OK;
     if (!fs->off || !counts) rc = SENTI_ENOMEM;
+    for (int t = 0; t < threads; t++) jobs[t].sink.buf = NULL; /* freed below on every path */
     for (int t = 0; t < threads && !rc; t++) {
         jobs[t] = (fs_job){p, set, which, n * (size_t)t / (size_t)threads,
                            n * (size_t)(t + 1) / (size_t)threads, max_tokens,
@@ -189,8 +190,7 @@ static int featset_build(featset *fs, const senti__linear_params *p, const senti
         }
         for (size_t i = 0; i < n; i++) fs->off[i + 1] = fs->off[i] + counts[i];
     }
-    for (int t = 0; t < threads; t++)
-        if (t < threads) senti__free(jobs[t].sink.buf);
+    for (int t = 0; t < threads; t++) senti__free(jobs[t].sink.buf);
     senti__free(counts);
     if (rc) {
         senti__free(fs->off);

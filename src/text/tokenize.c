@@ -76,6 +76,7 @@ void senti__tok_init(senti__tokenizer *t, const char *s, size_t len, int want_te
     t->wfull = 0;
     t->wapos = 0;
     t->punct_run = 0;
+    t->dec_i = t->dec_n = 0;
 }
 
 static int is_clitic(const char *p, size_t n) {
@@ -274,10 +275,21 @@ static senti__token *feed(senti__tokenizer *t, senti__token *o, int32_t cp, int 
     }
 }
 
+/* Feed the pending decomposed code points while there is room for a flush (<= 4 tokens). */
+static senti__token *feed_dec(senti__tokenizer *t, senti__token *o, const senti__token *lim) {
+    while (t->dec_i < t->dec_n && o <= lim) {
+        int32_t d = t->dec[t->dec_i++];
+        if (d == 0x2018 || d == 0x2019 || d == 0x02BC) d = '\'';
+        o = feed(t, o, d, unicode_class(d), t->dec_b, t->dec_e);
+    }
+    return o;
+}
+
 size_t senti__tok_next(senti__tokenizer *t, senti__token *out, size_t cap) {
     senti__token *o = out, *lim = out + cap - 4;
     const unsigned char *s = t->s;
     size_t pos = t->pos, len = t->len;
+    if (t->dec_i < t->dec_n) o = feed_dec(t, o, lim);
     while (pos < len && o <= lim) {
         unsigned c = s[pos];
         if (c < 128) {
@@ -335,26 +347,25 @@ size_t senti__tok_next(senti__tokenizer *t, senti__token *out, size_t cap) {
         int n = senti__utf8_decode(s + pos, len - pos, &cp);
         uint32_t b = (uint32_t)pos, e = (uint32_t)(pos + (size_t)n);
         pos += (size_t)n;
-        if (cp == 0x2018 || cp == 0x2019 || cp == 0x02BC || cp == 0x60) {
+        if (cp == 0x2018 || cp == 0x2019 || cp == 0x02BC) {
             o = feed(t, o, '\'', C_APOS, b, e);
             continue;
         }
-        utf8proc_int32_t dec[32];
         int last_bc = 0;
         utf8proc_ssize_t nd = utf8proc_decompose_char(
-            cp, dec, 32, UTF8PROC_CASEFOLD | UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_STRIPMARK,
+            cp, t->dec, 32, UTF8PROC_CASEFOLD | UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_STRIPMARK,
             &last_bc);
         if (nd < 0 || nd > 32) {
-            dec[0] = 0xFFFD;
+            t->dec[0] = 0xFFFD;
             nd = 1;
         }
-        for (utf8proc_ssize_t i = 0; i < nd; i++) {
-            int32_t d = dec[i];
-            if (d == 0x2018 || d == 0x2019 || d == 0x02BC || d == 0x60) d = '\'';
-            o = feed(t, o, d, unicode_class(d), b, e);
-        }
+        t->dec_i = 0;
+        t->dec_n = (uint8_t)nd;
+        t->dec_b = b;
+        t->dec_e = e;
+        o = feed_dec(t, o, lim);
     }
     t->pos = pos;
-    if (pos >= len && t->state && o <= lim) o = flush(t, o);
+    if (pos >= len && t->dec_i == t->dec_n && t->state && o <= lim) o = flush(t, o);
     return (size_t)(o - out);
 }

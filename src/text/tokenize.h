@@ -8,8 +8,9 @@
  *    surrogates, at most U+10FFFF) decode to their code point; every other byte decodes
  *    to U+FFFD on its own and decoding resumes at the next byte.
  *
- * 2. Normalization, per code point. ASCII A-Z become a-z. U+2018, U+2019, U+02BC and
- *    U+0060 become the apostrophe U+0027. Other non-ASCII code points are replaced by
+ * 2. Normalization, per code point. ASCII A-Z become a-z. U+2018, U+2019 and U+02BC
+ *    become the apostrophe U+0027 (the grave accent U+0060 stays punctuation). Other
+ *    non-ASCII code points are replaced by
  *    utf8proc_decompose_char(cp, CASEFOLD|DECOMPOSE|COMPAT|STRIPMARK): full case folding,
  *    compatibility decomposition (NFKD) and removal of combining marks, so "Ｃａｆé" reads
  *    "cafe" and "ﬁne" reads "fine". (A decomposition longer than 32 code points reads U+FFFD.)
@@ -32,8 +33,10 @@
  *    - A punct code point is a token of its own, except that a run of the same code point
  *      with nothing between is one token, spelled with min(run, 3) copies ("!!!!!" -> "!!!").
  *    - space ends tokens; skip is ignored (it neither ends nor joins a token).
- *    - A token's text is its normalized UTF-8. A token longer than SENTI_TOKEN_MAX_BYTES
- *      bytes is cut to its first SENTI_TOKEN_MAX_BYTES bytes (at a character boundary).
+ *    - A token's text is its normalized UTF-8. A word run longer than
+ *      SENTI_TOKEN_MAX_BYTES bytes is one token cut to its first SENTI_TOKEN_MAX_BYTES
+ *      bytes (at a character boundary), with no apostrophe or clitic splitting; a longer
+ *      punct token cannot occur (at most 3 code points).
  *
  * 5. Hash of a token: XXH3_64bits_withSeed(text, length, SENTI_SEED_TOKEN) (xxHash 0.8).
  *
@@ -78,6 +81,12 @@ typedef struct senti__tokenizer {
     char wbuf[SENTI_TOKEN_MAX_BYTES + 8];
     uint8_t wlinear;     /* wbuf[i] came from input byte start + i (all ASCII so far): woff unused */
     uint32_t woff[SENTI_TOKEN_MAX_BYTES + 8]; /* input offset of each byte of wbuf, if !wlinear */
+    /* the normalized code points of the current input character not fed yet (a character
+     * can decompose into many tokens: they are fed across calls so no call writes more
+     * than cap tokens) */
+    uint8_t dec_i, dec_n;
+    uint32_t dec_b, dec_e; /* its input span */
+    int32_t dec[32];
 } senti__tokenizer;
 
 /* Tokens of s[0..len) (len < 4 GiB: spans are 32-bit; callers bound texts first).

@@ -421,3 +421,150 @@ TEST(explain_not_supported_by_vader) {
     senti_model_free(m);
     ASSERT_EQ(rc, SENTI_ENOTSUP);
 }
+
+/* Training under allocation failure: every failing allocation gives SENTI_ENOMEM (never a
+ * crash or a free of an uninitialized pointer), and nothing leaks. */
+TEST(training_allocation_failures) {
+    enum { N = 40 };
+    static char buf[N][48];
+    const char *texts[N];
+    size_t lens[N];
+    int labels[N];
+    const char *words[] = {"good", "bad", "not", "great", "awful", "fun", "dull", "film", "!"};
+    for (int i = 0; i < N; i++) {
+        int len = 0;
+        for (int w = 0; w < 5; w++) len += snprintf(buf[i] + len, 48 - (size_t)len, "%s ", words[(i * 7 + w * 3) % 9]);
+        texts[i] = buf[i], lens[i] = (size_t)len, labels[i] = i % 3;
+    }
+    senti__train_set ts = {N, texts, lens, labels, NULL};
+    static const char *const labs[] = {"negative", "neutral", "positive"};
+    const char *lex[] = {"good", "bad", ":)"};
+    size_t lex_lens[] = {4, 3, 2};
+    float lex_vals[] = {1.9f, -2.5f, 2.0f};
+    senti__train_opts o = {0};
+    o.fp = (senti__linear_params){10, 2, 1, 1, 1};
+    o.n_classes = 3, o.labels = labs, o.epochs = 2, o.patience = 1, o.lr = 0.1, o.l2 = 1e-4;
+    o.seed = 1, o.valid_fraction = 0.25, o.quantize = 2, o.calibrate = 1, o.max_tokens = 100;
+    o.threads = 2, o.n_lex = 3, o.lex_texts = lex, o.lex_lens = lex_lens, o.lex_values = lex_vals;
+    char path[64], err[256];
+    snprintf(path, sizeof path, "/tmp/senti-test-%d-oom.st", (int)getpid());
+    int ok = 0;
+    for (long k = 0; k < 400 && !ok; k++) {
+        senti_memory_stats before, after;
+        senti_memory_stats_get(&before);
+        senti__train_report rep;
+        senti__alloc_fail_after(k);
+        int rc = senti__linear_train(&ts, NULL, &o, path, NULL, 0, &rep, NULL, NULL, err, sizeof err);
+        senti__alloc_fail_after(-1);
+        senti_memory_stats_get(&after);
+        if (rc != SENTI_OK && rc != SENTI_ENOMEM) TEST_FAIL_("k=%ld: status %d (%s)", k, rc, err);
+        if (after.current_bytes != before.current_bytes)
+            TEST_FAIL_("k=%ld: %lld bytes leaked", k, (long long)(after.current_bytes - before.current_bytes));
+        ok = rc == SENTI_OK;
+    }
+    unlink(path);
+    ASSERT(ok);
+}
+
+/* A model whose int8 weights are all +127: with max_tokens raised, a long text sums more
+ * than INT32_MAX quantized units. The sum must not overflow (UB; it wrapped negative). */
+TEST(int8_sum_does_not_overflow) {
+    enum { B = 1024 };
+    static int8_t q[B];
+    memset(q, 127, sizeof q);
+    float scale = 1e-6f, bias = 0;
+    senti__st_out t[3] = {{"weights", SENTI_DT_I8, 2, {B, 1}, q},
+                          {"scale", SENTI_DT_F32, 1, {1}, &scale},
+                          {"bias", SENTI_DT_F32, 1, {1}, &bias}};
+    const char *meta[] = {"kind", "linear", "format_version", "1", "tokenizer", "senti-1",
+                          "hash_bits", "10", "ngram", "3", "negation", "0", "bounds", "1",
+                          "norm", "none", "labels", "negative,positive"};
+    char path[64], err[256];
+    snprintf(path, sizeof path, "/tmp/senti-test-%d-i8.st", (int)getpid());
+    ASSERT_EQ(senti__st_write(path, t, 3, meta, 9, err, sizeof err), SENTI_OK);
+    senti_options opts = {0};
+    opts.max_text_bytes = 0xFFFFFFFFu, opts.max_tokens = 0xFFFFFFFFu;
+    senti_model *m = NULL;
+    int rc = senti_model_open_file(path, &opts, &m, err, sizeof err);
+    unlink(path);
+    ASSERT_EQ(rc, SENTI_OK);
+    size_t ntok = 6000000, len = 2 * ntok; /* 3 features per token: ~2.3e9 units */
+    char *text = malloc(len);
+    ASSERT(text);
+    for (size_t i = 0; i < len; i += 2) text[i] = 'a', text[i + 1] = ' ';
+    senti_result r;
+    rc = senti_predict(m, NULL, text, len, &r);
+    free(text);
+    senti_model_free(m);
+    ASSERT_EQ(rc, SENTI_OK);
+    ASSERT_EQ(r.n_tokens, ntok);
+    ASSERT_EQ(r.label, 1);
+    ASSERT(r.score > 0.99);
+}
+
+/* The writer must not leave a metadata entry out silently (jansson refuses non-UTF-8). */
+TEST(safetensors_write_refuses_bad_metadata) {
+    float a[2] = {1, 2};
+    senti__st_out t[1] = {{"a", SENTI_DT_F32, 1, {2}, a}};
+    const char *meta[] = {"kind", "linear", "source", "caf\xe9.tsv"};
+    char path[64], err[256] = "";
+    snprintf(path, sizeof path, "/tmp/senti-test-%d-meta.st", (int)getpid());
+    int rc = senti__st_write(path, t, 1, meta, 2, err, sizeof err);
+    unlink(path);
+    ASSERT(rc != SENTI_OK);
+    ASSERT(strstr(err, "source") != NULL);
+}
+
+/* A model written as f32 scores exactly what the trainer measured on the validation set
+ * (its own arithmetic), and an int8-row model what the trainer reports for it. */
+TEST(trained_model_scores_what_trainer_measured) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/sst2/train.tsv", test_data_dir());
+    char **texts = NULL;
+    size_t *lens = NULL, n = 0;
+    int *labels = NULL;
+    read_lines(path, 3000, &texts, &lens, &labels, &n);
+    if (n < 3000) TEST_FAIL_("cannot read %s (set SENTI_DATA_DIR)", path);
+    size_t nv = 600;
+    senti__train_set tr = {n - nv, (const char *const *)texts, lens, labels, NULL};
+    senti__train_set va = {nv, (const char *const *)texts + (n - nv), lens + (n - nv), labels + (n - nv), NULL};
+    static const char *const labs[] = {"negative", "positive"};
+    char f[64], err[256];
+    snprintf(f, sizeof f, "/tmp/senti-test-%d-dt.st", (int)getpid());
+    int failed = 0;
+    for (int quant = 0; quant <= 2 && !failed; quant += 2)
+        for (uint32_t norm = 0; norm <= 1 && !failed; norm++) {
+            senti__train_opts o = {0};
+            o.fp = (senti__linear_params){16, 2, 1, 1, norm};
+            o.n_classes = 2, o.labels = labs, o.epochs = 3, o.patience = 2, o.lr = 0.1, o.l2 = 1e-5;
+            o.seed = 5, o.quantize = quant, o.max_tokens = SENTI_DEFAULT_MAX_TOKENS, o.threads = 2;
+            senti__train_report rep;
+            int rc = senti__linear_train(&tr, &va, &o, f, NULL, 0, &rep, NULL, NULL, err, sizeof err);
+            senti_model *m = NULL;
+            if (!rc) rc = senti_model_open_file(f, NULL, &m, err, sizeof err);
+            size_t ok = 0;
+            double loss = 0;
+            for (size_t i = 0; !rc && i < nv; i++) {
+                senti_result r;
+                senti_predict(m, NULL, va.texts[i], va.lens[i], &r);
+                ok += r.label == va.labels[i];
+                double p = r.probs[va.labels[i]];
+                loss += -log(p > 1e-15 ? p : 1e-15);
+            }
+            senti_model_free(m);
+            unlink(f);
+            if (rc) { fprintf(stderr, "    quant %d norm %u: %s\n", quant, norm, err); failed = 1; break; }
+            double acc = (double)ok / (double)nv;
+            loss /= (double)nv;
+            double want_acc = quant ? rep.valid_accuracy_quantized : rep.valid_accuracy;
+            double want_loss = quant ? rep.valid_loss_uncalibrated : rep.valid_loss;
+            if (acc != want_acc || fabs(loss - want_loss) > 1e-5) {
+                fprintf(stderr, "    quant %d norm %u: scored acc %.6f loss %.7f, trainer %.6f %.7f\n", quant,
+                        norm, acc, loss, want_acc, want_loss);
+                failed = 1;
+            }
+        }
+    for (size_t i = 0; i < n; i++) free(texts[i]);
+    free(texts), free(lens), free(labels);
+    ASSERT(!failed);
+}

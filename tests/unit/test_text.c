@@ -270,3 +270,37 @@ TEST(lexicon_tie_exact_and_deterministic) {
     ASSERT(p1.probs[1] > 0.6 && n1.probs[1] < 0.4);
     ASSERT_NEAR(p3.probs[1], n3.probs[1], 1e-6);
 }
+
+/* A character can decompose into several tokens (U+2474 reads "(1)", U+33C2 "a.m."): a call
+ * must still write at most cap tokens, and the tokens must not depend on cap. */
+TEST(tokenize_never_exceeds_cap) {
+    char buf[4096];
+    for (int pre = 0; pre < 16; pre++) {
+        size_t n = 0;
+        for (int i = 0; i < pre; i++) buf[n++] = 'x', buf[n++] = ' ';
+        for (int r = 0; r < 20; r++) {
+            memcpy(buf + n, "'didn't'\xE2\x91\xB4'didn't'\xE3\x8F\x82 ", 23);
+            n += 23;
+        }
+        uint64_t ref[1024];
+        size_t nref = 0, k;
+        senti__tokenizer t;
+        senti__token big[256];
+        senti__tok_init(&t, buf, n, 0);
+        while ((k = senti__tok_next(&t, big, 256)) > 0)
+            for (size_t i = 0; i < k && nref < 1024; i++) ref[nref++] = big[i].hash ^ big[i].start;
+        for (size_t cap = 8; cap <= 12; cap++) {
+            senti__token tk[12 + 8];
+            size_t got = 0;
+            senti__tok_init(&t, buf, n, 0);
+            while ((k = senti__tok_next(&t, tk, cap)) > 0) {
+                ASSERT(k <= cap);
+                for (size_t i = 0; i < k; i++, got++) {
+                    ASSERT(got < nref);
+                    ASSERT_U64(tk[i].hash ^ tk[i].start, ref[got]);
+                }
+            }
+            ASSERT_EQ(got, nref);
+        }
+    }
+}
