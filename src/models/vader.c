@@ -1118,10 +1118,42 @@ static inline int vd_push(vd_scan *sc, const vd_tok *t) {
 static void vd_fill(senti_result *out, double neg, double neu, double pos, double compound,
                     size_t n);
 
+/* The reference's score_valence and rounding over the valences vals[0..nv), with `zeros`
+ * more tokens scoring 0.0 (neutral), then out for n tokens. The sum is left to right as
+ * Python 3.11's sum() does, with _sift_sentiment_scores in the same pass (adding +0.0 for
+ * the other signs leaves those sums unchanged). nv + zeros must be > 0. */
+static inline void vd_finish(const double *vals, size_t nv, size_t zeros, uint32_t n_excl, uint32_t n_qm,
+                      size_t n, senti_result *out) {
+    double sum_s = 0.0, pos_sum = 0.0, neg_sum = 0.0;
+    size_t neu_count = zeros;
+    for (size_t i = 0; i < nv; i++) {
+        double x = vals[i];
+        sum_s += x;
+        pos_sum += x > 0 ? x + 1 : 0.0;
+        neg_sum += x < 0 ? x - 1 : 0.0;
+        neu_count += x == 0;
+    }
+    double ep = (double)(n_excl > 4 ? 4 : n_excl) * 0.292;
+    double qm = 0.0;
+    if (n_qm > 1) qm = n_qm <= 3 ? (double)n_qm * 0.18 : 0.96;
+    double punct = ep + qm;
+    if (sum_s > 0) sum_s += punct;
+    else if (sum_s < 0) sum_s -= punct;
+    double compound = sum_s / sqrt((sum_s * sum_s) + 15);
+    if (compound < -1.0) compound = -1.0;
+    else if (compound > 1.0) compound = 1.0;
+    if (pos_sum > fabs(neg_sum)) pos_sum += punct;
+    else if (pos_sum < fabs(neg_sum)) neg_sum -= punct;
+    double total = pos_sum + fabs(neg_sum) + (double)neu_count;
+    double pos = fabs(pos_sum / total);
+    double neg = fabs(neg_sum / total);
+    double neu = fabs((double)neu_count / total);
+    vd_fill(out, vd_round(neg, 3), vd_round(neu, 3), vd_round(pos, 3), vd_round(compound, 4), n);
+}
+
 /* Score the tokens toks[0..n) and fill out. */
 static int vd_score(vd_scratch *s, size_t n, uint32_t n_excl, uint32_t n_qm, senti_result *out) {
     const vd_tok *t = s->toks;
-    double neg = 0.0, neu = 0.0, pos = 0.0, compound = 0.0;
     if (n > 0) {
         if (VD_GROW(s->sent, s->sent_cap, n)) return SENTI_ENOMEM;
         double *sent = s->sent;
@@ -1141,39 +1173,11 @@ static int vd_score(vd_scratch *s, size_t n, uint32_t n_excl, uint32_t n_qm, sen
             if (n <= 64) vd_but_direct(sent, n, bi);
             else if (vd_but_heap(s, sent, n, bi, NULL)) return SENTI_ENOMEM;
         }
-        /* score_valence */
-        /* the sum (left to right, as Python 3.11's sum() does) and _sift_sentiment_scores in
-         * one pass; adding +0.0 for the other signs leaves those sums unchanged */
-        double sum_s = 0.0, pos_sum = 0.0, neg_sum = 0.0;
-        size_t neu_count = 0;
-        for (size_t i = 0; i < n; i++) {
-            double x = sent[i];
-            sum_s += x;
-            pos_sum += x > 0 ? x + 1 : 0.0;
-            neg_sum += x < 0 ? x - 1 : 0.0;
-            neu_count += x == 0;
-        }
-        double ep = (double)(n_excl > 4 ? 4 : n_excl) * 0.292;
-        double qm = 0.0;
-        if (n_qm > 1) qm = n_qm <= 3 ? (double)n_qm * 0.18 : 0.96;
-        double punct = ep + qm;
-        if (sum_s > 0) sum_s += punct;
-        else if (sum_s < 0) sum_s -= punct;
-        compound = sum_s / sqrt((sum_s * sum_s) + 15);
-        if (compound < -1.0) compound = -1.0;
-        else if (compound > 1.0) compound = 1.0;
-        if (pos_sum > fabs(neg_sum)) pos_sum += punct;
-        else if (pos_sum < fabs(neg_sum)) neg_sum -= punct;
-        double total = pos_sum + fabs(neg_sum) + (double)neu_count;
-        pos = fabs(pos_sum / total);
-        neg = fabs(neg_sum / total);
-        neu = fabs((double)neu_count / total);
+        vd_finish(sent, n, 0, n_excl, n_qm, n, out);
+        return SENTI_OK;
     }
-    neg = vd_round(neg, 3);
-    neu = vd_round(neu, 3);
-    pos = vd_round(pos, 3);
-    compound = vd_round(compound, 4);
-    vd_fill(out, neg, neu, pos, compound, n);
+    /* no tokens: all four numbers are 0.0 */
+    vd_fill(out, vd_round(0.0, 3), vd_round(0.0, 3), vd_round(0.0, 3), vd_round(0.0, 4), 0);
     return SENTI_OK;
 }
 
@@ -1391,32 +1395,8 @@ static int vd_score_hits(vd_scratch *s, size_t n, size_t nh, size_t n_upper, siz
             return SENTI_ENOMEM;
         }
     }
-    double sum_s = 0.0, pos_sum = 0.0, neg_sum = 0.0;
-    size_t neu_count = n - nh;
-    for (size_t k = 0; k < nh; k++) {
-        double x = hv[k];
-        sum_s += x;
-        pos_sum += x > 0 ? x + 1 : 0.0;
-        neg_sum += x < 0 ? x - 1 : 0.0;
-        neu_count += x == 0;
-    }
-    /* from here on exactly vd_score */
-    double ep = (double)(n_excl > 4 ? 4 : n_excl) * 0.292;
-    double qm = 0.0;
-    if (n_qm > 1) qm = n_qm <= 3 ? (double)n_qm * 0.18 : 0.96;
-    double punct = ep + qm;
-    if (sum_s > 0) sum_s += punct;
-    else if (sum_s < 0) sum_s -= punct;
-    double compound = sum_s / sqrt((sum_s * sum_s) + 15);
-    if (compound < -1.0) compound = -1.0;
-    else if (compound > 1.0) compound = 1.0;
-    if (pos_sum > fabs(neg_sum)) pos_sum += punct;
-    else if (pos_sum < fabs(neg_sum)) neg_sum -= punct;
-    double total = pos_sum + fabs(neg_sum) + (double)neu_count;
-    double pos = fabs(pos_sum / total);
-    double neg = fabs(neg_sum / total);
-    double neu = fabs((double)neu_count / total);
-    vd_fill(out, vd_round(neg, 3), vd_round(neu, 3), vd_round(pos, 3), vd_round(compound, 4), n);
+    /* the words that are not lexicon hits score 0.0: they count as neutral */
+    vd_finish(hv, nh, n - nh, n_excl, n_qm, n, out);
     return SENTI_OK;
 }
 
