@@ -38,6 +38,8 @@ static const char help[] =
     "      --no-negation        do not mark the scope of negations\n"
     "      --no-bounds          no sentence start/end bigrams\n"
     "      --norm none|sqrt     scale features by 1/sqrt(count) (none)\n"
+    "      --mentions           read every @handle as one token \"@user\" (tweets: a handle's\n"
+    "                           text says nothing of the sentiment)\n"
     "      --max-tokens N       tokens of each text considered (65536)\n"
     "optimization:\n"
     "      --epochs N           at most N passes over the data (10)\n"
@@ -47,7 +49,13 @@ static const char help[] =
     "      --seed N             random seed for the split and the order (1)\n"
     "      --threads N          threads for feature extraction and evaluation (all cores)\n"
     "      --dtype T            f32, int8 (one scale) or int8-row (a scale per bucket) (int8)\n"
-    "      --class-weight W     none, or balanced: every class weighs the same in total (none)\n"
+    "      --class-weight W     none; balanced: within each DATA file every class weighs the\n"
+    "                           same in total; sqrt: within each file a text weighs\n"
+    "                           1/sqrt(the count of its class), a milder balance; files of\n"
+    "                           one class each are balanced together (none)\n"
+    "      --nb ALPHA           NB scaling (as NBSVM): a feature enters each polar class scaled\n"
+    "                           by its log-count ratio in the training data, smoothed by ALPHA\n"
+    "                           counts (0: off)\n"
     "      --calibrate          fit a temperature T on the validation data (probabilities =\n"
     "                           softmax(logits / T)); use validation data like what will be\n"
     "                           scored: a split of near-duplicate rows makes T too small\n"
@@ -59,9 +67,9 @@ static const char help[] =
     "                           written model is an ordinary one; see src/models/train.c)\n"
     "search:\n"
     "      --search GRID        train one model per point of GRID and keep the best: GRID is\n"
-    "                           KEY=V1,V2,...[;KEY=...] with KEY one of lr, l2, ngram, bits,\n"
-    "                           norm, epochs, patience, class-weight, file-weight; the other\n"
-    "                           options are as given. Each model is judged on every --valid\n"
+    "                           KEY=V1,V2,...[;KEY=...] with KEY one of lr, l2, nb, ngram,\n"
+    "                           bits, norm, epochs, patience, class-weight, file-weight; the\n"
+    "                           other options are as given. Each model is judged on every --valid\n"
     "                           file (average recall on data with neutral rows, accuracy\n"
     "                           otherwise; binary view for a 3-class model on binary data) and\n"
     "                           ranked by the mean over the files; a table is printed, the\n"
@@ -181,30 +189,62 @@ static int corpus_set(corpus *c, int three, senti__train_set *s) {
     return 0;
 }
 
-/* Weights that give each class (class_bal) and each file (file_bal) the same total weight,
- * normalized to a mean of 1. */
+/* --class-weight: 0 none, 1 balanced, 2 sqrt; -1 for anything else. */
+static int class_weight_parse(const char *v) {
+    return !strcmp(v, "none") ? 0 : !strcmp(v, "balanced") ? 1 : !strcmp(v, "sqrt") ? 2 : -1;
+}
+
+/* Sample weights, normalized to a mean of 1. Class weighting works within groups: each file
+ * that holds two or more classes is a group, and the files holding one class each are one
+ * group together (so pos.tsv + neg.tsv are balanced against each other). class_bal 1: within
+ * a group, every class present weighs the same in total; 2: within a group, a text weighs
+ * 1/sqrt(the count of its class); either way weight moves between the classes of a group,
+ * never between groups. file_bal: every file weighs the same in total. */
 static int corpus_weights(corpus *c, senti__train_set *s, int n_classes, int class_bal, int file_bal) {
     if (!class_bal && !file_bal) return 0;
-    size_t n = s->n;
+    size_t n = s->n, nf = (size_t)c->n, nk = (size_t)n_classes;
     c->w = malloc((n ? n : 1) * sizeof *c->w);
-    double *cnt_c = calloc((size_t)n_classes, sizeof *cnt_c), *cnt_f = calloc((size_t)c->n, sizeof *cnt_f);
-    if (!c->w || !cnt_c || !cnt_f) {
-        free(cnt_c), free(cnt_f);
+    double *cnt_gk = calloc(nf * nk, sizeof *cnt_gk); /* texts of group g, class k */
+    double *cnt_f = calloc(nf, sizeof *cnt_f);        /* texts of file f */
+    double *cnt_g = calloc(nf, sizeof *cnt_g);        /* texts of group g */
+    double *cw_g = calloc(nf, sizeof *cw_g);          /* class factors summed over group g */
+    int *group = calloc(nf, sizeof *group);           /* the group of file f */
+    if (!c->w || !cnt_gk || !cnt_f || !cnt_g || !cw_g || !group) {
+        free(cnt_gk), free(cnt_f), free(cnt_g), free(cw_g), free(group);
         fprintf(stderr, "senti train: out of memory\n");
         return -1;
     }
-    for (size_t i = 0; i < n; i++) cnt_c[c->idx[i]]++, cnt_f[c->file[i]]++;
+    /* files with two or more classes are their own group; the others join the first of them */
+    for (size_t i = 0; i < n; i++) cnt_gk[(size_t)c->file[i] * nk + (size_t)c->idx[i]]++;
+    int single = -1;
+    for (int f = 0; f < c->n; f++) {
+        int k = 0;
+        for (size_t j = 0; j < nk; j++) k += cnt_gk[(size_t)f * nk + j] > 0;
+        group[f] = k > 1 ? f : single < 0 ? (single = f) : single;
+    }
+    memset(cnt_gk, 0, nf * nk * sizeof *cnt_gk);
+    for (size_t i = 0; i < n; i++) {
+        int f = c->file[i], g = group[f];
+        cnt_gk[(size_t)g * nk + (size_t)c->idx[i]]++;
+        cnt_f[f]++, cnt_g[g]++;
+    }
+    for (size_t i = 0; i < n; i++) { /* the class factor of text i, kept in c->w for now */
+        int g = group[c->file[i]];
+        double m = cnt_gk[(size_t)g * nk + (size_t)c->idx[i]];
+        c->w[i] = (float)(class_bal == 1 ? 1.0 / m : class_bal == 2 ? 1.0 / sqrt(m) : 1.0);
+        cw_g[g] += c->w[i];
+    }
     double sum = 0;
     for (size_t i = 0; i < n; i++) {
-        double w = 1;
-        if (class_bal) w *= (double)n / ((double)n_classes * cnt_c[c->idx[i]]);
-        if (file_bal) w *= (double)n / ((double)c->n * cnt_f[c->file[i]]);
+        int f = c->file[i], g = group[f];
+        double w = c->w[i] * cnt_g[g] / cw_g[g]; /* the group keeps its total */
+        if (file_bal) w *= (double)n / ((double)c->n * cnt_f[f]);
         c->w[i] = (float)w;
         sum += w;
     }
     for (size_t i = 0; i < n; i++) c->w[i] = (float)(c->w[i] * (double)n / sum);
     s->weights = c->w;
-    free(cnt_c), free(cnt_f);
+    free(cnt_gk), free(cnt_f), free(cnt_g), free(cw_g), free(group);
     return 0;
 }
 
@@ -307,6 +347,9 @@ static int grid_apply(senti__train_opts *o, int *class_bal, int *file_bal, const
     } else if (!strcmp(key, "l2")) {
         o->l2 = strtod(val, &end);
         if (*end || !(o->l2 >= 0 && o->l2 <= 1)) goto bad;
+    } else if (!strcmp(key, "nb")) {
+        o->nb = strtod(val, &end);
+        if (*end || !(o->nb >= 0 && o->nb <= 1e6)) goto bad;
     } else if (!strcmp(key, "ngram")) {
         if (cli_parse_uint("--search ngram", val, 1, 3, &v)) return -1;
         o->fp.ngram = (uint32_t)v;
@@ -322,11 +365,13 @@ static int grid_apply(senti__train_opts *o, int *class_bal, int *file_bal, const
     } else if (!strcmp(key, "patience")) {
         if (cli_parse_uint("--search patience", val, 1, 1000, &v)) return -1;
         o->patience = (int)v;
-    } else if (!strcmp(key, "class-weight") || !strcmp(key, "file-weight")) {
+    } else if (!strcmp(key, "class-weight")) {
+        if ((*class_bal = class_weight_parse(val)) < 0) goto bad;
+    } else if (!strcmp(key, "file-weight")) {
         if (strcmp(val, "none") && strcmp(val, "balanced")) goto bad;
-        *(key[0] == 'c' ? class_bal : file_bal) = !strcmp(val, "balanced");
+        *file_bal = !strcmp(val, "balanced");
     } else {
-        cli_error("train", "--search: unknown key '%s' (lr, l2, ngram, bits, norm, epochs, patience, "
+        cli_error("train", "--search: unknown key '%s' (lr, l2, nb, ngram, bits, norm, epochs, patience, "
                   "class-weight, file-weight)", key);
         return -1;
     }
@@ -533,7 +578,7 @@ static void on_epoch(void *ud, int ep, double tl, double vl, double va) {
 int cmd_train(int argc, char **argv) {
     enum { O_VALID = 0x2000, O_VFRAC, O_TEXT, O_LABEL, O_FMT, O_NAME, O_BITS, O_NGRAM, O_NONEG,
            O_NOBOUNDS, O_NORM, O_MAXTOK, O_EPOCHS, O_PATIENCE, O_LR, O_L2, O_SEED, O_THREADS, O_DTYPE,
-           O_CLASSW, O_FILEW, O_CALIB, O_NOCALIB, O_LEXICON, O_SEARCH };
+           O_CLASSW, O_FILEW, O_CALIB, O_NOCALIB, O_LEXICON, O_SEARCH, O_NB, O_MENTIONS };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"valid", required_argument, 0, O_VALID},
         {"valid-fraction", required_argument, 0, O_VFRAC}, {"text-col", required_argument, 0, O_TEXT},
@@ -548,6 +593,7 @@ int cmd_train(int argc, char **argv) {
         {"class-weight", required_argument, 0, O_CLASSW}, {"file-weight", required_argument, 0, O_FILEW},
         {"calibrate", no_argument, 0, O_CALIB}, {"lexicon", required_argument, 0, O_LEXICON},
         {"search", required_argument, 0, O_SEARCH}, {"no-calibrate", no_argument, 0, O_NOCALIB},
+        {"nb", required_argument, 0, O_NB}, {"mentions", no_argument, 0, O_MENTIONS},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *out = NULL, *name = NULL, *lex_path = NULL;
     char *search = NULL;
@@ -555,7 +601,7 @@ int cmd_train(int argc, char **argv) {
     int n_valid = 0;
     senti__dataset_opts dopt = {0};
     senti__train_opts o = {0};
-    o.fp = (senti__linear_params){20, 2, 1, 1, 0};
+    o.fp = (senti__linear_params){20, 2, 1, 1, 0, 0};
     o.epochs = 10, o.patience = 3, o.lr = 0.05, o.l2 = 1e-4, o.seed = 1, o.threads = cli_ncpu();
     o.valid_fraction = 0.05, o.quantize = 1, o.max_tokens = SENTI_DEFAULT_MAX_TOKENS, o.calibrate = 0;
     int quiet = 0, c, class_bal = 0, file_bal = 0;
@@ -612,16 +658,23 @@ int cmd_train(int argc, char **argv) {
             else { cli_error("train", "--dtype expects f32, int8 or int8-row, not '%s'", optarg); return CLI_USAGE; }
             break;
         case O_CLASSW:
-        case O_FILEW: {
-            int bal = !strcmp(optarg, "balanced");
-            if (!bal && strcmp(optarg, "none")) {
-                cli_error("train", "--%s expects none or balanced, not '%s'",
-                          c == O_CLASSW ? "class-weight" : "file-weight", optarg);
+            if ((class_bal = class_weight_parse(optarg)) < 0) {
+                cli_error("train", "--class-weight expects none, balanced or sqrt, not '%s'", optarg);
                 return CLI_USAGE;
             }
-            *(c == O_CLASSW ? &class_bal : &file_bal) = bal;
             break;
-        }
+        case O_FILEW:
+            file_bal = !strcmp(optarg, "balanced");
+            if (!file_bal && strcmp(optarg, "none")) {
+                cli_error("train", "--file-weight expects none or balanced, not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case O_NB:
+            o.nb = strtod(optarg, &end);
+            if (*end || !(o.nb >= 0 && o.nb <= 1e6)) { cli_error("train", "--nb expects a number in [0, 1e6], not '%s'", optarg); return CLI_USAGE; }
+            break;
+        case O_MENTIONS: o.fp.mentions = 1; break;
         case O_CALIB: o.calibrate = 1; break;
         case O_LEXICON: lex_path = optarg; break;
         case O_SEARCH: search = optarg; break;

@@ -49,6 +49,43 @@ static inline __attribute__((always_inline)) void put(featgen *g, uint64_t h, ui
     }
 }
 
+/* The n-gram state across tokens. */
+typedef struct ngstate {
+    uint64_t h1, h2;          /* hashes of tokens i-1, i-2 */
+    uint32_t s1, s2;          /* their start offsets */
+    uint32_t e1;              /* end of token i-1 */
+    uint32_t ntok;
+    int neg, neg1, neg2;      /* scope open; tokens i-1, i-2 negated */
+} ngstate;
+
+/* The features that token (hash h, span start..end, flags) adds. */
+static inline __attribute__((always_inline)) void
+feed(featgen *g, ngstate *st, const senti__linear_params *p, uint64_t h, uint32_t start, uint32_t end,
+     uint8_t flags, const int spans) {
+    int ng = 0;
+    if (p->negation) {
+        if (flags & SENTI_TOK_NEGATOR) st->neg = 1;
+        else if (flags & SENTI_TOK_CLAUSE) st->neg = 0;
+        else if (st->neg) h = senti__mix(h, SENTI_TAG_NEG), ng = 1;
+    }
+    put(g, h, start, end, 1, ng, spans);
+    if (p->ngram >= 2) {
+        if (st->ntok >= 1) put(g, senti__mix(st->h1, h), st->s1, end, 2, ng | st->neg1, spans);
+        else if (p->bounds) put(g, senti__mix(SENTI_TAG_BOS, h), start, end, 0, ng, spans);
+    }
+    if (p->ngram >= 3 && st->ntok >= 2)
+        put(g, senti__mix(senti__mix(st->h2, st->h1), h), st->s2, end, 3, ng | st->neg1 | st->neg2, spans);
+    st->h2 = st->h1, st->s2 = st->s1, st->neg2 = st->neg1;
+    st->h1 = h, st->s1 = start, st->e1 = end, st->neg1 = ng;
+    st->ntok++;
+}
+
+/* Is token t the input character c ('@': exactly one; '_': a run of them)? A punct token is
+ * a run of one code point, so its first input byte tells which. */
+static inline int tok_is(const senti__token *t, const char *text, char c) {
+    return t->type == SENTI_TOK_PUNCT && text[t->start] == c && (c == '_' || t->end - t->start == 1);
+}
+
 static inline __attribute__((always_inline)) uint32_t
 gen_features(const senti__linear_params *p, const char *text, size_t len, uint32_t max_tokens,
              senti__feat_sink sink, void *ud, const int spans) {
@@ -60,37 +97,54 @@ gen_features(const senti__linear_params *p, const char *text, size_t len, uint32
     senti__tokenizer tz;
     senti__tok_init(&tz, text, len, 0);
     senti__token tok[TOK_BUF];
-    uint64_t h1 = 0, h2 = 0;       /* hashes of tokens i-1, i-2 */
-    uint32_t s1 = 0, s2 = 0;       /* their start offsets */
-    uint32_t e1 = 0;               /* end of token i-1 */
-    uint32_t ntok = 0;
-    int neg = 0, neg1 = 0, neg2 = 0; /* scope open; tokens i-1, i-2 negated */
+    ngstate st = {0};
+    /* mentions: an '@' held back until the next token shows whether it starts a handle
+     * (mstate 1); a handle being read, fed as one token when it ends (mstate 2) */
+    int mstate = 0;
+    senti__token at = {0};
+    uint32_t mend = 0, wend = 0; /* end of the handle; end of the last token if a word */
+    int have_w = 0;
+    const int mentions = p->mentions && len && memchr(text, '@', len); /* most texts have none */
     size_t nt;
-    while (ntok < max_tokens && (nt = senti__tok_next(&tz, tok, TOK_BUF)) > 0) {
-        for (size_t i = 0; i < nt && ntok < max_tokens; i++) {
+    while (st.ntok < max_tokens && (nt = senti__tok_next(&tz, tok, TOK_BUF)) > 0) {
+        for (size_t i = 0; i < nt && st.ntok < max_tokens; i++) {
             const senti__token *t = &tok[i];
-            uint64_t h = t->hash;
-            int ng = 0;
-            if (p->negation) {
-                if (t->flags & SENTI_TOK_NEGATOR) neg = 1;
-                else if (t->flags & SENTI_TOK_CLAUSE) neg = 0;
-                else if (neg) h = senti__mix(h, SENTI_TAG_NEG), ng = 1;
+            if (mentions) {
+                if (mstate == 2) {
+                    if (t->start == mend && (t->type == SENTI_TOK_WORD || tok_is(t, text, '_'))) {
+                        mend = t->end;
+                        have_w = t->type == SENTI_TOK_WORD, wend = t->end;
+                        continue;
+                    }
+                    mstate = 0;
+                    feed(&g, &st, p, senti__hash_token("@user", 5), at.start, mend, 0, spans);
+                    if (st.ntok >= max_tokens) break;
+                } else if (mstate == 1) {
+                    mstate = 0;
+                    if (t->start == at.end && t->type == SENTI_TOK_WORD) {
+                        mstate = 2, mend = t->end;
+                        have_w = 1, wend = t->end;
+                        continue;
+                    }
+                    feed(&g, &st, p, at.hash, at.start, at.end, at.flags, spans);
+                    if (st.ntok >= max_tokens) break;
+                }
+                if (t->type == SENTI_TOK_PUNCT && tok_is(t, text, '@') && !(have_w && t->start == wend)) {
+                    at = *t, mstate = 1, have_w = 0;
+                    continue;
+                }
+                have_w = t->type == SENTI_TOK_WORD, wend = t->end;
             }
-            put(&g, h, t->start, t->end, 1, ng, spans);
-            if (p->ngram >= 2) {
-                if (ntok >= 1) put(&g, senti__mix(h1, h), s1, t->end, 2, ng | neg1, spans);
-                else if (p->bounds) put(&g, senti__mix(SENTI_TAG_BOS, h), t->start, t->end, 0, ng, spans);
-            }
-            if (p->ngram >= 3 && ntok >= 2)
-                put(&g, senti__mix(senti__mix(h2, h1), h), s2, t->end, 3, ng | neg1 | neg2, spans);
-            h2 = h1, s2 = s1, neg2 = neg1;
-            h1 = h, s1 = t->start, e1 = t->end, neg1 = ng;
-            ntok++;
+            feed(&g, &st, p, t->hash, t->start, t->end, t->flags, spans);
         }
     }
-    if (p->ngram >= 2 && p->bounds && ntok > 0) put(&g, senti__mix(h1, SENTI_TAG_EOS), s1, e1, 0, neg1, spans);
+    if (mstate == 1 && st.ntok < max_tokens) feed(&g, &st, p, at.hash, at.start, at.end, at.flags, spans);
+    if (mstate == 2 && st.ntok < max_tokens)
+        feed(&g, &st, p, senti__hash_token("@user", 5), at.start, mend, 0, spans);
+    if (p->ngram >= 2 && p->bounds && st.ntok > 0)
+        put(&g, senti__mix(st.h1, SENTI_TAG_EOS), st.s1, st.e1, 0, st.neg1, spans);
     if (g.n) sink(ud, g.buf, g.n);
-    return ntok;
+    return st.ntok;
 }
 
 uint32_t senti__linear_features(const senti__linear_params *p, const char *text, size_t len,
@@ -142,6 +196,10 @@ int senti__linear_params_parse(const senti__st *st, senti__linear_params *p, cha
     if (!norm || (strcmp(norm, "none") && strcmp(norm, "sqrt")))
         return senti__err(err, err_size, SENTI_EFORMAT, "metadata 'norm' must be none or sqrt");
     p->norm = strcmp(norm, "sqrt") == 0;
+    /* optional (files written before it have none): 0 */
+    const char *m = senti__st_meta(st, "mentions");
+    p->mentions = 0;
+    if (m && (rc = parse_u32(st, "mentions", 0, 1, &p->mentions, err, err_size))) return rc;
     const char *tok = senti__st_meta(st, "tokenizer");
     if (!tok || strcmp(tok, "senti-1"))
         return senti__err(err, err_size, SENTI_EFORMAT, "metadata 'tokenizer' must be senti-1");
@@ -330,9 +388,9 @@ int senti__linear_open_memory(const void *data, size_t size, const senti_options
         rc = senti__err(err, err_size, SENTI_EKIND, "model kind '%.32s' is not a linear model", kind);
         goto fail;
     }
-    if (!ver || strcmp(ver, "1") != 0) {
+    if (!ver || (strcmp(ver, "1") && strcmp(ver, "2"))) {
         rc = senti__err(err, err_size, SENTI_EVERSION,
-                        "format_version '%.16s' not supported (this library reads 1)", ver ? ver : "");
+                        "format_version '%.16s' not supported (this library reads 1 and 2)", ver ? ver : "");
         goto fail;
     }
     m = senti__model_new(&linear_ops, opts);

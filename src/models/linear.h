@@ -4,6 +4,16 @@
  * FEATURES (specified so another implementation can reproduce them; vectors in
  * tests/unit/test_text.c). The text is tokenized as in text/tokenize.h, giving token
  * hashes h_1..h_n (at most max_tokens of them). Then:
+ *   - mentions (if params.mentions): a punct token that is one input character '@' (U+0040;
+ *     not its fullwidth or small forms), that does not follow a word token with no byte
+ *     between, and that is followed with no byte between by a word token, starts a handle;
+ *     the handle goes on over the word tokens and the runs of the input character '_'
+ *     (U+005F) that follow with no byte between (clitics are word tokens: "@jo's" is one
+ *     handle). The whole handle reads as one token whose hash is that of the text "@user"
+ *     (no flags), and counts as one token toward max_tokens (tokens are counted after the
+ *     merging). So "@Jane_Doe99: hi" gives "@user", ":", "hi"; "@ home", "@_x" and
+ *     "me@x.org" are untouched. Files with mentions = 1 are written as format_version 2, so
+ *     that a reader which does not know the key refuses them rather than misreading them.
  *   - negation scope (if params.negation): a token that follows a NEGATOR token, up to the
  *     next CLAUSE token, has its hash replaced by mix(h, SENTI_TAG_NEG); the negator itself
  *     and the clause token are not marked. A second negator inside a scope restarts it.
@@ -42,6 +52,7 @@ typedef struct senti__linear_params {
     uint32_t negation; /* 0/1 */
     uint32_t bounds;   /* 0/1: sentence boundary bigrams */
     uint32_t norm;     /* 0: none, 1: sqrt */
+    uint32_t mentions; /* 0/1: an @handle reads as the one token "@user" */
 } senti__linear_params;
 
 uint64_t senti__mix(uint64_t a, uint64_t b);
@@ -91,6 +102,8 @@ typedef struct senti__train_opts {
     int quantize;             /* 0: F32, 1: I8 with one scale, 2: I8 with a scale per bucket */
     int calibrate;            /* fit a temperature on the validation set */
     uint32_t max_tokens;
+    /* NB feature scaling (train.c "NB SCALING"): the smoothing count alpha; 0: none */
+    double nb;
     /* Lexicon-tied features (training only; see train.c "LEXICON"): entries with a valence
      * in [-4, 4] (e.g. the VADER lexicon). n_lex 0: none. */
     size_t n_lex;

@@ -37,6 +37,35 @@ expect_status "--search with a bad value is a usage error" 2 \
 check "--search on 3-class data judges by average recall" bash -c \
     "grep -q 'average recall' '$TMP/search3.out' && [ \$(grep -cE '^ +[0-9]+ +(none|balanced) +none ' '$TMP/search3.out') = 2 ]"
 
+# ---- --class-weight, --nb, --mentions ----------------------------------------------------------
+# 1 negative for 5 positives: balanced and sqrt weigh the classes apart, within a file, or across
+# files that hold one class each
+{ head -n 1 "$TMP/tr.tsv"; awk -F'\t' 'NR > 1 && $1 == 1' "$TMP/tr.tsv" | head -n 500; } > "$TMP/pos.tsv"
+{ head -n 1 "$TMP/tr.tsv"; awk -F'\t' 'NR > 1 && $1 == 0' "$TMP/tr.tsv" | head -n 100; } > "$TMP/neg.tsv"
+{ cat "$TMP/pos.tsv"; tail -n +2 "$TMP/neg.tsv"; } > "$TMP/posneg.tsv"
+for cw in none balanced sqrt; do
+    "$SENTI" train "$TMP/pos.tsv" "$TMP/neg.tsv" --class-weight $cw --bits 12 --threads 1 -q --valid-fraction 0 \
+        -o "$TMP/cw2_$cw.st" > /dev/null 2>&1
+    "$SENTI" train "$TMP/posneg.tsv" --class-weight $cw --bits 12 --threads 1 -q --valid-fraction 0 \
+        -o "$TMP/cw1_$cw.st" > /dev/null 2>&1
+done
+check "--class-weight: six models trained" bash -c "ls '$TMP'/cw[12]_*.st | wc -l | grep -qx 6"
+check "--class-weight balanced and sqrt change the model, none does not weigh" bash -c \
+    "cmp '$TMP/cw1_none.st' '$TMP/cw1_none.st' && ! cmp -s '$TMP/cw1_none.st' '$TMP/cw1_balanced.st' && ! cmp -s '$TMP/cw1_balanced.st' '$TMP/cw1_sqrt.st' && ! cmp -s '$TMP/cw2_none.st' '$TMP/cw2_balanced.st'"
+# the same rows in one file or in two one-class files get the same weights: the same bias
+bias() { "$SENTI" predict --model "$1" "" | cut -f2; }
+check "--class-weight balanced: two one-class files are balanced like one file" \
+    test "$(bias "$TMP/cw1_balanced.st")" = "$(bias "$TMP/cw2_balanced.st")"
+check "--class-weight balanced lifts the minority class" \
+    bash -c "[ \"\$('$SENTI' predict --model '$TMP/cw1_balanced.st' '' | cut -f2)\" \< \"\$('$SENTI' predict --model '$TMP/cw1_none.st' '' | cut -f2)\" ]"
+expect_status "--class-weight with a bad value is a usage error" 2 "$SENTI" train "$TMP/tr.tsv" --class-weight most -o "$TMP/x.st"
+expect_status "--nb with a bad value is a usage error" 2 "$SENTI" train "$TMP/tr.tsv" --nb -1 -o "$TMP/x.st"
+"$SENTI" train "$TMP/tr.tsv" --nb 20 --mentions --bits 14 --threads 1 -q -o "$TMP/nb.st" > /dev/null 2>&1
+check "--nb and --mentions are recorded in the model (format_version 2 for mentions)" bash -c \
+    "'$SENTI' model info '$TMP/nb.st' | grep -qx 'meta.nb.20' && '$SENTI' model info '$TMP/nb.st' | grep -qx 'meta.mentions.1' && '$SENTI' model info '$TMP/nb.st' | grep -qx 'meta.format_version.2'"
+check "--mentions: every handle reads the same" \
+    test "$("$SENTI" predict --model "$TMP/nb.st" "@alice so good" | cut -f2)" = "$("$SENTI" predict --model "$TMP/nb.st" "@Bob_99 so good" | cut -f2)"
+
 # ---- --lexicon -----------------------------------------------------------------------------
 LEX="$DATA/vader/vader_lexicon.txt"
 "$SENTI" train "$TMP/tr.tsv" --lexicon "$LEX" --bits 16 --threads 1 -q -o "$TMP/l1.st" > "$TMP/lex.out" 2>&1

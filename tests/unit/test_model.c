@@ -123,17 +123,30 @@ TEST(corrupt_model_files) {
     /* header edits: out-of-range offsets, wrong dtype, wrong version, wrong kind */
     uint64_t hl = 0;
     for (int i = 7; i >= 0; i--) hl = (hl << 8) | p[i];
+    /* the weights' end offset made larger than the file, and the hash bits out of range,
+     * spelled as this model spells them */
+    char off_from[64] = "", off_to[64] = "", bits_from[32] = "", ver_from[32] = "";
+    const char *wo = memmem(p + 8, (size_t)hl, "\"data_offsets\":[16,", 19);
+    const char *hb = memmem(p + 8, (size_t)hl, "\"hash_bits\":\"", 13);
+    ASSERT(wo && hb && wo[19] >= '1' && wo[19] <= '8' && hb[13] >= '1' && hb[13] <= '2');
+    snprintf(off_from, sizeof off_from, "%.*s", (int)strcspn(wo + 15, "]") + 1, wo + 15);
+    snprintf(off_to, sizeof off_to, "%s", off_from);
+    off_to[4] = '9';
+    snprintf(bits_from, sizeof bits_from, "%.16s", hb);
+    const char *fv = memmem(p + 8, (size_t)hl, "\"format_version\":\"", 18);
+    ASSERT(fv);
+    snprintf(ver_from, sizeof ver_from, "%.20s", fv);
     struct {
         const char *from, *to;
         int status;
         const char *msg;
     } edits[] = {
-        {"[16,3145744]", "[16,9145744]", SENTI_EFORMAT, "truncated or corrupt"},
+        {off_from, off_to, SENTI_EFORMAT, "truncated or corrupt"},
         {"\"dtype\":\"I8\"", "\"dtype\":\"I4\"", SENTI_EFORMAT, "dtype"},
         {"\"dtype\":\"I8\"", "\"dtype\":\"U8\"", SENTI_EFORMAT, "dtype"},
-        {"\"format_version\":\"1\"", "\"format_version\":\"9\"", SENTI_EVERSION, "format_version"},
+        {ver_from, "\"format_version\":\"9\"", SENTI_EVERSION, "format_version"},
         {"\"kind\":\"linear\"", "\"kind\":\"vader1\"", SENTI_EKIND, "kind"},
-        {"\"hash_bits\":\"20\"", "\"hash_bits\":\"99\"", SENTI_EFORMAT, "hash_bits"},
+        {bits_from, "\"hash_bits\":\"99\"", SENTI_EFORMAT, "hash_bits"},
         {"\"labels\":\"negative,neutral,positive\"", "\"labels\":\"negative,neutral,,ositive\"", SENTI_EFORMAT, "labels"},
         {"{\"__metadata__\"", "[\"__metadata__\"", SENTI_EFORMAT, "JSON"},
     };
@@ -287,7 +300,7 @@ TEST(training_is_deterministic) {
     senti__train_set ts = {n, (const char *const *)texts, lens, labels, NULL};
     static const char *const labs[] = {"negative", "positive"};
     senti__train_opts o = {0};
-    o.fp = (senti__linear_params){16, 2, 1, 1, 0};
+    o.fp = (senti__linear_params){16, 2, 1, 1, 0, 0};
     o.n_classes = 2, o.labels = labs, o.epochs = 4, o.patience = 2, o.lr = 0.05, o.l2 = 1e-4;
     o.seed = 9, o.valid_fraction = 0.1, o.quantize = 1, o.max_tokens = 1000;
     char f1[64], f2[64], f3[64], err[256];
@@ -442,7 +455,7 @@ TEST(training_allocation_failures) {
     size_t lex_lens[] = {4, 3, 2};
     float lex_vals[] = {1.9f, -2.5f, 2.0f};
     senti__train_opts o = {0};
-    o.fp = (senti__linear_params){10, 2, 1, 1, 1};
+    o.fp = (senti__linear_params){10, 2, 1, 1, 1, 0};
     o.n_classes = 3, o.labels = labs, o.epochs = 2, o.patience = 1, o.lr = 0.1, o.l2 = 1e-4;
     o.seed = 1, o.valid_fraction = 0.25, o.quantize = 2, o.calibrate = 1, o.max_tokens = 100;
     o.threads = 2, o.n_lex = 3, o.lex_texts = lex, o.lex_lens = lex_lens, o.lex_values = lex_vals;
@@ -531,40 +544,59 @@ TEST(trained_model_scores_what_trainer_measured) {
     static const char *const labs[] = {"negative", "positive"};
     char f[64], err[256];
     snprintf(f, sizeof f, "/tmp/senti-test-%d-dt.st", (int)getpid());
+    /* the 3-class variant: every fifth text relabelled neutral (NB leaves that class unscaled) */
+    static const char *const labs3[] = {"negative", "neutral", "positive"};
+    int *labels3 = malloc(n * sizeof *labels3);
+    ASSERT(labels3);
+    for (size_t i = 0; i < n; i++) labels3[i] = i % 5 == 4 ? 1 : 2 * labels[i];
     int failed = 0;
-    for (int quant = 0; quant <= 2 && !failed; quant += 2)
-        for (uint32_t norm = 0; norm <= 1 && !failed; norm++) {
-            senti__train_opts o = {0};
-            o.fp = (senti__linear_params){16, 2, 1, 1, norm};
-            o.n_classes = 2, o.labels = labs, o.epochs = 3, o.patience = 2, o.lr = 0.1, o.l2 = 1e-5;
-            o.seed = 5, o.quantize = quant, o.max_tokens = SENTI_DEFAULT_MAX_TOKENS, o.threads = 2;
-            senti__train_report rep;
-            int rc = senti__linear_train(&tr, &va, &o, f, NULL, 0, &rep, NULL, NULL, err, sizeof err);
-            senti_model *m = NULL;
-            if (!rc) rc = senti_model_open_file(f, NULL, &m, err, sizeof err);
-            size_t ok = 0;
-            double loss = 0;
-            for (size_t i = 0; !rc && i < nv; i++) {
-                senti_result r;
-                senti_predict(m, NULL, va.texts[i], va.lens[i], &r);
-                ok += r.label == va.labels[i];
-                double p = r.probs[va.labels[i]];
-                loss += -log(p > 1e-15 ? p : 1e-15);
-            }
-            senti_model_free(m);
-            unlink(f);
-            if (rc) { fprintf(stderr, "    quant %d norm %u: %s\n", quant, norm, err); failed = 1; break; }
-            double acc = (double)ok / (double)nv;
-            loss /= (double)nv;
-            double want_acc = quant ? rep.valid_accuracy_quantized : rep.valid_accuracy;
-            double want_loss = quant ? rep.valid_loss_uncalibrated : rep.valid_loss;
-            if (acc != want_acc || fabs(loss - want_loss) > 1e-5) {
-                fprintf(stderr, "    quant %d norm %u: scored acc %.6f loss %.7f, trainer %.6f %.7f\n", quant,
-                        norm, acc, loss, want_acc, want_loss);
-                failed = 1;
-            }
+    for (int variant = 0; variant < 12 && !failed; variant++) {
+        int quant = variant % 2 ? 2 : 0, nb = variant / 4 % 3;
+        uint32_t norm = (uint32_t)(variant / 2 % 2);
+        int three = nb == 2; /* 0: no NB; 1: NB, binary; 2: NB, three classes */
+        senti__train_set *pt = &tr, *pv = &va, tr3 = tr, va3 = va;
+        if (three) {
+            tr3.labels = labels3, va3.labels = labels3 + (n - nv);
+            pt = &tr3, pv = &va3;
+        }
+        senti__train_opts o = {0};
+        o.fp = (senti__linear_params){16, 2, 1, 1, norm, (uint32_t)(nb > 0)};
+        o.nb = nb ? 5.0 : 0.0;
+        o.n_classes = three ? 3 : 2, o.labels = three ? labs3 : labs, o.epochs = 3, o.patience = 2, o.lr = 0.1, o.l2 = 1e-5;
+        o.seed = 5, o.quantize = quant, o.max_tokens = SENTI_DEFAULT_MAX_TOKENS, o.threads = 2;
+        senti__train_report rep;
+        int rc = senti__linear_train(pt, pv, &o, f, NULL, 0, &rep, NULL, NULL, err, sizeof err);
+        senti_model *m = NULL;
+        if (!rc) rc = senti_model_open_file(f, NULL, &m, err, sizeof err);
+        if (!rc && o.fp.mentions) { /* the file says to read handles as one token */
+            senti_result a, b;
+            senti_predict(m, NULL, "@alice good", 11, &a);
+            senti_predict(m, NULL, "@bob_99 good", 12, &b);
+            if (a.probs[0] != b.probs[0]) fprintf(stderr, "    handles read apart\n"), failed = 1;
+        }
+        size_t ok = 0;
+        double loss = 0;
+        for (size_t i = 0; !rc && i < nv; i++) {
+            senti_result r;
+            senti_predict(m, NULL, va.texts[i], va.lens[i], &r);
+            ok += r.label == pv->labels[i];
+            double p = r.probs[pv->labels[i]];
+            loss += -log(p > 1e-15 ? p : 1e-15);
+        }
+        senti_model_free(m);
+        unlink(f);
+        if (rc) { fprintf(stderr, "    quant %d norm %u nb %d: %s\n", quant, norm, nb, err); failed = 1; break; }
+        double acc = (double)ok / (double)nv;
+        loss /= (double)nv;
+        double want_acc = quant ? rep.valid_accuracy_quantized : rep.valid_accuracy;
+        double want_loss = quant ? rep.valid_loss_uncalibrated : rep.valid_loss;
+        if (acc != want_acc || fabs(loss - want_loss) > 1e-5) {
+            fprintf(stderr, "    quant %d norm %u nb %d: scored acc %.6f loss %.7f, trainer %.6f %.7f\n",
+                    quant, norm, nb, acc, loss, want_acc, want_loss);
+            failed = 1;
+        }
         }
     for (size_t i = 0; i < n; i++) free(texts[i]);
-    free(texts), free(lens), free(labels);
+    free(texts), free(lens), free(labels), free(labels3);
     ASSERT(!failed);
 }

@@ -117,7 +117,7 @@ static void collect_sink(void *ud, const senti__feature *f, size_t n) {
 }
 
 TEST(features_negation_and_bounds) {
-    senti__linear_params p = {20, 2, 1, 1, 0};
+    senti__linear_params p = {20, 2, 1, 1, 0, 0};
     collect c = {.n = 0};
     uint32_t nt = senti__linear_features(&p, "not bad", 7, 1000, collect_sink, &c);
     ASSERT_EQ(nt, 2);
@@ -141,6 +141,59 @@ TEST(features_negation_and_bounds) {
     ASSERT_EQ(nt, 3);
 }
 
+/* Unigram buckets of s (ngram 1, no bounds) joined as "b1 b2 ...", with mentions on or off. */
+static const char *unis(const char *s, uint32_t mentions, uint32_t max_tokens) {
+    static char out[1024];
+    senti__linear_params p = {20, 1, 0, 0, 0, mentions};
+    collect c = {.n = 0};
+    senti__linear_features(&p, s, strlen(s), max_tokens, collect_sink, &c);
+    size_t o = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < c.n; i++)
+        o += (size_t)snprintf(out + o, sizeof out - o, "%s%u", i ? " " : "", c.f[i].bucket);
+    return out;
+}
+
+TEST(features_mentions) {
+    char want[256];
+    uint32_t user = (uint32_t)(senti__hash_token("@user", 5) >> 44);
+    uint32_t colon = (uint32_t)(senti__hash_token(":", 1) >> 44), hi = (uint32_t)(senti__hash_token("hi", 2) >> 44);
+    /* a handle, underscores and digits included, is one token; so is any other handle */
+    snprintf(want, sizeof want, "%u %u %u", user, colon, hi);
+    ASSERT_STR(unis("@Jane_Doe99: hi", 1, 100), want);
+    ASSERT_STR(unis("@bob: hi", 1, 100), want);
+    ASSERT_STR(unis("@bob__x_y:hi", 1, 100), want);
+    ASSERT_STR(unis("@bob____x:hi", 1, 100), want); /* a run of 4+ is one token too */
+    /* its span covers the whole handle */
+    senti__linear_params p = {20, 1, 0, 0, 0, 1};
+    collect c = {.n = 0};
+    senti__linear_features(&p, "ok @Jane_Doe99: hi", 18, 100, collect_sink, &c);
+    ASSERT_EQ(c.n, 4);
+    ASSERT_EQ(c.f[1].start, 3);
+    ASSERT_EQ(c.f[1].end, 14);
+    /* not handles: '@' after a word (an address), '@' then a space, '@@', a lone '@' at the end;
+     * these read as with mentions off */
+    const char *same[] = {"me@x.org", "at @ home", "@@bob", "see you @", "@_x", "(@)",
+                          "\xEF\xBC\xA0" "bob hi" /* fullwidth @ */};
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        char off[1024];
+        snprintf(off, sizeof off, "%s", unis(same[i], 0, 100));
+        if (strcmp(unis(same[i], 1, 100), off)) TEST_FAIL_("'%s' changed by mentions", same[i]);
+    }
+    /* a handle after a handle, at the end, and as the last token allowed */
+    snprintf(want, sizeof want, "%u %u", user, user);
+    ASSERT_STR(unis("@a @b", 1, 100), want);
+    snprintf(want, sizeof want, "%u %u", hi, user);
+    ASSERT_STR(unis("hi @b", 1, 100), want);
+    ASSERT_STR(unis("hi @b hi", 1, 2), want);
+    snprintf(want, sizeof want, "%u %u", hi, (uint32_t)(senti__hash_token("@", 1) >> 44));
+    ASSERT_STR(unis("hi @ hi", 1, 2), want);
+    /* with mentions off, the file format default, a handle is '@' and its words */
+    snprintf(want, sizeof want, "%u %u", (uint32_t)(senti__hash_token("@", 1) >> 44),
+             (uint32_t)(senti__hash_token("bob", 3) >> 44));
+    ASSERT_STR(unis("@bob", 0, 100), want);
+}
+
 static void count_sink(void *ud, const senti__feature *f, size_t n) {
     (void)f;
     *(size_t *)ud += n;
@@ -150,7 +203,7 @@ TEST(features_linear_time_on_1mb) {
     size_t n = 1 << 20;
     char *big = malloc(n);
     ASSERT(big);
-    senti__linear_params p = {20, 2, 1, 1, 0};
+    senti__linear_params p = {20, 2, 1, 1, 0, 0};
     const char *fills[] = {"ab ", "x", "!", "\xF0\x9F\x98\x80", "n't "};
     for (size_t k = 0; k < sizeof fills / sizeof *fills; k++) {
         size_t fl = strlen(fills[k]);
@@ -223,7 +276,7 @@ TEST(lexicon_tie_exact_and_deterministic) {
     static const float lex_val[] = {3.1f, 2.9f, 3.0f, -2.5f, -2.6f, 2.0f};
     static const char *const labs[] = {"negative", "positive"};
     senti__train_opts o = {0};
-    o.fp = (senti__linear_params){16, 2, 1, 1, 1};
+    o.fp = (senti__linear_params){16, 2, 1, 1, 1, 0};
     o.n_classes = 2, o.labels = labs, o.epochs = 3, o.patience = 3, o.lr = 0.2, o.l2 = 1e-4;
     o.seed = 3, o.quantize = 0, o.max_tokens = 1000, o.threads = 1;
     o.n_lex = 6, o.lex_texts = lex, o.lex_lens = lex_len, o.lex_values = lex_val;
