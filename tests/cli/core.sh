@@ -29,9 +29,9 @@ check "a 1 MB line is scored" bash -c "'$SENTI' predict < '$TMP/big.txt' | grep 
 yes 'good movie' | head -c 2000000 | tr -d '\n' > "$TMP/big2.txt"
 check "a 2 MB line is cut to --max-bytes and scored" bash -c "'$SENTI' predict --max-bytes 1000 < '$TMP/big2.txt' | grep -q positive"
 
-"$SENTI" predict --explain=3 "not bad" > "$TMP/explain.txt"
+"$SENTI" predict --explain=3 "not good" > "$TMP/explain.txt"
 check "predict --explain lists the features that weigh most, negation marked" bash -c \
-    "test \$(wc -l < '$TMP/explain.txt') -eq 4 && grep -q 'bad  (negated)' '$TMP/explain.txt'"
+    "test \$(wc -l < '$TMP/explain.txt') -eq 4 && grep -q 'good  (negated)' '$TMP/explain.txt'"
 check "predict --json --explain gives an explanation array" bash -c \
     "'$SENTI' predict --json -e2 'a gorgeous film' | grep -qE '\"explanation\":\[\{\"feature\":\"[a-z ]+\",\"start\":[0-9]+'"
 expect_status "predict --help exits 0" 0 "$SENTI" predict --help
