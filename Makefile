@@ -150,6 +150,9 @@ $(B)/fuzz-replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libsenti.a
 # ---- benchmarks -----------------------------------------------------------------------------
 $(B)/bench-latency: bench/latency.c $(B)/libsenti.a
 	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS)
+# the vader speed program of bench/vader_speed.sh and bench/vader_bench.sh
+$(B)/bench-vader-speed: bench/vader_speed.c $(B)/libsenti.a
+	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS)
 bench-latency: $(B)/bench-latency
 	$(B)/bench-latency $(DATA)/sst2/dev.tsv
 bench-fasttext: all

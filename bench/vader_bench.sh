@@ -8,9 +8,8 @@
 # port's median microseconds per sentence on the same texts, and the throughput ratio.
 set -eu
 DATA=${1:-../shared/data}
-make -s build/test_unit >/dev/null
-c_us=$(SENTI_DATA_DIR="$DATA" build/test_unit vader_speed 2>&1 |
-       sed -n 's/.*vader: \([0-9.]*\) us\/sentence.*/\1/p')
+make -s build/bench-vader-speed >/dev/null
+c_us=$(build/bench-vader-speed "$DATA" 10 15 | sed -n 's/^\([0-9.]*\) us\/sentence.*/\1/p')
 py_out=$(/usr/bin/python3 bench/vader_peer.py --data "$DATA")
 echo "$py_out"
 py_us=$(echo "$py_out" | sed -n 's/^nltk [^ ]*  \([0-9.]*\) us\/sentence.*/\1/p')

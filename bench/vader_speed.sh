@@ -6,9 +6,7 @@
 #   bench/vader_speed.sh [DATA]        (DATA defaults to ../shared/data)
 set -eu
 DATA=${1:-../shared/data}
-make -s build/libsenti.a
-cc -O2 -g -std=c17 -D_GNU_SOURCE -Iinclude -Isrc bench/vader_speed.c build/libsenti.a \
-   $(sed -n 's/^LDLIBS *:= *//p' Makefile) -o build/bench-vader-speed
+make -s build/bench-vader-speed
 build/bench-vader-speed "$DATA" 10 25
 if command -v valgrind >/dev/null; then
     out=$(mktemp)

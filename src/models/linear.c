@@ -129,7 +129,7 @@ gen_features(const senti__linear_params *p, const char *text, size_t len, uint32
                     feed(&g, &st, p, at.hash, at.start, at.end, at.flags, spans);
                     if (st.ntok >= max_tokens) break;
                 }
-                if (t->type == SENTI_TOK_PUNCT && tok_is(t, text, '@') && !(have_w && t->start == wend)) {
+                if (tok_is(t, text, '@') && !(have_w && t->start == wend)) {
                     at = *t, mstate = 1, have_w = 0;
                     continue;
                 }

@@ -2,12 +2,11 @@
  * test_vader.c - the vader model kind: parity with the reference outputs in
  * ../shared/data/vader/reference/ (all five .jsonl files; every record, all four numbers bit for bit),
  * rules and Unicode corners, the "but" emulation, rounding, errors, bounds and time on
- * adversarial 1 MB inputs, and (printed, not asserted) speed on SST-2 dev sentences.
+ * adversarial 1 MB inputs (speed: bench/vader_speed.sh).
  *
  *   build/test_unit vader_parity      the acceptance test (about 29k records)
  *   build/test_unit vader_small       quick checks, fit for valgrind
  *   build/test_unit vader_adversarial 1 MB inputs, times printed
- *   build/test_unit vader_speed       microseconds per SST-2 sentence, printed
  */
 #include <errno.h>
 #include <jansson.h>
@@ -515,60 +514,4 @@ TEST(vader_adversarial) {
     adversarial(test_failed_, 0);
     if (*test_failed_) return;
     adversarial(test_failed_, 1u << 20);
-}
-
-/* ---- speed (printed) ---------------------------------------------------------------------- */
-
-TEST(vader_speed) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/vader/reference/sst2_dev.jsonl", test_data_dir());
-    FILE *fp = fopen(path, "r");
-    if (!fp) TEST_FAIL_("%s: %s", path, strerror(errno));
-    char **texts = NULL;
-    size_t *lens = NULL, n = 0, cap = 0;
-    char *line = NULL;
-    size_t lcap = 0;
-    ssize_t got;
-    while ((got = getline(&line, &lcap, fp)) > 0) {
-        json_error_t je;
-        json_t *o = json_loadb(line, (size_t)got, JSON_ALLOW_NUL, &je);
-        json_t *t = o ? json_object_get(o, "text") : NULL;
-        if (t && json_is_string(t)) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 1024;
-                texts = realloc(texts, cap * sizeof *texts);
-                lens = realloc(lens, cap * sizeof *lens);
-            }
-            lens[n] = json_string_length(t);
-            texts[n] = malloc(lens[n] + 1);
-            memcpy(texts[n], json_string_value(t), lens[n] + 1);
-            n++;
-        }
-        json_decref(o);
-    }
-    free(line);
-    fclose(fp);
-    senti_model *m;
-    ASSERT_EQ(open_vader(&m, NULL), SENTI_OK);
-    senti_ctx *ctx;
-    ASSERT_EQ(senti_ctx_new(m, &ctx), SENTI_OK);
-    double best = 1e9, sink = 0;
-    for (int rep = 0; rep < 15; rep++) {
-        double t0 = now_s();
-        for (int k = 0; k < 10; k++)
-            for (size_t i = 0; i < n; i++) {
-                senti_result r;
-                senti_predict(m, ctx, texts[i], lens[i], &r);
-                sink += r.values[3];
-            }
-        double dt = (now_s() - t0) / (10.0 * (double)n);
-        if (dt < best) best = dt;
-    }
-    fprintf(stderr, "    vader: %.3f us/sentence over %zu SST-2 dev sentences (best of 15 runs; "
-                    "checksum %.4f)\n", best * 1e6, n, sink / 150);
-    for (size_t i = 0; i < n; i++) free(texts[i]);
-    free(texts);
-    free(lens);
-    senti_ctx_free(ctx);
-    senti_model_free(m);
 }
