@@ -200,8 +200,9 @@ typedef struct senti_contribution {
 } senti_contribution;
 
 /* Score a text as senti_predict does and explain the result: up to cap contributions are
- * written to contrib (the bias first, then the features in text order) and *n is set to
- * how many there are (which may exceed cap). For linear models the explanation is exact:
+ * written to contrib (the bias first, then one per n-gram in text order; a linear model's
+ * weights of its own for long texts are added into the n-gram's) and *n is set to how many
+ * there are (which may exceed cap). For linear models the explanation is exact:
  * the contributions add up to the logits, so P = sigmoid(sum) for binary models and
  * softmax(sums) otherwise. SENTI_ENOTSUP for model kinds without explanations (vader). */
 SENTI_API int senti_explain(const senti_model *m, senti_ctx *ctx, const char *text, size_t len,

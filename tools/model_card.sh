@@ -21,7 +21,7 @@ trap 'rm -f "$tmp" "$tmp.new"' EXIT
     echo "|---|---|---|---|---|---|---|---|---|"
     tools/eval_suite.sh default | awk '
         /^(sst2|imdb|semeval|icwsm)/ {
-            role = $1 ~ /^icwsm-amazon/ ? "test (never used for selection)" : $1 ~ /^icwsm/ ? "test, looked at in the second round (see above)" : "validation (model selection)"
+            role = $1 ~ /^icwsm-amazon/ ? "test, looked at in the third round (see above)" : $1 ~ /^icwsm/ ? "test, looked at from the second round on (see above)" : "validation (model selection)"
             view = $0 ~ /binary view/ ? " (binary view)" : ""
             printf "| %s%s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, view, role, $2, $3, $4, $5, $6, $7, $8
         }'

@@ -40,6 +40,10 @@ static const char help[] =
     "      --norm none|sqrt     scale features by 1/sqrt(count) (none)\n"
     "      --mentions           read every @handle as one token \"@user\" (tweets: a handle's\n"
     "                           text says nothing of the sentiment)\n"
+    "      --long-tokens N      texts of at least N tokens (1..128, counted within --max-tokens)\n"
+    "                           also get weights of their own for every feature, on top of the\n"
+    "                           shared ones: long reviews learn apart from phrases and tweets\n"
+    "                           (0: off, the default)\n"
     "      --max-tokens N       tokens of each text considered (65536)\n"
     "optimization:\n"
     "      --epochs N           at most N passes over the data (10)\n"
@@ -68,12 +72,12 @@ static const char help[] =
     "search:\n"
     "      --search GRID        train one model per point of GRID and keep the best: GRID is\n"
     "                           KEY=V1,V2,...[;KEY=...] with KEY one of lr, l2, nb, ngram,\n"
-    "                           bits, norm, epochs, patience, class-weight, file-weight; the\n"
-    "                           other options are as given. Each model is judged on every --valid\n"
-    "                           file (average recall on data with neutral rows, accuracy\n"
-    "                           otherwise; binary view for a 3-class model on binary data) and\n"
-    "                           ranked by the mean over the files; a table is printed, the\n"
-    "                           first best is written to MODEL. Needs --valid.\n"
+    "                           bits, long-tokens, norm, epochs, patience, class-weight,\n"
+    "                           file-weight; the other options are as given. Each model is judged\n"
+    "                           on every --valid file (average recall on data with neutral rows,\n"
+    "                           accuracy otherwise; binary view for a 3-class model on binary\n"
+    "                           data) and ranked by the mean over the files; a table is printed,\n"
+    "                           the first best is written to MODEL. Needs --valid.\n"
     "  -q, --quiet              no per-epoch lines\n"
     "  -h, --help               this help\n"
     "\n"
@@ -327,7 +331,7 @@ static void lexicon_free(lexicon *lx) {
 
 /* ---- --search: a grid over training options, judged on the validation files -------------- */
 
-#define GRID_AXES 9
+#define GRID_AXES 11
 #define GRID_VALUES 16
 
 typedef struct grid_axis {
@@ -356,6 +360,9 @@ static int grid_apply(senti__train_opts *o, int *class_bal, int *file_bal, const
     } else if (!strcmp(key, "bits")) {
         if (cli_parse_uint("--search bits", val, 10, 26, &v)) return -1;
         o->fp.bits = (uint32_t)v;
+    } else if (!strcmp(key, "long-tokens")) {
+        if (cli_parse_uint("--search long-tokens", val, 0, SENTI_LONG_TOKENS_MAX, &v)) return -1;
+        o->fp.long_tokens = (uint32_t)v;
     } else if (!strcmp(key, "norm")) {
         if (strcmp(val, "none") && strcmp(val, "sqrt")) goto bad;
         o->fp.norm = !strcmp(val, "sqrt");
@@ -371,8 +378,8 @@ static int grid_apply(senti__train_opts *o, int *class_bal, int *file_bal, const
         if (strcmp(val, "none") && strcmp(val, "balanced")) goto bad;
         *file_bal = !strcmp(val, "balanced");
     } else {
-        cli_error("train", "--search: unknown key '%s' (lr, l2, nb, ngram, bits, norm, epochs, patience, "
-                  "class-weight, file-weight)", key);
+        cli_error("train", "--search: unknown key '%s' (lr, l2, nb, ngram, bits, long-tokens, norm, "
+                  "epochs, patience, class-weight, file-weight)", key);
         return -1;
     }
     return 0;
@@ -578,7 +585,7 @@ static void on_epoch(void *ud, int ep, double tl, double vl, double va) {
 int cmd_train(int argc, char **argv) {
     enum { O_VALID = 0x2000, O_VFRAC, O_TEXT, O_LABEL, O_FMT, O_NAME, O_BITS, O_NGRAM, O_NONEG,
            O_NOBOUNDS, O_NORM, O_MAXTOK, O_EPOCHS, O_PATIENCE, O_LR, O_L2, O_SEED, O_THREADS, O_DTYPE,
-           O_CLASSW, O_FILEW, O_CALIB, O_NOCALIB, O_LEXICON, O_SEARCH, O_NB, O_MENTIONS };
+           O_CLASSW, O_FILEW, O_CALIB, O_NOCALIB, O_LEXICON, O_SEARCH, O_NB, O_MENTIONS, O_LONG };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"valid", required_argument, 0, O_VALID},
         {"valid-fraction", required_argument, 0, O_VFRAC}, {"text-col", required_argument, 0, O_TEXT},
@@ -594,6 +601,7 @@ int cmd_train(int argc, char **argv) {
         {"calibrate", no_argument, 0, O_CALIB}, {"lexicon", required_argument, 0, O_LEXICON},
         {"search", required_argument, 0, O_SEARCH}, {"no-calibrate", no_argument, 0, O_NOCALIB},
         {"nb", required_argument, 0, O_NB}, {"mentions", no_argument, 0, O_MENTIONS},
+        {"long-tokens", required_argument, 0, O_LONG},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *out = NULL, *name = NULL, *lex_path = NULL;
     char *search = NULL;
@@ -601,7 +609,7 @@ int cmd_train(int argc, char **argv) {
     int n_valid = 0;
     senti__dataset_opts dopt = {0};
     senti__train_opts o = {0};
-    o.fp = (senti__linear_params){20, 2, 1, 1, 0, 0};
+    o.fp = (senti__linear_params){20, 2, 1, 1, 0, 0, 0};
     o.epochs = 10, o.patience = 3, o.lr = 0.05, o.l2 = 1e-4, o.seed = 1, o.threads = cli_ncpu();
     o.valid_fraction = 0.05, o.quantize = 1, o.max_tokens = SENTI_DEFAULT_MAX_TOKENS, o.calibrate = 0;
     int quiet = 0, c, class_bal = 0, file_bal = 0;
@@ -675,6 +683,10 @@ int cmd_train(int argc, char **argv) {
             if (*end || !(o.nb >= 0 && o.nb <= 1e6)) { cli_error("train", "--nb expects a number in [0, 1e6], not '%s'", optarg); return CLI_USAGE; }
             break;
         case O_MENTIONS: o.fp.mentions = 1; break;
+        case O_LONG:
+            if (cli_parse_uint("--long-tokens", optarg, 0, SENTI_LONG_TOKENS_MAX, &v)) return CLI_USAGE;
+            o.fp.long_tokens = (uint32_t)v;
+            break;
         case O_CALIB: o.calibrate = 1; break;
         case O_LEXICON: lex_path = optarg; break;
         case O_SEARCH: search = optarg; break;

@@ -21,29 +21,67 @@ uint64_t senti__mix(uint64_t a, uint64_t b) {
     return XXH3_64bits_withSeed(v, 16, SENTI_SEED_MIX);
 }
 
-#define FEAT_BUF 256
+/* A token adds at most 3 features (unigram, bigram or boundary bigram, trigram), the first
+ * two tokens at most 2: while a text may still turn out long, the features of its first L =
+ * long_tokens tokens (at most 3L - 2) stay in buf, and become twice as many when it does. */
+#define FEAT_BUF (6 * SENTI_LONG_TOKENS_MAX)
 #define TOK_BUF 64
+_Static_assert(2 * (3 * SENTI_LONG_TOKENS_MAX - 2) < FEAT_BUF, "FEAT_BUF holds the doubled held features");
 
 typedef struct featgen {
     senti__feature buf[FEAT_BUF];
     size_t n;
     uint32_t shift;
+    int hold;    /* the text may still turn out long: keep buf */
+    int is_long; /* it did: every feature gets its long copy */
     senti__feat_sink sink;
     void *ud;
 } featgen;
 
-/* spans is a constant at every call: scoring and training need only the bucket. */
-static inline __attribute__((always_inline)) void put(featgen *g, uint64_t h, uint32_t start, uint32_t end,
-                                                      uint32_t order, int neg, const int spans) {
+/* The bucket of the long copy of a feature in bucket b. */
+static inline uint32_t long_bucket(const featgen *g, uint32_t b) {
+    return (uint32_t)(senti__mix(b, SENTI_TAG_LONG) >> g->shift);
+}
+
+static inline __attribute__((always_inline)) void put1(featgen *g, uint32_t b, uint32_t start, uint32_t end,
+                                                       uint32_t order, int neg, int copy, const int spans) {
     senti__feature *f = &g->buf[g->n++];
-    f->bucket = (uint32_t)(h >> g->shift);
+    f->bucket = b;
     if (spans) {
         f->start = start;
         f->end = end;
-        f->order = (uint16_t)order;
-        f->negated = (uint16_t)neg;
+        f->order = (uint8_t)order;
+        f->negated = (uint8_t)neg;
+        f->long_copy = (uint8_t)copy;
     }
-    if (g->n == FEAT_BUF) {
+    if (g->n == FEAT_BUF) { /* never while holding: n < 3 * long_tokens then */
+        g->sink(g->ud, g->buf, g->n);
+        g->n = 0;
+    }
+}
+
+/* spans is a constant at every call: scoring and training need only the bucket. */
+static inline __attribute__((always_inline)) void put(featgen *g, uint64_t h, uint32_t start, uint32_t end,
+                                                      uint32_t order, int neg, const int spans) {
+    uint32_t b = (uint32_t)(h >> g->shift);
+    put1(g, b, start, end, order, neg, 0, spans);
+    if (g->is_long) put1(g, long_bucket(g, b), start, end, order, neg, 1, spans);
+}
+
+/* The text has reached long_tokens tokens: give every held feature its copy, in place
+ * (from the back: feature i moves to 2i, its copy to 2i + 1). */
+static void go_long(featgen *g, const int spans) {
+    for (size_t i = g->n; i-- > 0;) {
+        senti__feature f = g->buf[i];
+        g->buf[2 * i] = f;
+        f.bucket = long_bucket(g, f.bucket);
+        if (spans) f.long_copy = 1;
+        g->buf[2 * i + 1] = f;
+    }
+    g->n *= 2;
+    g->hold = 0;
+    g->is_long = 1;
+    if (g->n == FEAT_BUF) { /* not reached (see FEAT_BUF); kept so that put1 never writes past buf */
         g->sink(g->ud, g->buf, g->n);
         g->n = 0;
     }
@@ -78,6 +116,7 @@ feed(featgen *g, ngstate *st, const senti__linear_params *p, uint64_t h, uint32_
     st->h2 = st->h1, st->s2 = st->s1, st->neg2 = st->neg1;
     st->h1 = h, st->s1 = start, st->e1 = end, st->neg1 = ng;
     st->ntok++;
+    if (g->hold && st->ntok == p->long_tokens) go_long(g, spans);
 }
 
 /* Is token t the input character c ('@': exactly one; '_': a run of them)? A punct token is
@@ -92,6 +131,8 @@ gen_features(const senti__linear_params *p, const char *text, size_t len, uint32
     featgen g;
     g.n = 0;
     g.shift = 64 - p->bits;
+    g.hold = p->long_tokens > 0 && p->long_tokens <= SENTI_LONG_TOKENS_MAX;
+    g.is_long = 0;
     g.sink = sink;
     g.ud = ud;
     senti__tokenizer tz;
@@ -200,6 +241,10 @@ int senti__linear_params_parse(const senti__st *st, senti__linear_params *p, cha
     const char *m = senti__st_meta(st, "mentions");
     p->mentions = 0;
     if (m && (rc = parse_u32(st, "mentions", 0, 1, &p->mentions, err, err_size))) return rc;
+    p->long_tokens = 0;
+    if (senti__st_meta(st, "long_tokens") &&
+        (rc = parse_u32(st, "long_tokens", 0, SENTI_LONG_TOKENS_MAX, &p->long_tokens, err, err_size)))
+        return rc;
     const char *tok = senti__st_meta(st, "tokenizer");
     if (!tok || strcmp(tok, "senti-1"))
         return senti__err(err, err_size, SENTI_EFORMAT, "metadata 'tokenizer' must be senti-1");
@@ -319,13 +364,22 @@ typedef struct explain_acc {
     const linear *L;
     senti_contribution *c;
     size_t cap, n;
+    size_t nf; /* features scored, long copies included */
 } explain_acc;
 
+/* One contribution per n-gram: a long copy adds its weights to its feature's (the one
+ * before it). */
 static void sink_explain(void *ud, const senti__feature *f, size_t n) {
     explain_acc *a = ud;
-    for (size_t i = 0; i < n; i++, a->n++) {
-        if (a->n >= a->cap) continue;
-        senti_contribution *c = &a->c[a->n];
+    a->nf += n;
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].long_copy) {
+            if (a->n - 1 < a->cap)
+                for (int j = 0; j < a->L->n_out; j++) a->c[a->n - 1].logit[j] += weight_of(a->L, f[i].bucket, j);
+            continue;
+        }
+        if (a->n++ >= a->cap) continue;
+        senti_contribution *c = &a->c[a->n - 1];
         memset(c, 0, sizeof *c);
         c->start = f[i].start;
         c->end = f[i].end;
@@ -340,7 +394,7 @@ static int linear_explain(const senti_model *m, senti_ctx *ctx, const char *text
     const linear *L = m->impl;
     int rc = linear_predict(m, ctx, text, len, out);
     if (rc) return rc;
-    explain_acc a = {L, contrib, cap, 0};
+    explain_acc a = {L, contrib, cap, 0, 0};
     if (cap) { /* the bias comes first */
         memset(&contrib[0], 0, sizeof contrib[0]);
         contrib[0].order = SENTI_CONTRIB_BIAS;
@@ -349,8 +403,7 @@ static int linear_explain(const senti_model *m, senti_ctx *ctx, const char *text
     a.n = 1;
     senti__linear_features(&L->p, text, len, m->max_tokens, sink_explain, &a);
     /* the scale applied to every feature in scoring: 1/sqrt(count) and the temperature */
-    size_t nf = a.n - 1;
-    float s = (L->p.norm && nf ? 1.0f / sqrtf((float)nf) : 1.0f) * L->inv_temp;
+    float s = (L->p.norm && a.nf ? 1.0f / sqrtf((float)a.nf) : 1.0f) * L->inv_temp;
     for (size_t i = 1; i < a.n && i < cap; i++)
         for (int j = 0; j < L->n_out; j++) contrib[i].logit[j] *= s;
     *n = a.n;
@@ -388,9 +441,9 @@ int senti__linear_open_memory(const void *data, size_t size, const senti_options
         rc = senti__err(err, err_size, SENTI_EKIND, "model kind '%.32s' is not a linear model", kind);
         goto fail;
     }
-    if (!ver || (strcmp(ver, "1") && strcmp(ver, "2"))) {
+    if (!ver || (strcmp(ver, "1") && strcmp(ver, "2") && strcmp(ver, "3"))) {
         rc = senti__err(err, err_size, SENTI_EVERSION,
-                        "format_version '%.16s' not supported (this library reads 1 and 2)", ver ? ver : "");
+                        "format_version '%.16s' not supported (this library reads 1 to 3)", ver ? ver : "");
         goto fail;
     }
     m = senti__model_new(&linear_ops, opts);
@@ -489,6 +542,14 @@ int senti__linear_open_memory(const void *data, size_t size, const senti_options
                 rc = senti__err(err, err_size, SENTI_EFORMAT, "tensor 'scale' holds a non-finite value");
                 goto fail;
             }
+    if (L->wf) { /* one pass over the table: about 1 ns per weight, only for F32 files */
+        size_t nw = (size_t)buckets * (size_t)L->n_out;
+        for (size_t i = 0; i < nw; i++)
+            if (!isfinite(L->wf[i])) {
+                rc = senti__err(err, err_size, SENTI_EFORMAT, "tensor 'weights' holds a non-finite value");
+                goto fail;
+            }
+    }
     for (size_t i = 0; i < st.n_meta; i++)
         if ((rc = senti__model_add_meta(m, st.meta_keys[i], st.meta_vals[i]))) {
             rc = senti__err(err, err_size, rc, "out of memory");

@@ -22,11 +22,22 @@
  *     mix(SENTI_TAG_BOS, h_1) and mix(h_n, SENTI_TAG_EOS).
  *   - trigrams (ngram >= 3): mix(mix(h_{i-2}, h_{i-1}), h_i) for i = 3..n.
  *   where mix(a, b) = XXH3_64bits_withSeed(le64(a) || le64(b), 16, SENTI_SEED_MIX).
- *   Each feature f selects bucket f >> (64 - bits) of the weight table.
+ *   Each feature f selects bucket b(f) = f >> (64 - bits) of the weight table.
+ *   - long copies (if params.long_tokens, L; metadata key "long_tokens", 0..128, absent
+ *     means 0): a text of at least L tokens (counted as for max_tokens, so a text cut to
+ *     max_tokens < L is not long) has, right after every feature above, also one in bucket
+ *     mix(b, SENTI_TAG_LONG) >> (64 - bits), b being that feature's bucket (the 32-bit value,
+ *     zero-extended in le64(b)). A long review thus gets weights of its own on top of the
+ *     shared ones, which short texts (phrases, tweets) use alone ("frustratingly easy" domain
+ *     adaptation, with the domain read off the text's length). Explanations add a copy's
+ *     weights to its feature's contribution. Files with long_tokens > 0 are written as
+ *     format_version 3, so that a reader which does not know the key refuses them rather than
+ *     scoring long texts without their copies. L is at most SENTI_LONG_TOKENS_MAX: the
+ *     features of the first L tokens are held until the text is known to be long.
  *
  * SCORING. z_k = bias_k + s * sum over features of W[bucket][k], where s = 1 (norm "none")
- * or 1/sqrt(number of features) (norm "sqrt"). With one output (binary model, labels
- * negative, positive) P(positive) = sigmoid(z_0); with K outputs, softmax(z).
+ * or 1/sqrt(number of features, long copies included) (norm "sqrt"). With one output (binary
+ * model, labels negative, positive) P(positive) = sigmoid(z_0); with K outputs, softmax(z).
  * int8 weights are W = q * scale, with one scale for the tensor or one per bucket.
  *
  * Cost: linear in the text; one weight lookup per feature; no allocation.
@@ -43,8 +54,8 @@
 #define SENTI_TAG_NEG 0x4e45474154494f4eULL  /* "NEGATION" */
 #define SENTI_TAG_BOS 0x3c733e3c733e3c73ULL
 #define SENTI_TAG_EOS 0x3c2f733e3c2f733eULL
-
-#define SENTI_LINEAR_FORMAT_VERSION 1
+#define SENTI_TAG_LONG 0x4c4f4e4754455854ULL /* "LONGTEXT" */
+#define SENTI_LONG_TOKENS_MAX 128
 
 typedef struct senti__linear_params {
     uint32_t bits;     /* log2 of the number of buckets, 10..26 */
@@ -53,6 +64,7 @@ typedef struct senti__linear_params {
     uint32_t bounds;   /* 0/1: sentence boundary bigrams */
     uint32_t norm;     /* 0: none, 1: sqrt */
     uint32_t mentions; /* 0/1: an @handle reads as the one token "@user" */
+    uint32_t long_tokens; /* 0: off; else texts of at least this many tokens get long copies */
 } senti__linear_params;
 
 uint64_t senti__mix(uint64_t a, uint64_t b);
@@ -61,8 +73,9 @@ uint64_t senti__mix(uint64_t a, uint64_t b);
 typedef struct senti__feature {
     uint32_t bucket;
     uint32_t start, end;
-    uint16_t order;   /* 1, 2, 3; 0 for a boundary bigram */
-    uint16_t negated; /* 1 if a token of it is in a negation scope */
+    uint8_t order;     /* 1, 2, 3; 0 for a boundary bigram */
+    uint8_t negated;   /* 1 if a token of it is in a negation scope */
+    uint8_t long_copy; /* 1 for the long copy of the feature before it */
 } senti__feature;
 
 /* Feature generation shared by scoring, training and explanations: calls sink with

@@ -472,7 +472,7 @@ static int write_model(const trainer *T, const senti__train_opts *o, const char 
     t[nt++] = (senti__st_out){"bias", SENTI_DT_F32, 1, {(uint64_t)T->k}, T->bias};
 
     /* model metadata first, then the caller's */
-    char bits[16], ngram[16], neg[16], bounds[16], mentions[16], m_nb[32], labels[300] = "";
+    char bits[16], ngram[16], neg[16], bounds[16], mentions[16], long_tok[16], m_nb[32], labels[300] = "";
     char m_acc[32], m_loss[32], m_ntr[32], m_nva[32], m_best[16], m_lr[32], m_l2[32], m_seed[32];
     snprintf(m_acc, sizeof m_acc, "%.4f", acc);
     snprintf(m_loss, sizeof m_loss, "%.4f", loss);
@@ -489,15 +489,18 @@ static int write_model(const trainer *T, const senti__train_opts *o, const char 
     snprintf(neg, sizeof neg, "%u", o->fp.negation);
     snprintf(bounds, sizeof bounds, "%u", o->fp.bounds);
     snprintf(mentions, sizeof mentions, "%u", o->fp.mentions);
+    snprintf(long_tok, sizeof long_tok, "%u", o->fp.long_tokens);
+    /* the oldest version that has every key in use, so that older readers still read it */
+    const char *version = o->fp.long_tokens ? "3" : o->fp.mentions ? "2" : "1";
     snprintf(m_nb, sizeof m_nb, "%g", o->nb);
     for (int j = 0; j < o->n_classes; j++) {
         if (j) strncat(labels, ",", sizeof labels - strlen(labels) - 1);
         strncat(labels, o->labels[j], sizeof labels - strlen(labels) - 1);
     }
     const char *base[] = {
-        "kind", "linear", "format_version", o->fp.mentions ? "2" : "1", "tokenizer", "senti-1", "hash", "xxh3-64",
+        "kind", "linear", "format_version", version, "tokenizer", "senti-1", "hash", "xxh3-64",
         "hash_bits", bits, "ngram", ngram, "negation", neg, "bounds", bounds,
-        "mentions", mentions, "norm", o->fp.norm ? "sqrt" : "none", "labels", labels,
+        "mentions", mentions, "long_tokens", long_tok, "norm", o->fp.norm ? "sqrt" : "none", "labels", labels,
         "dtype", o->quantize == 2 ? "int8-row" : o->quantize ? "int8" : "f32",
         "train_n", m_ntr, "valid_n", m_nva, "valid_accuracy", m_acc, "valid_loss", m_loss,
         "best_epoch", m_best, "lr", m_lr, "l2", m_l2, "nb", m_nb, "seed", m_seed,
@@ -599,7 +602,7 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
     memset(rep, 0, sizeof *rep);
     if (o->n_classes < 2 || o->n_classes > SENTI_MAX_CLASSES || o->fp.bits < 10 || o->fp.bits > 26 ||
         o->fp.ngram < 1 || o->fp.ngram > 3 || o->epochs < 1 || !(o->lr > 0) || !(o->l2 >= 0) ||
-        !(o->nb >= 0 && o->nb <= 1e6))
+        !(o->nb >= 0 && o->nb <= 1e6) || o->fp.long_tokens > SENTI_LONG_TOKENS_MAX)
         return senti__err(err, err_size, SENTI_EINVAL, "invalid training options");
     if (train->n == 0) return senti__err(err, err_size, SENTI_EDATA, "no training data");
     for (size_t i = 0; i < train->n; i++)

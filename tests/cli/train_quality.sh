@@ -65,6 +65,18 @@ check "--nb and --mentions are recorded in the model (format_version 2 for menti
     "'$SENTI' model info '$TMP/nb.st' | grep -qx 'meta.nb.20' && '$SENTI' model info '$TMP/nb.st' | grep -qx 'meta.mentions.1' && '$SENTI' model info '$TMP/nb.st' | grep -qx 'meta.format_version.2'"
 check "--mentions: every handle reads the same" \
     test "$("$SENTI" predict --model "$TMP/nb.st" "@alice so good" | cut -f2)" = "$("$SENTI" predict --model "$TMP/nb.st" "@Bob_99 so good" | cut -f2)"
+# --long-tokens: recorded (format_version 3); 0 is the default and writes the same model
+"$SENTI" train "$TMP/tr.tsv" --long-tokens 8 --bits 14 --threads 1 -q -o "$TMP/long.st" > /dev/null 2>&1
+check "--long-tokens is recorded in the model (format_version 3)" bash -c \
+    "'$SENTI' model info '$TMP/long.st' | grep -qx 'meta.long_tokens.8' && '$SENTI' model info '$TMP/long.st' | grep -qx 'meta.format_version.3'"
+"$SENTI" train "$TMP/tr.tsv" --nb 20 --mentions --long-tokens 0 --bits 14 --threads 1 -q -o "$TMP/nb0.st" > /dev/null 2>&1
+same "--long-tokens 0 writes the model written without it" "$TMP/nb.st" "$TMP/nb0.st"
+"$SENTI" predict --model "$TMP/long.st" --explain=100 'a fine , moving film that is so well made' > "$TMP/long.ex"
+check "--long-tokens: --explain of a long text lists each n-gram once, its copy added in" bash -c \
+    "[ \$(tail -n +2 '$TMP/long.ex' | wc -l) -ge 20 ] && [ -z \"\$(tail -n +2 '$TMP/long.ex' | cut -f3 | sort | uniq -d)\" ]"
+expect_status "--long-tokens above 128 is a usage error" 2 "$SENTI" train "$TMP/tr.tsv" --long-tokens 129 -o "$TMP/x.st"
+expect_status "--search long-tokens above 128 is a usage error" 2 "$SENTI" train "$TMP/tr.tsv" --valid "$TMP/va1.tsv" \
+    --search 'long-tokens=8,129' -o "$TMP/x.st"
 
 # ---- --lexicon -----------------------------------------------------------------------------
 LEX="$DATA/vader/vader_lexicon.txt"

@@ -147,6 +147,7 @@ TEST(corrupt_model_files) {
         {ver_from, "\"format_version\":\"9\"", SENTI_EVERSION, "format_version"},
         {"\"kind\":\"linear\"", "\"kind\":\"vader1\"", SENTI_EKIND, "kind"},
         {bits_from, "\"hash_bits\":\"99\"", SENTI_EFORMAT, "hash_bits"},
+        {"\"long_tokens\":\"64\"", "\"long_tokens\":\"-4\"", SENTI_EFORMAT, "long_tokens"},
         {"\"labels\":\"negative,neutral,positive\"", "\"labels\":\"negative,neutral,,ositive\"", SENTI_EFORMAT, "labels"},
         {"{\"__metadata__\"", "[\"__metadata__\"", SENTI_EFORMAT, "JSON"},
     };
@@ -300,7 +301,7 @@ TEST(training_is_deterministic) {
     senti__train_set ts = {n, (const char *const *)texts, lens, labels, NULL};
     static const char *const labs[] = {"negative", "positive"};
     senti__train_opts o = {0};
-    o.fp = (senti__linear_params){16, 2, 1, 1, 0, 0};
+    o.fp = (senti__linear_params){16, 2, 1, 1, 0, 0, 0};
     o.n_classes = 2, o.labels = labs, o.epochs = 4, o.patience = 2, o.lr = 0.05, o.l2 = 1e-4;
     o.seed = 9, o.valid_fraction = 0.1, o.quantize = 1, o.max_tokens = 1000;
     char f1[64], f2[64], f3[64], err[256];
@@ -455,7 +456,7 @@ TEST(training_allocation_failures) {
     size_t lex_lens[] = {4, 3, 2};
     float lex_vals[] = {1.9f, -2.5f, 2.0f};
     senti__train_opts o = {0};
-    o.fp = (senti__linear_params){10, 2, 1, 1, 1, 0};
+    o.fp = (senti__linear_params){10, 2, 1, 1, 1, 0, 0};
     o.n_classes = 3, o.labels = labs, o.epochs = 2, o.patience = 1, o.lr = 0.1, o.l2 = 1e-4;
     o.seed = 1, o.valid_fraction = 0.25, o.quantize = 2, o.calibrate = 1, o.max_tokens = 100;
     o.threads = 2, o.n_lex = 3, o.lex_texts = lex, o.lex_lens = lex_lens, o.lex_values = lex_vals;
@@ -515,6 +516,35 @@ TEST(int8_sum_does_not_overflow) {
     ASSERT(r.score > 0.99);
 }
 
+/* An F32 model with one NaN or infinite weight is refused at open: it would poison every score
+ * that touches its bucket (and print "nan" into JSON). */
+TEST(f32_nonfinite_weights_refused) {
+    enum { B = 1024 };
+    static float w[B];
+    float bias = 0;
+    senti__st_out t[2] = {{"weights", SENTI_DT_F32, 2, {B, 1}, w}, {"bias", SENTI_DT_F32, 1, {1}, &bias}};
+    const char *meta[] = {"kind", "linear", "format_version", "1", "tokenizer", "senti-1",
+                          "hash_bits", "10", "ngram", "2", "negation", "0", "bounds", "1",
+                          "norm", "none", "labels", "negative,positive"};
+    char path[64], err[256];
+    snprintf(path, sizeof path, "/tmp/senti-test-%d-f32.st", (int)getpid());
+    const float bad[] = {0.5f, NAN, INFINITY, -INFINITY};
+    for (int k = 0; k < 4; k++) {
+        for (int i = 0; i < B; i++) w[i] = 0.25f;
+        w[B - 1] = bad[k];
+        ASSERT_EQ(senti__st_write(path, t, 2, meta, 9, err, sizeof err), SENTI_OK);
+        senti_model *m = NULL;
+        int rc = senti_model_open_file(path, NULL, &m, err, sizeof err);
+        senti_model_free(m);
+        unlink(path);
+        if (k == 0) ASSERT_EQ(rc, SENTI_OK);
+        else {
+            ASSERT_EQ(rc, SENTI_EFORMAT);
+            ASSERT(strstr(err, "non-finite") != NULL);
+        }
+    }
+}
+
 /* The writer must not leave a metadata entry out silently (jansson refuses non-UTF-8). */
 TEST(safetensors_write_refuses_bad_metadata) {
     float a[2] = {1, 2};
@@ -526,6 +556,31 @@ TEST(safetensors_write_refuses_bad_metadata) {
     unlink(path);
     ASSERT(rc != SENTI_OK);
     ASSERT(strstr(err, "source") != NULL);
+}
+
+/* Do the contributions of senti_explain fail to add up to the logits senti_predict scored (r),
+ * or name an n-gram twice (a long copy must add to its feature's contribution)? */
+static int explain_disagrees(const senti_model *m, const char *text, size_t len, const senti_result *r,
+                             senti_result *e) {
+    static senti_contribution c[1024];
+    size_t n = 0;
+    if (senti_explain(m, NULL, text, len, e, c, 1024, &n) || n > 1024) return 1;
+    double z[SENTI_MAX_CLASSES] = {0};
+    int k = r->n_classes == 2 ? 1 : r->n_classes;
+    for (size_t i = 0; i < n; i++) {
+        for (int j = 0; j < k; j++) z[j] += c[i].logit[j];
+        if (i > 1 && c[i].order >= 1 && c[i].start == c[i - 1].start && c[i].end == c[i - 1].end && c[i].order == c[i - 1].order)
+            return 1;
+    }
+    double p;
+    if (k == 1) p = 1 / (1 + exp(-z[0]));
+    else {
+        double mx = z[0], den = 0;
+        for (int j = 1; j < k; j++) mx = fmax(mx, z[j]);
+        for (int j = 0; j < k; j++) den += exp(z[j] - mx);
+        p = exp(z[k - 1] - mx) / den;
+    }
+    return fabs(p - r->probs[r->n_classes - 1]) > 1e-5;
 }
 
 /* A model written as f32 scores exactly what the trainer measured on the validation set
@@ -560,7 +615,8 @@ TEST(trained_model_scores_what_trainer_measured) {
             pt = &tr3, pv = &va3;
         }
         senti__train_opts o = {0};
-        o.fp = (senti__linear_params){16, 2, 1, 1, norm, (uint32_t)(nb > 0)};
+        /* long copies from 8 tokens in a third of the variants (about half of SST-2's phrases) */
+        o.fp = (senti__linear_params){16, 2, 1, 1, norm, (uint32_t)(nb > 0), variant % 3 == 2 ? 8u : 0u};
         o.nb = nb ? 5.0 : 0.0;
         o.n_classes = three ? 3 : 2, o.labels = three ? labs3 : labs, o.epochs = 3, o.patience = 2, o.lr = 0.1, o.l2 = 1e-5;
         o.seed = 5, o.quantize = quant, o.max_tokens = SENTI_DEFAULT_MAX_TOKENS, o.threads = 2;
@@ -577,8 +633,13 @@ TEST(trained_model_scores_what_trainer_measured) {
         size_t ok = 0;
         double loss = 0;
         for (size_t i = 0; !rc && i < nv; i++) {
-            senti_result r;
+            senti_result r, e;
             senti_predict(m, NULL, va.texts[i], va.lens[i], &r);
+            if (i % 10 == 0 && explain_disagrees(m, va.texts[i], va.lens[i], &r, &e)) {
+                fprintf(stderr, "    variant %d: explaining '%.40s' gives %.7f, predict %.7f\n", variant,
+                        va.texts[i], e.score, r.score);
+                failed = 1;
+            }
             ok += r.label == pv->labels[i];
             double p = r.probs[pv->labels[i]];
             loss += -log(p > 1e-15 ? p : 1e-15);

@@ -117,7 +117,7 @@ static void collect_sink(void *ud, const senti__feature *f, size_t n) {
 }
 
 TEST(features_negation_and_bounds) {
-    senti__linear_params p = {20, 2, 1, 1, 0, 0};
+    senti__linear_params p = {20, 2, 1, 1, 0, 0, 0};
     collect c = {.n = 0};
     uint32_t nt = senti__linear_features(&p, "not bad", 7, 1000, collect_sink, &c);
     ASSERT_EQ(nt, 2);
@@ -144,7 +144,7 @@ TEST(features_negation_and_bounds) {
 /* Unigram buckets of s (ngram 1, no bounds) joined as "b1 b2 ...", with mentions on or off. */
 static const char *unis(const char *s, uint32_t mentions, uint32_t max_tokens) {
     static char out[1024];
-    senti__linear_params p = {20, 1, 0, 0, 0, mentions};
+    senti__linear_params p = {20, 1, 0, 0, 0, mentions, 0};
     collect c = {.n = 0};
     senti__linear_features(&p, s, strlen(s), max_tokens, collect_sink, &c);
     size_t o = 0;
@@ -165,7 +165,7 @@ TEST(features_mentions) {
     ASSERT_STR(unis("@bob__x_y:hi", 1, 100), want);
     ASSERT_STR(unis("@bob____x:hi", 1, 100), want); /* a run of 4+ is one token too */
     /* its span covers the whole handle */
-    senti__linear_params p = {20, 1, 0, 0, 0, 1};
+    senti__linear_params p = {20, 1, 0, 0, 0, 1, 0};
     collect c = {.n = 0};
     senti__linear_features(&p, "ok @Jane_Doe99: hi", 18, 100, collect_sink, &c);
     ASSERT_EQ(c.n, 4);
@@ -194,6 +194,75 @@ TEST(features_mentions) {
     ASSERT_STR(unis("@bob", 0, 100), want);
 }
 
+TEST(features_long_copies) {
+    /* unigrams only, long from 2 tokens: every feature of a long text is followed by its copy */
+    senti__linear_params p = {20, 1, 0, 0, 0, 0, 2};
+    collect c = {.n = 0};
+    senti__linear_features(&p, "good film", 9, 100, collect_sink, &c);
+    uint64_t hg = senti__hash_token("good", 4), hf = senti__hash_token("film", 4);
+    ASSERT_EQ(c.n, 4);
+    ASSERT_EQ(c.f[0].bucket, hg >> 44);
+    ASSERT_EQ(c.f[1].bucket, senti__mix(hg >> 44, SENTI_TAG_LONG) >> 44);
+    ASSERT_EQ(c.f[2].bucket, hf >> 44);
+    ASSERT_EQ(c.f[3].bucket, senti__mix(hf >> 44, SENTI_TAG_LONG) >> 44);
+    ASSERT(!c.f[0].long_copy && c.f[1].long_copy && !c.f[2].long_copy && c.f[3].long_copy);
+    ASSERT_EQ(c.f[3].start, 5);
+    ASSERT_EQ(c.f[3].end, 9);
+    /* a shorter text, or one cut short by max_tokens, has none */
+    c.n = 0;
+    senti__linear_features(&p, "good", 4, 100, collect_sink, &c);
+    ASSERT_EQ(c.n, 1);
+    c.n = 0;
+    senti__linear_features(&p, "good film", 9, 1, collect_sink, &c);
+    ASSERT_EQ(c.n, 1);
+    c.n = 0; /* max_tokens = L: long */
+    senti__linear_features(&p, "good film too", 13, 2, collect_sink, &c);
+    ASSERT_EQ(c.n, 4);
+    /* with bigrams, negation and bounds: the features of the short scheme, each then its copy,
+     * the end bigram included; the copy keeps the span and the negation flag */
+    senti__linear_params q = {20, 2, 1, 1, 0, 0, 0}, ql = q;
+    ql.long_tokens = 3;
+    collect a = {.n = 0}, b = {.n = 0};
+    senti__linear_features(&q, "not bad at", 10, 100, collect_sink, &a);
+    senti__linear_features(&ql, "not bad at", 10, 100, collect_sink, &b);
+    ASSERT_EQ(b.n, 2 * a.n);
+    uint64_t hnot = senti__hash_token("not", 3), hbad = senti__mix(senti__hash_token("bad", 3), SENTI_TAG_NEG);
+    uint64_t hat = senti__mix(senti__hash_token("at", 2), SENTI_TAG_NEG);
+    uint64_t want[] = {hnot, senti__mix(SENTI_TAG_BOS, hnot), hbad, senti__mix(hnot, hbad), hat,
+                       senti__mix(hbad, hat), senti__mix(hat, SENTI_TAG_EOS)};
+    ASSERT_EQ(a.n, 7);
+    for (size_t i = 0; i < a.n; i++) {
+        ASSERT_EQ(a.f[i].bucket, want[i] >> 44);
+        ASSERT_EQ(b.f[2 * i].bucket, a.f[i].bucket);
+        ASSERT_EQ(b.f[2 * i + 1].bucket, senti__mix(want[i] >> 44, SENTI_TAG_LONG) >> 44);
+        ASSERT_EQ(b.f[2 * i + 1].start, a.f[i].start);
+        ASSERT_EQ(b.f[2 * i + 1].end, a.f[i].end);
+        ASSERT_EQ(b.f[2 * i + 1].negated, a.f[i].negated);
+        ASSERT_EQ(b.f[2 * i + 1].long_copy, 1);
+    }
+    a.n = b.n = 0;
+    senti__linear_features(&q, "not bad", 7, 100, collect_sink, &a);
+    senti__linear_features(&ql, "not bad", 7, 100, collect_sink, &b);
+    ASSERT_EQ(b.n, a.n);
+}
+
+typedef struct pair_check {
+    size_t n;
+    senti__feature prev;
+    int bad;
+} pair_check;
+/* Every other feature is the copy of the one before it, across the sink's batches. */
+static void pair_sink(void *ud, const senti__feature *f, size_t n) {
+    pair_check *pc = ud;
+    for (size_t i = 0; i < n; i++, pc->n++) {
+        int copy = pc->n % 2 == 1;
+        if (f[i].long_copy != copy) pc->bad = 1;
+        if (copy && (f[i].start != pc->prev.start || f[i].end != pc->prev.end || f[i].order != pc->prev.order))
+            pc->bad = 1;
+        pc->prev = f[i];
+    }
+}
+
 static void count_sink(void *ud, const senti__feature *f, size_t n) {
     (void)f;
     *(size_t *)ud += n;
@@ -203,7 +272,7 @@ TEST(features_linear_time_on_1mb) {
     size_t n = 1 << 20;
     char *big = malloc(n);
     ASSERT(big);
-    senti__linear_params p = {20, 2, 1, 1, 0, 0};
+    senti__linear_params p = {20, 2, 1, 1, 0, 0, 0};
     const char *fills[] = {"ab ", "x", "!", "\xF0\x9F\x98\x80", "n't "};
     for (size_t k = 0; k < sizeof fills / sizeof *fills; k++) {
         size_t fl = strlen(fills[k]);
@@ -219,6 +288,21 @@ TEST(features_linear_time_on_1mb) {
             TEST_FAIL_("1 MB of '%s' took %.3f s", fills[k], s);
         }
         ASSERT(nf > 0);
+        /* with long copies at the largest threshold: twice the features, in pairs (one token,
+         * as 1 MB of 'x', is not long); with trigrams, the most features held before that */
+        senti__linear_params pl = p;
+        pl.long_tokens = SENTI_LONG_TOKENS_MAX;
+        pair_check pc = {0};
+        uint32_t nt = senti__linear_features(&pl, big, n, 0xFFFFFFFFu, pair_sink, &pc);
+        pair_check pc3 = {0};
+        pl.ngram = 3;
+        senti__linear_features(&pl, big, n, 0xFFFFFFFFu, pair_sink, &pc3);
+        int is_long = nt >= pl.long_tokens;
+        if (pc.n != (is_long ? 2 * nf : nf) || (is_long && (pc.bad || pc3.bad))) {
+            free(big);
+            TEST_FAIL_("long copies of 1 MB of '%s': %zu features for %zu, pairs %s", fills[k], pc.n, nf,
+                       pc.bad ? "broken" : "ok");
+        }
     }
     free(big);
 }
@@ -276,7 +360,7 @@ TEST(lexicon_tie_exact_and_deterministic) {
     static const float lex_val[] = {3.1f, 2.9f, 3.0f, -2.5f, -2.6f, 2.0f};
     static const char *const labs[] = {"negative", "positive"};
     senti__train_opts o = {0};
-    o.fp = (senti__linear_params){16, 2, 1, 1, 1, 0};
+    o.fp = (senti__linear_params){16, 2, 1, 1, 1, 0, 0};
     o.n_classes = 2, o.labels = labs, o.epochs = 3, o.patience = 3, o.lr = 0.2, o.l2 = 1e-4;
     o.seed = 3, o.quantize = 0, o.max_tokens = 1000, o.threads = 1;
     o.n_lex = 6, o.lex_texts = lex, o.lex_lens = lex_len, o.lex_values = lex_val;
