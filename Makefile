@@ -106,8 +106,8 @@ test-unit: $(B)/test_unit
 MODEL_DATA = $(DATA)/sst2/train.tsv $(B)/data/imdb_train.tsv $(B)/data/semeval_train.tsv
 MODEL_VALID = --valid $(DATA)/sst2/dev.tsv --valid $(B)/data/imdb_valid.tsv --valid $(B)/data/semeval_valid.tsv
 MODEL_ARGS = $(MODEL_DATA) $(MODEL_VALID) --lexicon $(DATA)/vader/vader_lexicon.txt --norm sqrt --bits 21 \
-             --nb 20 --mentions --long-tokens 64 --lr 0.2 --l2 1e-4 --class-weight sqrt \
-             --file-weight balanced --calibrate --threads 2 --name senti-multi-linear --quiet
+             --nb 20 --mentions --lr 0.2 --l2 1e-4 --class-weight sqrt --file-weight balanced \
+             --calibrate --threads 2 --name senti-multi-linear --quiet
 .PHONY: splits model-card semeval-iid
 splits:
 	@tools/splits.sh $(DATA) $(B)/data

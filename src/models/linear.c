@@ -60,12 +60,13 @@ static inline __attribute__((always_inline)) void put1(featgen *g, uint32_t b, u
     }
 }
 
-/* spans is a constant at every call: scoring and training need only the bucket. */
+/* spans and lng are constants at every call: scoring and training need only the bucket, and
+ * a model without long copies (lng 0) pays nothing for them. */
 static inline __attribute__((always_inline)) void put(featgen *g, uint64_t h, uint32_t start, uint32_t end,
-                                                      uint32_t order, int neg, const int spans) {
+                                                      uint32_t order, int neg, const int spans, const int lng) {
     uint32_t b = (uint32_t)(h >> g->shift);
     put1(g, b, start, end, order, neg, 0, spans);
-    if (g->is_long) put1(g, long_bucket(g, b), start, end, order, neg, 1, spans);
+    if (lng && g->is_long) put1(g, long_bucket(g, b), start, end, order, neg, 1, spans);
 }
 
 /* The text has reached long_tokens tokens: give every held feature its copy, in place
@@ -99,24 +100,24 @@ typedef struct ngstate {
 /* The features that token (hash h, span start..end, flags) adds. */
 static inline __attribute__((always_inline)) void
 feed(featgen *g, ngstate *st, const senti__linear_params *p, uint64_t h, uint32_t start, uint32_t end,
-     uint8_t flags, const int spans) {
+     uint8_t flags, const int spans, const int lng) {
     int ng = 0;
     if (p->negation) {
         if (flags & SENTI_TOK_NEGATOR) st->neg = 1;
         else if (flags & SENTI_TOK_CLAUSE) st->neg = 0;
         else if (st->neg) h = senti__mix(h, SENTI_TAG_NEG), ng = 1;
     }
-    put(g, h, start, end, 1, ng, spans);
+    put(g, h, start, end, 1, ng, spans, lng);
     if (p->ngram >= 2) {
-        if (st->ntok >= 1) put(g, senti__mix(st->h1, h), st->s1, end, 2, ng | st->neg1, spans);
-        else if (p->bounds) put(g, senti__mix(SENTI_TAG_BOS, h), start, end, 0, ng, spans);
+        if (st->ntok >= 1) put(g, senti__mix(st->h1, h), st->s1, end, 2, ng | st->neg1, spans, lng);
+        else if (p->bounds) put(g, senti__mix(SENTI_TAG_BOS, h), start, end, 0, ng, spans, lng);
     }
     if (p->ngram >= 3 && st->ntok >= 2)
-        put(g, senti__mix(senti__mix(st->h2, st->h1), h), st->s2, end, 3, ng | st->neg1 | st->neg2, spans);
+        put(g, senti__mix(senti__mix(st->h2, st->h1), h), st->s2, end, 3, ng | st->neg1 | st->neg2, spans, lng);
     st->h2 = st->h1, st->s2 = st->s1, st->neg2 = st->neg1;
     st->h1 = h, st->s1 = start, st->e1 = end, st->neg1 = ng;
     st->ntok++;
-    if (g->hold && st->ntok == p->long_tokens) go_long(g, spans);
+    if (lng && g->hold && st->ntok == p->long_tokens) go_long(g, spans);
 }
 
 /* Is token t the input character c ('@': exactly one; '_': a run of them)? A punct token is
@@ -127,7 +128,7 @@ static inline int tok_is(const senti__token *t, const char *text, char c) {
 
 static inline __attribute__((always_inline)) uint32_t
 gen_features(const senti__linear_params *p, const char *text, size_t len, uint32_t max_tokens,
-             senti__feat_sink sink, void *ud, const int spans) {
+             senti__feat_sink sink, void *ud, const int spans, const int lng) {
     featgen g;
     g.n = 0;
     g.shift = 64 - p->bits;
@@ -158,7 +159,7 @@ gen_features(const senti__linear_params *p, const char *text, size_t len, uint32
                         continue;
                     }
                     mstate = 0;
-                    feed(&g, &st, p, senti__hash_token("@user", 5), at.start, mend, 0, spans);
+                    feed(&g, &st, p, senti__hash_token("@user", 5), at.start, mend, 0, spans, lng);
                     if (st.ntok >= max_tokens) break;
                 } else if (mstate == 1) {
                     mstate = 0;
@@ -167,7 +168,7 @@ gen_features(const senti__linear_params *p, const char *text, size_t len, uint32
                         have_w = 1, wend = t->end;
                         continue;
                     }
-                    feed(&g, &st, p, at.hash, at.start, at.end, at.flags, spans);
+                    feed(&g, &st, p, at.hash, at.start, at.end, at.flags, spans, lng);
                     if (st.ntok >= max_tokens) break;
                 }
                 if (tok_is(t, text, '@') && !(have_w && t->start == wend)) {
@@ -176,26 +177,28 @@ gen_features(const senti__linear_params *p, const char *text, size_t len, uint32
                 }
                 have_w = t->type == SENTI_TOK_WORD, wend = t->end;
             }
-            feed(&g, &st, p, t->hash, t->start, t->end, t->flags, spans);
+            feed(&g, &st, p, t->hash, t->start, t->end, t->flags, spans, lng);
         }
     }
-    if (mstate == 1 && st.ntok < max_tokens) feed(&g, &st, p, at.hash, at.start, at.end, at.flags, spans);
+    if (mstate == 1 && st.ntok < max_tokens) feed(&g, &st, p, at.hash, at.start, at.end, at.flags, spans, lng);
     if (mstate == 2 && st.ntok < max_tokens)
-        feed(&g, &st, p, senti__hash_token("@user", 5), at.start, mend, 0, spans);
+        feed(&g, &st, p, senti__hash_token("@user", 5), at.start, mend, 0, spans, lng);
     if (p->ngram >= 2 && p->bounds && st.ntok > 0)
-        put(&g, senti__mix(st.h1, SENTI_TAG_EOS), st.s1, st.e1, 0, st.neg1, spans);
+        put(&g, senti__mix(st.h1, SENTI_TAG_EOS), st.s1, st.e1, 0, st.neg1, spans, lng);
     if (g.n) sink(ud, g.buf, g.n);
     return st.ntok;
 }
 
 uint32_t senti__linear_features(const senti__linear_params *p, const char *text, size_t len,
                                 uint32_t max_tokens, senti__feat_sink sink, void *ud) {
-    return gen_features(p, text, len, max_tokens, sink, ud, 1);
+    return p->long_tokens ? gen_features(p, text, len, max_tokens, sink, ud, 1, 1)
+                          : gen_features(p, text, len, max_tokens, sink, ud, 1, 0);
 }
 
 uint32_t senti__linear_buckets(const senti__linear_params *p, const char *text, size_t len,
                                uint32_t max_tokens, senti__feat_sink sink, void *ud) {
-    return gen_features(p, text, len, max_tokens, sink, ud, 0);
+    return p->long_tokens ? gen_features(p, text, len, max_tokens, sink, ud, 0, 1)
+                          : gen_features(p, text, len, max_tokens, sink, ud, 0, 0);
 }
 
 /* ---- the model kind ---------------------------------------------------------------------- */

@@ -500,18 +500,21 @@ static int write_model(const trainer *T, const senti__train_opts *o, const char 
     const char *base[] = {
         "kind", "linear", "format_version", version, "tokenizer", "senti-1", "hash", "xxh3-64",
         "hash_bits", bits, "ngram", ngram, "negation", neg, "bounds", bounds,
-        "mentions", mentions, "long_tokens", long_tok, "norm", o->fp.norm ? "sqrt" : "none", "labels", labels,
+        "mentions", mentions, "norm", o->fp.norm ? "sqrt" : "none", "labels", labels,
         "dtype", o->quantize == 2 ? "int8-row" : o->quantize ? "int8" : "f32",
         "train_n", m_ntr, "valid_n", m_nva, "valid_accuracy", m_acc, "valid_loss", m_loss,
         "best_epoch", m_best, "lr", m_lr, "l2", m_l2, "nb", m_nb, "seed", m_seed,
-        "temperature", m_temp,
+        /* written only when in use (a NULL value leaves the pair out): a model without long
+         * copies is the file it was before the key existed */
+        "temperature", T->temperature > 0 ? m_temp : NULL, "long_tokens", o->fp.long_tokens ? long_tok : NULL,
     };
-    size_t nb = sizeof base / sizeof *base / 2 - (T->temperature > 0 ? 0 : 1);
-    const char **kv = senti__malloc((nb + n_meta) * 2 * sizeof *kv);
+    size_t nbase = sizeof base / sizeof *base / 2, nb = 0;
+    const char **kv = senti__malloc((nbase + n_meta) * 2 * sizeof *kv);
     int rc;
     if (!kv) rc = senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
     else {
-        memcpy(kv, base, nb * 2 * sizeof *kv);
+        for (size_t i = 0; i < nbase; i++)
+            if (base[2 * i + 1]) kv[2 * nb] = base[2 * i], kv[2 * nb + 1] = base[2 * i + 1], nb++;
         if (n_meta) memcpy(kv + 2 * nb, meta_kv, n_meta * 2 * sizeof *kv);
         rc = senti__st_write(path, t, nt, kv, nb + n_meta, err, err_size);
     }

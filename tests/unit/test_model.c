@@ -147,7 +147,6 @@ TEST(corrupt_model_files) {
         {ver_from, "\"format_version\":\"9\"", SENTI_EVERSION, "format_version"},
         {"\"kind\":\"linear\"", "\"kind\":\"vader1\"", SENTI_EKIND, "kind"},
         {bits_from, "\"hash_bits\":\"99\"", SENTI_EFORMAT, "hash_bits"},
-        {"\"long_tokens\":\"64\"", "\"long_tokens\":\"-4\"", SENTI_EFORMAT, "long_tokens"},
         {"\"labels\":\"negative,neutral,positive\"", "\"labels\":\"negative,neutral,,ositive\"", SENTI_EFORMAT, "labels"},
         {"{\"__metadata__\"", "[\"__metadata__\"", SENTI_EFORMAT, "JSON"},
     };
@@ -516,9 +515,10 @@ TEST(int8_sum_does_not_overflow) {
     ASSERT(r.score > 0.99);
 }
 
-/* An F32 model with one NaN or infinite weight is refused at open: it would poison every score
- * that touches its bucket (and print "nan" into JSON). */
-TEST(f32_nonfinite_weights_refused) {
+/* Hand-built linear files: an F32 model with one NaN or infinite weight is refused at open (it
+ * would poison every score that touches its bucket and print "nan" into JSON); long_tokens is
+ * range-checked. */
+TEST(hand_built_linear_files) {
     enum { B = 1024 };
     static float w[B];
     float bias = 0;
@@ -542,6 +542,24 @@ TEST(f32_nonfinite_weights_refused) {
             ASSERT_EQ(rc, SENTI_EFORMAT);
             ASSERT(strstr(err, "non-finite") != NULL);
         }
+    }
+    /* long_tokens: 0..128 in a format 3 file; a format 4 file is refused */
+    w[B - 1] = 0.25f;
+    const char *meta3[] = {"kind", "linear", "format_version", "3", "tokenizer", "senti-1",
+                           "hash_bits", "10", "ngram", "2", "negation", "0", "bounds", "1",
+                           "norm", "none", "labels", "negative,positive", "long_tokens", "128"};
+    const char *vals[] = {"128", "129", "-1", "x", "64"};
+    const int want[] = {SENTI_OK, SENTI_EFORMAT, SENTI_EFORMAT, SENTI_EFORMAT, SENTI_EVERSION};
+    for (int k = 0; k < 5; k++) {
+        meta3[19] = vals[k];
+        meta3[3] = k == 4 ? "4" : "3";
+        ASSERT_EQ(senti__st_write(path, t, 2, meta3, 10, err, sizeof err), SENTI_OK);
+        senti_model *m = NULL;
+        int rc = senti_model_open_file(path, NULL, &m, err, sizeof err);
+        senti_model_free(m);
+        unlink(path);
+        if (rc != want[k]) TEST_FAIL_("long_tokens '%s': status %d (%s)", vals[k], rc, err);
+        if (k && k < 4 && !strstr(err, "long_tokens")) TEST_FAIL_("long_tokens '%s': '%s'", vals[k], err);
     }
 }
 
