@@ -42,8 +42,10 @@ static const char help[] =
     "                           text says nothing of the sentiment)\n"
     "      --long-tokens N      texts of at least N tokens (1..128, counted within --max-tokens)\n"
     "                           also get weights of their own for every feature, on top of the\n"
-    "                           shared ones: long reviews learn apart from phrases and tweets\n"
-    "                           (0: off, the default)\n"
+    "                           shared ones: long reviews learn apart from phrases and tweets.\n"
+    "                           Use it only if the long training texts cover every kind of long\n"
+    "                           text to be scored: long texts of other kinds lean on weights\n"
+    "                           they never taught (models/MODEL_CARD.md) (0: off, the default)\n"
     "      --max-tokens N       tokens of each text considered (65536)\n"
     "optimization:\n"
     "      --epochs N           at most N passes over the data (10)\n"
@@ -699,6 +701,11 @@ int cmd_train(int argc, char **argv) {
     if (optind >= argc || !out) {
         cli_error("train", optind >= argc ? "missing DATA" : "missing -o MODEL");
         fputs(help, stderr);
+        return CLI_USAGE;
+    }
+    if (o.fp.long_tokens > o.max_tokens) {
+        cli_error("train", "--long-tokens %u is more than --max-tokens %u: no text could be long",
+                  o.fp.long_tokens, o.max_tokens);
         return CLI_USAGE;
     }
     grid_axis axes[GRID_AXES];

@@ -61,7 +61,7 @@ static inline __attribute__((always_inline)) void put1(featgen *g, uint32_t b, u
 }
 
 /* spans and lng are constants at every call: scoring and training need only the bucket, and
- * a model without long copies (lng 0) pays nothing for them. */
+ * a model without long copies (lng 0) is compiled without their test. */
 static inline __attribute__((always_inline)) void put(featgen *g, uint64_t h, uint32_t start, uint32_t end,
                                                       uint32_t order, int neg, const int spans, const int lng) {
     uint32_t b = (uint32_t)(h >> g->shift);
@@ -195,10 +195,17 @@ uint32_t senti__linear_features(const senti__linear_params *p, const char *text,
                           : gen_features(p, text, len, max_tokens, sink, ud, 1, 0);
 }
 
+/* Out of line, so that the common path below is laid out as before long copies existed. */
+static __attribute__((noinline)) uint32_t buckets_long(const senti__linear_params *p, const char *text,
+                                                       size_t len, uint32_t max_tokens,
+                                                       senti__feat_sink sink, void *ud) {
+    return gen_features(p, text, len, max_tokens, sink, ud, 0, 1);
+}
+
 uint32_t senti__linear_buckets(const senti__linear_params *p, const char *text, size_t len,
                                uint32_t max_tokens, senti__feat_sink sink, void *ud) {
-    return p->long_tokens ? gen_features(p, text, len, max_tokens, sink, ud, 0, 1)
-                          : gen_features(p, text, len, max_tokens, sink, ud, 0, 0);
+    if (__builtin_expect(p->long_tokens != 0, 0)) return buckets_long(p, text, len, max_tokens, sink, ud);
+    return gen_features(p, text, len, max_tokens, sink, ud, 0, 0);
 }
 
 /* ---- the model kind ---------------------------------------------------------------------- */
@@ -533,23 +540,29 @@ int senti__linear_open_memory(const void *data, size_t size, const senti_options
         }
         L->inv_temp = (float)(1.0 / t);
     }
-    /* values must be finite: a NaN weight would poison every score */
+    /* values must be finite and bounded: a NaN weight would poison every score, and weights
+     * near FLT_MAX would sum to infinity and then NaN. With |bias|, |weight| <= 1e6, at most
+     * 7 features a token (copies included) and 2^32 tokens, |z| stays below 1e19 * 100
+     * (the temperature's bound), far inside float's range. */
+    const double wmax = 1e6;
     for (int j = 0; j < L->n_out; j++)
-        if (!isfinite(L->bias[j])) {
-            rc = senti__err(err, err_size, SENTI_EFORMAT, "tensor 'bias' holds a non-finite value");
+        if (!(fabs(L->bias[j]) <= wmax)) {
+            rc = senti__err(err, err_size, SENTI_EFORMAT, "tensor 'bias' holds a non-finite value or one beyond +-1e6");
             goto fail;
         }
     if (L->scale)
         for (uint64_t j = 0; j < (L->scale_per_row ? buckets : 1); j++)
-            if (!isfinite(L->scale[j])) {
-                rc = senti__err(err, err_size, SENTI_EFORMAT, "tensor 'scale' holds a non-finite value");
+            if (!(fabs(L->scale[j]) * 127.0 <= wmax)) {
+                rc = senti__err(err, err_size, SENTI_EFORMAT,
+                                "tensor 'scale' holds a non-finite value or one beyond +-1e6/127");
                 goto fail;
             }
     if (L->wf) { /* one pass over the table: about 1 ns per weight, only for F32 files */
         size_t nw = (size_t)buckets * (size_t)L->n_out;
         for (size_t i = 0; i < nw; i++)
-            if (!isfinite(L->wf[i])) {
-                rc = senti__err(err, err_size, SENTI_EFORMAT, "tensor 'weights' holds a non-finite value");
+            if (!(fabsf(L->wf[i]) <= (float)wmax)) {
+                rc = senti__err(err, err_size, SENTI_EFORMAT,
+                                "tensor 'weights' holds a non-finite value or one beyond +-1e6");
                 goto fail;
             }
     }

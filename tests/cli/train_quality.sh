@@ -49,9 +49,10 @@ for cw in none balanced sqrt; do
     "$SENTI" train "$TMP/posneg.tsv" --class-weight $cw --bits 12 --threads 1 -q --valid-fraction 0 \
         -o "$TMP/cw1_$cw.st" > /dev/null 2>&1
 done
-check "--class-weight: six models trained" bash -c "ls '$TMP'/cw[12]_*.st | wc -l | grep -qx 6"
-check "--class-weight balanced and sqrt change the model, none does not weigh" bash -c \
-    "cmp '$TMP/cw1_none.st' '$TMP/cw1_none.st' && ! cmp -s '$TMP/cw1_none.st' '$TMP/cw1_balanced.st' && ! cmp -s '$TMP/cw1_balanced.st' '$TMP/cw1_sqrt.st' && ! cmp -s '$TMP/cw2_none.st' '$TMP/cw2_balanced.st'"
+"$SENTI" train "$TMP/posneg.tsv" --bits 12 --threads 1 -q --valid-fraction 0 -o "$TMP/cw1_default.st" > /dev/null 2>&1
+check "--class-weight: seven models trained" bash -c "ls '$TMP'/cw[12]_*.st | wc -l | grep -qx 7"
+check "--class-weight balanced and sqrt change the model, none is the default" bash -c \
+    "cmp '$TMP/cw1_none.st' '$TMP/cw1_default.st' && ! cmp -s '$TMP/cw1_none.st' '$TMP/cw1_balanced.st' && ! cmp -s '$TMP/cw1_balanced.st' '$TMP/cw1_sqrt.st' && ! cmp -s '$TMP/cw2_none.st' '$TMP/cw2_balanced.st'"
 # the same rows in one file or in two one-class files get the same weights: the same bias
 bias() { "$SENTI" predict --model "$1" "" | cut -f2; }
 check "--class-weight balanced: two one-class files are balanced like one file" \

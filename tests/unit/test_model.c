@@ -515,9 +515,9 @@ TEST(int8_sum_does_not_overflow) {
     ASSERT(r.score > 0.99);
 }
 
-/* Hand-built linear files: an F32 model with one NaN or infinite weight is refused at open (it
- * would poison every score that touches its bucket and print "nan" into JSON); long_tokens is
- * range-checked. */
+/* Hand-built linear files: an F32 model with one NaN, infinite or huge weight is refused at
+ * open (it would poison every score that touches its bucket and print "nan" into JSON: 3e38
+ * twice is infinity, and infinity minus infinity NaN); long_tokens is range-checked. */
 TEST(hand_built_linear_files) {
     enum { B = 1024 };
     static float w[B];
@@ -528,8 +528,8 @@ TEST(hand_built_linear_files) {
                           "norm", "none", "labels", "negative,positive"};
     char path[64], err[256];
     snprintf(path, sizeof path, "/tmp/senti-test-%d-f32.st", (int)getpid());
-    const float bad[] = {0.5f, NAN, INFINITY, -INFINITY};
-    for (int k = 0; k < 4; k++) {
+    const float bad[] = {0.5f, NAN, INFINITY, -INFINITY, 3e38f, -2e6f};
+    for (int k = 0; k < 6; k++) {
         for (int i = 0; i < B; i++) w[i] = 0.25f;
         w[B - 1] = bad[k];
         ASSERT_EQ(senti__st_write(path, t, 2, meta, 9, err, sizeof err), SENTI_OK);
