@@ -678,12 +678,14 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
 
     /* optimize (the bin weights of a lexicon follow the buckets) */
     size_t total = (T.buckets + (lexmap ? LEX_BINS : 0)) * (size_t)T.k;
+    /* the NB scales first: their counts are freed before the weight tables exist, so the
+     * peak is the larger of the two phases, not their sum */
+    if (o->nb > 0 && (rc = nb_scales(&T, &ftr, tr_lab, tr_w, total))) goto oom;
     T.w = senti__calloc(total, sizeof *T.w);
     T.g = senti__calloc(total, sizeof *T.g);
     best_w = senti__malloc(total * sizeof *best_w);
     order = senti__malloc((ntr ? ntr : 1) * sizeof *order);
     if (!T.w || !T.g || !best_w || !order) goto oom;
-    if (o->nb > 0 && (rc = nb_scales(&T, &ftr, tr_lab, tr_w, total))) goto oom;
     for (size_t i = 0; i < ntr; i++) order[i] = i;
     uint64_t rng = o->seed;
     double best_loss = INFINITY;
