@@ -107,7 +107,7 @@ MODEL_DATA = $(DATA)/sst2/train.tsv $(B)/data/imdb_train.tsv $(B)/data/semeval_t
 MODEL_VALID = --valid $(DATA)/sst2/dev.tsv --valid $(B)/data/imdb_valid.tsv --valid $(B)/data/semeval_valid.tsv
 MODEL_ARGS = $(MODEL_DATA) $(MODEL_VALID) --lexicon $(DATA)/vader/vader_lexicon.txt --norm sqrt --bits 21 \
              --nb 20 --mentions --lr 0.2 --l2 1e-4 --class-weight sqrt --file-weight balanced \
-             --calibrate --threads 2 --name senti-multi-linear --quiet
+             --ensemble 4 --calibrate --threads 2 --name senti-multi-linear --quiet
 .PHONY: splits model-card semeval-iid
 splits:
 	@tools/splits.sh $(DATA) $(B)/data

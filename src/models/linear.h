@@ -117,6 +117,8 @@ typedef struct senti__train_opts {
     uint32_t max_tokens;
     /* NB feature scaling (train.c "NB SCALING"): the smoothing count alpha; 0: none */
     double nb;
+    /* members averaged into the written model (train.c "ENSEMBLE"); 0 or 1: one model */
+    int ensemble;
     /* Lexicon-tied features (training only; see train.c "LEXICON"): entries with a valence
      * in [-4, 4] (e.g. the VADER lexicon). n_lex 0: none. */
     size_t n_lex;
@@ -127,7 +129,7 @@ typedef struct senti__train_opts {
 
 typedef struct senti__train_report {
     size_t n_train, n_valid;
-    int epochs_run, best_epoch;
+    int epochs_run, best_epoch; /* of the first member (see ensemble) */
     double valid_accuracy, valid_loss, train_loss;
     double valid_accuracy_quantized;
     double valid_loss_uncalibrated;
@@ -135,7 +137,7 @@ typedef struct senti__train_report {
     size_t n_lex_used;        /* lexicon entries tied to a bucket */
 } senti__train_report;
 
-typedef void (*senti__epoch_cb)(void *ud, int epoch, double train_loss, double valid_loss,
+typedef void (*senti__epoch_cb)(void *ud, int member, int epoch, double train_loss, double valid_loss,
                                 double valid_acc);
 
 /* Train and write the model to out_path. meta_kv: extra metadata pairs (key, value, ...). */

@@ -482,7 +482,8 @@ static int write_model(const trainer *T, const senti__train_opts *o, const char 
     snprintf(m_lr, sizeof m_lr, "%g", o->lr);
     snprintf(m_l2, sizeof m_l2, "%g", o->l2);
     snprintf(m_seed, sizeof m_seed, "%llu", (unsigned long long)o->seed);
-    char m_temp[32];
+    char m_temp[32], m_ens[16];
+    snprintf(m_ens, sizeof m_ens, "%d", o->ensemble);
     snprintf(m_temp, sizeof m_temp, "%.4f", T->temperature > 0 ? T->temperature : 1.0);
     snprintf(bits, sizeof bits, "%u", o->fp.bits);
     snprintf(ngram, sizeof ngram, "%u", o->fp.ngram);
@@ -507,6 +508,7 @@ static int write_model(const trainer *T, const senti__train_opts *o, const char 
         /* written only when in use (a NULL value leaves the pair out): a model without long
          * copies is the file it was before the key existed */
         "temperature", T->temperature > 0 ? m_temp : NULL, "long_tokens", o->fp.long_tokens ? long_tok : NULL,
+        "ensemble", o->ensemble > 1 ? m_ens : NULL,
     };
     size_t nbase = sizeof base / sizeof *base / 2, nb = 0;
     const char **kv = senti__malloc((nbase + n_meta) * 2 * sizeof *kv);
@@ -605,7 +607,8 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
     memset(rep, 0, sizeof *rep);
     if (o->n_classes < 2 || o->n_classes > SENTI_MAX_CLASSES || o->fp.bits < 10 || o->fp.bits > 26 ||
         o->fp.ngram < 1 || o->fp.ngram > 3 || o->epochs < 1 || !(o->lr > 0) || !(o->l2 >= 0) ||
-        !(o->nb >= 0 && o->nb <= 1e6) || o->fp.long_tokens > SENTI_LONG_TOKENS_MAX)
+        !(o->nb >= 0 && o->nb <= 1e6) || o->fp.long_tokens > SENTI_LONG_TOKENS_MAX || o->ensemble < 0 ||
+        o->ensemble > 64)
         return senti__err(err, err_size, SENTI_EINVAL, "invalid training options");
     if (train->n == 0) return senti__err(err, err_size, SENTI_EDATA, "no training data");
     for (size_t i = 0; i < train->n; i++)
@@ -622,7 +625,7 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
     size_t *order = NULL, *tr_idx = NULL, *va_idx = NULL;
     int *tr_lab = NULL, *va_lab = NULL;
     float *tr_w = NULL;
-    float *best_w = NULL;
+    float *best_w = NULL, *sum_w = NULL;
     float best_bias[SENTI_MAX_CLASSES];
     uint8_t *lexmap = NULL;
 
@@ -681,37 +684,64 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
     /* the NB scales first: their counts are freed before the weight tables exist, so the
      * peak is the larger of the two phases, not their sum */
     if (o->nb > 0 && (rc = nb_scales(&T, &ftr, tr_lab, tr_w, total))) goto oom;
+    int members = o->ensemble > 1 ? o->ensemble : 1;
     T.w = senti__calloc(total, sizeof *T.w);
     T.g = senti__calloc(total, sizeof *T.g);
     best_w = senti__malloc(total * sizeof *best_w);
+    sum_w = members > 1 ? senti__calloc(total, sizeof *sum_w) : NULL;
     order = senti__malloc((ntr ? ntr : 1) * sizeof *order);
-    if (!T.w || !T.g || !best_w || !order) goto oom;
-    for (size_t i = 0; i < ntr; i++) order[i] = i;
-    uint64_t rng = o->seed;
-    double best_loss = INFINITY;
-    int since_best = 0;
-    for (int ep = 1; ep <= o->epochs; ep++) {
-        shuffle(order, ntr, &rng);
-        double tl = 0;
-        for (size_t a = 0; a < ntr; a++)
-            tl += tr_step(&T, &ftr, order[a], tr_lab[order[a]], tr_w ? tr_w[order[a]] : 1.0f);
-        tl /= (double)(ntr ? ntr : 1);
-        double vl = tl, va = 0;
-        if (nva && (rc = evaluate(&T, &fva, va_lab, o->threads, &vl, &va))) goto fail;
-        if (cb) cb(cb_ud, ep, tl, vl, va);
-        rep->epochs_run = ep;
-        if (vl < best_loss) {
-            best_loss = vl;
-            memcpy(best_w, T.w, total * sizeof *best_w);
-            memcpy(best_bias, T.bias, sizeof best_bias);
-            rep->best_epoch = ep;
-            rep->valid_loss = vl;
-            rep->valid_accuracy = va;
-            rep->train_loss = tl;
-            since_best = 0;
-        } else if (++since_best >= o->patience && nva) {
-            break;
+    if (!T.w || !T.g || !best_w || !order || (members > 1 && !sum_w)) goto oom;
+    /* ENSEMBLE: member m (0-based) trains from zero with the shuffle seeded by seed + m and stops
+     * early on its own; the written model is the mean of the members' best weights and biases,
+     * which scores the mean of their logits, so it costs no more than one. */
+    double sum_bias[SENTI_MAX_CLASSES] = {0}, sum_tl = 0;
+    for (int mem = 0; mem < members; mem++) {
+        if (mem) {
+            memset(T.w, 0, total * sizeof *T.w);
+            memset(T.g, 0, total * sizeof *T.g);
+            memset(T.bias, 0, sizeof T.bias);
+            memset(T.gbias, 0, sizeof T.gbias);
         }
+        for (size_t i = 0; i < ntr; i++) order[i] = i;
+        uint64_t rng = o->seed + (uint64_t)mem;
+        double best_loss = INFINITY, best_tl = 0;
+        int since_best = 0;
+        for (int ep = 1; ep <= o->epochs; ep++) {
+            shuffle(order, ntr, &rng);
+            double tl = 0;
+            for (size_t a = 0; a < ntr; a++)
+                tl += tr_step(&T, &ftr, order[a], tr_lab[order[a]], tr_w ? tr_w[order[a]] : 1.0f);
+            tl /= (double)(ntr ? ntr : 1);
+            double vl = tl, va = 0;
+            if (nva && (rc = evaluate(&T, &fva, va_lab, o->threads, &vl, &va))) goto fail;
+            if (cb) cb(cb_ud, mem + 1, ep, tl, vl, va);
+            if (!mem) rep->epochs_run = ep;
+            if (vl < best_loss) {
+                best_loss = vl, best_tl = tl;
+                memcpy(best_w, T.w, total * sizeof *best_w);
+                memcpy(best_bias, T.bias, sizeof best_bias);
+                if (!mem) rep->best_epoch = ep;
+                rep->valid_loss = vl;
+                rep->valid_accuracy = va;
+                since_best = 0;
+            } else if (++since_best >= o->patience && nva) {
+                break;
+            }
+        }
+        sum_tl += best_tl;
+        if (members > 1) {
+            for (size_t i = 0; i < total; i++) sum_w[i] += best_w[i];
+            for (int j = 0; j < T.k; j++) sum_bias[j] += best_bias[j];
+        }
+    }
+    rep->train_loss = sum_tl / members;
+    if (members > 1) { /* the mean of the members, measured like one */
+        for (size_t i = 0; i < total; i++) best_w[i] = sum_w[i] / (float)members;
+        for (int j = 0; j < T.k; j++) best_bias[j] = (float)(sum_bias[j] / members);
+        memcpy(T.w, best_w, total * sizeof *T.w);
+        memcpy(T.bias, best_bias, sizeof best_bias);
+        if (nva && (rc = evaluate(&T, &fva, va_lab, o->threads, &rep->valid_loss, &rep->valid_accuracy)))
+            goto fail;
     }
     memcpy(T.w, best_w, total * sizeof *T.w);
     memcpy(T.bias, best_bias, sizeof best_bias);
@@ -762,6 +792,7 @@ done:
     senti__free(T.g);
     senti__free(T.r);
     senti__free(best_w);
+    senti__free(sum_w);
     senti__free(order);
     senti__free(tr_idx);
     senti__free(va_idx);

@@ -78,6 +78,14 @@ check "--long-tokens: --explain of a long text lists each n-gram once, its copy 
 expect_status "--long-tokens above 128 is a usage error" 2 "$SENTI" train "$TMP/tr.tsv" --long-tokens 129 -o "$TMP/x.st"
 expect_status "--search long-tokens above 128 is a usage error" 2 "$SENTI" train "$TMP/tr.tsv" --valid "$TMP/va1.tsv" \
     --search 'long-tokens=8,129' -o "$TMP/x.st"
+# --ensemble: K members averaged, recorded; K = 1 is the single model
+"$SENTI" train "$TMP/tr.tsv" --ensemble 2 --bits 14 --threads 1 -o "$TMP/ens.st" > /dev/null 2>"$TMP/ens.err"
+"$SENTI" train "$TMP/tr.tsv" --ensemble 1 --bits 14 --threads 1 -q -o "$TMP/ens1.st" > /dev/null 2>&1
+"$SENTI" train "$TMP/tr.tsv" --bits 14 --threads 1 -q -o "$TMP/ens0.st" > /dev/null 2>&1
+check "--ensemble 2 is recorded and reports each member's epochs" bash -c \
+    "'$SENTI' model info '$TMP/ens.st' | grep -qx 'meta.ensemble.2' && grep -q '^member 2/2  epoch' '$TMP/ens.err'"
+same "--ensemble 1 writes the single model" "$TMP/ens0.st" "$TMP/ens1.st"
+expect_status "--ensemble 0 is a usage error" 2 "$SENTI" train "$TMP/tr.tsv" --ensemble 0 -o "$TMP/x.st"
 
 # ---- --lexicon -----------------------------------------------------------------------------
 LEX="$DATA/vader/vader_lexicon.txt"

@@ -289,14 +289,33 @@ static unsigned char *slurp(const char *path, size_t *n) {
     return p;
 }
 
-TEST(training_is_deterministic) {
+/* The first max SST-2 training rows (SENTI_DATA_DIR), or fewer if the file cannot be read. */
+static size_t sst2_rows(size_t max, char ***texts, size_t **lens, int **labels) {
     char path[512];
+    size_t n = 0;
     snprintf(path, sizeof path, "%s/sst2/train.tsv", test_data_dir());
+    read_lines(path, max, texts, lens, labels, &n);
+    return n;
+}
+
+/* The rows as a training set (all but the last nv) and a validation set (the last nv). */
+static void split_rows(char **texts, size_t *lens, int *labels, size_t n, size_t nv, senti__train_set *tr,
+                       senti__train_set *va) {
+    *tr = (senti__train_set){n - nv, (const char *const *)texts, lens, labels, NULL};
+    *va = (senti__train_set){nv, (const char *const *)texts + (n - nv), lens + (n - nv), labels + (n - nv), NULL};
+}
+
+static void free_rows(char **texts, size_t *lens, int *labels, size_t n) {
+    for (size_t i = 0; i < n; i++) free(texts[i]);
+    free(texts), free(lens), free(labels);
+}
+
+TEST(training_is_deterministic) {
     char **texts = NULL;
-    size_t *lens = NULL, n = 0;
+    size_t *lens = NULL;
     int *labels = NULL;
-    read_lines(path, 4000, &texts, &lens, &labels, &n);
-    if (n < 4000) TEST_FAIL_("cannot read %s (set SENTI_DATA_DIR)", path);
+    size_t n = sst2_rows(4000, &texts, &lens, &labels);
+    if (n < 4000) TEST_FAIL_("cannot read sst2/train.tsv (set SENTI_DATA_DIR)");
     senti__train_set ts = {n, (const char *const *)texts, lens, labels, NULL};
     static const char *const labs[] = {"negative", "positive"};
     senti__train_opts o = {0};
@@ -326,13 +345,81 @@ TEST(training_is_deterministic) {
     senti_model_free(m);
     unlink(f1), unlink(f2), unlink(f3);
     free(b1), free(b2), free(b3);
-    for (size_t i = 0; i < n; i++) free(texts[i]);
-    free(texts), free(lens), free(labels);
+    free_rows(texts, lens, labels, n);
     ASSERT(same12);
     ASSERT(!same13);
     ASSERT_EQ(orc, SENTI_OK);
     ASSERT(r1.valid_accuracy_quantized > 0.7);
     ASSERT_EQ(pr.label, 1);
+}
+
+/* The F32 tensor name of the model file at path, copied into out (count values). */
+static int read_f32(const char *path, const char *name, float *out, size_t count) {
+    size_t n;
+    unsigned char *p = slurp(path, &n);
+    senti__st st;
+    char err[256];
+    if (!p || senti__st_parse(p, n, &st, err, sizeof err)) {
+        free(p);
+        return -1;
+    }
+    const senti__tensor *t = senti__st_find(&st, name);
+    int rc = t && t->dtype == SENTI_DT_F32 && t->count == count ? 0 : -1;
+    if (!rc) memcpy(out, t->data, count * sizeof *out);
+    senti__st_free(&st);
+    free(p);
+    return rc;
+}
+
+/* --ensemble K writes the mean of the K models that K single runs with seeds s..s+K-1 write
+ * (f32 weights and biases, summed in member order and divided by K, as the trainer does;
+ * without NB scaling, whose fold into the weights would round differently). */
+TEST(ensemble_is_the_mean_of_its_members) {
+    char **texts = NULL;
+    size_t *lens = NULL;
+    int *labels = NULL;
+    size_t n = sst2_rows(3000, &texts, &lens, &labels);
+    if (n < 3000) TEST_FAIL_("cannot read sst2/train.tsv (set SENTI_DATA_DIR)");
+    /* a validation set of its own: without one the held-out split would follow the seed */
+    senti__train_set ts, vs;
+    split_rows(texts, lens, labels, n, 300, &ts, &vs);
+    static const char *const labs[] = {"negative", "positive"};
+    senti__train_opts o = {0};
+    o.fp = (senti__linear_params){12, 2, 1, 1, 1, 0, 0};
+    o.n_classes = 2, o.labels = labs, o.epochs = 4, o.patience = 1, o.lr = 0.1, o.l2 = 1e-4;
+    o.seed = 3, o.valid_fraction = 0.1, o.quantize = 0, o.max_tokens = 1000, o.threads = 2;
+    enum { K = 3, B = 1 << 12 };
+    static float w[K][B], we[B], mean[B];
+    float b[K], be;
+    double bm = 0; /* the trainer sums the biases in double */
+    char f[64], err[256];
+    snprintf(f, sizeof f, "/tmp/senti-test-%d-ens.st", (int)getpid());
+    senti__train_report r;
+    int failed = 0;
+    for (int m = 0; m < K && !failed; m++) {
+        o.seed = 3 + (uint64_t)m;
+        failed = senti__linear_train(&ts, &vs, &o, f, NULL, 0, &r, NULL, NULL, err, sizeof err) ||
+                 read_f32(f, "weights", w[m], B) || read_f32(f, "bias", &b[m], 1);
+    }
+    o.seed = 3, o.ensemble = K;
+    if (!failed)
+        failed = senti__linear_train(&ts, &vs, &o, f, NULL, 0, &r, NULL, NULL, err, sizeof err) ||
+                 read_f32(f, "weights", we, B) || read_f32(f, "bias", &be, 1);
+    unlink(f);
+    free_rows(texts, lens, labels, n);
+    ASSERT(!failed);
+    size_t differ = 0, members_differ = 0;
+    for (int i = 0; i < B; i++) {
+        float s = 0;
+        for (int m = 0; m < K; m++) s += w[m][i];
+        mean[i] = s / (float)K;
+        differ += mean[i] != we[i];
+        members_differ += w[0][i] != w[1][i];
+    }
+    for (int m = 0; m < K; m++) bm += b[m];
+    ASSERT_EQ(differ, 0);
+    ASSERT((float)(bm / K) == be);
+    ASSERT(members_differ > 100); /* the members are different models */
 }
 
 TEST(safetensors_roundtrip) {
@@ -604,16 +691,14 @@ static int explain_disagrees(const senti_model *m, const char *text, size_t len,
 /* A model written as f32 scores exactly what the trainer measured on the validation set
  * (its own arithmetic), and an int8-row model what the trainer reports for it. */
 TEST(trained_model_scores_what_trainer_measured) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/sst2/train.tsv", test_data_dir());
     char **texts = NULL;
-    size_t *lens = NULL, n = 0;
+    size_t *lens = NULL;
     int *labels = NULL;
-    read_lines(path, 3000, &texts, &lens, &labels, &n);
-    if (n < 3000) TEST_FAIL_("cannot read %s (set SENTI_DATA_DIR)", path);
+    size_t n = sst2_rows(3000, &texts, &lens, &labels);
+    if (n < 3000) TEST_FAIL_("cannot read sst2/train.tsv (set SENTI_DATA_DIR)");
     size_t nv = 600;
-    senti__train_set tr = {n - nv, (const char *const *)texts, lens, labels, NULL};
-    senti__train_set va = {nv, (const char *const *)texts + (n - nv), lens + (n - nv), labels + (n - nv), NULL};
+    senti__train_set tr, va;
+    split_rows(texts, lens, labels, n, nv, &tr, &va);
     static const char *const labs[] = {"negative", "positive"};
     char f[64], err[256];
     snprintf(f, sizeof f, "/tmp/senti-test-%d-dt.st", (int)getpid());
@@ -675,7 +760,7 @@ TEST(trained_model_scores_what_trainer_measured) {
             failed = 1;
         }
         }
-    for (size_t i = 0; i < n; i++) free(texts[i]);
-    free(texts), free(lens), free(labels), free(labels3);
+    free_rows(texts, lens, labels, n);
+    free(labels3);
     ASSERT(!failed);
 }
