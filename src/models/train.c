@@ -735,16 +735,15 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
         }
     }
     rep->train_loss = sum_tl / members;
-    if (members > 1) { /* the mean of the members, measured like one */
+    if (members > 1) { /* the mean of the members */
         for (size_t i = 0; i < total; i++) best_w[i] = sum_w[i] / (float)members;
         for (int j = 0; j < T.k; j++) best_bias[j] = (float)(sum_bias[j] / members);
-        memcpy(T.w, best_w, total * sizeof *T.w);
-        memcpy(T.bias, best_bias, sizeof best_bias);
-        if (nva && (rc = evaluate(&T, &fva, va_lab, o->threads, &rep->valid_loss, &rep->valid_accuracy)))
-            goto fail;
     }
     memcpy(T.w, best_w, total * sizeof *T.w);
     memcpy(T.bias, best_bias, sizeof best_bias);
+    /* measured like one model (a single one was measured at its best epoch) */
+    if (members > 1 && nva && (rc = evaluate(&T, &fva, va_lab, o->threads, &rep->valid_loss, &rep->valid_accuracy)))
+        goto fail;
     if (T.r) /* the model scores with w * r */
         for (size_t i = 0; i < T.buckets * (size_t)T.k; i++) T.w[i] *= T.r[i];
     if (lexmap) /* fold the bin weights into the tied buckets */

@@ -289,34 +289,40 @@ static unsigned char *slurp(const char *path, size_t *n) {
     return p;
 }
 
-/* The first max SST-2 training rows (SENTI_DATA_DIR), or fewer if the file cannot be read. */
-static size_t sst2_rows(size_t max, char ***texts, size_t **lens, int **labels) {
+/* Labelled rows read by read_lines. */
+typedef struct rows {
+    char **texts;
+    size_t *lens;
+    int *labels;
+    size_t n;
+} rows;
+
+/* The first max SST-2 training rows (SENTI_DATA_DIR); fewer if the file cannot be read. */
+static size_t sst2_rows(size_t max, rows *r) {
     char path[512];
-    size_t n = 0;
     snprintf(path, sizeof path, "%s/sst2/train.tsv", test_data_dir());
-    read_lines(path, max, texts, lens, labels, &n);
-    return n;
+    *r = (rows){0};
+    read_lines(path, max, &r->texts, &r->lens, &r->labels, &r->n);
+    return r->n;
 }
 
 /* The rows as a training set (all but the last nv) and a validation set (the last nv). */
-static void split_rows(char **texts, size_t *lens, int *labels, size_t n, size_t nv, senti__train_set *tr,
-                       senti__train_set *va) {
-    *tr = (senti__train_set){n - nv, (const char *const *)texts, lens, labels, NULL};
-    *va = (senti__train_set){nv, (const char *const *)texts + (n - nv), lens + (n - nv), labels + (n - nv), NULL};
+static void split_rows(const rows *r, size_t nv, senti__train_set *tr, senti__train_set *va) {
+    size_t k = r->n - nv;
+    *tr = (senti__train_set){k, (const char *const *)r->texts, r->lens, r->labels, NULL};
+    *va = (senti__train_set){nv, (const char *const *)r->texts + k, r->lens + k, r->labels + k, NULL};
 }
 
-static void free_rows(char **texts, size_t *lens, int *labels, size_t n) {
-    for (size_t i = 0; i < n; i++) free(texts[i]);
-    free(texts), free(lens), free(labels);
+static void free_rows(rows *r) {
+    for (size_t i = 0; i < r->n; i++) free(r->texts[i]);
+    free(r->texts), free(r->lens), free(r->labels);
 }
 
 TEST(training_is_deterministic) {
-    char **texts = NULL;
-    size_t *lens = NULL;
-    int *labels = NULL;
-    size_t n = sst2_rows(4000, &texts, &lens, &labels);
-    if (n < 4000) TEST_FAIL_("cannot read sst2/train.tsv (set SENTI_DATA_DIR)");
-    senti__train_set ts = {n, (const char *const *)texts, lens, labels, NULL};
+    rows d;
+    if (sst2_rows(4000, &d) < 4000) TEST_FAIL_("cannot read sst2/train.tsv (set SENTI_DATA_DIR)");
+    senti__train_set ts, none;
+    split_rows(&d, 0, &ts, &none);
     static const char *const labs[] = {"negative", "positive"};
     senti__train_opts o = {0};
     o.fp = (senti__linear_params){16, 2, 1, 1, 0, 0, 0};
@@ -345,7 +351,7 @@ TEST(training_is_deterministic) {
     senti_model_free(m);
     unlink(f1), unlink(f2), unlink(f3);
     free(b1), free(b2), free(b3);
-    free_rows(texts, lens, labels, n);
+    free_rows(&d);
     ASSERT(same12);
     ASSERT(!same13);
     ASSERT_EQ(orc, SENTI_OK);
@@ -375,14 +381,11 @@ static int read_f32(const char *path, const char *name, float *out, size_t count
  * (f32 weights and biases, summed in member order and divided by K, as the trainer does;
  * without NB scaling, whose fold into the weights would round differently). */
 TEST(ensemble_is_the_mean_of_its_members) {
-    char **texts = NULL;
-    size_t *lens = NULL;
-    int *labels = NULL;
-    size_t n = sst2_rows(3000, &texts, &lens, &labels);
-    if (n < 3000) TEST_FAIL_("cannot read sst2/train.tsv (set SENTI_DATA_DIR)");
+    rows d;
+    if (sst2_rows(3000, &d) < 3000) TEST_FAIL_("cannot read sst2/train.tsv (set SENTI_DATA_DIR)");
     /* a validation set of its own: without one the held-out split would follow the seed */
     senti__train_set ts, vs;
-    split_rows(texts, lens, labels, n, 300, &ts, &vs);
+    split_rows(&d, 300, &ts, &vs);
     static const char *const labs[] = {"negative", "positive"};
     senti__train_opts o = {0};
     o.fp = (senti__linear_params){12, 2, 1, 1, 1, 0, 0};
@@ -406,7 +409,7 @@ TEST(ensemble_is_the_mean_of_its_members) {
         failed = senti__linear_train(&ts, &vs, &o, f, NULL, 0, &r, NULL, NULL, err, sizeof err) ||
                  read_f32(f, "weights", we, B) || read_f32(f, "bias", &be, 1);
     unlink(f);
-    free_rows(texts, lens, labels, n);
+    free_rows(&d);
     ASSERT(!failed);
     size_t differ = 0, members_differ = 0;
     for (int i = 0; i < B; i++) {
@@ -691,22 +694,19 @@ static int explain_disagrees(const senti_model *m, const char *text, size_t len,
 /* A model written as f32 scores exactly what the trainer measured on the validation set
  * (its own arithmetic), and an int8-row model what the trainer reports for it. */
 TEST(trained_model_scores_what_trainer_measured) {
-    char **texts = NULL;
-    size_t *lens = NULL;
-    int *labels = NULL;
-    size_t n = sst2_rows(3000, &texts, &lens, &labels);
-    if (n < 3000) TEST_FAIL_("cannot read sst2/train.tsv (set SENTI_DATA_DIR)");
+    rows d;
+    if (sst2_rows(3000, &d) < 3000) TEST_FAIL_("cannot read sst2/train.tsv (set SENTI_DATA_DIR)");
     size_t nv = 600;
     senti__train_set tr, va;
-    split_rows(texts, lens, labels, n, nv, &tr, &va);
+    split_rows(&d, nv, &tr, &va);
     static const char *const labs[] = {"negative", "positive"};
     char f[64], err[256];
     snprintf(f, sizeof f, "/tmp/senti-test-%d-dt.st", (int)getpid());
     /* the 3-class variant: every fifth text relabelled neutral (NB leaves that class unscaled) */
     static const char *const labs3[] = {"negative", "neutral", "positive"};
-    int *labels3 = malloc(n * sizeof *labels3);
+    int *labels3 = malloc(d.n * sizeof *labels3);
     ASSERT(labels3);
-    for (size_t i = 0; i < n; i++) labels3[i] = i % 5 == 4 ? 1 : 2 * labels[i];
+    for (size_t i = 0; i < d.n; i++) labels3[i] = i % 5 == 4 ? 1 : 2 * d.labels[i];
     int failed = 0;
     for (int variant = 0; variant < 12 && !failed; variant++) {
         int quant = variant % 2 ? 2 : 0, nb = variant / 4 % 3;
@@ -714,7 +714,7 @@ TEST(trained_model_scores_what_trainer_measured) {
         int three = nb == 2; /* 0: no NB; 1: NB, binary; 2: NB, three classes */
         senti__train_set *pt = &tr, *pv = &va, tr3 = tr, va3 = va;
         if (three) {
-            tr3.labels = labels3, va3.labels = labels3 + (n - nv);
+            tr3.labels = labels3, va3.labels = labels3 + (d.n - nv);
             pt = &tr3, pv = &va3;
         }
         senti__train_opts o = {0};
@@ -760,7 +760,7 @@ TEST(trained_model_scores_what_trainer_measured) {
             failed = 1;
         }
         }
-    free_rows(texts, lens, labels, n);
+    free_rows(&d);
     free(labels3);
     ASSERT(!failed);
 }
