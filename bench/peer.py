@@ -64,20 +64,25 @@ def load_sklearn(model):
     return one, many
 
 
-def load_nltk(lexdir):
+def nltk_analyzer(lexdir):
+    """NLTK's VADER with the lexicon in lexdir (also used by bench/vader_peer.py)."""
     from nltk.sentiment.vader import SentimentIntensityAnalyzer
     import tempfile
-    # NLTK's make_lex_dict splits on "\n" and chokes on the final newline of the lexicon as
-    # distributed (see bench/vader_peer.py): give it a copy without it.
+    # NLTK's make_lex_dict splits on "\n" without dropping the final newline, so it cannot read
+    # the lexicon file as distributed: give it a copy without the trailing newline.
     with open(os.path.join(lexdir, "vader_lexicon.txt"), encoding="utf-8") as f:
         lex = f.read().rstrip("\n")
     tmp = tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False)
     tmp.write(lex)
     tmp.close()
     try:
-        sia = SentimentIntensityAnalyzer(lexicon_file="file:" + tmp.name)
+        return SentimentIntensityAnalyzer(lexicon_file="file:" + tmp.name)
     finally:
         os.unlink(tmp.name)
+
+
+def load_nltk(lexdir):
+    sia = nltk_analyzer(lexdir)
 
     def one(t):
         s = sia.polarity_scores(t)

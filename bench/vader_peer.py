@@ -54,19 +54,8 @@ def main():
     records = load(os.path.join(vdir, "reference", "sst2_dev.jsonl"))
     texts = [r["text"] for r in records]
 
-    from nltk.sentiment.vader import SentimentIntensityAnalyzer
-    # NLTK's make_lex_dict splits on "\n" without dropping the final newline, so it cannot read
-    # the lexicon file as distributed; give it a copy without the trailing newline.
-    import tempfile
-    with open(os.path.join(vdir, "vader_lexicon.txt"), encoding="utf-8") as f:
-        lex = f.read().rstrip("\n")
-    tmp = tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False)
-    tmp.write(lex)
-    tmp.close()
-    try:
-        nltk_sia = SentimentIntensityAnalyzer(lexicon_file="file:" + tmp.name)
-    finally:
-        os.unlink(tmp.name)
+    from peer import nltk_analyzer  # bench/peer.py, beside this script
+    nltk_sia = nltk_analyzer(vdir)
     us = time_per_sentence(nltk_sia.polarity_scores, texts, args.reps)
     print("nltk %s  %.2f us/sentence  (%d SST-2 dev sentences, median of %d passes, python %s)"
           % (__import__("nltk").__version__, us, len(texts), args.reps, sys.version.split()[0]))

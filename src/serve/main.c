@@ -470,6 +470,20 @@ static void reload(server *S) {
     log_model("model reloaded", nm, (double)(now_ns() - t0) * 1e-6);
 }
 
+/* During the drain: wait until the clock passes until (ns), or, with until_idle, until no
+ * request is in flight, whichever comes first; SIGHUP still reloads the model. Returns 1 if
+ * SIGINT or SIGTERM (a second signal) cut the wait short. */
+static int drain_wait(server *S, const sigset_t *sigs, uint64_t until, int until_idle) {
+    struct timespec tick = {0, 20 * 1000 * 1000};
+    while (now_ns() < until && !(until_idle && LOAD(S->inflight) == 0)) {
+        int sig = sigtimedwait(sigs, NULL, &tick);
+        if (sig == SIGINT || sig == SIGTERM) return 1;
+        if (sig == SIGHUP) reload(S);
+        serve_reap(S);
+    }
+    return 0;
+}
+
 static const double latency_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                         0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 static const double predict_bounds[] = {1e-6,   2.5e-6, 5e-6,   1e-5, 2.5e-5, 5e-5,
@@ -560,33 +574,12 @@ int cmd_serve(int argc, char **argv) {
      * in-flight requests finish ---- */
     STORE(S->draining, 1);
     int forced = 0;
-    if (S->cfg.shutdown_delay > 0) {
-        uint64_t end = now_ns() + (uint64_t)(S->cfg.shutdown_delay * 1e9);
-        struct timespec t20 = {0, 20 * 1000 * 1000};
-        while (now_ns() < end) {
-            int sig = sigtimedwait(&sigs, NULL, &t20);
-            if (sig == SIGINT || sig == SIGTERM) {
-                forced = 1;
-                break;
-            }
-            if (sig == SIGHUP) reload(S);
-            serve_reap(S);
-        }
-    }
+    if (S->cfg.shutdown_delay > 0)
+        forced = drain_wait(S, &sigs, now_ns() + (uint64_t)(S->cfg.shutdown_delay * 1e9), 0);
     MHD_socket lfd = MHD_quiesce_daemon(S->daemon);
     if (lfd != MHD_INVALID_SOCKET) close(lfd);
     S->listen_fd = -1;
-    uint64_t until = now_ns() + (uint64_t)(S->cfg.drain_timeout * 1e9);
-    struct timespec short_tick = {0, 20 * 1000 * 1000};
-    while (!forced && LOAD(S->inflight) > 0 && now_ns() < until) {
-        int sig = sigtimedwait(&sigs, NULL, &short_tick);
-        if (sig == SIGINT || sig == SIGTERM) {
-            forced = 1;
-            break;
-        }
-        if (sig == SIGHUP) reload(S);
-        serve_reap(S);
-    }
+    if (!forced) forced = drain_wait(S, &sigs, now_ns() + (uint64_t)(S->cfg.drain_timeout * 1e9), 1);
     uint64_t left = LOAD(S->inflight);
     serve_http_stop(S);
     if (left)
