@@ -27,33 +27,48 @@ CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 BASEFLAGS := -std=c17 -D_GNU_SOURCE -pthread -Iinclude -Isrc $(WARN) $(SANFLAGS)
 LIBFLAGS := $(BASEFLAGS) -fPIC -fvisibility=hidden -DSENTI_BUILD
-LDLIBS   := -lutf8proc -ljansson -lxxhash -lcsv -lm -pthread
+LDLIBS   := -lutf8proc -ljansson -lxxhash -lm -pthread
 # the HTTP service is a program of its own (senti serve runs it), so that the other commands
 # do not load libmicrohttpd's TLS stack at every start
 LDLIBS_SERVE := -lmicrohttpd -lhiredis
 
 DEFAULT_MODEL := models/default.safetensors
 
-LIB_SRC  := $(sort $(shell find src -name '*.c' -not -path 'src/cli/*' -not -path 'src/serve/*'))
+# The library (libsenti: the API of include/senti.h) is everything under src/ but the programs
+# (src/cli, src/serve), what only they use (src/tools, each model kind's trainer
+# src/models/KIND/train*.c, the safetensors writer), which make the tools library
+# (libsenti-tools.a, linked into the programs and tests only). Per-ISA kernel files get their
+# own flags (KERNEL_FLAGS below) so that the rest of the build stays portable.
+TOOLS_SRC := $(sort $(wildcard src/tools/*.c src/models/*/train*.c src/io/safetensors_write.c))
+LIB_SRC  := $(filter-out $(TOOLS_SRC),$(sort $(shell find src -name '*.c' -not -path 'src/cli/*' -not -path 'src/serve/*')))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 SERVE_SRC := $(sort $(wildcard src/serve/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/src/default_model.o
+TOOLS_OBJ := $(TOOLS_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
-SERVE_OBJ := $(SERVE_SRC:%.c=$(B)/obj/%.o) $(B)/obj/src/cli/common.o
+SERVE_OBJ := $(SERVE_SRC:%.c=$(B)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/obj/%.o)
+# the programs link the tools library first, then the library and its dependencies
+PROG_LIBS := $(B)/libsenti-tools.a $(B)/libsenti.a
+LDLIBS_TOOLS := -lcsv
 
-.PHONY: all run test test-unit deps deps-test model install uninstall clean help \
-        bench-latency bench-fasttext fuzz
+.PHONY: all run test check test-unit deps deps-test model install uninstall clean help \
+        bench-latency bench-fasttext fuzz include-check
 
-all: $(B)/senti $(B)/senti-serve $(B)/libsenti.a $(B)/libsenti.so
+all: $(B)/senti $(B)/senti-serve $(B)/libsenti.a $(B)/libsenti.so ## build the programs and libraries
 
+# `make help`: every target with its line (the `##` comments below)
 help:
 	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "targets:"
+	@grep -hE '^[a-z][a-zA-Z0-9_-]*:.*## ' Makefile | sed -E 's/^([^:]+):.*## (.*)/  \1\t\2/' | expand -t 22
 
-$(B)/obj/%.o: %.c include/senti.h $(wildcard src/*.h src/*/*.h)
+$(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LIBFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(LIBFLAGS) $(KERNEL_FLAGS) -MMD -MP -c $< -o $@
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 
 $(B)/obj/src/default_model.o: src/default_model.S $(DEFAULT_MODEL)
 	@mkdir -p $(dir $@)
@@ -62,41 +77,51 @@ $(B)/obj/src/default_model.o: src/default_model.S $(DEFAULT_MODEL)
 $(B)/libsenti.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
+$(B)/libsenti-tools.a: $(TOOLS_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
 $(B)/libsenti.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libsenti.so.$(shell sed -n 's/^#define SENTI_VERSION_MAJOR //p' include/senti.h) \
-	  $(SANFLAGS) -o $@ $^ $(LDLIBS)
+	  -Wl,--as-needed $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/senti: $(CLI_OBJ) $(B)/libsenti.a
-	$(CC) $(SANFLAGS) -o $@ $(CLI_OBJ) $(B)/libsenti.a $(LDLIBS)
+$(B)/senti: $(CLI_OBJ) $(PROG_LIBS)
+	$(CC) $(SANFLAGS) -o $@ $(CLI_OBJ) $(PROG_LIBS) $(LDLIBS_TOOLS) $(LDLIBS)
 
-$(B)/senti-serve: $(SERVE_OBJ) $(B)/libsenti.a
-	$(CC) $(SANFLAGS) -o $@ $(SERVE_OBJ) $(B)/libsenti.a $(LDLIBS_SERVE) $(LDLIBS)
+$(B)/senti-serve: $(SERVE_OBJ) $(PROG_LIBS)
+	$(CC) $(SANFLAGS) -o $@ $(SERVE_OBJ) $(PROG_LIBS) $(LDLIBS_SERVE) $(LDLIBS_TOOLS) $(LDLIBS)
 
-$(B)/test_unit: $(TEST_OBJ) $(B)/libsenti.a
-	$(CC) $(SANFLAGS) -o $@ $(TEST_OBJ) $(B)/libsenti.a $(LDLIBS)
+$(B)/test_unit: $(TEST_OBJ) $(PROG_LIBS)
+	$(CC) $(SANFLAGS) -o $@ $(TEST_OBJ) $(PROG_LIBS) $(LDLIBS_TOOLS) $(LDLIBS)
 
 # ---- dependencies (Debian 12 packages; installs only what is missing) ---------------------
 APT_BUILD := build-essential pkg-config libutf8proc-dev libxxhash-dev libjansson-dev libcsv-dev \
              libmicrohttpd-dev libhiredis-dev
 APT_TEST  := valgrind python3 fasttext curl jq wrk prometheus redis-server
-deps:
+deps: ## install the Debian build dependencies
 	@tools/apt-ensure $(APT_BUILD)
-deps-test: deps
+deps-test: deps ## install the Debian test dependencies too
 	@tools/apt-ensure $(APT_TEST)
 
-run: deps
+run: deps ## install dependencies, build, and score TEXT with the embedded model
 	@$(MAKE) --no-print-directory all >/dev/null
 	@$(B)/senti predict $(if $(TEXT),"$(TEXT)","what a wonderful, moving film" "a dull, lifeless mess")
 
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(B)/fuzz-replay-%,$(wildcard tests/fuzz/fuzz_*.c))
-test: deps-test
+test: deps-test ## install dependencies, build, and run every test suite (SUITES=... for some)
 	@$(MAKE) --no-print-directory all $(B)/test_unit $(FUZZ_REPLAY)
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined build-san/senti build-san/senti-serve build-san/test_unit \
 	  $(subst $(B)/,build-san/,$(FUZZ_REPLAY))
-	@DATA=$(DATA) tests/run.sh
+	@DATA=$(DATA) tests/run.sh $(SUITES)
 
-test-unit: $(B)/test_unit
+# the fast inner loop: no apt, no sanitizers, no valgrind, no model rebuild (about a minute)
+check: all $(B)/test_unit ## build, then run the unit tests and the core CLI tests
+	@DATA=$(DATA) SKIP_SAN=1 SKIP_VALGRIND=1 SENTI_QUICK=1 tests/run.sh unit core include-check
+
+test-unit: $(B)/test_unit ## run the unit tests (T=NAME: those whose name contains NAME)
 	$(B)/test_unit $(T)
+
+include-check: ## fail on a circle of #include edges among src/ files
+	@python3 tools/include-graph.py --check src
 
 # ---- the default model ----------------------------------------------------------------------
 # Trained by `senti train` on SST-2 train, the IMDB and SemEval training splits of
@@ -109,33 +134,33 @@ MODEL_ARGS = $(MODEL_DATA) $(MODEL_VALID) --lexicon $(DATA)/vader/vader_lexicon.
              --nb 20 --mentions --lr 0.2 --l2 1e-4 --class-weight sqrt --file-weight balanced \
              --ensemble 4 --calibrate --threads 2 --name senti-multi-linear --quiet
 .PHONY: splits model-card semeval-iid
-splits:
+splits: ## the default model's validation splits (build/data)
 	@tools/splits.sh $(DATA) $(B)/data
-model: $(B)/senti splits
+model: $(B)/senti splits ## retrain the default model from ../shared/data (bit for bit)
 	@mkdir -p $(B)/model
 	$(B)/senti train $(MODEL_ARGS) -o $(B)/model/default.safetensors
 	cp $(B)/model/default.safetensors $(DEFAULT_MODEL)
 	@sha256sum $(DEFAULT_MODEL)
 # The same recipe with SemEval's validation split drawn at random instead of by period (the
 # model card reports both): the model on tweets of the periods and topics it was trained on.
-semeval-iid: $(B)/senti splits
+semeval-iid: $(B)/senti splits ## the default recipe with a random SemEval split
 	@mkdir -p $(B)/model
 	$(B)/senti train $(subst $(B)/data/semeval_,$(B)/data/semeval_iid_,$(MODEL_ARGS)) \
 	    -o $(B)/model/semeval_iid.safetensors
 	$(B)/senti eval $(B)/model/semeval_iid.safetensors $(B)/data/semeval_iid_valid.tsv
-model-card: all splits
+model-card: all splits ## regenerate the model card's metrics section
 	DATA=$(DATA) SENTI=$(B)/senti tools/model_card.sh models/MODEL_CARD.md
 
 # ---- fuzzing (clang's libFuzzer; `make fuzz FUZZ_SECONDS=60`) --------------------------------
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
-FUZZ_SRC := $(LIB_SRC) src/default_model.S
-fuzz:
+FUZZ_SRC := $(LIB_SRC) $(TOOLS_SRC) src/default_model.S
+fuzz: ## libFuzzer over every target (FUZZ_SECONDS=30 each)
 	@tools/apt-ensure clang libclang-rt-14-dev
 	@mkdir -p build/fuzz
 	@for t in $(FUZZ_TARGETS); do \
 	  clang -g -O1 -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
-	    -DSENTI_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"' tests/fuzz/$$t.c $(FUZZ_SRC) $(LDLIBS) \
+	    -DSENTI_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"' tests/fuzz/$$t.c $(FUZZ_SRC) $(LDLIBS_TOOLS) $(LDLIBS) \
 	    -o build/fuzz/$$t || exit 1; \
 	  mkdir -p build/fuzz/corpus-$$t; \
 	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
@@ -144,8 +169,8 @@ fuzz:
 	done
 
 # the fuzz targets replayed over the seed corpus with the regular compiler (part of make test)
-$(B)/fuzz-replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libsenti.a
-	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/fuzz-replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(PROG_LIBS)
+	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS_TOOLS) $(LDLIBS)
 
 # ---- benchmarks -----------------------------------------------------------------------------
 $(B)/bench-latency: bench/latency.c $(B)/libsenti.a
@@ -153,9 +178,9 @@ $(B)/bench-latency: bench/latency.c $(B)/libsenti.a
 # the vader speed program of bench/vader_speed.sh and bench/vader_bench.sh
 $(B)/bench-vader-speed: bench/vader_speed.c $(B)/libsenti.a
 	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS)
-bench-latency: $(B)/bench-latency
+bench-latency: $(B)/bench-latency ## in-process cost of one prediction and throughput
 	$(B)/bench-latency $(DATA)/sst2/dev.tsv
-bench-fasttext: all
+bench-fasttext: all ## accuracy, speed, RSS and start-up against fastText
 	bench/fasttext.sh
 
 # ---- performance tooling (docs/PERFORMANCE.md) ----------------------------------------------
@@ -173,33 +198,33 @@ PROFILE_OUT ?= build/profile
 BENCH_ARGS  ?=
 BENCH_MODEL ?= default
 APT_PEERS   := fasttext python3-sklearn python3-nltk python3-fasttext time
-benchmark: all
+benchmark: all ## senti bench: targets, latency percentiles, throughput, plots
 	@tools/apt-ensure gnuplot-nox
 	$(B)/senti bench --model $(BENCH_MODEL) --data $(DATA)/sst2/dev.tsv --out $(BENCH_OUT) $(BENCH_ARGS)
 	@gnuplot -e "dir='$(BENCH_OUT)'; label='senti $(BENCH_MODEL)'" bench/plots.gp
 	@echo "plots: $(BENCH_OUT)/latency.svg $(BENCH_OUT)/threads.svg $(BENCH_OUT)/length.svg"
-benchmark-peers: all
+benchmark-peers: all ## the same workload through fastText, scikit-learn, NLTK VADER
 	@tools/apt-ensure $(APT_PEERS)
 	DATA=$(DATA) SENTI=$(B)/senti bench/peers.sh
-profile-cpu: all
+profile-cpu: all ## perf flame graph, top functions, callgrind hot lines
 	@tools/apt-ensure valgrind linux-perf python3
 	DATA=$(DATA) SENTI=$(B)/senti OUT=$(PROFILE_OUT) tools/profile-cpu.sh
-profile-memory: all
+profile-memory: all ## massif, heaptrack, the library's heap accounting
 	@tools/apt-ensure valgrind heaptrack
 	DATA=$(DATA) SENTI=$(B)/senti OUT=$(PROFILE_OUT) tools/profile-memory.sh
-bench-check: all
+bench-check: all ## CI gate: instruction counts against bench/baseline.json
 	@tools/apt-ensure valgrind python3
 	python3 tools/perf-gate.py --senti $(B)/senti --data $(DATA)/sst2/dev.tsv
-bench-baseline: all
+bench-baseline: all ## rewrite bench/baseline.json (a reviewed change)
 	@tools/apt-ensure valgrind python3
 	python3 tools/perf-gate.py --senti $(B)/senti --data $(DATA)/sst2/dev.tsv --update
-docs: all
+docs: all ## regenerate the measured section of docs/PERFORMANCE.md
 	@tools/apt-ensure gnuplot-nox python3
 	DATA=$(DATA) SENTI=$(B)/senti tools/perf-docs.sh
 
 # ---- install --------------------------------------------------------------------------------
 VERSION := $(shell sed -n 's/^#define SENTI_VERSION_STRING "\(.*\)"/\1/p' include/senti.h)
-install: all
+install: all ## install PREFIX=/usr/local: programs, libraries, header, pkg-config file
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(B)/senti $(DESTDIR)$(PREFIX)/bin/senti
 	install -m 755 $(B)/senti-serve $(DESTDIR)$(PREFIX)/bin/senti-serve
@@ -211,17 +236,17 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' senti.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/senti.pc
 
-uninstall:
+uninstall: ## remove what install put in PREFIX
 	rm -f $(DESTDIR)$(PREFIX)/bin/senti $(DESTDIR)$(PREFIX)/bin/senti-serve $(DESTDIR)$(PREFIX)/lib/libsenti.* \
 	  $(DESTDIR)$(PREFIX)/include/senti.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/senti.pc
 
-clean:
+clean: ## remove build/ and build-san/
 	rm -rf build build-san
 
 # ---- HTTP service load test (bench/loadtest.sh; wrk against senti serve and a Flask peer) ----
 APT_LOADTEST := wrk curl python3-flask python3-sklearn
 DURATION ?= 30
-loadtest: deps
+loadtest: deps ## wrk against senti serve and a Flask peer (DURATION=30)
 	@tools/apt-ensure $(APT_LOADTEST)
 	@$(MAKE) --no-print-directory $(B)/senti $(B)/senti-serve
 	@SENTI=$(B)/senti DATA=$(DATA) bench/loadtest.sh $(DURATION)

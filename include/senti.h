@@ -19,8 +19,10 @@
  * go into a buffer the caller supplies. The library never prints, exits or aborts, and
  * reports allocation failure as SENTI_ENOMEM.
  *
- * Versioning: same major version = same ABI. Structs the caller allocates carry reserved
- * space so that minor versions can grow them.
+ * Versioning: same major version = same ABI (from 1.0; 0.x minor versions may still change
+ * it). The structs the caller allocates (senti_options, senti_memory_stats, senti_result,
+ * senti_contribution)
+ * end in reserved space so that later versions can grow them without changing their size.
  */
 #ifndef SENTI_H
 #define SENTI_H
@@ -107,22 +109,29 @@ typedef struct senti_ctx senti_ctx;
 #define SENTI_DEFAULT_MAX_TEXT_BYTES (1u << 20)
 #define SENTI_DEFAULT_MAX_TOKENS (1u << 16)
 
+/* senti_options.flags */
+#define SENTI_OPEN_READ 1u /* read a model file into memory the model owns instead of mapping it,
+                              so that the file may be overwritten while the model is in use */
+
 typedef struct senti_options {
     uint32_t max_text_bytes; /* 0: SENTI_DEFAULT_MAX_TEXT_BYTES */
     uint32_t max_tokens;     /* 0: SENTI_DEFAULT_MAX_TOKENS */
     const char *lexicon_dir; /* vader: folder of vader_lexicon.txt / emoji_utf8_lexicon.txt */
-    uint32_t reserved[8];    /* zero */
+    uint32_t flags;          /* SENTI_OPEN_* */
+    uint32_t reserved[7];    /* zero */
 } senti_options;
 
 /*
  * Open a model by spec:
  *   "default" or NULL          the linear model embedded in the library
- *   "PATH"                     a senti model file (safetensors, see src/io/model_file.h)
- *   "linear:PATH"              the same, kind named
- *   "vader:PATH"               the VADER rule model; PATH is vader_lexicon.txt or its folder
+ *   "PATH"                     a senti model file (safetensors, see src/io/safetensors.h), of
+ *                              whatever kind its __metadata__.kind names
+ *   "KIND:PATH"                a model of a named kind (senti_kind_name lists them):
+ *     "linear:PATH"            a linear model file
+ *     "vader:PATH"             the VADER rule model; PATH is vader_lexicon.txt or its folder
  *                              (or empty: $SENTI_VADER_LEXICON, then opts->lexicon_dir)
- * opts may be NULL. On failure *out is NULL and err (if not NULL) holds a message naming
- * the file and the reason.
+ * An empty spec is an error (SENTI_EINVAL). opts may be NULL. On failure *out is NULL and err
+ * (if not NULL) holds a message naming the file and the reason.
  */
 SENTI_API int senti_model_open(const char *spec, const senti_options *opts, senti_model **out,
                                char *err, size_t err_size);
@@ -135,8 +144,22 @@ SENTI_API int senti_model_open_memory(const void *data, size_t size, const senti
 SENTI_API int senti_model_open_default(const senti_options *opts, senti_model **out);
 SENTI_API void senti_model_free(senti_model *m);
 
+/* The model kinds this library knows, in the order of its registry: i in [0, senti_kind_count());
+ * the name ("linear") and a one-line description for help texts; NULL out of range. */
+SENTI_API int senti_kind_count(void);
+SENTI_API const char *senti_kind_name(int i);
+SENTI_API const char *senti_kind_help(int i);
+
 /* "linear", "vader", ... */
 SENTI_API const char *senti_model_kind(const senti_model *m);
+/* Where the model came from: the file or folder it was read from (NULL for the embedded model
+ * and for one opened from memory), the number of bytes that determine its answers (the model
+ * file; for vader both lexicons), and their XXH3-128 digest as 32 hex digits (for a single file,
+ * the digest of the file's bytes). Two models of equal digest give equal answers under equal
+ * senti_options. The digest is computed on first request (thread-safe). */
+SENTI_API const char *senti_model_path(const senti_model *m);
+SENTI_API uint64_t senti_model_size(const senti_model *m);
+SENTI_API const char *senti_model_digest(const senti_model *m);
 SENTI_API int senti_model_n_classes(const senti_model *m);
 /* "negative", "positive", "neutral"; NULL if i is out of range. */
 SENTI_API const char *senti_model_label(const senti_model *m, int i);
@@ -158,11 +181,15 @@ typedef struct senti_result {
     int32_t label;                    /* index of the predicted label */
     int32_t n_classes;                /* entries used in probs[] */
     int32_t n_values;                 /* entries used in values[] */
-    double score;                     /* probability of "positive" */
+    double score;                     /* the model's positive score in [0, 1]: the probability
+                                         of "positive" for models that have that label, the
+                                         probability of the top label for others; vader:
+                                         (compound + 1) / 2, a ranking score, not a probability */
     double probs[SENTI_MAX_CLASSES];  /* per-class probability, indexed like the labels */
     double values[SENTI_MAX_VALUES];  /* model-specific values, named by senti_model_value_name */
     uint32_t n_tokens;                /* tokens considered */
     uint32_t truncated;               /* 1 if a bound cut the text */
+    uint32_t reserved[6];             /* zero */
 } senti_result;
 
 typedef struct senti_text {
@@ -197,6 +224,7 @@ typedef struct senti_contribution {
                             end of the text, SENTI_CONTRIB_BIAS the bias */
     uint32_t flags;      /* SENTI_CONTRIB_NEGATED */
     float logit[SENTI_MAX_CLASSES]; /* binary models: logit[0] is toward "positive" */
+    uint32_t reserved[2];           /* zero */
 } senti_contribution;
 
 /* Score a text as senti_predict does and explain the result: up to cap contributions are

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test suite and prints one summary line "N passed, N failed" at the end.
-#   unit tests (build/), the same under ASan+UBSan (build-san/), the CLI integration
-#   scripts in tests/cli/ against both binaries, and valgrind memcheck over the CLI.
-# Environment: DATA (../shared/data), SKIP_SAN=1, SKIP_VALGRIND=1 to leave suites out.
+# Runs the test suites and prints one summary line "N passed, N failed" at the end.
+#   tests/run.sh              every suite: unit tests (build/), the same under ASan+UBSan
+#                             (build-san/), the fuzz targets over their seeds, the CLI
+#                             integration scripts in tests/cli/ against both binaries,
+#                             valgrind memcheck over the CLI, and the include-circle check
+#   tests/run.sh SUITE...     only the named suites: unit, fuzz, valgrind, include-check, or a
+#                             script of tests/cli/ by name (core, batch, serve, ...)
+# Environment: DATA (../shared/data), SKIP_SAN=1, SKIP_VALGRIND=1 to leave suites out,
+# SENTI_QUICK=1 to leave out the slowest single checks (the default model's rebuild).
 set -u
 cd "$(dirname "$0")/.."
 export DATA=${DATA:-../shared/data}
@@ -40,8 +45,23 @@ run() {
     echo "-- $name: $p passed, $f failed ($((SECONDS - start)) s)"
 }
 
-run "unit" build/test_unit
-if [ "${SKIP_SAN:-0}" != 1 ]; then
+# wanted NAME: no SUITE arguments, or NAME is one of them
+wanted() {
+    [ ${#SUITES[@]} -eq 0 ] && return 0
+    local s
+    for s in "${SUITES[@]}"; do [ "$s" = "$1" ] && return 0; done
+    return 1
+}
+SUITES=("$@")
+for s in "${SUITES[@]}"; do
+    case $s in
+    unit | fuzz | valgrind | include-check) ;;
+    *) [ -f "tests/cli/$s.sh" ] || { echo "tests/run.sh: no suite '$s'" >&2; exit 2; } ;;
+    esac
+done
+
+wanted unit && run "unit" build/test_unit
+if wanted unit && [ "${SKIP_SAN:-0}" != 1 ]; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     run "unit (ASan+UBSan)" build-san/test_unit
 fi
@@ -53,14 +73,16 @@ fuzz_replay() { # the fuzz targets over the seed corpus, under ASan+UBSan
     echo "$pass passed, $fail failed"
     [ "$fail" -eq 0 ]
 }
-[ "${SKIP_SAN:-0}" != 1 ] && run "fuzz targets over the seed corpus (ASan+UBSan)" fuzz_replay
+wanted fuzz && [ "${SKIP_SAN:-0}" != 1 ] && run "fuzz targets over the seed corpus (ASan+UBSan)" fuzz_replay
 for t in tests/cli/*.sh; do
+    wanted "$(basename "$t" .sh)" || continue
     run "cli $(basename "$t" .sh)" env SENTI=build/senti bash "$t"
     if [ "${SKIP_SAN:-0}" != 1 ]; then
         run "cli $(basename "$t" .sh) (ASan+UBSan)" env SENTI=build-san/senti SANITIZED=1 bash "$t"
     fi
 done
-if [ "${SKIP_VALGRIND:-0}" != 1 ]; then
+wanted include-check && run "include circles" python3 tools/include-graph.py --check src
+if wanted valgrind && [ "${SKIP_VALGRIND:-0}" != 1 ]; then
     run "valgrind" bash tests/valgrind.sh
 fi
 echo

@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "io/records.h"
+#include "tools/records.h"
 
 #define CHUNK_BYTES ((size_t)256 << 10)
 #define RING_PER_THREAD 4
@@ -106,12 +106,6 @@ static const char batch_usage[] =
 static void oom(void) {
     fputs("senti batch: out of memory\n", stderr);
     exit(CLI_FAIL);
-}
-
-static void *xrealloc(void *p, size_t n) {
-    p = realloc(p, n ? n : 1);
-    if (!p) oom();
-    return p;
 }
 
 /* An output buffer: ob_need() before writing n bytes at ob->p + ob->len. */

@@ -35,7 +35,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "io/records.h"
+#include "tools/records.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
 #define BENCH_NOINLINE __attribute__((noinline, noclone, used))
@@ -89,15 +89,6 @@ static double now_s(void) {
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
-}
-
-static void *xmalloc(size_t n) {
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fputs("senti bench: out of memory\n", stderr);
-        exit(CLI_FAIL);
-    }
-    return p;
 }
 
 /* q-quantile of sorted a[0..n) (nearest rank). */

@@ -1,4 +1,5 @@
-/* common.c - helpers shared by the subcommands: model options, numbers, errors. */
+/* common.c - helpers shared by the subcommands of senti: JSON strings, numbers, labels of
+ * labeled data, file digests (what senti-serve shares with senti is in src/tools/progs.c). */
 #include <errno.h>
 #include <math.h>
 #include <getopt.h>
@@ -10,67 +11,8 @@
 #include <xxhash.h>
 
 #include "cli/cli.h"
-#include "internal.h"
-#include "io/records.h"
-
-void cli_error(const char *cmd, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "senti %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-int cli_parse_uint(const char *opt, const char *s, unsigned long lo, unsigned long hi,
-                   unsigned long *out) {
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *s == '-' || *end || errno || v < lo || v > hi) {
-        fprintf(stderr, "senti: %s expects a whole number from %lu to %lu, not '%s'\n", opt, lo, hi, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-int cli_model_opt(cli_model_args *a, int opt, const char *arg) {
-    unsigned long v;
-    switch (opt) {
-    case 'm':
-        a->spec = arg;
-        return 1;
-    case 0x1001:
-        a->opts.lexicon_dir = arg;
-        return 1;
-    case 0x1002:
-        if (cli_parse_uint("--max-bytes", arg, 1, 0xFFFFFFFFul, &v)) return -1;
-        a->opts.max_text_bytes = (uint32_t)v;
-        return 1;
-    case 0x1003:
-        if (cli_parse_uint("--max-tokens", arg, 1, 0xFFFFFFFFul, &v)) return -1;
-        a->opts.max_tokens = (uint32_t)v;
-        return 1;
-    }
-    return 0;
-}
-
-senti_model *cli_open_model(const cli_model_args *a) {
-    senti_model *m = NULL;
-    char err[512];
-    int rc = senti_model_open(a->spec, &a->opts, &m, err, sizeof err);
-    if (rc) {
-        fprintf(stderr, "senti: cannot open model '%s': %s\n", a->spec ? a->spec : "default", err);
-        return NULL;
-    }
-    return m;
-}
-
-int cli_ncpu(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
+#include "core/core.h"
+#include "tools/records.h"
 
 /* Escaped with the record writer's escaper (src/io/records.c), a piece at a time through a
  * buffer on the stack, so the output is written in large runs. Pieces end on UTF-8 character

@@ -6,8 +6,8 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "internal.h"
-#include "io/dataset.h"
+#include "core/core.h"
+#include "tools/dataset.h"
 
 static const char help[] =
     "usage: senti eval MODEL [DATA-OPTIONS] DATA [[DATA-OPTIONS] DATA ...] [OPTIONS]\n"
@@ -112,15 +112,6 @@ static double pearson(const double *x, const double *y, size_t n) {
         syy += (y[i] - my) * (y[i] - my);
     }
     return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
-}
-
-static void *xmalloc(size_t n) {
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "senti eval: out of memory\n");
-        exit(CLI_FAIL);
-    }
-    return p;
 }
 
 /* Score one data set and compute its metrics. Returns 0, or -1 if it could not be loaded. */

@@ -22,13 +22,21 @@ static const char usage[] =
     "  bench                    the performance table: load, latency, throughput, memory\n"
     "  version                  print the version\n"
     "\n"
-    "Models (--model, eval's MODEL): 'default' (embedded), a model file, or KIND:PATH,\n"
-    "e.g. linear:my.safetensors or vader:/path/to/vader_lexicon.txt.\n"
+    "Models (--model, eval's MODEL): 'default' (embedded), a model file (its kind is read\n"
+    "from the file), or KIND:PATH, where KIND is one of:\n";
+
+static const char usage_tail[] =
     "\n"
     "`senti COMMAND --help` explains each command.\n"
     "\n"
     "exit status: 0 success, 1 failure, 2 usage error, 3 some records failed,\n"
     "             4 a quality gate failed (eval --min-accuracy)\n";
+
+static void print_usage(FILE *f) {
+    fputs(usage, f);
+    cli_print_kinds(f);
+    fputs(usage_tail, f);
+}
 
 /* `senti serve` runs the senti-serve program installed beside this one (the service is a
  * program of its own so that the other commands do not load libmicrohttpd's TLS stack). */
@@ -53,12 +61,12 @@ static int serve_exec(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fputs(usage, stderr);
+        print_usage(stderr);
         return CLI_USAGE;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
-        fputs(usage, stdout);
+        print_usage(stdout);
         return CLI_OK;
     }
     if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
@@ -73,6 +81,7 @@ int main(int argc, char **argv) {
                 {"serve", serve_exec}};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "senti: unknown command '%s'\n\n%s", cmd, usage);
+    fprintf(stderr, "senti: unknown command '%s'\n\n", cmd);
+    print_usage(stderr);
     return CLI_USAGE;
 }

@@ -2,23 +2,17 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "cli/cli.h"
-#include "internal.h"
 
 static const char help[] =
     "usage: senti model info [SPEC]     kind, labels, metadata, size and digest of a model\n"
     "       senti model verify [SPEC]   open a model, score probe texts, check the outputs\n"
     "\n"
     "SPEC is 'default' (the embedded model; also when omitted), a model file, or KIND:PATH.\n"
-    "The digest is XXH3-128 of the file's bytes (for 'default', of the embedded bytes).\n"
+    "The digest is XXH3-128 of the bytes that determine the model's answers: the file's\n"
+    "(for 'default', the embedded bytes; for vader, both lexicons).\n"
     "Malformed, truncated or hostile files are reported with the reason; exit status 1.\n";
-
-static void digest_bytes(const void *p, size_t n, char out[33]) {
-    XXH128_hash_t h = XXH3_128bits(p, n);
-    snprintf(out, 33, "%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
-}
 
 static int info(const char *spec, senti_model *m) {
     printf("model\t%s\nkind\t%s\nlabels\t", spec, senti_model_kind(m));
@@ -30,21 +24,9 @@ static int info(const char *spec, senti_model *m) {
             printf("%s%s", i ? "," : "", senti_model_value_name(m, i));
         printf("\n");
     }
-    char dg[33];
-    if (!strcmp(spec, "default")) {
-        size_t n = (size_t)(senti__default_model_end - senti__default_model);
-        digest_bytes(senti__default_model, n, dg);
-        printf("source\tembedded\nbytes\t%zu\nxxh128\t%s\n", n, dg);
-    } else if (!strcmp(senti_model_kind(m), "linear")) {
-        const char *path = strncmp(spec, "linear:", 7) ? spec : spec + 7;
-        if (cli_file_digest(path, dg) == 0) {
-            FILE *f = fopen(path, "rb");
-            long sz = -1;
-            if (f && fseek(f, 0, SEEK_END) == 0) sz = ftell(f);
-            if (f) fclose(f);
-            printf("source\t%s\nbytes\t%ld\nxxh128\t%s\n", path, sz, dg);
-        }
-    }
+    const char *path = senti_model_path(m);
+    printf("source\t%s\nbytes\t%llu\nxxh128\t%s\n", path ? path : "embedded",
+           (unsigned long long)senti_model_size(m), senti_model_digest(m));
     for (int i = 0; i < senti_model_meta_count(m); i++) {
         const char *k = senti_model_meta_key(m, i);
         printf("meta.%s\t%s\n", k, senti_model_meta(m, k));
@@ -81,6 +63,8 @@ static int verify(const char *spec, senti_model *m) {
 int cmd_model(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         fputs(help, argc < 2 ? stderr : stdout);
+        fputs("\nkinds:\n", argc < 2 ? stderr : stdout);
+        cli_print_kinds(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
     const char *sub = argv[1];

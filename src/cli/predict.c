@@ -65,15 +65,6 @@ typedef struct pstate {
     ranked *order;
 } pstate;
 
-static void *xrealloc(void *p, size_t n) {
-    void *q = realloc(p, n ? n : 1);
-    if (!q) {
-        fprintf(stderr, "senti predict: out of memory\n");
-        exit(CLI_FAIL);
-    }
-    return q;
-}
-
 static int print_one(pstate *ps, const char *text, size_t len) {
     senti_result r;
     size_t nc = 0;

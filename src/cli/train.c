@@ -9,9 +9,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "internal.h"
-#include "io/dataset.h"
-#include "models/linear.h"
+#include "core/core.h"
+#include "tools/dataset.h"
+#include "models/linear/linear.h"
 
 static const char help[] =
     "usage: senti train DATA... -o MODEL [OPTIONS]\n"

@@ -9,24 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "core/core.h"
 #include "io/safetensors.h"
 
 static const struct {
     const char *name;
     size_t size;
-} dtypes[SENTI_DT_COUNT] = {
-    [SENTI_DT_F64] = {"F64", 8}, [SENTI_DT_F32] = {"F32", 4}, [SENTI_DT_F16] = {"F16", 2},
-    [SENTI_DT_BF16] = {"BF16", 2}, [SENTI_DT_I64] = {"I64", 8}, [SENTI_DT_I32] = {"I32", 4},
-    [SENTI_DT_I16] = {"I16", 2}, [SENTI_DT_I8] = {"I8", 1}, [SENTI_DT_U8] = {"U8", 1},
-    [SENTI_DT_BOOL] = {"BOOL", 1},
+} dtypes[SENTI__DT_COUNT] = {
+    [SENTI__DT_F64] = {"F64", 8}, [SENTI__DT_F32] = {"F32", 4}, [SENTI__DT_F16] = {"F16", 2},
+    [SENTI__DT_BF16] = {"BF16", 2}, [SENTI__DT_I64] = {"I64", 8}, [SENTI__DT_I32] = {"I32", 4},
+    [SENTI__DT_I16] = {"I16", 2}, [SENTI__DT_I8] = {"I8", 1}, [SENTI__DT_U8] = {"U8", 1},
+    [SENTI__DT_BOOL] = {"BOOL", 1},
 };
 
-const char *senti__dtype_name(senti__dtype d) { return d < SENTI_DT_COUNT ? dtypes[d].name : "?"; }
-size_t senti__dtype_size(senti__dtype d) { return d < SENTI_DT_COUNT ? dtypes[d].size : 0; }
+const char *senti__dtype_name(senti__dtype d) { return d < SENTI__DT_COUNT ? dtypes[d].name : "?"; }
+size_t senti__dtype_size(senti__dtype d) { return d < SENTI__DT_COUNT ? dtypes[d].size : 0; }
 
 static int dtype_parse(const char *s, senti__dtype *d) {
-    for (int i = 0; i < SENTI_DT_COUNT; i++)
+    for (int i = 0; i < SENTI__DT_COUNT; i++)
         if (strcmp(s, dtypes[i].name) == 0) return *d = (senti__dtype)i, 1;
     return 0;
 }
@@ -76,9 +76,9 @@ int senti__st_parse(const void *buf, size_t size, senti__st *st, char *err, size
     if (size < 8) FAIL(SENTI_EFORMAT, "file too short for a safetensors header (%zu bytes)", size);
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = (hlen << 8) | p[i];
-    if (hlen > SENTI_ST_MAX_HEADER)
+    if (hlen > SENTI__ST_MAX_HEADER)
         FAIL(SENTI_EFORMAT, "header length %llu exceeds the limit of %u bytes",
-             (unsigned long long)hlen, SENTI_ST_MAX_HEADER);
+             (unsigned long long)hlen, SENTI__ST_MAX_HEADER);
     if (hlen > size - 8)
         FAIL(SENTI_EFORMAT, "truncated: header length %llu but only %zu bytes follow",
              (unsigned long long)hlen, size - 8);
@@ -90,7 +90,7 @@ int senti__st_parse(const void *buf, size_t size, senti__st *st, char *err, size
     if (!root) FAIL(SENTI_EFORMAT, "header JSON: %s (column %d)", jerr.text, jerr.column);
     if (!json_is_object(root)) FAIL(SENTI_EFORMAT, "header is not a JSON object");
     size_t nt = json_object_size(root);
-    if (nt > SENTI_ST_MAX_TENSORS + 1) FAIL(SENTI_EFORMAT, "too many tensors (%zu)", nt);
+    if (nt > SENTI__ST_MAX_TENSORS + 1) FAIL(SENTI_EFORMAT, "too many tensors (%zu)", nt);
     st->t = senti__calloc(nt ? nt : 1, sizeof *st->t);
     if (!st->t) FAIL(SENTI_ENOMEM, "out of memory");
     const char *key;
@@ -121,9 +121,9 @@ int senti__st_parse(const void *buf, size_t size, senti__st *st, char *err, size
                *jo = json_object_get(val, "data_offsets");
         if (!json_is_string(jd) || !dtype_parse(json_string_value(jd), &t->dtype))
             FAIL(SENTI_EFORMAT, "tensor '%s': missing or unknown dtype", key);
-        if (!json_is_array(js) || json_array_size(js) > SENTI_ST_MAX_DIMS)
+        if (!json_is_array(js) || json_array_size(js) > SENTI__ST_MAX_DIMS)
             FAIL(SENTI_EFORMAT, "tensor '%s': shape must be an array of at most %d sizes", key,
-                 SENTI_ST_MAX_DIMS);
+                 SENTI__ST_MAX_DIMS);
         if (!json_is_array(jo) || json_array_size(jo) != 2)
             FAIL(SENTI_EFORMAT, "tensor '%s': data_offsets must be [begin, end]", key);
         t->ndim = (int)json_array_size(js);

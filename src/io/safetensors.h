@@ -26,20 +26,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SENTI_ST_MAX_HEADER (64u << 20)
-#define SENTI_ST_MAX_TENSORS 4096
-#define SENTI_ST_MAX_DIMS 8
+#define SENTI__ST_MAX_HEADER (64u << 20)
+#define SENTI__ST_MAX_TENSORS 4096
+#define SENTI__ST_MAX_DIMS 8
 
 typedef enum senti__dtype {
-    SENTI_DT_F64, SENTI_DT_F32, SENTI_DT_F16, SENTI_DT_BF16, SENTI_DT_I64, SENTI_DT_I32,
-    SENTI_DT_I16, SENTI_DT_I8, SENTI_DT_U8, SENTI_DT_BOOL, SENTI_DT_COUNT
+    SENTI__DT_F64, SENTI__DT_F32, SENTI__DT_F16, SENTI__DT_BF16, SENTI__DT_I64, SENTI__DT_I32,
+    SENTI__DT_I16, SENTI__DT_I8, SENTI__DT_U8, SENTI__DT_BOOL, SENTI__DT_COUNT
 } senti__dtype;
 
 typedef struct senti__tensor {
     char *name;
     senti__dtype dtype;
     int ndim;
-    uint64_t shape[SENTI_ST_MAX_DIMS];
+    uint64_t shape[SENTI__ST_MAX_DIMS];
     uint64_t count;   /* elements */
     const void *data; /* in the caller's buffer */
     size_t nbytes;
@@ -67,7 +67,7 @@ typedef struct senti__st_out {
     const char *name;
     senti__dtype dtype;
     int ndim;
-    uint64_t shape[SENTI_ST_MAX_DIMS];
+    uint64_t shape[SENTI__ST_MAX_DIMS];
     const void *data;
 } senti__st_out;
 

@@ -82,7 +82,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "internal.h"
+#include "core/core.h"
 #include "models/vader.h"
 #include "models/vader_unicode.h"
 
@@ -1990,7 +1990,7 @@ int senti__vader_open(const char *path, const senti_options *opts, senti_model *
     }
     m->impl = v;
     static const char *const labels[] = {"negative", "neutral", "positive"};
-    senti__model_set_labels(m, 3, labels);
+    senti__model_set_labels(m, 3, labels, NULL, 0); /* literals: cannot fail */
     m->n_values = 4;
     m->value_names[0] = "neg";
     m->value_names[1] = "neu";
@@ -2055,3 +2055,9 @@ int senti__vader_is_space(unsigned cp) {
     vd_init_ascii();
     return vd_is_space_cp(cp);
 }
+
+const senti__kind senti__vader_kind = {
+    .name = "vader",
+    .help = "vader:PATH     the VADER rule model; PATH is vader_lexicon.txt or its folder",
+    .open_path = senti__vader_open,
+};

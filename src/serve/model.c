@@ -1,5 +1,5 @@
 /*
- * model.c - model generations for the service: open, digest, reference counting, and a
+ * model.c - model generations for the service: open, reference counting, and a
  * pool of scoring contexts per generation.
  *
  * A request takes a reference to the current generation when it starts scoring and drops
@@ -7,176 +7,39 @@
  * drops the server's own reference to the old one. Whoever drops the last reference frees
  * the contexts (which point into the model) and then the model.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <xxhash.h>
 
-#include "internal.h"
 #include "serve/serve.h"
-
-/* Read a whole file into 64-byte-aligned memory the model will own. */
-static int read_file(const char *path, void **out, size_t *size, char *err, size_t errsz) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errsz, "%s: %s", path, strerror(errno));
-        return SENTI_EIO;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
-        (unsigned long long)st.st_size > (1ull << 34)) {
-        snprintf(err, errsz, "%s: not a regular file of a sensible size", path);
-        fclose(f);
-        return SENTI_EIO;
-    }
-    size_t n = (size_t)st.st_size;
-    void *buf = NULL;
-    if (posix_memalign(&buf, 64, n ? n : 64)) {
-        fclose(f);
-        snprintf(err, errsz, "%s: out of memory (%zu bytes)", path, n);
-        return SENTI_ENOMEM;
-    }
-    size_t got = n ? fread(buf, 1, n, f) : 0;
-    int bad = ferror(f) || got != n;
-    fclose(f);
-    if (bad) {
-        free(buf);
-        snprintf(err, errsz, "%s: short read (the file changed while being read?)", path);
-        return SENTI_EIO;
-    }
-    *out = buf;
-    *size = n;
-    return SENTI_OK;
-}
-
-/* XXH3-128 of a file's bytes into st; -1 if it cannot be read. */
-static int hash_file(XXH3_state_t *st, const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    char buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) XXH3_128bits_update(st, buf, n);
-    int bad = ferror(f);
-    fclose(f);
-    return bad ? -1 : 0;
-}
-
-static int is_dir(const char *p) {
-    struct stat s;
-    return stat(p, &s) == 0 && S_ISDIR(s.st_mode);
-}
-
-static void hex128(XXH128_hash_t h, char out[33]) {
-    snprintf(out, 33, "%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
-}
-
-/* The digest of a model not read from one file: the VADER lexicons, or failing that the
- * kind, labels and metadata. */
-static void other_digest(const serve_config *cfg, const senti_model *m, char out[33]) {
-    const char *spec = cfg->model.spec;
-    const char *kind = senti_model_kind(m);
-    XXH3_state_t *st = XXH3_createState();
-    if (!st) {
-        snprintf(out, 33, "%032d", 0);
-        return;
-    }
-    XXH3_128bits_reset(st);
-    int ok = 0;
-    if (!strcmp(kind, "vader")) {
-        const char *p = spec && !strncmp(spec, "vader:", 6) ? spec + 6 : "";
-        if (!*p) p = getenv("SENTI_VADER_LEXICON");
-        if ((!p || !*p) && cfg->model.opts.lexicon_dir) p = cfg->model.opts.lexicon_dir;
-        if (p && *p) {
-            char path[4096];
-            if (is_dir(p)) {
-                snprintf(path, sizeof path, "%s/vader_lexicon.txt", p);
-                ok = hash_file(st, path) == 0;
-                snprintf(path, sizeof path, "%s/emoji_utf8_lexicon.txt", p);
-                if (ok) hash_file(st, path);
-            } else {
-                ok = hash_file(st, p) == 0;
-            }
-        }
-    }
-    if (!ok) {
-        XXH3_128bits_reset(st);
-        XXH3_128bits_update(st, kind, strlen(kind));
-        for (int i = 0; i < senti_model_n_classes(m); i++) {
-            const char *l = senti_model_label(m, i);
-            XXH3_128bits_update(st, l, strlen(l) + 1);
-        }
-        for (int i = 0; i < senti_model_meta_count(m); i++) {
-            const char *k = senti_model_meta_key(m, i), *v = senti_model_meta(m, k);
-            XXH3_128bits_update(st, k, strlen(k) + 1);
-            if (v) XXH3_128bits_update(st, v, strlen(v) + 1);
-        }
-    }
-    hex128(XXH3_128bits_digest(st), out);
-    XXH3_freeState(st);
-}
-
-/* A model file (a plain path or linear:PATH) is read into memory the server owns instead
- * of being mapped: a file overwritten in place (cp over it, a truncating write) would
- * otherwise change or unmap the weights under running requests (SIGBUS). The digest is
- * taken from the same bytes the model is built from. */
-static const char *file_spec(const char *spec) {
-    if (!spec || !strcmp(spec, "default")) return NULL;
-    if (!strncmp(spec, "linear:", 7)) return spec + 7;
-    if (strchr(spec, ':') && strncmp(spec, "./", 2) && spec[0] != '/') {
-        /* KIND:PATH of another kind (vader:...); a path with a colon can be written ./a:b */
-        size_t k = strcspn(spec, ":/");
-        if (spec[k] == ':') return NULL;
-    }
-    return spec;
-}
 
 int serve_model_open(const serve_config *cfg, unsigned generation, serve_model **out, char *err,
                      size_t errsz) {
     *out = NULL;
     senti_model *m = NULL;
-    void *bytes = NULL;
-    size_t nbytes = 0;
-    char digest[33];
-    const char *path = file_spec(cfg->model.spec);
-    int rc;
-    if (path) {
-        rc = read_file(path, &bytes, &nbytes, err, errsz);
-        if (rc) return rc;
-        rc = senti_model_open_memory(bytes, nbytes, &cfg->model.opts, &m, err, errsz);
-        if (rc) {
-            /* name the file: the memory loader cannot */
-            char sub[400];
-            snprintf(sub, sizeof sub, "%s", err);
-            snprintf(err, errsz, "%s: %s", path, sub);
-            free(bytes);
-            return rc;
-        }
-        hex128(XXH3_128bits(bytes, nbytes), digest);
-    } else {
-        rc = senti_model_open(cfg->model.spec, &cfg->model.opts, &m, err, errsz);
-        if (rc) return rc;
-        if (!cfg->model.spec || !strcmp(cfg->model.spec, "default"))
-            hex128(XXH3_128bits(senti__default_model,
-                                (size_t)(senti__default_model_end - senti__default_model)),
-                   digest);
-        else
-            other_digest(cfg, m, digest);
-    }
+    /* A model file is read into memory the model owns instead of being mapped: a file
+     * overwritten in place (cp over it, a truncating write) would otherwise change or unmap
+     * the weights under running requests (SIGBUS). The library refuses what is not a regular
+     * file without blocking (a FIFO put in the model's place), so a reload never hangs. */
+    senti_options opts = cfg->model.opts;
+    opts.flags |= SENTI_OPEN_READ;
+    int rc = senti_model_open(cfg->model.spec, &opts, &m, err, errsz);
+    if (rc) return rc;
+    /* every byte that changes the model's answers: the file, the embedded bytes, or both
+     * VADER lexicons */
+    const char *digest = senti_model_digest(m);
     serve_model *sm = calloc(1, sizeof *sm);
     if (!sm) {
         senti_model_free(m);
-        free(bytes);
         snprintf(err, errsz, "out of memory");
         return SENTI_ENOMEM;
     }
     sm->m = m;
-    sm->bytes = bytes;
     sm->refs = 1;
     sm->generation = generation;
     sm->loaded_at = unix_now();
-    memcpy(sm->digest, digest, sizeof digest);
+    memcpy(sm->digest, digest, sizeof sm->digest);
     sm->name = senti_model_meta(m, "name");
     if (!sm->name) sm->name = senti_model_kind(m);
     sm->version = senti_model_meta(m, "version");
@@ -208,7 +71,6 @@ void serve_model_release(serve_model *sm) {
     pthread_mutex_destroy(&sm->pool_lock);
     free(sm->name_json);
     senti_model_free(sm->m);
-    free(sm->bytes); /* after the model, which used it in place */
     free(sm);
 }
 

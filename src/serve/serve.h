@@ -17,12 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/cli.h"
 #include "senti.h"
 #include "serve/cache.h"
 #include "serve/metrics.h"
 #include "serve/ratelimit.h"
 #include "serve/util.h"
+#include "tools/progs.h"
 
 /* ---- configuration ------------------------------------------------------------------ */
 
@@ -59,7 +59,6 @@ typedef struct serve_config {
  * it. Scoring contexts are pooled per generation: taken per request, given back after. */
 typedef struct serve_model {
     senti_model *m;
-    void *bytes;              /* the model file's bytes, when read from a file */
     int refs;                 /* atomic */
     unsigned generation;
     uint64_t cache_id;        /* digest + options: cache keys of this model */
@@ -149,5 +148,8 @@ int redis_get(redis_pool *p, const serve_model *sm, const char *text, size_t len
 void redis_put(redis_pool *p, const serve_model *sm, const char *text, size_t len,
                const char *val, size_t vlen);
 void redis_render_metrics(redis_pool *p, sbuf *b);
+
+/* The senti-serve program (src/serve/main.c); `senti serve ARGS` runs it. */
+int cmd_serve(int argc, char **argv);
 
 #endif

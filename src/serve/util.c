@@ -1,5 +1,9 @@
-/* util.c - buffers, JSON escaping, clocks, duration and size parsing for the service. */
+/* util.c - the service's byte buffer (libc-allocated, since libmicrohttpd frees response
+ * bodies with free(); JSON strings go through the one escaper of src/base), wall clocks,
+ * duration and size parsing. The monotonic clock is src/base's. */
 #include "serve/util.h"
+
+#include "base/base.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -58,56 +62,16 @@ void sb_printf(sbuf *b, const char *fmt, ...) {
     b->len += (size_t)n;
 }
 
-/* Length of the well-formed UTF-8 sequence at s[0..n), or 0. */
-static int utf8_len(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    int len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-    if (!len || (size_t)len > n) return 0;
-    for (int k = 1; k < len; k++)
-        if ((s[k] & 0xC0) != 0x80) return 0;
-    if (len == 3 && ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0))) return 0;
-    if (len == 4 && ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))) return 0;
-    return len;
-}
-
+/* The one JSON string escaper (src/base/text.c), written straight into the buffer. */
 void sb_json_str(sbuf *b, const char *s, size_t n) {
-    static const char hex[] = "0123456789abcdef";
-    sb_reserve(b, n + 2);
-    sb_put(b, "\"", 1);
-    size_t run = 0; /* start of the pending run of bytes copied as they are */
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-            i++;
-            continue;
-        }
-        if (c >= 0x80) {
-            int l = utf8_len((const unsigned char *)s + i, n - i);
-            if (l) {
-                i += (size_t)l;
-                continue;
-            }
-        }
-        sb_put(b, s + run, i - run);
-        switch (c) {
-        case '"': sb_put(b, "\\\"", 2); break;
-        case '\\': sb_put(b, "\\\\", 2); break;
-        case '\n': sb_put(b, "\\n", 2); break;
-        case '\r': sb_put(b, "\\r", 2); break;
-        case '\t': sb_put(b, "\\t", 2); break;
-        default:
-            if (c < 0x80) {
-                char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                sb_put(b, u, 6);
-            } else {
-                sb_put(b, "\xEF\xBF\xBD", 3);
-            }
-        }
-        i++;
-        run = i;
+    if (n > (SIZE_MAX - 2) / 6) {
+        b->oom = 1;
+        return;
     }
-    sb_put(b, s + run, n - run);
-    sb_put(b, "\"", 1);
+    sb_reserve(b, SENTI__JSON_ESCAPE_MAX(n));
+    if (b->oom) return;
+    b->len += senti__json_escape(b->p + b->len, s, n);
+    b->p[b->len] = 0;
 }
 
 void sb_label(sbuf *b, const char *s) {
@@ -159,11 +123,7 @@ char *sb_take(sbuf *b) {
     return p;
 }
 
-uint64_t now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
+uint64_t now_ns(void) { return senti__now_ns(); }
 
 double unix_now(void) {
     struct timespec t;

@@ -128,7 +128,7 @@ static inline __attribute__((always_inline)) senti__token *emit(const senti__tok
     o->start = start;
     o->end = end;
     o->type = (uint8_t)type;
-    o->flags = type == SENTI_TOK_WORD && is_negator(text, n) ? SENTI_TOK_NEGATOR : 0;
+    o->flags = type == SENTI__TOK_WORD && is_negator(text, n) ? SENTI__TOK_NEGATOR : 0;
     return o + 1;
 }
 
@@ -139,14 +139,14 @@ static inline __attribute__((always_inline)) senti__token *flush_word(senti__tok
     size_t b = 0, e = t->wlen;
     uint32_t run_end = t->end;
     if (t->wfull || !t->wapos) { /* no apostrophe, or over-long: one token (cut) */
-        return emit(t, o, w, e, t->start, run_end, SENTI_TOK_WORD);
+        return emit(t, o, w, e, t->start, run_end, SENTI__TOK_WORD);
     }
     /* a run that is exactly 'CLITIC stays whole */
     if (e >= 2 && w[0] == '\'' && is_clitic(w + 1, e - 1)) {
-        return emit(t, o, w, e, t->start, run_end, SENTI_TOK_WORD);
+        return emit(t, o, w, e, t->start, run_end, SENTI__TOK_WORD);
     }
     while (b < e && w[b] == '\'') b++;
-    if (b > 0) o = emit(t, o, "'", 1, WOFF(0), WOFF(b - 1) + 1, SENTI_TOK_PUNCT);
+    if (b > 0) o = emit(t, o, "'", 1, WOFF(0), WOFF(b - 1) + 1, SENTI__TOK_PUNCT);
     size_t tb = e;
     while (tb > b && w[tb - 1] == '\'') tb--;
     if (tb > b) {
@@ -165,13 +165,13 @@ static inline __attribute__((always_inline)) senti__token *flush_word(senti__tok
         }
         uint32_t wend = tb < e ? WOFF(tb) : run_end;
         if (split < tb) {
-            o = emit(t, o, w + b, split - b, WOFF(b), WOFF(split), SENTI_TOK_WORD);
-            o = emit(t, o, w + split, tb - split, WOFF(split), wend, SENTI_TOK_WORD);
+            o = emit(t, o, w + b, split - b, WOFF(b), WOFF(split), SENTI__TOK_WORD);
+            o = emit(t, o, w + split, tb - split, WOFF(split), wend, SENTI__TOK_WORD);
         } else {
-            o = emit(t, o, w + b, tb - b, WOFF(b), wend, SENTI_TOK_WORD);
+            o = emit(t, o, w + b, tb - b, WOFF(b), wend, SENTI__TOK_WORD);
         }
     }
-    if (tb < e) o = emit(t, o, "'", 1, WOFF(tb), run_end, SENTI_TOK_PUNCT);
+    if (tb < e) o = emit(t, o, "'", 1, WOFF(tb), run_end, SENTI__TOK_PUNCT);
     return o;
 #undef WOFF
 }
@@ -186,8 +186,8 @@ static senti__token *flush_punct(senti__tokenizer *t, senti__token *o) {
         memcpy(buf + n, one, (size_t)n1);
         n += (size_t)n1;
     }
-    o = emit(t, o, buf, n, t->start, t->end, SENTI_TOK_PUNCT);
-    if (is_clause_cp(t->punct_cp)) o[-1].flags |= SENTI_TOK_CLAUSE;
+    o = emit(t, o, buf, n, t->start, t->end, SENTI__TOK_PUNCT);
+    if (is_clause_cp(t->punct_cp)) o[-1].flags |= SENTI__TOK_CLAUSE;
     return o;
 }
 

@@ -40,8 +40,8 @@
  *
  * 5. Hash of a token: XXH3_64bits_withSeed(text, length, SENTI_SEED_TOKEN) (xxHash 0.8).
  *
- * Flags: SENTI_TOK_NEGATOR marks the words not, no, never, n't, cannot, nothing, nobody,
- * none, nowhere, neither, nor, without, hardly, barely, rarely, seldom; SENTI_TOK_CLAUSE
+ * Flags: SENTI__TOK_NEGATOR marks the words not, no, never, n't, cannot, nothing, nobody,
+ * none, nowhere, neither, nor, without, hardly, barely, rarely, seldom; SENTI__TOK_CLAUSE
  * marks the punct tokens made of . , ; : ! ? ( ) [ ] { } " or the dash characters.
  *
  * Cost: one pass over the bytes; no allocation; the state is a few hundred bytes.
@@ -55,14 +55,14 @@
 #define SENTI_TOKEN_MAX_BYTES 64
 #define SENTI_SEED_TOKEN 0x73656e7469746f6bULL /* "sentitok" */
 
-enum { SENTI_TOK_WORD = 1, SENTI_TOK_PUNCT = 2 };
-enum { SENTI_TOK_NEGATOR = 1, SENTI_TOK_CLAUSE = 2 };
+enum { SENTI__TOK_WORD = 1, SENTI__TOK_PUNCT = 2 };
+enum { SENTI__TOK_NEGATOR = 1, SENTI__TOK_CLAUSE = 2 };
 
 typedef struct senti__token {
     uint64_t hash;
     uint32_t start, end; /* byte span in the input */
-    uint8_t type;        /* SENTI_TOK_WORD or SENTI_TOK_PUNCT */
-    uint8_t flags;       /* SENTI_TOK_NEGATOR, SENTI_TOK_CLAUSE */
+    uint8_t type;        /* SENTI__TOK_WORD or SENTI__TOK_PUNCT */
+    uint8_t flags;       /* SENTI__TOK_NEGATOR, SENTI__TOK_CLAUSE */
     uint8_t len;         /* bytes of the token's text */
     char text[SENTI_TOKEN_MAX_BYTES + 5]; /* the text, NUL-terminated, if asked for */
 } senti__token;

@@ -96,12 +96,42 @@ check "eval reports the expected calibration error and a reliability table" bash
     "grep -qE '\"ece\":0\.[0-9]+' '$TMP/eval.json' && grep -q '\"reliability\":\[{' '$TMP/eval.json'"
 expect_status "train without -o exits 2" 2 "$SENTI" train "$TMP/small.tsv"
 expect_status "train on a missing file exits 1" 1 "$SENTI" train /nonexistent.tsv -o "$TMP/x.st"
-if [ -z "${SANITIZED:-}" ]; then
-    # the committed default model is rebuilt bit for bit (what `make model` runs)
+if [ -z "${SANITIZED:-}" ] && [ -z "${SENTI_QUICK:-}" ]; then
+    # the committed default model is rebuilt bit for bit (what `make model` runs), once per
+    # `make test` (not again for the sanitized binary; not in `make check`)
     make -s splits DATA="$DATA"
     args=$(make -s -n model DATA="$DATA" | grep ' train ' | sed -E 's/.* train (.*) -o .*/\1/')
     "$SENTI" train $args -o "$TMP/default.st" > /dev/null 2>&1
     same "make model rebuilds models/default.safetensors bit for bit" models/default.safetensors "$TMP/default.st"
+fi
+
+# a model whose labels would break JSON (or repeat) is refused at open, by every command
+python3 tests/edit_model.py models/default.safetensors "$TMP/evil.st" 'labels=negative,neu"}
+{"evil":"x,positive'
+python3 tests/edit_model.py models/default.safetensors "$TMP/dup.st" 'labels=negative,negative,negative'
+python3 tests/edit_model.py models/default.safetensors "$TMP/same.st"
+same "edit_model.py with no edits rewrites the default model byte for byte" models/default.safetensors "$TMP/same.st"
+for f in evil dup; do
+    expect_status "predict --json refuses a model with $f labels" 1 "$SENTI" predict --json -m "$TMP/$f.st" "good"
+    check "predict names the labels as the reason ($f)" bash -c "'$SENTI' predict -m '$TMP/$f.st' good 2>'$TMP/$f.err'; grep -q 'labels: label 2' '$TMP/$f.err'"
+    expect_status "batch refuses a model with $f labels" 1 "$SENTI" batch -m "$TMP/$f.st" "$TMP/small.tsv" -o "$TMP/evil.out"
+    expect_status "model verify refuses a model with $f labels" 1 "$SENTI" model verify "$TMP/$f.st"
+done
+# the kinds come from the library's registry
+check "senti --help lists the registry's kinds" bash -c "'$SENTI' --help | grep -q '^  linear:FILE' && '$SENTI' --help | grep -q '^  vader:PATH'"
+check "an unknown kind names the known ones" bash -c "'$SENTI' predict -m bert:/x good 2>&1 | grep -q 'known: linear, vader'"
+check "model info gives the source, size and digest" bash -c \
+    "'$SENTI' model info '$TMP/same.st' | grep -qx 'source	$TMP/same.st' && '$SENTI' model info '$TMP/same.st' | grep -qx \"bytes	\$(stat -c %s models/default.safetensors)\" && [ \"\$('$SENTI' model info '$TMP/same.st' | grep xxh128)\" = \"\$('$SENTI' model info default | grep xxh128)\" ]"
+mkfifo "$TMP/fifo.st"
+check "a FIFO as a model is refused at once (no hang)" bash -c "timeout 10 '$SENTI' model info '$TMP/fifo.st' 2>&1 | grep -q 'not a regular file'"
+
+if [ -z "${SANITIZED:-}" ]; then
+    # the shared library exports the API of senti.h and nothing else, and links only what it uses
+    lib=$(dirname "$SENTI")/libsenti.so
+    check "libsenti.so exports only senti_* symbols" bash -c \
+        "nm -D --defined-only '$lib' | awk '{print \$3}' | grep -q '^senti_' && ! nm -D --defined-only '$lib' | awk '{print \$3}' | grep -v '^senti_'"
+    check "libsenti.so does not link libcsv (the record readers are the programs')" bash -c \
+        "ldd '$lib' | grep -q libxxhash && ! ldd '$lib' | grep -q libcsv"
 fi
 
 if [ -z "${SANITIZED:-}" ]; then

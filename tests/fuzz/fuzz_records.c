@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "io/records.h"
+#include "core/core.h"
+#include "tools/records.h"
 
 #define CHECK(c) \
     do { if (!(c)) abort(); } while (0)

@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include "../harness.h"
-#include "internal.h"
+#include "core/core.h"
 #include "io/safetensors.h"
-#include "models/linear.h"
+#include "models/linear/linear.h"
 
 static unsigned char *default_copy(size_t *n) {
     *n = (size_t)(senti__default_model_end - senti__default_model);
@@ -370,7 +370,7 @@ static int read_f32(const char *path, const char *name, float *out, size_t count
         return -1;
     }
     const senti__tensor *t = senti__st_find(&st, name);
-    int rc = t && t->dtype == SENTI_DT_F32 && t->count == count ? 0 : -1;
+    int rc = t && t->dtype == SENTI__DT_F32 && t->count == count ? 0 : -1;
     if (!rc) memcpy(out, t->data, count * sizeof *out);
     senti__st_free(&st);
     free(p);
@@ -428,7 +428,7 @@ TEST(ensemble_is_the_mean_of_its_members) {
 TEST(safetensors_roundtrip) {
     float a[6] = {1, 2, 3, 4, 5, 6};
     int8_t b[3] = {-1, 0, 1};
-    senti__st_out t[2] = {{"b", SENTI_DT_I8, 1, {3}, b}, {"a", SENTI_DT_F32, 2, {2, 3}, a}};
+    senti__st_out t[2] = {{"b", SENTI__DT_I8, 1, {3}, b}, {"a", SENTI__DT_F32, 2, {2, 3}, a}};
     const char *meta[] = {"k", "v"};
     char path[64], err[256];
     snprintf(path, sizeof path, "/tmp/senti-st-%d.st", (int)getpid());
@@ -576,9 +576,9 @@ TEST(int8_sum_does_not_overflow) {
     static int8_t q[B];
     memset(q, 127, sizeof q);
     float scale = 1e-6f, bias = 0;
-    senti__st_out t[3] = {{"weights", SENTI_DT_I8, 2, {B, 1}, q},
-                          {"scale", SENTI_DT_F32, 1, {1}, &scale},
-                          {"bias", SENTI_DT_F32, 1, {1}, &bias}};
+    senti__st_out t[3] = {{"weights", SENTI__DT_I8, 2, {B, 1}, q},
+                          {"scale", SENTI__DT_F32, 1, {1}, &scale},
+                          {"bias", SENTI__DT_F32, 1, {1}, &bias}};
     const char *meta[] = {"kind", "linear", "format_version", "1", "tokenizer", "senti-1",
                           "hash_bits", "10", "ngram", "3", "negation", "0", "bounds", "1",
                           "norm", "none", "labels", "negative,positive"};
@@ -612,7 +612,7 @@ TEST(hand_built_linear_files) {
     enum { B = 1024 };
     static float w[B];
     float bias = 0;
-    senti__st_out t[2] = {{"weights", SENTI_DT_F32, 2, {B, 1}, w}, {"bias", SENTI_DT_F32, 1, {1}, &bias}};
+    senti__st_out t[2] = {{"weights", SENTI__DT_F32, 2, {B, 1}, w}, {"bias", SENTI__DT_F32, 1, {1}, &bias}};
     const char *meta[] = {"kind", "linear", "format_version", "1", "tokenizer", "senti-1",
                           "hash_bits", "10", "ngram", "2", "negation", "0", "bounds", "1",
                           "norm", "none", "labels", "negative,positive"};
@@ -656,7 +656,7 @@ TEST(hand_built_linear_files) {
 /* The writer must not leave a metadata entry out silently (jansson refuses non-UTF-8). */
 TEST(safetensors_write_refuses_bad_metadata) {
     float a[2] = {1, 2};
-    senti__st_out t[1] = {{"a", SENTI_DT_F32, 1, {2}, a}};
+    senti__st_out t[1] = {{"a", SENTI__DT_F32, 1, {2}, a}};
     const char *meta[] = {"kind", "linear", "source", "caf\xe9.tsv"};
     char path[64], err[256] = "";
     snprintf(path, sizeof path, "/tmp/senti-test-%d-meta.st", (int)getpid());

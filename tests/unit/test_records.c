@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include "../harness.h"
-#include "internal.h"
-#include "io/dataset.h"
-#include "io/records.h"
+#include "core/core.h"
+#include "tools/dataset.h"
+#include "tools/records.h"
 
 /* Split buf into records; writes "rec|rec|..." (with bad-quote records marked !) into out. */
 static size_t scan_all(senti__fmt fmt, const char *buf, size_t len, char *out, size_t *lines) {

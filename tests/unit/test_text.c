@@ -10,7 +10,7 @@
 
 #include "../harness.h"
 #include "senti.h"
-#include "models/linear.h"
+#include "models/linear/linear.h"
 #include "text/tokenize.h"
 
 /* Tokens of s joined by '|'. */
@@ -89,8 +89,8 @@ TEST(tokenize_spans_and_flags) {
     ASSERT_EQ(n, 5);
     ASSERT_EQ(tk[0].start, 0);
     ASSERT_EQ(tk[0].end, 3);
-    ASSERT(tk[0].flags & SENTI_TOK_NEGATOR);
-    ASSERT(tk[2].flags & SENTI_TOK_CLAUSE);
+    ASSERT(tk[0].flags & SENTI__TOK_NEGATOR);
+    ASSERT(tk[2].flags & SENTI__TOK_CLAUSE);
     ASSERT_EQ(tk[3].start, 10);
     ASSERT_EQ(tk[3].end, 16);
 }
@@ -123,12 +123,12 @@ TEST(features_negation_and_bounds) {
     ASSERT_EQ(nt, 2);
     ASSERT_EQ(c.n, 5); /* not, bad', <s> not, not bad', bad' </s> */
     uint64_t hnot = senti__hash_token("not", 3), hbad = senti__hash_token("bad", 3);
-    uint64_t hbadneg = senti__mix(hbad, SENTI_TAG_NEG);
+    uint64_t hbadneg = senti__mix(hbad, SENTI__TAG_NEG);
     ASSERT_EQ(c.f[0].bucket, hnot >> 44);
-    ASSERT_EQ(c.f[1].bucket, senti__mix(SENTI_TAG_BOS, hnot) >> 44);
+    ASSERT_EQ(c.f[1].bucket, senti__mix(SENTI__TAG_BOS, hnot) >> 44);
     ASSERT_EQ(c.f[2].bucket, hbadneg >> 44);
     ASSERT_EQ(c.f[3].bucket, senti__mix(hnot, hbadneg) >> 44);
-    ASSERT_EQ(c.f[4].bucket, senti__mix(hbadneg, SENTI_TAG_EOS) >> 44);
+    ASSERT_EQ(c.f[4].bucket, senti__mix(hbadneg, SENTI__TAG_EOS) >> 44);
     ASSERT_EQ(c.f[3].start, 0);
     ASSERT_EQ(c.f[3].end, 7);
     /* the scope ends at a clause mark */
@@ -202,9 +202,9 @@ TEST(features_long_copies) {
     uint64_t hg = senti__hash_token("good", 4), hf = senti__hash_token("film", 4);
     ASSERT_EQ(c.n, 4);
     ASSERT_EQ(c.f[0].bucket, hg >> 44);
-    ASSERT_EQ(c.f[1].bucket, senti__mix(hg >> 44, SENTI_TAG_LONG) >> 44);
+    ASSERT_EQ(c.f[1].bucket, senti__mix(hg >> 44, SENTI__TAG_LONG) >> 44);
     ASSERT_EQ(c.f[2].bucket, hf >> 44);
-    ASSERT_EQ(c.f[3].bucket, senti__mix(hf >> 44, SENTI_TAG_LONG) >> 44);
+    ASSERT_EQ(c.f[3].bucket, senti__mix(hf >> 44, SENTI__TAG_LONG) >> 44);
     ASSERT(!c.f[0].long_copy && c.f[1].long_copy && !c.f[2].long_copy && c.f[3].long_copy);
     ASSERT_EQ(c.f[3].start, 5);
     ASSERT_EQ(c.f[3].end, 9);
@@ -226,15 +226,15 @@ TEST(features_long_copies) {
     senti__linear_features(&q, "not bad at", 10, 100, collect_sink, &a);
     senti__linear_features(&ql, "not bad at", 10, 100, collect_sink, &b);
     ASSERT_EQ(b.n, 2 * a.n);
-    uint64_t hnot = senti__hash_token("not", 3), hbad = senti__mix(senti__hash_token("bad", 3), SENTI_TAG_NEG);
-    uint64_t hat = senti__mix(senti__hash_token("at", 2), SENTI_TAG_NEG);
-    uint64_t want[] = {hnot, senti__mix(SENTI_TAG_BOS, hnot), hbad, senti__mix(hnot, hbad), hat,
-                       senti__mix(hbad, hat), senti__mix(hat, SENTI_TAG_EOS)};
+    uint64_t hnot = senti__hash_token("not", 3), hbad = senti__mix(senti__hash_token("bad", 3), SENTI__TAG_NEG);
+    uint64_t hat = senti__mix(senti__hash_token("at", 2), SENTI__TAG_NEG);
+    uint64_t want[] = {hnot, senti__mix(SENTI__TAG_BOS, hnot), hbad, senti__mix(hnot, hbad), hat,
+                       senti__mix(hbad, hat), senti__mix(hat, SENTI__TAG_EOS)};
     ASSERT_EQ(a.n, 7);
     for (size_t i = 0; i < a.n; i++) {
         ASSERT_EQ(a.f[i].bucket, want[i] >> 44);
         ASSERT_EQ(b.f[2 * i].bucket, a.f[i].bucket);
-        ASSERT_EQ(b.f[2 * i + 1].bucket, senti__mix(want[i] >> 44, SENTI_TAG_LONG) >> 44);
+        ASSERT_EQ(b.f[2 * i + 1].bucket, senti__mix(want[i] >> 44, SENTI__TAG_LONG) >> 44);
         ASSERT_EQ(b.f[2 * i + 1].start, a.f[i].start);
         ASSERT_EQ(b.f[2 * i + 1].end, a.f[i].end);
         ASSERT_EQ(b.f[2 * i + 1].negated, a.f[i].negated);

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "../harness.h"
-#include "internal.h"
+#include "core/core.h"
 #include "models/vader.h"
 #include "models/vader_unicode.h"
 #include "senti.h"

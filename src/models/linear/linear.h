@@ -15,18 +15,18 @@
  *     "me@x.org" are untouched. Files with mentions = 1 are written as format_version 2, so
  *     that a reader which does not know the key refuses them rather than misreading them.
  *   - negation scope (if params.negation): a token that follows a NEGATOR token, up to the
- *     next CLAUSE token, has its hash replaced by mix(h, SENTI_TAG_NEG); the negator itself
+ *     next CLAUSE token, has its hash replaced by mix(h, SENTI__TAG_NEG); the negator itself
  *     and the clause token are not marked. A second negator inside a scope restarts it.
  *   - unigrams: h_i for every token.
  *   - bigrams (ngram >= 2): mix(h_{i-1}, h_i) for i = 2..n; with params.bounds also
- *     mix(SENTI_TAG_BOS, h_1) and mix(h_n, SENTI_TAG_EOS).
+ *     mix(SENTI__TAG_BOS, h_1) and mix(h_n, SENTI__TAG_EOS).
  *   - trigrams (ngram >= 3): mix(mix(h_{i-2}, h_{i-1}), h_i) for i = 3..n.
  *   where mix(a, b) = XXH3_64bits_withSeed(le64(a) || le64(b), 16, SENTI_SEED_MIX).
  *   Each feature f selects bucket b(f) = f >> (64 - bits) of the weight table.
  *   - long copies (if params.long_tokens, L; metadata key "long_tokens", 0..128, absent
  *     means 0): a text of at least L tokens (counted as for max_tokens, so a text cut to
  *     max_tokens < L is not long) has, right after every feature above, also one in bucket
- *     mix(b, SENTI_TAG_LONG) >> (64 - bits), b being that feature's bucket (the 32-bit value,
+ *     mix(b, SENTI__TAG_LONG) >> (64 - bits), b being that feature's bucket (the 32-bit value,
  *     zero-extended in le64(b)). A long review thus gets weights of its own on top of the
  *     shared ones, which short texts (phrases, tweets) use alone ("frustratingly easy" domain
  *     adaptation, with the domain read off the text's length). Explanations add a copy's
@@ -51,10 +51,10 @@
 #include "io/safetensors.h"
 
 #define SENTI_SEED_MIX 0x73656e74696d6978ULL /* "sentimix" */
-#define SENTI_TAG_NEG 0x4e45474154494f4eULL  /* "NEGATION" */
-#define SENTI_TAG_BOS 0x3c733e3c733e3c73ULL
-#define SENTI_TAG_EOS 0x3c2f733e3c2f733eULL
-#define SENTI_TAG_LONG 0x4c4f4e4754455854ULL /* "LONGTEXT" */
+#define SENTI__TAG_NEG 0x4e45474154494f4eULL  /* "NEGATION" */
+#define SENTI__TAG_BOS 0x3c733e3c733e3c73ULL
+#define SENTI__TAG_EOS 0x3c2f733e3c2f733eULL
+#define SENTI__TAG_LONG 0x4c4f4e4754455854ULL /* "LONGTEXT" */
 #define SENTI_LONG_TOKENS_MAX 128
 
 typedef struct senti__linear_params {

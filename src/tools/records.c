@@ -1,7 +1,7 @@
 /*
  * records.c - record formats: detection, boundaries, fields, escaping. See records.h.
  */
-#include "io/records.h"
+#include "tools/records.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 /* ---- formats ----------------------------------------------------------------------------- */
 
@@ -377,101 +377,6 @@ long senti__column_default_text(const senti__field *hdr, size_t n_hdr) {
 }
 
 /* ---- output ------------------------------------------------------------------------------ */
-
-int senti__buf_reserve(senti__buf *b, size_t n) {
-    if (b->cap - b->len >= n) return SENTI_OK;
-    if (n > SIZE_MAX / 2 - b->len) return SENTI_ENOMEM;
-    size_t nc = b->cap ? b->cap : 4096;
-    while (nc - b->len < n) nc *= 2;
-    char *p = senti__realloc(b->p, nc);
-    if (!p) return SENTI_ENOMEM;
-    b->p = p;
-    b->cap = nc;
-    return SENTI_OK;
-}
-
-int senti__buf_add(senti__buf *b, const void *s, size_t n) {
-    if (senti__buf_reserve(b, n) != SENTI_OK) return SENTI_ENOMEM;
-    if (n) memcpy(b->p + b->len, s, n);
-    b->len += n;
-    return SENTI_OK;
-}
-
-void senti__buf_free(senti__buf *b) {
-    senti__free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
-static size_t utf8_seq(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    if (c < 0x80) return 1;
-    if (c < 0xC2) return 0;
-    if (c < 0xE0) return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c < 0xF0) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && s[1] < 0xA0) return 0; /* overlong */
-        if (c == 0xED && s[1] >= 0xA0) return 0; /* surrogate */
-        return 3;
-    }
-    if (c < 0xF5) {
-        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xF0 && s[1] < 0x90) return 0;  /* overlong */
-        if (c == 0xF4 && s[1] >= 0x90) return 0; /* > U+10FFFF */
-        return 4;
-    }
-    return 0;
-}
-
-size_t senti__json_escape(char *out, const char *s, size_t n) {
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *u = (const unsigned char *)s;
-    char *o = out;
-    *o++ = '"';
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = u[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            *o++ = (char)c;
-            i++;
-            continue;
-        }
-        if (c < 0x80) {
-            *o++ = '\\';
-            switch (c) {
-            case '"': *o++ = '"'; break;
-            case '\\': *o++ = '\\'; break;
-            case '\n': *o++ = 'n'; break;
-            case '\r': *o++ = 'r'; break;
-            case '\t': *o++ = 't'; break;
-            case '\b': *o++ = 'b'; break;
-            case '\f': *o++ = 'f'; break;
-            default:
-                *o++ = 'u';
-                *o++ = '0';
-                *o++ = '0';
-                *o++ = hex[c >> 4];
-                *o++ = hex[c & 15];
-            }
-            i++;
-            continue;
-        }
-        size_t k = utf8_seq(u + i, n - i);
-        if (k) {
-            memcpy(o, u + i, k);
-            o += k;
-            i += k;
-        } else {
-            memcpy(o, "\xEF\xBF\xBD", 3); /* U+FFFD */
-            o += 3;
-            i++;
-        }
-    }
-    *o++ = '"';
-    return (size_t)(o - out);
-}
 
 size_t senti__csv_quote(char *out, const char *s, size_t n) {
     int need = n && (s[0] == ' ' || s[n - 1] == ' ');

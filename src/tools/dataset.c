@@ -1,7 +1,7 @@
 /*
  * dataset.c - the labeled-data loader (see dataset.h).
  */
-#include "io/dataset.h"
+#include "tools/dataset.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "io/records.h"
+#include "core/core.h"
+#include "tools/records.h"
 
 /* ---- the file's bytes ---------------------------------------------------------------------- */
 

@@ -14,7 +14,8 @@
  *                 senti__csv_* (libcsv in strict mode; unquoted copies in a per-thread buffer),
  *                 senti__jsonl_* (jansson; the text member by name).
  *   header        senti__column_find(): a 1-based index or a name (case-insensitive).
- *   output        senti__buf plus escapers for JSON strings and CSV/TSV fields.
+ *   output        escapers for CSV/TSV fields and numbers (JSON strings and the buffer are
+ *                 src/base's).
  *
  * CSV boundary rule. A double quote opens a quoted field only at the start of a field (at the
  * start of the record or right after a comma); inside a quoted field "" is a literal quote and
@@ -36,6 +37,8 @@
 
 #include <csv.h>
 #include <jansson.h>
+
+#include "base/base.h"
 
 typedef enum senti__fmt {
     SENTI__FMT_AUTO = 0,
@@ -136,24 +139,11 @@ long senti__column_default_text(const senti__field *hdr, size_t n_hdr);
 
 /* ---- output ------------------------------------------------------------------------------ */
 
-/* A growable byte buffer (senti__realloc). */
-typedef struct senti__buf {
-    char *p;
-    size_t len, cap;
-} senti__buf;
+/* Output goes into a senti__buf and JSON strings through senti__json_escape (src/base). */
 
-/* Make room for n more bytes; 0 or SENTI_ENOMEM. */
-int senti__buf_reserve(senti__buf *b, size_t n);
-int senti__buf_add(senti__buf *b, const void *s, size_t n);
-void senti__buf_free(senti__buf *b);
-
-/* The longest output each of these writes for an input of n bytes. */
-#define SENTI__JSON_ESCAPE_MAX(n) ((n) * 6 + 2)
+/* The longest output senti__csv_quote writes for an input of n bytes. */
 #define SENTI__CSV_QUOTE_MAX(n) ((n) * 2 + 2)
 
-/* Write s as a JSON string with its quotes; invalid UTF-8 becomes U+FFFD, control characters
- * and NUL are escaped. out must have SENTI__JSON_ESCAPE_MAX(n) bytes. Returns bytes written. */
-size_t senti__json_escape(char *out, const char *s, size_t n);
 /* Write s as one CSV field: quoted (with "" for ") only if it holds a comma, quote, CR or LF or
  * starts/ends with a space. out must have SENTI__CSV_QUOTE_MAX(n) bytes. */
 size_t senti__csv_quote(char *out, const char *s, size_t n);

@@ -43,8 +43,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "models/linear.h"
+#include "core/core.h"
+#include "models/linear/linear.h"
 #include "text/tokenize.h"
 
 #define LEX_HALF 8                     /* bins round(2 v) in -8..8 */
@@ -76,8 +76,8 @@ static int lexmap_build(const senti__train_opts *o, uint8_t **out, size_t *n_use
         int nh = 0;
         if (nt == 1) {
             h[nh++] = tok[0].hash;
-            if (o->fp.negation && !(tok[0].flags & (SENTI_TOK_NEGATOR | SENTI_TOK_CLAUSE)))
-                h[nh++] = senti__mix(tok[0].hash, SENTI_TAG_NEG);
+            if (o->fp.negation && !(tok[0].flags & (SENTI__TOK_NEGATOR | SENTI__TOK_CLAUSE)))
+                h[nh++] = senti__mix(tok[0].hash, SENTI__TAG_NEG);
         } else if (nt == 2 && o->fp.ngram >= 2) {
             h[nh++] = senti__mix(tok[0].hash, tok[1].hash);
         } else if (nt == 3 && o->fp.ngram >= 3) {
@@ -464,12 +464,12 @@ static int write_model(const trainer *T, const senti__train_opts *o, const char 
                 q[i] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
             }
         }
-        t[nt++] = (senti__st_out){"weights", SENTI_DT_I8, 2, {T->buckets, (uint64_t)T->k}, q};
-        t[nt++] = (senti__st_out){"scale", SENTI_DT_F32, 1, {nscale}, scale};
+        t[nt++] = (senti__st_out){"weights", SENTI__DT_I8, 2, {T->buckets, (uint64_t)T->k}, q};
+        t[nt++] = (senti__st_out){"scale", SENTI__DT_F32, 1, {nscale}, scale};
     } else {
-        t[nt++] = (senti__st_out){"weights", SENTI_DT_F32, 2, {T->buckets, (uint64_t)T->k}, T->w};
+        t[nt++] = (senti__st_out){"weights", SENTI__DT_F32, 2, {T->buckets, (uint64_t)T->k}, T->w};
     }
-    t[nt++] = (senti__st_out){"bias", SENTI_DT_F32, 1, {(uint64_t)T->k}, T->bias};
+    t[nt++] = (senti__st_out){"bias", SENTI__DT_F32, 1, {(uint64_t)T->k}, T->bias};
 
     /* model metadata first, then the caller's */
     char bits[16], ngram[16], neg[16], bounds[16], mentions[16], long_tok[16], m_nb[32], labels[300] = "";

@@ -8,8 +8,8 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "internal.h"
-#include "models/linear.h"
+#include "core/core.h"
+#include "models/linear/linear.h"
 #include "text/tokenize.h"
 
 uint64_t senti__mix(uint64_t a, uint64_t b) {
@@ -40,7 +40,7 @@ typedef struct featgen {
 
 /* The bucket of the long copy of a feature in bucket b. */
 static inline uint32_t long_bucket(const featgen *g, uint32_t b) {
-    return (uint32_t)(senti__mix(b, SENTI_TAG_LONG) >> g->shift);
+    return (uint32_t)(senti__mix(b, SENTI__TAG_LONG) >> g->shift);
 }
 
 static inline __attribute__((always_inline)) void put1(featgen *g, uint32_t b, uint32_t start, uint32_t end,
@@ -103,14 +103,14 @@ feed(featgen *g, ngstate *st, const senti__linear_params *p, uint64_t h, uint32_
      uint8_t flags, const int spans, const int lng) {
     int ng = 0;
     if (p->negation) {
-        if (flags & SENTI_TOK_NEGATOR) st->neg = 1;
-        else if (flags & SENTI_TOK_CLAUSE) st->neg = 0;
-        else if (st->neg) h = senti__mix(h, SENTI_TAG_NEG), ng = 1;
+        if (flags & SENTI__TOK_NEGATOR) st->neg = 1;
+        else if (flags & SENTI__TOK_CLAUSE) st->neg = 0;
+        else if (st->neg) h = senti__mix(h, SENTI__TAG_NEG), ng = 1;
     }
     put(g, h, start, end, 1, ng, spans, lng);
     if (p->ngram >= 2) {
         if (st->ntok >= 1) put(g, senti__mix(st->h1, h), st->s1, end, 2, ng | st->neg1, spans, lng);
-        else if (p->bounds) put(g, senti__mix(SENTI_TAG_BOS, h), start, end, 0, ng, spans, lng);
+        else if (p->bounds) put(g, senti__mix(SENTI__TAG_BOS, h), start, end, 0, ng, spans, lng);
     }
     if (p->ngram >= 3 && st->ntok >= 2)
         put(g, senti__mix(senti__mix(st->h2, st->h1), h), st->s2, end, 3, ng | st->neg1 | st->neg2, spans, lng);
@@ -123,7 +123,7 @@ feed(featgen *g, ngstate *st, const senti__linear_params *p, uint64_t h, uint32_
 /* Is token t the input character c ('@': exactly one; '_': a run of them)? A punct token is
  * a run of one code point, so its first input byte tells which. */
 static inline int tok_is(const senti__token *t, const char *text, char c) {
-    return t->type == SENTI_TOK_PUNCT && text[t->start] == c && (c == '_' || t->end - t->start == 1);
+    return t->type == SENTI__TOK_PUNCT && text[t->start] == c && (c == '_' || t->end - t->start == 1);
 }
 
 static inline __attribute__((always_inline)) uint32_t
@@ -153,9 +153,9 @@ gen_features(const senti__linear_params *p, const char *text, size_t len, uint32
             const senti__token *t = &tok[i];
             if (mentions) {
                 if (mstate == 2) {
-                    if (t->start == mend && (t->type == SENTI_TOK_WORD || tok_is(t, text, '_'))) {
+                    if (t->start == mend && (t->type == SENTI__TOK_WORD || tok_is(t, text, '_'))) {
                         mend = t->end;
-                        have_w = t->type == SENTI_TOK_WORD, wend = t->end;
+                        have_w = t->type == SENTI__TOK_WORD, wend = t->end;
                         continue;
                     }
                     mstate = 0;
@@ -163,7 +163,7 @@ gen_features(const senti__linear_params *p, const char *text, size_t len, uint32
                     if (st.ntok >= max_tokens) break;
                 } else if (mstate == 1) {
                     mstate = 0;
-                    if (t->start == at.end && t->type == SENTI_TOK_WORD) {
+                    if (t->start == at.end && t->type == SENTI__TOK_WORD) {
                         mstate = 2, mend = t->end;
                         have_w = 1, wend = t->end;
                         continue;
@@ -175,7 +175,7 @@ gen_features(const senti__linear_params *p, const char *text, size_t len, uint32
                     at = *t, mstate = 1, have_w = 0;
                     continue;
                 }
-                have_w = t->type == SENTI_TOK_WORD, wend = t->end;
+                have_w = t->type == SENTI__TOK_WORD, wend = t->end;
             }
             feed(&g, &st, p, t->hash, t->start, t->end, t->flags, spans, lng);
         }
@@ -184,7 +184,7 @@ gen_features(const senti__linear_params *p, const char *text, size_t len, uint32
     if (mstate == 2 && st.ntok < max_tokens)
         feed(&g, &st, p, senti__hash_token("@user", 5), at.start, mend, 0, spans, lng);
     if (p->ngram >= 2 && p->bounds && st.ntok > 0)
-        put(&g, senti__mix(st.h1, SENTI_TAG_EOS), st.s1, st.e1, 0, st.neg1, spans, lng);
+        put(&g, senti__mix(st.h1, SENTI__TAG_EOS), st.s1, st.e1, 0, st.neg1, spans, lng);
     if (g.n) sink(ud, g.buf, g.n);
     return st.ntok;
 }
@@ -219,7 +219,6 @@ typedef struct linear {
     int scale_per_row;
     const float *bias;    /* [n_out] */
     float inv_temp;       /* 1 / temperature (calibration), 1 if none */
-    char *label_store;    /* labels from metadata, NUL-separated */
 } linear;
 
 static int parse_u32(const senti__st *st, const char *key, uint32_t lo, uint32_t hi, uint32_t *out,
@@ -423,7 +422,6 @@ static int linear_explain(const senti_model *m, senti_ctx *ctx, const char *text
 static void linear_destroy(senti_model *m) {
     linear *L = m->impl;
     if (!L) return;
-    senti__free(L->label_store);
     senti__free(L);
 }
 
@@ -434,149 +432,111 @@ static const senti__model_ops linear_ops = {
     .destroy = linear_destroy,
 };
 
-int senti__linear_open_memory(const void *data, size_t size, const senti_options *opts,
-                              senti_model **out, char *err, size_t err_size) {
-    senti__st st;
-    int rc = senti__st_parse(data, size, &st, err, err_size);
+/* ---- opening a model file ------------------------------------------------------------------- */
+
+/* Labels from metadata: the core checks the names; a binary model is negative,positive. */
+static int open_labels(senti_model *m, linear *L, const senti__st *st, char *err, size_t err_size) {
+    int rc = senti__model_parse_labels(m, senti__st_meta(st, "labels"), err, err_size);
     if (rc) return rc;
-    senti_model *m = NULL;
-    linear *L = NULL;
-    const char *kind = senti__st_meta(&st, "kind");
-    const char *ver = senti__st_meta(&st, "format_version");
-    if (!kind) {
-        rc = senti__err(err, err_size, SENTI_EFORMAT, "not a senti model (no 'kind' in __metadata__)");
-        goto fail;
-    }
-    if (strcmp(kind, "linear") != 0) {
-        rc = senti__err(err, err_size, SENTI_EKIND, "model kind '%.32s' is not a linear model", kind);
-        goto fail;
-    }
-    if (!ver || (strcmp(ver, "1") && strcmp(ver, "2") && strcmp(ver, "3"))) {
-        rc = senti__err(err, err_size, SENTI_EVERSION,
-                        "format_version '%.16s' not supported (this library reads 1 to 3)", ver ? ver : "");
-        goto fail;
-    }
-    m = senti__model_new(&linear_ops, opts);
-    L = senti__calloc(1, sizeof *L);
-    if (!m || !L) {
-        rc = senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
-        goto fail;
-    }
-    m->impl = L;
-    if ((rc = senti__linear_params_parse(&st, &L->p, err, err_size))) goto fail;
-    /* labels: comma-separated */
-    const char *labels = senti__st_meta(&st, "labels");
-    if (!labels || !*labels || strlen(labels) > 256) {
-        rc = senti__err(err, err_size, SENTI_EFORMAT, "metadata 'labels' missing or too long");
-        goto fail;
-    }
-    L->label_store = senti__strdup(labels);
-    if (!L->label_store) {
-        rc = senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
-        goto fail;
-    }
-    const char *lab[SENTI_MAX_CLASSES];
-    int nl = 0;
-    for (char *s = L->label_store, *tok; (tok = strsep(&s, ","));) {
-        if (nl == SENTI_MAX_CLASSES || !*tok) {
-            rc = senti__err(err, err_size, SENTI_EFORMAT, "metadata 'labels' must list 2..%d names",
-                            SENTI_MAX_CLASSES);
-            goto fail;
-        }
-        lab[nl++] = tok;
-    }
-    if (nl < 2) {
-        rc = senti__err(err, err_size, SENTI_EFORMAT, "metadata 'labels' must list 2..%d names",
-                        SENTI_MAX_CLASSES);
-        goto fail;
-    }
-    senti__model_set_labels(m, nl, lab);
-    L->n_out = nl == 2 ? 1 : nl;
-    if (nl == 2 && (strcmp(lab[0], "negative") || strcmp(lab[1], "positive"))) {
-        rc = senti__err(err, err_size, SENTI_EFORMAT, "a binary model's labels must be negative,positive");
-        goto fail;
-    }
-    /* tensors */
-    const senti__tensor *w = senti__st_find(&st, "weights"), *b = senti__st_find(&st, "bias");
+    L->n_out = m->n_classes == 2 ? 1 : m->n_classes;
+    if (m->n_classes == 2 && (strcmp(m->labels[0], "negative") || strcmp(m->labels[1], "positive")))
+        return senti__err(err, err_size, SENTI_EFORMAT, "a binary model's labels must be negative,positive");
+    return SENTI_OK;
+}
+
+/* The weight table (F32, or I8 with one scale or one per row) and the bias. */
+static int open_tensors(linear *L, const senti__st *st, char *err, size_t err_size) {
+    const senti__tensor *w = senti__st_find(st, "weights"), *b = senti__st_find(st, "bias");
     uint64_t buckets = 1ull << L->p.bits;
-    if (!w || w->ndim != 2 || w->shape[0] != buckets || w->shape[1] != (uint64_t)L->n_out) {
-        rc = senti__err(err, err_size, SENTI_EFORMAT,
-                        "tensor 'weights' missing or not of shape [%llu, %d]",
-                        (unsigned long long)buckets, L->n_out);
-        goto fail;
-    }
-    if (!b || b->dtype != SENTI_DT_F32 || b->count != (uint64_t)L->n_out) {
-        rc = senti__err(err, err_size, SENTI_EFORMAT, "tensor 'bias' missing or not F32 [%d]", L->n_out);
-        goto fail;
-    }
+    if (!w || w->ndim != 2 || w->shape[0] != buckets || w->shape[1] != (uint64_t)L->n_out)
+        return senti__err(err, err_size, SENTI_EFORMAT, "tensor 'weights' missing or not of shape [%llu, %d]",
+                          (unsigned long long)buckets, L->n_out);
+    if (!b || b->dtype != SENTI__DT_F32 || b->count != (uint64_t)L->n_out)
+        return senti__err(err, err_size, SENTI_EFORMAT, "tensor 'bias' missing or not F32 [%d]", L->n_out);
     L->bias = b->data;
-    if (w->dtype == SENTI_DT_F32) {
+    if (w->dtype == SENTI__DT_F32) {
         L->wf = w->data;
-    } else if (w->dtype == SENTI_DT_I8) {
-        const senti__tensor *s = senti__st_find(&st, "scale");
-        if (!s || s->dtype != SENTI_DT_F32 || (s->count != 1 && s->count != buckets)) {
-            rc = senti__err(err, err_size, SENTI_EFORMAT,
-                            "I8 weights need an F32 tensor 'scale' of 1 or %llu values",
-                            (unsigned long long)buckets);
-            goto fail;
-        }
-        L->wq = w->data;
-        L->scale = s->data;
-        L->scale_per_row = s->count != 1;
-    } else {
-        rc = senti__err(err, err_size, SENTI_EFORMAT, "tensor 'weights' has dtype %s (F32 or I8 expected)",
-                        senti__dtype_name(w->dtype));
-        goto fail;
+        return SENTI_OK;
     }
-    /* optional calibration: logits are divided by the temperature */
+    if (w->dtype != SENTI__DT_I8)
+        return senti__err(err, err_size, SENTI_EFORMAT, "tensor 'weights' has dtype %s (F32 or I8 expected)",
+                          senti__dtype_name(w->dtype));
+    const senti__tensor *s = senti__st_find(st, "scale");
+    if (!s || s->dtype != SENTI__DT_F32 || (s->count != 1 && s->count != buckets))
+        return senti__err(err, err_size, SENTI_EFORMAT, "I8 weights need an F32 tensor 'scale' of 1 or %llu values",
+                          (unsigned long long)buckets);
+    L->wq = w->data;
+    L->scale = s->data;
+    L->scale_per_row = s->count != 1;
+    return SENTI_OK;
+}
+
+/* Optional calibration: logits are divided by the temperature. */
+static int open_temperature(linear *L, const senti__st *st, char *err, size_t err_size) {
     L->inv_temp = 1.0f;
-    const char *temp = senti__st_meta(&st, "temperature");
-    if (temp) {
-        char *end;
-        double t = strtod(temp, &end);
-        if (*end || !(t >= 0.01 && t <= 100)) {
-            rc = senti__err(err, err_size, SENTI_EFORMAT, "metadata 'temperature' = '%.32s' not in [0.01, 100]", temp);
-            goto fail;
-        }
-        L->inv_temp = (float)(1.0 / t);
-    }
-    /* values must be finite and bounded: a NaN weight would poison every score, and weights
-     * near FLT_MAX would sum to infinity and then NaN. With |bias|, |weight| <= 1e6, at most
-     * 7 features a token (copies included) and 2^32 tokens, |z| stays below 1e19 * 100
-     * (the temperature's bound), far inside float's range. */
+    const char *temp = senti__st_meta(st, "temperature");
+    if (!temp) return SENTI_OK;
+    char *end;
+    double t = strtod(temp, &end);
+    if (*end || !(t >= 0.01 && t <= 100))
+        return senti__err(err, err_size, SENTI_EFORMAT, "metadata 'temperature' = '%.32s' not in [0.01, 100]", temp);
+    L->inv_temp = (float)(1.0 / t);
+    return SENTI_OK;
+}
+
+/* Values must be finite and bounded: a NaN weight would poison every score, and weights near
+ * FLT_MAX would sum to infinity and then NaN. With |bias|, |weight| <= 1e6, at most 7 features
+ * a token (copies included) and 2^32 tokens, |z| stays below 1e19 * 100 (the temperature's
+ * bound), far inside float's range. */
+static int check_values(const linear *L, char *err, size_t err_size) {
     const double wmax = 1e6;
+    uint64_t buckets = 1ull << L->p.bits;
     for (int j = 0; j < L->n_out; j++)
-        if (!(fabs(L->bias[j]) <= wmax)) {
-            rc = senti__err(err, err_size, SENTI_EFORMAT, "tensor 'bias' holds a non-finite value or one beyond +-1e6");
-            goto fail;
-        }
+        if (!(fabs(L->bias[j]) <= wmax))
+            return senti__err(err, err_size, SENTI_EFORMAT, "tensor 'bias' holds a non-finite value or one beyond +-1e6");
     if (L->scale)
         for (uint64_t j = 0; j < (L->scale_per_row ? buckets : 1); j++)
-            if (!(fabs(L->scale[j]) * 127.0 <= wmax)) {
-                rc = senti__err(err, err_size, SENTI_EFORMAT,
-                                "tensor 'scale' holds a non-finite value or one beyond +-1e6/127");
-                goto fail;
-            }
+            if (!(fabs(L->scale[j]) * 127.0 <= wmax))
+                return senti__err(err, err_size, SENTI_EFORMAT,
+                                  "tensor 'scale' holds a non-finite value or one beyond +-1e6/127");
     if (L->wf) { /* one pass over the table: about 1 ns per weight, only for F32 files */
         size_t nw = (size_t)buckets * (size_t)L->n_out;
         for (size_t i = 0; i < nw; i++)
-            if (!(fabsf(L->wf[i]) <= (float)wmax)) {
-                rc = senti__err(err, err_size, SENTI_EFORMAT,
-                                "tensor 'weights' holds a non-finite value or one beyond +-1e6");
-                goto fail;
-            }
+            if (!(fabsf(L->wf[i]) <= (float)wmax))
+                return senti__err(err, err_size, SENTI_EFORMAT, "tensor 'weights' holds a non-finite value or one beyond +-1e6");
     }
-    for (size_t i = 0; i < st.n_meta; i++)
-        if ((rc = senti__model_add_meta(m, st.meta_keys[i], st.meta_vals[i]))) {
-            rc = senti__err(err, err_size, rc, "out of memory");
-            goto fail;
-        }
-    senti__st_free(&st);
+    return SENTI_OK;
+}
+
+static int linear_open_file(const senti__st *st, const senti_options *opts, senti_model **out,
+                            char *err, size_t err_size) {
+    const char *ver = senti__st_meta(st, "format_version");
+    if (!ver || (strcmp(ver, "1") && strcmp(ver, "2") && strcmp(ver, "3")))
+        return senti__err(err, err_size, SENTI_EVERSION,
+                          "format_version '%.16s' not supported (this library reads 1 to 3)", ver ? ver : "");
+    senti_model *m = senti__model_new(&linear_ops, opts);
+    linear *L = senti__calloc(1, sizeof *L);
+    if (!m || !L) {
+        senti__free(m);
+        senti__free(L);
+        return senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
+    }
+    m->impl = L;
+    int rc = senti__linear_params_parse(st, &L->p, err, err_size);
+    if (!rc) rc = open_labels(m, L, st, err, err_size);
+    if (!rc) rc = open_tensors(L, st, err, err_size);
+    if (!rc) rc = open_temperature(L, st, err, err_size);
+    if (!rc) rc = check_values(L, err, err_size);
+    if (rc) {
+        senti_model_free(m);
+        return rc;
+    }
     *out = m;
     return SENTI_OK;
-fail:
-    senti__st_free(&st);
-    senti_model_free(m);
-    if (!m) senti__free(L);
-    return rc;
 }
+
+const senti__kind senti__linear_kind = {
+    .name = "linear",
+    .help = "linear:FILE    a linear n-gram model file made by senti train (the embedded default is one)",
+    .open_file = linear_open_file,
+};

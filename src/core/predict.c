@@ -1,0 +1,119 @@
+/*
+ * predict.c - per-thread contexts, scoring one text, explaining it, and scoring a batch on
+ * several threads. The bounds of senti_options are applied here, once for every kind: a text
+ * is cut to max_text_bytes at a UTF-8 boundary before the kind sees it.
+ */
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/core.h"
+
+SENTI_API int senti_ctx_new(const senti_model *m, senti_ctx **out) {
+    if (!m || !out) return SENTI_EINVAL;
+    *out = NULL;
+    senti_ctx *c = senti__calloc(1, sizeof *c);
+    if (!c) return SENTI_ENOMEM;
+    c->model = m;
+    if (m->ops->ctx_init) {
+        int rc = m->ops->ctx_init(m, &c->state);
+        if (rc) {
+            senti__free(c);
+            return rc;
+        }
+    }
+    *out = c;
+    return SENTI_OK;
+}
+
+SENTI_API void senti_ctx_free(senti_ctx *ctx) {
+    if (!ctx) return;
+    if (ctx->model->ops->ctx_free) ctx->model->ops->ctx_free(ctx->model, ctx->state);
+    senti__free(ctx);
+}
+
+SENTI_API int senti_predict(const senti_model *m, senti_ctx *ctx, const char *text, size_t len,
+                            senti_result *out) {
+    if (!out) return SENTI_EINVAL;
+    memset(out, 0, sizeof *out);
+    if (!m || (!text && len) || (ctx && ctx->model != m)) return out->status = SENTI_EINVAL;
+    if (!text) text = "";
+    size_t n = senti__utf8_cut(text, len, m->max_text_bytes);
+    int rc = m->ops->predict(m, ctx, text, n, out);
+    if (n < len) out->truncated = 1;
+    out->status = rc;
+    return rc;
+}
+
+SENTI_API int senti_explain(const senti_model *m, senti_ctx *ctx, const char *text, size_t len,
+                            senti_result *out, senti_contribution *contrib, size_t cap, size_t *n) {
+    if (!out || !n) return SENTI_EINVAL;
+    memset(out, 0, sizeof *out);
+    *n = 0;
+    if (!m || (!text && len) || (ctx && ctx->model != m) || (!contrib && cap)) return out->status = SENTI_EINVAL;
+    if (!m->ops->explain) return out->status = SENTI_ENOTSUP;
+    if (!text) text = "";
+    size_t cut = senti__utf8_cut(text, len, m->max_text_bytes);
+    int rc = m->ops->explain(m, ctx, text, cut, out, contrib, cap, n);
+    if (cut < len) out->truncated = 1;
+    out->status = rc;
+    return rc;
+}
+
+typedef struct batch_job {
+    const senti_model *m;
+    const senti_text *texts;
+    senti_result *out;
+    size_t n;
+    size_t next; /* atomic chunk counter */
+    int rc;      /* first failure */
+} batch_job;
+
+#define BATCH_CHUNK 256
+
+static void *batch_worker(void *arg) {
+    batch_job *j = arg;
+    senti_ctx *ctx = NULL;
+    int crc = senti_ctx_new(j->m, &ctx);
+    for (;;) {
+        size_t b = __atomic_fetch_add(&j->next, BATCH_CHUNK, __ATOMIC_RELAXED);
+        if (b >= j->n) break;
+        size_t e = b + BATCH_CHUNK < j->n ? b + BATCH_CHUNK : j->n;
+        for (size_t i = b; i < e; i++) {
+            int rc = crc ? crc : senti_predict(j->m, ctx, j->texts[i].ptr, j->texts[i].len, &j->out[i]);
+            if (crc) {
+                memset(&j->out[i], 0, sizeof j->out[i]);
+                j->out[i].status = crc;
+            }
+            if (rc) {
+                int zero = 0;
+                __atomic_compare_exchange_n(&j->rc, &zero, rc, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+            }
+        }
+    }
+    senti_ctx_free(ctx);
+    return NULL;
+}
+
+SENTI_API int senti_predict_batch(const senti_model *m, const senti_text *texts, size_t n,
+                                  senti_result *out, int n_threads) {
+    if (!m || (n && (!texts || !out))) return SENTI_EINVAL;
+    if (n_threads <= 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n_threads = c > 0 ? (int)c : 1;
+    }
+    if (n_threads > 256) n_threads = 256;
+    size_t chunks = (n + BATCH_CHUNK - 1) / BATCH_CHUNK;
+    if ((size_t)n_threads > chunks) n_threads = chunks ? (int)chunks : 1;
+    batch_job j = {m, texts, out, n, 0, 0};
+    pthread_t tid[256];
+    int started = 0;
+    for (int t = 1; t < n_threads; t++) {
+        if (pthread_create(&tid[started], NULL, batch_worker, &j) != 0) break;
+        started++;
+    }
+    batch_worker(&j); /* the caller's thread works too; fewer threads if some failed to start */
+    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    return j.rc;
+}
+

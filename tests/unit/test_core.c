@@ -1,0 +1,203 @@
+/* The base and core layers: labels checked at open, the registry, where a model came from,
+ * files that are not regular, number formatting, the one JSON escaper. */
+#include <float.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "../harness.h"
+#include "core/core.h"
+
+/* A small binary linear model at path with the given labels (meta "labels"). */
+static int write_linear(const char *path, const char *labels, char *err, size_t es) {
+    enum { B = 1024 };
+    static float w[B * 3];
+    float bias[3] = {0, 0, 0};
+    int three = strchr(labels, ',') != strrchr(labels, ',');
+    senti__st_out t[2] = {{"weights", SENTI__DT_F32, 2, {B, three ? 3 : 1}, w},
+                          {"bias", SENTI__DT_F32, 1, {three ? 3 : 1}, bias}};
+    const char *meta[] = {"kind", "linear", "format_version", "1", "tokenizer", "senti-1",
+                          "hash_bits", "10", "ngram", "2", "negation", "0", "bounds", "1",
+                          "norm", "none", "labels", labels};
+    return senti__st_write(path, t, 2, meta, 9, err, es);
+}
+
+/* Labels go as they are into JSON, CSV, TSV and metrics: any that would need escaping, and
+ * repeated ones, are refused at open (they made `predict --json` print invalid JSON). */
+TEST(labels_checked_at_open) {
+    static const struct {
+        const char *labels;
+        int ok;
+    } cases[] = {
+        {"negative,neutral,positive", 1},
+        {"négatif,neutre,positif", 1},
+        {"negative,neu\"}\n{\"evil\":\"x,positive", 0},
+        {"negative,ne\"u,positive", 0},
+        {"negative,ne\\u,positive", 0},
+        {"negative,ne\tu,positive", 0},
+        {"negative,ne\x01u,positive", 0},
+        {"negative,ne\x7fu,positive", 0},
+        {"negative,negative,negative", 0},
+        {"negative,,positive", 0},
+        {"negative,neutral,positive,", 0},
+    };
+    char path[64], err[256];
+    snprintf(path, sizeof path, "/tmp/senti-test-%d-labels.st", (int)getpid());
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ASSERT_EQ(write_linear(path, cases[i].labels, err, sizeof err), SENTI_OK);
+        senti_model *m = NULL;
+        int rc = senti_model_open_file(path, NULL, &m, err, sizeof err);
+        senti_model_free(m);
+        if (cases[i].ok && rc != SENTI_OK) TEST_FAIL_("case %zu refused: %s", i, err);
+        if (!cases[i].ok && (rc != SENTI_EFORMAT || !strstr(err, "labels")))
+            TEST_FAIL_("case %zu: status %d, '%s'", i, rc, err);
+        if (!cases[i].ok && strchr(err, '\n')) TEST_FAIL_("case %zu: the message echoes the label", i);
+    }
+    unlink(path);
+    /* invalid UTF-8 cannot be written into a file's JSON header; a kind could still pass it */
+    senti_model *m = senti__model_new(NULL, NULL);
+    ASSERT(m);
+    const char *bad[] = {"negative", "n\xffu"};
+    int rc = senti__model_set_labels(m, 2, bad, err, sizeof err);
+    senti_model_free(m);
+    ASSERT_EQ(rc, SENTI_EFORMAT);
+    ASSERT(strstr(err, "UTF-8") != NULL);
+}
+
+/* Every kind is in the table; specs, messages and files are dispatched through it. */
+TEST(registry_lists_and_dispatches_kinds) {
+    ASSERT(senti_kind_count() >= 2);
+    ASSERT_STR(senti_kind_name(0), "linear");
+    ASSERT_STR(senti_kind_name(1), "vader");
+    ASSERT(senti_kind_name(senti_kind_count()) == NULL && senti_kind_name(-1) == NULL);
+    for (int i = 0; i < senti_kind_count(); i++) {
+        ASSERT(senti_kind_help(i) && !strncmp(senti_kind_help(i), senti_kind_name(i), strlen(senti_kind_name(i))));
+        ASSERT(senti__kind_find(senti_kind_name(i), strlen(senti_kind_name(i))) == senti__kinds[i]);
+    }
+    senti_model *m = NULL;
+    char err[256];
+    ASSERT_EQ(senti_model_open("bert:/x", NULL, &m, err, sizeof err), SENTI_EKIND);
+    ASSERT(strstr(err, "known: linear, vader") != NULL);
+    ASSERT_EQ(senti_model_open("", NULL, &m, err, sizeof err), SENTI_EINVAL);
+    /* a file whose kind has no files (vader is a lexicon folder) is refused by kind */
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/senti-test-%d-kind.st", (int)getpid());
+    float b = 0;
+    senti__st_out t[1] = {{"bias", SENTI__DT_F32, 1, {1}, &b}};
+    const char *meta[] = {"kind", "vader"};
+    ASSERT_EQ(senti__st_write(path, t, 1, meta, 1, err, sizeof err), SENTI_OK);
+    int rc = senti_model_open(path, NULL, &m, err, sizeof err);
+    unlink(path);
+    ASSERT_EQ(rc, SENTI_EKIND);
+    ASSERT(strstr(err, "vader") != NULL);
+}
+
+static void hex128(const void *p, size_t n, char out[33]) {
+    XXH128_hash_t h = XXH3_128bits(p, n);
+    snprintf(out, 33, "%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
+}
+
+/* senti_model_path/size/digest: the embedded bytes, a mapped file, a file read into memory. */
+TEST(model_source_and_digest) {
+    senti_model *m = NULL;
+    char err[256], want[33];
+    ASSERT_EQ(senti_model_open("default", NULL, &m, err, sizeof err), SENTI_OK);
+    size_t n = (size_t)(senti__default_model_end - senti__default_model);
+    hex128(senti__default_model, n, want);
+    ASSERT(senti_model_path(m) == NULL);
+    ASSERT_EQ(senti_model_size(m), n);
+    ASSERT_STR(senti_model_digest(m), want);
+    senti_model_free(m);
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/senti-test-%d-src.st", (int)getpid());
+    FILE *f = fopen(path, "wb");
+    ASSERT(f && fwrite(senti__default_model, 1, n, f) == n && fclose(f) == 0);
+    senti_options o = {0};
+    for (int read = 0; read < 2; read++) {
+        o.flags = read ? SENTI_OPEN_READ : 0;
+        int rc = senti_model_open(path, &o, &m, err, sizeof err);
+        if (rc) TEST_FAIL_("open (read=%d): %s", read, err);
+        int ok = senti_model_path(m) && !strcmp(senti_model_path(m), path) && senti_model_size(m) == n &&
+                 !strcmp(senti_model_digest(m), want) && (read ? m->owned && !m->map : m->map && !m->owned);
+        senti_model_free(m);
+        if (!ok) TEST_FAIL_("source of %s (read=%d)", path, read);
+    }
+    unlink(path);
+    ASSERT(senti_model_digest(NULL) == NULL && senti_model_path(NULL) == NULL && senti_model_size(NULL) == 0);
+}
+
+/* A FIFO (or any non-regular file) in a model's place is refused at once: opening it for
+ * reading used to block until a writer came, hanging a server's reload for good. */
+TEST(fifo_model_refused_without_blocking) {
+    char path[64], err[256];
+    snprintf(path, sizeof path, "/tmp/senti-test-%d.fifo", (int)getpid());
+    unlink(path);
+    ASSERT_EQ(mkfifo(path, 0600), 0);
+    alarm(10); /* if the open blocks, the test process dies here: a failure, not a hang */
+    senti_model *m = NULL;
+    int rc = senti_model_open(path, NULL, &m, err, sizeof err);
+    char *data;
+    size_t size;
+    int rc2 = senti__read_file(path, 1 << 20, &data, &size, err, sizeof err);
+    alarm(0);
+    unlink(path);
+    ASSERT_EQ(rc, SENTI_EIO);
+    ASSERT_EQ(rc2, SENTI_EIO);
+    ASSERT(strstr(err, "not a regular file") != NULL);
+    ASSERT_EQ(senti_model_open("/dev/null", NULL, &m, err, sizeof err), SENTI_EIO);
+}
+
+/* Any double formats safely (1e70 overflowed a stack buffer) and as Python would print it. */
+TEST(fmt_rounded_any_double) {
+    char buf[64];
+    static const struct {
+        double v;
+        int d;
+        const char *want;
+    } cases[] = {{0.0, 4, "0.0"}, {0.75, 4, "0.75"}, {-0.4939, 4, "-0.4939"}, {12.0, 3, "12.0"},
+                 {1e70, 4, "1.0000000000000001e+70"}, {-1e300, 17, "-1.0000000000000001e+300"},
+                 {123456789012345.0, 17, "123456789012345.0"}, {NAN, 4, "null"}, {INFINITY, 4, "null"}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int n = senti__fmt_rounded(buf, sizeof buf, cases[i].v, cases[i].d);
+        if (n < 0 || (size_t)n >= sizeof buf || strcmp(buf, cases[i].want))
+            TEST_FAIL_("%.17g: '%s' (want '%s')", cases[i].v, buf, cases[i].want);
+    }
+    ASSERT(senti__fmt_rounded(buf, sizeof buf, DBL_MAX, 17) < (int)sizeof buf);
+    ASSERT(senti__fmt_rounded(buf, sizeof buf, -DBL_MAX, 0) < (int)sizeof buf);
+    /* a result filled by a caller with absurd numbers renders without overflow */
+    senti_model *m = NULL;
+    ASSERT_EQ(senti_model_open("default", NULL, &m, NULL, 0), SENTI_OK);
+    senti_result r = {0};
+    r.n_classes = 3;
+    r.score = 1e70;
+    r.probs[0] = -1e300;
+    char out[512];
+    size_t len = senti_result_json(m, &r, out, sizeof out);
+    senti_model_free(m);
+    ASSERT(len < sizeof out && strstr(out, "\"score\":1.0000000000000001e+70"));
+}
+
+/* The one escaper: quotes, backslashes, controls, invalid UTF-8, and the buffer on top of it. */
+TEST(json_escape_and_buffer) {
+    char out[SENTI__JSON_ESCAPE_MAX(16)];
+    size_t n = senti__json_escape(out, "a\"b\\c\n\x01\xff\xc3\xa9", 10);
+    ASSERT_EQ(n, strlen("\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD\xc3\xa9\""));
+    ASSERT(!memcmp(out, "\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD\xc3\xa9\"", n));
+    senti__buf b = {0};
+    for (int i = 0; i < 1000; i++) ASSERT_EQ(senti__buf_printf(&b, "%d,", i), SENTI_OK);
+    ASSERT_EQ(senti__buf_json(&b, "x\"", 2), SENTI_OK);
+    ASSERT(b.len == strlen(b.p) && !strcmp(b.p + b.len - 5, "\"x\\\"\""));
+    senti__alloc_fail_after(0);
+    senti__buf c = {0};
+    int rc = senti__buf_str(&c, "fails");
+    senti__alloc_fail_after(-1);
+    ASSERT_EQ(rc, SENTI_ENOMEM);
+    ASSERT(c.oom && senti__buf_take(&c) == NULL);
+    char *s = senti__buf_take(&b);
+    ASSERT(s && !strncmp(s, "0,1,2,", 6));
+    senti__free(s);
+}
