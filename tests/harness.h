@@ -1,7 +1,7 @@
 /*
  * harness.h - a small test harness: TEST(name) { ... } registers itself; ASSERT_* report
  * both values and stop the test. tests/unit/main.c runs all tests, or those whose name
- * contains argv[1], and prints "N passed, N failed".
+ * contains argv[1], and prints "N passed, N failed, N skipped".
  */
 #ifndef SENTI_HARNESS_H
 #define SENTI_HARNESS_H
@@ -64,5 +64,19 @@ void test_register(test_case *t);
 
 /* Where ../shared/data is (SENTI_DATA_DIR, default "../shared/data"). */
 const char *test_data_dir(void);
+/* 1 if test_data_dir()/rel can be read. */
+int test_data_has(const char *rel);
+
+/* Skip the test (counted as skipped, not failed) when a file of the shared data is absent:
+ * the unit tests also run where ../shared/data is not beside the checkout. */
+#define REQUIRE_DATA(rel)                                                       \
+    do {                                                                        \
+        if (!test_data_has(rel)) {                                              \
+            fprintf(stderr, "    skip: %s/%s is absent (set SENTI_DATA_DIR)\n",  \
+                    test_data_dir(), rel);                                      \
+            *test_failed_ = -1;                                                 \
+            return;                                                             \
+        }                                                                       \
+    } while (0)
 
 #endif

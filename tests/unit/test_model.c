@@ -320,6 +320,7 @@ static void free_rows(rows *r) {
 
 TEST(training_is_deterministic) {
     rows d;
+    REQUIRE_DATA("sst2/train.tsv");
     if (sst2_rows(4000, &d) < 4000) TEST_FAIL_("cannot read sst2/train.tsv (set SENTI_DATA_DIR)");
     senti__train_set ts, none;
     split_rows(&d, 0, &ts, &none);
@@ -382,6 +383,7 @@ static int read_f32(const char *path, const char *name, float *out, size_t count
  * without NB scaling, whose fold into the weights would round differently). */
 TEST(ensemble_is_the_mean_of_its_members) {
     rows d;
+    REQUIRE_DATA("sst2/train.tsv");
     if (sst2_rows(3000, &d) < 3000) TEST_FAIL_("cannot read sst2/train.tsv (set SENTI_DATA_DIR)");
     /* a validation set of its own: without one the held-out split would follow the seed */
     senti__train_set ts, vs;
@@ -513,6 +515,7 @@ TEST(explain_is_exact) {
 }
 
 TEST(explain_not_supported_by_vader) {
+    REQUIRE_DATA("vader/vader_lexicon.txt");
     char dir[512], err[256];
     snprintf(dir, sizeof dir, "vader:%s/vader", test_data_dir());
     senti_model *m;
@@ -695,6 +698,7 @@ static int explain_disagrees(const senti_model *m, const char *text, size_t len,
  * (its own arithmetic), and an int8-row model what the trainer reports for it. */
 TEST(trained_model_scores_what_trainer_measured) {
     rows d;
+    REQUIRE_DATA("sst2/train.tsv");
     if (sst2_rows(3000, &d) < 3000) TEST_FAIL_("cannot read sst2/train.tsv (set SENTI_DATA_DIR)");
     size_t nv = 600;
     senti__train_set tr, va;

@@ -1,4 +1,4 @@
-/* Record formats (src/io/records.c) and the labeled-data loader (src/io/dataset.c). */
+/* Record formats (src/tools/records.c) and the labeled-data loader (src/tools/dataset.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +240,7 @@ static int load(const char *rel, const senti__dataset_opts *o, senti__dataset *d
 }
 
 TEST(dataset_shared_files) {
+    REQUIRE_DATA("sst2/train.tsv");
     senti__dataset ds;
     ASSERT_EQ(load("sst2/train.tsv", NULL, &ds), SENTI_OK); /* CRLF file */
     ASSERT_EQ(ds.n, 67349);
