@@ -599,12 +599,27 @@ static int cmp_size(const void *a, const void *b) {
 
 /* ---- training -------------------------------------------------------------------------------- */
 
-int senti__linear_train(const senti__train_set *train, const senti__train_set *valid,
-                        const senti__train_opts *o, const char *out_path,
-                        const char *const *meta_kv, size_t n_meta, senti__train_report *rep,
-                        senti__epoch_cb cb, void *cb_ud, char *err, size_t err_size) {
-    int rc = SENTI_OK;
-    memset(rep, 0, sizeof *rep);
+/* One training run's state: the split, the feature sets, the labels and the weight tables.
+ * Every array is freed by run_free, whatever step failed. */
+typedef struct train_run {
+    const senti__train_set *train, *valid, *vs; /* vs: where validation rows come from */
+    const senti__train_opts *o;
+    senti__train_report *rep;
+    trainer T;
+    size_t total;            /* weights, lexicon bins included */
+    size_t ntr, nva;
+    size_t *tr_idx, *va_idx; /* rows of train (va_idx: of train, when no valid set is given) */
+    int *tr_lab, *va_lab;
+    float *tr_w;
+    featset ftr, fva;
+    uint8_t *lexmap;
+    size_t *order;
+    float *best_w, *sum_w;
+    float best_bias[SENTI_MAX_CLASSES];
+} train_run;
+
+static int check_options(const senti__train_set *train, const senti__train_opts *o, char *err,
+                         size_t err_size) {
     if (o->n_classes < 2 || o->n_classes > SENTI_MAX_CLASSES || o->fp.bits < 10 || o->fp.bits > 26 ||
         o->fp.ngram < 1 || o->fp.ngram > 3 || o->epochs < 1 || !(o->lr > 0) || !(o->l2 >= 0) ||
         !(o->nb >= 0 && o->nb <= 1e6) || o->fp.long_tokens > SENTI_LONG_TOKENS_MAX || o->ensemble < 0 ||
@@ -615,189 +630,227 @@ int senti__linear_train(const senti__train_set *train, const senti__train_set *v
         if (train->labels[i] < 0 || train->labels[i] >= o->n_classes)
             return senti__err(err, err_size, SENTI_EDATA, "label %d of text %zu out of range",
                               train->labels[i], i);
+    return SENTI_OK;
+}
 
-    trainer T;
-    memset(&T, 0, sizeof T);
-    T.o = o;
-    T.k = o->n_classes == 2 ? 1 : o->n_classes;
-    T.buckets = (size_t)1 << o->fp.bits;
-    featset ftr = {0}, fva = {0};
-    size_t *order = NULL, *tr_idx = NULL, *va_idx = NULL;
-    int *tr_lab = NULL, *va_lab = NULL;
-    float *tr_w = NULL;
-    float *best_w = NULL, *sum_w = NULL;
-    float best_bias[SENTI_MAX_CLASSES];
-    uint8_t *lexmap = NULL;
-
-    /* split */
-    size_t ntr = train->n, nva = 0;
-    tr_idx = senti__malloc(train->n * sizeof *tr_idx);
-    if (!tr_idx) goto oom;
-    for (size_t i = 0; i < train->n; i++) tr_idx[i] = i;
-    if (!valid && o->valid_fraction > 0) {
-        uint64_t rng = o->seed ^ 0x76616c6964ULL;
-        shuffle(tr_idx, train->n, &rng);
-        nva = (size_t)((double)train->n * o->valid_fraction);
-        if (nva >= train->n) nva = train->n - 1;
-        ntr = train->n - nva;
-        va_idx = senti__malloc((nva ? nva : 1) * sizeof *va_idx);
-        if (!va_idx) goto oom;
-        memcpy(va_idx, tr_idx + ntr, nva * sizeof *va_idx);
+/* The training rows, and the validation rows: the given set, or a seeded random fraction of
+ * the training data held out. */
+static int run_split(train_run *R) {
+    const senti__train_set *train = R->train;
+    R->ntr = train->n;
+    R->tr_idx = senti__malloc(train->n * sizeof *R->tr_idx);
+    if (!R->tr_idx) return SENTI_ENOMEM;
+    for (size_t i = 0; i < train->n; i++) R->tr_idx[i] = i;
+    if (!R->valid && R->o->valid_fraction > 0) {
+        uint64_t rng = R->o->seed ^ 0x76616c6964ULL;
+        shuffle(R->tr_idx, train->n, &rng);
+        R->nva = (size_t)((double)train->n * R->o->valid_fraction);
+        if (R->nva >= train->n) R->nva = train->n - 1;
+        R->ntr = train->n - R->nva;
+        R->va_idx = senti__malloc((R->nva ? R->nva : 1) * sizeof *R->va_idx);
+        if (!R->va_idx) return SENTI_ENOMEM;
+        memcpy(R->va_idx, R->tr_idx + R->ntr, R->nva * sizeof *R->va_idx);
         /* keep the training part in data order: the epoch shuffle alone decides the order */
-        qsort(tr_idx, ntr, sizeof *tr_idx, cmp_size);
-    } else if (valid) {
-        nva = valid->n;
+        qsort(R->tr_idx, R->ntr, sizeof *R->tr_idx, cmp_size);
+    } else if (R->valid) {
+        R->nva = R->valid->n;
     }
-    rep->n_train = ntr;
-    rep->n_valid = nva;
+    R->rep->n_train = R->ntr;
+    R->rep->n_valid = R->nva;
+    return SENTI_OK;
+}
 
-    /* features */
-    if ((rc = lexmap_build(o, &lexmap, &rep->n_lex_used))) goto oom;
-    if ((rc = featset_build(&ftr, &o->fp, train, tr_idx, ntr, o->threads, o->max_tokens, lexmap)))
-        goto fail;
-    tr_lab = senti__malloc((ntr ? ntr : 1) * sizeof *tr_lab);
-    if (!tr_lab) goto oom;
-    for (size_t i = 0; i < ntr; i++) tr_lab[i] = train->labels[tr_idx[i]];
-    if (train->weights) {
-        tr_w = senti__malloc((ntr ? ntr : 1) * sizeof *tr_w);
-        if (!tr_w) goto oom;
-        for (size_t i = 0; i < ntr; i++) tr_w[i] = train->weights[tr_idx[i]];
+/* Features, labels and weights of the training and validation rows. */
+static int run_features(train_run *R, char *err, size_t err_size) {
+    const senti__train_opts *o = R->o;
+    int rc;
+    if ((rc = lexmap_build(o, &R->lexmap, &R->rep->n_lex_used))) return rc;
+    if ((rc = featset_build(&R->ftr, &o->fp, R->train, R->tr_idx, R->ntr, o->threads, o->max_tokens, R->lexmap)))
+        return rc;
+    R->tr_lab = senti__malloc((R->ntr ? R->ntr : 1) * sizeof *R->tr_lab);
+    if (!R->tr_lab) return SENTI_ENOMEM;
+    for (size_t i = 0; i < R->ntr; i++) R->tr_lab[i] = R->train->labels[R->tr_idx[i]];
+    if (R->train->weights) {
+        R->tr_w = senti__malloc((R->ntr ? R->ntr : 1) * sizeof *R->tr_w);
+        if (!R->tr_w) return SENTI_ENOMEM;
+        for (size_t i = 0; i < R->ntr; i++) R->tr_w[i] = R->train->weights[R->tr_idx[i]];
     }
-    if (nva) {
-        const senti__train_set *vs = valid ? valid : train;
-        if ((rc = featset_build(&fva, &o->fp, vs, valid ? NULL : va_idx, nva, o->threads, o->max_tokens,
-                                lexmap)))
-            goto fail;
-        va_lab = senti__malloc(nva * sizeof *va_lab);
-        if (!va_lab) goto oom;
-        for (size_t i = 0; i < nva; i++) {
-            va_lab[i] = vs->labels[valid ? i : va_idx[i]];
-            if (va_lab[i] < 0 || va_lab[i] >= o->n_classes) {
-                rc = senti__err(err, err_size, SENTI_EDATA, "validation label out of range");
-                goto fail;
-            }
+    if (!R->nva) return SENTI_OK;
+    const size_t *rows = R->valid ? NULL : R->va_idx;
+    if ((rc = featset_build(&R->fva, &o->fp, R->vs, rows, R->nva, o->threads, o->max_tokens, R->lexmap)))
+        return rc;
+    R->va_lab = senti__malloc(R->nva * sizeof *R->va_lab);
+    if (!R->va_lab) return SENTI_ENOMEM;
+    for (size_t i = 0; i < R->nva; i++) {
+        R->va_lab[i] = R->vs->labels[rows ? rows[i] : i];
+        if (R->va_lab[i] < 0 || R->va_lab[i] >= o->n_classes)
+            return senti__err(err, err_size, SENTI_EDATA, "validation label out of range");
+    }
+    return SENTI_OK;
+}
+
+/* Ensemble member mem (0-based) trained from zero, the shuffle seeded by seed + mem, stopped
+ * early on its own; its best weights end in best_w/best_bias, its training loss in *tl_out. */
+static int run_member(train_run *R, int mem, senti__epoch_cb cb, void *cb_ud, double *tl_out) {
+    trainer *T = &R->T;
+    const senti__train_opts *o = R->o;
+    senti__train_report *rep = R->rep;
+    if (mem) {
+        memset(T->w, 0, R->total * sizeof *T->w);
+        memset(T->g, 0, R->total * sizeof *T->g);
+        memset(T->bias, 0, sizeof T->bias);
+        memset(T->gbias, 0, sizeof T->gbias);
+    }
+    for (size_t i = 0; i < R->ntr; i++) R->order[i] = i;
+    uint64_t rng = o->seed + (uint64_t)mem;
+    double best_loss = INFINITY;
+    int since_best = 0;
+    for (int ep = 1; ep <= o->epochs; ep++) {
+        shuffle(R->order, R->ntr, &rng);
+        double tl = 0;
+        for (size_t a = 0; a < R->ntr; a++) {
+            size_t i = R->order[a];
+            tl += tr_step(T, &R->ftr, i, R->tr_lab[i], R->tr_w ? R->tr_w[i] : 1.0f);
+        }
+        tl /= (double)(R->ntr ? R->ntr : 1);
+        double vl = tl, va = 0;
+        int rc;
+        if (R->nva && (rc = evaluate(T, &R->fva, R->va_lab, o->threads, &vl, &va))) return rc;
+        if (cb) cb(cb_ud, mem + 1, ep, tl, vl, va);
+        if (!mem) rep->epochs_run = ep;
+        if (vl < best_loss) {
+            best_loss = vl, *tl_out = tl;
+            memcpy(R->best_w, T->w, R->total * sizeof *R->best_w);
+            memcpy(R->best_bias, T->bias, sizeof R->best_bias);
+            if (!mem) rep->best_epoch = ep;
+            rep->valid_loss = vl;
+            rep->valid_accuracy = va;
+            since_best = 0;
+        } else if (++since_best >= o->patience && R->nva) {
+            break;
         }
     }
+    return SENTI_OK;
+}
 
-    /* optimize (the bin weights of a lexicon follow the buckets) */
-    size_t total = (T.buckets + (lexmap ? LEX_BINS : 0)) * (size_t)T.k;
+/* ENSEMBLE: the members' best weights and biases averaged, which scores the mean of their
+ * logits, so the model costs no more than one; then the NB scales and the lexicon bins are
+ * folded into the weights the model file holds. */
+static int run_optimize(train_run *R, senti__epoch_cb cb, void *cb_ud) {
+    trainer *T = &R->T;
+    const senti__train_opts *o = R->o;
+    int members = o->ensemble > 1 ? o->ensemble : 1, rc;
+    R->total = (T->buckets + (R->lexmap ? LEX_BINS : 0)) * (size_t)T->k;
     /* the NB scales first: their counts are freed before the weight tables exist, so the
      * peak is the larger of the two phases, not their sum */
-    if (o->nb > 0 && (rc = nb_scales(&T, &ftr, tr_lab, tr_w, total))) goto oom;
-    int members = o->ensemble > 1 ? o->ensemble : 1;
-    T.w = senti__calloc(total, sizeof *T.w);
-    T.g = senti__calloc(total, sizeof *T.g);
-    best_w = senti__malloc(total * sizeof *best_w);
-    sum_w = members > 1 ? senti__calloc(total, sizeof *sum_w) : NULL;
-    order = senti__malloc((ntr ? ntr : 1) * sizeof *order);
-    if (!T.w || !T.g || !best_w || !order || (members > 1 && !sum_w)) goto oom;
-    /* ENSEMBLE: member m (0-based) trains from zero with the shuffle seeded by seed + m and stops
-     * early on its own; the written model is the mean of the members' best weights and biases,
-     * which scores the mean of their logits, so it costs no more than one. */
+    if (o->nb > 0 && (rc = nb_scales(T, &R->ftr, R->tr_lab, R->tr_w, R->total))) return rc;
+    T->w = senti__calloc(R->total, sizeof *T->w);
+    T->g = senti__calloc(R->total, sizeof *T->g);
+    R->best_w = senti__malloc(R->total * sizeof *R->best_w);
+    R->sum_w = members > 1 ? senti__calloc(R->total, sizeof *R->sum_w) : NULL;
+    R->order = senti__malloc((R->ntr ? R->ntr : 1) * sizeof *R->order);
+    if (!T->w || !T->g || !R->best_w || !R->order || (members > 1 && !R->sum_w)) return SENTI_ENOMEM;
     double sum_bias[SENTI_MAX_CLASSES] = {0}, sum_tl = 0;
     for (int mem = 0; mem < members; mem++) {
-        if (mem) {
-            memset(T.w, 0, total * sizeof *T.w);
-            memset(T.g, 0, total * sizeof *T.g);
-            memset(T.bias, 0, sizeof T.bias);
-            memset(T.gbias, 0, sizeof T.gbias);
-        }
-        for (size_t i = 0; i < ntr; i++) order[i] = i;
-        uint64_t rng = o->seed + (uint64_t)mem;
-        double best_loss = INFINITY, best_tl = 0;
-        int since_best = 0;
-        for (int ep = 1; ep <= o->epochs; ep++) {
-            shuffle(order, ntr, &rng);
-            double tl = 0;
-            for (size_t a = 0; a < ntr; a++)
-                tl += tr_step(&T, &ftr, order[a], tr_lab[order[a]], tr_w ? tr_w[order[a]] : 1.0f);
-            tl /= (double)(ntr ? ntr : 1);
-            double vl = tl, va = 0;
-            if (nva && (rc = evaluate(&T, &fva, va_lab, o->threads, &vl, &va))) goto fail;
-            if (cb) cb(cb_ud, mem + 1, ep, tl, vl, va);
-            if (!mem) rep->epochs_run = ep;
-            if (vl < best_loss) {
-                best_loss = vl, best_tl = tl;
-                memcpy(best_w, T.w, total * sizeof *best_w);
-                memcpy(best_bias, T.bias, sizeof best_bias);
-                if (!mem) rep->best_epoch = ep;
-                rep->valid_loss = vl;
-                rep->valid_accuracy = va;
-                since_best = 0;
-            } else if (++since_best >= o->patience && nva) {
-                break;
-            }
-        }
-        sum_tl += best_tl;
+        double tl = 0;
+        if ((rc = run_member(R, mem, cb, cb_ud, &tl))) return rc;
+        sum_tl += tl;
         if (members > 1) {
-            for (size_t i = 0; i < total; i++) sum_w[i] += best_w[i];
-            for (int j = 0; j < T.k; j++) sum_bias[j] += best_bias[j];
+            for (size_t i = 0; i < R->total; i++) R->sum_w[i] += R->best_w[i];
+            for (int j = 0; j < T->k; j++) sum_bias[j] += R->best_bias[j];
         }
     }
-    rep->train_loss = sum_tl / members;
+    R->rep->train_loss = sum_tl / members;
     if (members > 1) { /* the mean of the members */
-        for (size_t i = 0; i < total; i++) best_w[i] = sum_w[i] / (float)members;
-        for (int j = 0; j < T.k; j++) best_bias[j] = (float)(sum_bias[j] / members);
+        for (size_t i = 0; i < R->total; i++) R->best_w[i] = R->sum_w[i] / (float)members;
+        for (int j = 0; j < T->k; j++) R->best_bias[j] = (float)(sum_bias[j] / members);
     }
-    memcpy(T.w, best_w, total * sizeof *T.w);
-    memcpy(T.bias, best_bias, sizeof best_bias);
+    memcpy(T->w, R->best_w, R->total * sizeof *T->w);
+    memcpy(T->bias, R->best_bias, sizeof R->best_bias);
     /* measured like one model (a single one was measured at its best epoch) */
-    if (members > 1 && nva && (rc = evaluate(&T, &fva, va_lab, o->threads, &rep->valid_loss, &rep->valid_accuracy)))
-        goto fail;
-    if (T.r) /* the model scores with w * r */
-        for (size_t i = 0; i < T.buckets * (size_t)T.k; i++) T.w[i] *= T.r[i];
-    if (lexmap) /* fold the bin weights into the tied buckets */
-        for (size_t b = 0; b < T.buckets; b++)
-            if (lexmap[b])
-                for (int j = 0; j < T.k; j++)
-                    T.w[b * (size_t)T.k + (size_t)j] +=
-                        T.w[(T.buckets + lexmap[b] - 1u) * (size_t)T.k + (size_t)j];
-    rc = write_model(&T, o, out_path, rep, rep->valid_accuracy, rep->valid_loss, meta_kv, n_meta,
-                     err, err_size);
-    rep->valid_accuracy_quantized = rep->valid_accuracy;
-    rep->temperature = 1;
-    if (!rc && nva && (o->quantize || o->calibrate)) {
-        /* measure the model as written (quantized), calibrate it, and record that */
-        const senti__train_set *vs = valid ? valid : train;
-        double acc, loss;
-        double *logp = senti__malloc(nva * (size_t)o->n_classes * sizeof *logp);
-        if (!logp) goto oom;
-        rc = evaluate_file(out_path, vs, valid ? NULL : va_idx, nva, o, &acc, &loss, logp, err, err_size);
-        if (!rc) {
-            rep->valid_accuracy_quantized = acc;
-            rep->valid_loss_uncalibrated = loss;
-            if (o->calibrate) {
-                T.temperature = fit_temperature(logp, va_lab, nva, o->n_classes);
-                /* the stored value is rounded: measure with exactly that */
-                char tb[32];
-                snprintf(tb, sizeof tb, "%.4f", T.temperature);
-                T.temperature = strtod(tb, NULL);
-                loss = nll_at(logp, va_lab, nva, o->n_classes, T.temperature);
-                rep->temperature = T.temperature;
-            }
-            rep->valid_loss = loss;
-            rc = write_model(&T, o, out_path, rep, acc, loss, meta_kv, n_meta, err, err_size);
+    if (members > 1 && R->nva &&
+        (rc = evaluate(T, &R->fva, R->va_lab, o->threads, &R->rep->valid_loss, &R->rep->valid_accuracy)))
+        return rc;
+    if (T->r) /* the model scores with w * r */
+        for (size_t i = 0; i < T->buckets * (size_t)T->k; i++) T->w[i] *= T->r[i];
+    if (R->lexmap) /* fold the bin weights into the tied buckets */
+        for (size_t b = 0; b < T->buckets; b++)
+            if (R->lexmap[b])
+                for (int j = 0; j < T->k; j++)
+                    T->w[b * (size_t)T->k + (size_t)j] += T->w[(T->buckets + R->lexmap[b] - 1u) * (size_t)T->k + (size_t)j];
+    return SENTI_OK;
+}
+
+/* Measure the model as written (quantized), calibrate its temperature on the validation
+ * rows, and write it again with what was measured. */
+static int run_calibrate(train_run *R, const char *out_path, const char *const *meta_kv, size_t n_meta,
+                         char *err, size_t err_size) {
+    const senti__train_opts *o = R->o;
+    senti__train_report *rep = R->rep;
+    double acc, loss;
+    double *logp = senti__malloc(R->nva * (size_t)o->n_classes * sizeof *logp);
+    if (!logp) return senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
+    int rc = evaluate_file(out_path, R->vs, R->valid ? NULL : R->va_idx, R->nva, o, &acc, &loss, logp, err, err_size);
+    if (!rc) {
+        rep->valid_accuracy_quantized = acc;
+        rep->valid_loss_uncalibrated = loss;
+        if (o->calibrate) {
+            R->T.temperature = fit_temperature(logp, R->va_lab, R->nva, o->n_classes);
+            /* the stored value is rounded: measure with exactly that */
+            char tb[32];
+            snprintf(tb, sizeof tb, "%.4f", R->T.temperature);
+            R->T.temperature = strtod(tb, NULL);
+            loss = nll_at(logp, R->va_lab, R->nva, o->n_classes, R->T.temperature);
+            rep->temperature = R->T.temperature;
         }
-        senti__free(logp);
+        rep->valid_loss = loss;
+        rc = write_model(&R->T, o, out_path, rep, acc, loss, meta_kv, n_meta, err, err_size);
     }
-    goto done;
-oom:
-    rc = senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
-fail:
-done:
-    featset_free(&ftr);
-    featset_free(&fva);
-    senti__free(T.w);
-    senti__free(T.g);
-    senti__free(T.r);
-    senti__free(best_w);
-    senti__free(sum_w);
-    senti__free(order);
-    senti__free(tr_idx);
-    senti__free(va_idx);
-    senti__free(tr_lab);
-    senti__free(tr_w);
-    senti__free(va_lab);
-    senti__free(lexmap);
+    senti__free(logp);
+    return rc;
+}
+
+static void run_free(train_run *R) {
+    featset_free(&R->ftr);
+    featset_free(&R->fva);
+    senti__free(R->T.w);
+    senti__free(R->T.g);
+    senti__free(R->T.r);
+    senti__free(R->best_w);
+    senti__free(R->sum_w);
+    senti__free(R->order);
+    senti__free(R->tr_idx);
+    senti__free(R->va_idx);
+    senti__free(R->tr_lab);
+    senti__free(R->tr_w);
+    senti__free(R->va_lab);
+    senti__free(R->lexmap);
+}
+
+int senti__linear_train(const senti__train_set *train, const senti__train_set *valid,
+                        const senti__train_opts *o, const char *out_path,
+                        const char *const *meta_kv, size_t n_meta, senti__train_report *rep,
+                        senti__epoch_cb cb, void *cb_ud, char *err, size_t err_size) {
+    memset(rep, 0, sizeof *rep);
+    int rc = check_options(train, o, err, err_size);
+    if (rc) return rc;
+    train_run R;
+    memset(&R, 0, sizeof R);
+    R.train = train, R.valid = valid, R.vs = valid ? valid : train, R.o = o, R.rep = rep;
+    R.T.o = o;
+    R.T.k = o->n_classes == 2 ? 1 : o->n_classes;
+    R.T.buckets = (size_t)1 << o->fp.bits;
+    rc = run_split(&R);
+    if (!rc) rc = run_features(&R, err, err_size);
+    if (!rc) rc = run_optimize(&R, cb, cb_ud);
+    if (!rc) rc = write_model(&R.T, o, out_path, rep, rep->valid_accuracy, rep->valid_loss, meta_kv, n_meta,
+                              err, err_size);
+    if (!rc) {
+        rep->valid_accuracy_quantized = rep->valid_accuracy;
+        rep->temperature = 1;
+        if (R.nva && (o->quantize || o->calibrate)) rc = run_calibrate(&R, out_path, meta_kv, n_meta, err, err_size);
+    }
+    run_free(&R);
+    if (rc == SENTI_ENOMEM) return senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
     return rc;
 }
