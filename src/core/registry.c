@@ -48,9 +48,10 @@ SENTI_API const char *senti_kind_help(int i) {
 
 /* ---- model files ----------------------------------------------------------------------------- */
 
-/* Build a model from a senti model file's bytes (used in place), dispatching on its kind. */
-static int open_parsed(const void *data, size_t size, const senti_options *opts, senti_model **out,
-                       char *err, size_t err_size) {
+/* Build a model from a senti model file's bytes (used in place), dispatching on its kind;
+ * want (KIND:PATH) is the kind the file must be, or NULL for any. */
+static int open_parsed(const void *data, size_t size, const senti__kind *want, const senti_options *opts,
+                       senti_model **out, char *err, size_t err_size) {
     senti__st st;
     int rc = senti__st_parse(data, size, &st, err, err_size);
     if (rc) return rc;
@@ -58,6 +59,8 @@ static int open_parsed(const void *data, size_t size, const senti_options *opts,
     const senti__kind *k = name ? senti__kind_find(name, strlen(name)) : NULL;
     if (!name)
         rc = senti__err(err, err_size, SENTI_EFORMAT, "not a senti model (no 'kind' in __metadata__)");
+    else if (want && k != want)
+        rc = senti__err(err, err_size, SENTI_EKIND, "a model of kind '%.32s', not %s", name, want->name);
     else if (!k || !k->open_file)
         rc = senti__err(err, err_size, SENTI_EKIND, "model kind '%.32s' has no model files here (known: %s)",
                         name, senti__kind_names());
@@ -84,7 +87,7 @@ SENTI_API int senti_model_open_memory(const void *data, size_t size, const senti
     if (!data && size) return senti__err(err, err_size, SENTI_EINVAL, "no model data");
     if (((uintptr_t)data & 7) != 0)
         return senti__err(err, err_size, SENTI_EINVAL, "model data must be 8-byte aligned");
-    return open_parsed(data, size, opts, out, err, err_size);
+    return open_parsed(data, size, NULL, opts, out, err, err_size);
 }
 
 SENTI_API int senti_model_open_default(const senti_options *opts, senti_model **out) {
@@ -103,8 +106,9 @@ static int load_file(const char *path, const senti_options *opts, void **data, s
     return rc;
 }
 
-SENTI_API int senti_model_open_file(const char *path, const senti_options *opts,
-                                    senti_model **out, char *err, size_t err_size) {
+/* A model file, of kind want (or any, NULL). */
+static int open_file(const char *path, const senti__kind *want, const senti_options *opts,
+                     senti_model **out, char *err, size_t err_size) {
     if (!out) return senti__err(err, err_size, SENTI_EINVAL, "no output model pointer");
     *out = NULL;
     if (!path || !*path) return senti__err(err, err_size, SENTI_EINVAL, "no model path");
@@ -114,7 +118,7 @@ SENTI_API int senti_model_open_file(const char *path, const senti_options *opts,
     int rc = load_file(path, opts, &data, &size, &owned, err, err_size);
     if (rc) return rc;
     char sub[256];
-    rc = open_parsed(data, size, opts, out, sub, sizeof sub);
+    rc = open_parsed(data, size, want, opts, out, sub, sizeof sub);
     if (!rc && !((*out)->src_path = senti__strdup(path))) {
         senti_model_free(*out);
         *out = NULL;
@@ -128,6 +132,11 @@ SENTI_API int senti_model_open_file(const char *path, const senti_options *opts,
     if (owned) (*out)->owned = data;
     else (*out)->map = data, (*out)->map_size = size;
     return SENTI_OK;
+}
+
+SENTI_API int senti_model_open_file(const char *path, const senti_options *opts,
+                                    senti_model **out, char *err, size_t err_size) {
+    return open_file(path, NULL, opts, out, err, err_size);
 }
 
 /* ---- specs ----------------------------------------------------------------------------------- */
@@ -151,7 +160,7 @@ SENTI_API int senti_model_open(const char *spec, const senti_options *opts, sent
     if (is_kind) {
         const senti__kind *k = senti__kind_find(spec, klen);
         if (k && k->open_path) return k->open_path(colon + 1, opts, out, err, err_size);
-        if (k) return senti_model_open_file(colon + 1, opts, out, err, err_size);
+        if (k) return open_file(colon + 1, k, opts, out, err, err_size);
         if (access(spec, F_OK) != 0)
             return senti__err(err, err_size, SENTI_EKIND, "unknown model kind '%.*s' in '%s' (known: %s)",
                               (int)klen, spec, spec, senti__kind_names());

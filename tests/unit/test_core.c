@@ -91,9 +91,21 @@ TEST(registry_lists_and_dispatches_kinds) {
     const char *meta[] = {"kind", "vader"};
     ASSERT_EQ(senti__st_write(path, t, 1, meta, 1, err, sizeof err), SENTI_OK);
     int rc = senti_model_open(path, NULL, &m, err, sizeof err);
-    unlink(path);
     ASSERT_EQ(rc, SENTI_EKIND);
     ASSERT(strstr(err, "vader") != NULL);
+    /* KIND:PATH opens a file of that kind only */
+    char spec[80];
+    snprintf(spec, sizeof spec, "linear:%s", path);
+    rc = senti_model_open(spec, NULL, &m, err, sizeof err);
+    ASSERT_EQ(rc, SENTI_EKIND);
+    ASSERT(strstr(err, "a model of kind 'vader', not linear") != NULL);
+    size_t n = (size_t)(senti__default_model_end - senti__default_model);
+    FILE *f = fopen(path, "wb");
+    ASSERT(f && fwrite(senti__default_model, 1, n, f) == n && fclose(f) == 0);
+    rc = senti_model_open(spec, NULL, &m, err, sizeof err);
+    senti_model_free(m);
+    unlink(path);
+    ASSERT_EQ(rc, SENTI_OK);
 }
 
 static void hex128(const void *p, size_t n, char out[33]) {
