@@ -367,7 +367,7 @@ static int grid_apply(senti__train_opts *o, int *class_bal, int *file_bal, const
         if (cli_parse_uint("--search bits", val, 10, 26, &v)) return -1;
         o->fp.bits = (uint32_t)v;
     } else if (!strcmp(key, "long-tokens")) {
-        if (cli_parse_uint("--search long-tokens", val, 0, SENTI_LONG_TOKENS_MAX, &v)) return -1;
+        if (cli_parse_uint("--search long-tokens", val, 0, SENTI__LONG_TOKENS_MAX, &v)) return -1;
         o->fp.long_tokens = (uint32_t)v;
     } else if (!strcmp(key, "norm")) {
         if (strcmp(val, "none") && strcmp(val, "sqrt")) goto bad;
@@ -692,7 +692,7 @@ int cmd_train(int argc, char **argv) {
         case O_MENTIONS: o.fp.mentions = 1; break;
         case O_ENSEMBLE: if (cli_parse_uint("--ensemble", optarg, 1, 64, &v)) return CLI_USAGE; o.ensemble = (int)v; break;
         case O_LONG:
-            if (cli_parse_uint("--long-tokens", optarg, 0, SENTI_LONG_TOKENS_MAX, &v)) return CLI_USAGE;
+            if (cli_parse_uint("--long-tokens", optarg, 0, SENTI__LONG_TOKENS_MAX, &v)) return CLI_USAGE;
             o.fp.long_tokens = (uint32_t)v;
             break;
         case O_CALIB: o.calibrate = 1; break;

@@ -38,7 +38,7 @@ static const char ascii_word_lower[256] = {
 };
 
 uint64_t senti__hash_token(const char *text, size_t len) {
-    return XXH3_64bits_withSeed(text, len, SENTI_SEED_TOKEN);
+    return XXH3_64bits_withSeed(text, len, SENTI__SEED_TOKEN);
 }
 
 int senti__utf8_decode(const unsigned char *s, size_t len, int32_t *cp) {
@@ -118,7 +118,7 @@ static int is_clause_cp(uint32_t cp) {
 /* Write one token; its text is copied only when the caller asked for texts. */
 static inline __attribute__((always_inline)) senti__token *emit(const senti__tokenizer *t, senti__token *o, const char *text, size_t n,
                           uint32_t start, uint32_t end, int type) {
-    if (n > SENTI_TOKEN_MAX_BYTES) n = SENTI_TOKEN_MAX_BYTES;
+    if (n > SENTI__TOKEN_MAX_BYTES) n = SENTI__TOKEN_MAX_BYTES;
     if (t->want_text) {
         memcpy(o->text, text, n);
         o->text[n] = 0;
@@ -243,7 +243,7 @@ static senti__token *feed(senti__tokenizer *t, senti__token *o, int32_t cp, int 
         if (cls == C_APOS) t->wapos = 1;
         uint8_t enc[4];
         int n = cp < 128 ? (enc[0] = (uint8_t)cp, 1) : (int)utf8proc_encode_char(cp, enc);
-        if (t->wlen + n > SENTI_TOKEN_MAX_BYTES) {
+        if (t->wlen + n > SENTI__TOKEN_MAX_BYTES) {
             t->wfull = 1;
             return o;
         }
@@ -316,7 +316,7 @@ size_t senti__tok_next(senti__tokenizer *t, senti__token *out, size_t cap) {
                 }
                 if (t->wlinear) {
                     /* one table load per byte: the lower-cased letter or digit, 0 otherwise */
-                    size_t stop = len - p < SENTI_TOKEN_MAX_BYTES - wl ? len : p + (SENTI_TOKEN_MAX_BYTES - wl);
+                    size_t stop = len - p < SENTI__TOKEN_MAX_BYTES - wl ? len : p + (SENTI__TOKEN_MAX_BYTES - wl);
                     while (p < stop) {
                         char lc = ascii_word_lower[s[p]];
                         if (!lc) break;
@@ -324,7 +324,7 @@ size_t senti__tok_next(senti__tokenizer *t, senti__token *out, size_t cap) {
                         p++;
                     }
                 } else {
-                    while (p < len && wl < SENTI_TOKEN_MAX_BYTES) {
+                    while (p < len && wl < SENTI__TOKEN_MAX_BYTES) {
                         unsigned ch = s[p];
                         if (ch >= 128 || ascii_class[ch] != C_WORD) break;
                         t->wbuf[wl] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);

@@ -34,11 +34,11 @@
  *      with nothing between is one token, spelled with min(run, 3) copies ("!!!!!" -> "!!!").
  *    - space ends tokens; skip is ignored (it neither ends nor joins a token).
  *    - A token's text is its normalized UTF-8. A word run longer than
- *      SENTI_TOKEN_MAX_BYTES bytes is one token cut to its first SENTI_TOKEN_MAX_BYTES
+ *      SENTI__TOKEN_MAX_BYTES bytes is one token cut to its first SENTI__TOKEN_MAX_BYTES
  *      bytes (at a character boundary), with no apostrophe or clitic splitting; a longer
  *      punct token cannot occur (at most 3 code points).
  *
- * 5. Hash of a token: XXH3_64bits_withSeed(text, length, SENTI_SEED_TOKEN) (xxHash 0.8).
+ * 5. Hash of a token: XXH3_64bits_withSeed(text, length, SENTI__SEED_TOKEN) (xxHash 0.8).
  *
  * Flags: SENTI__TOK_NEGATOR marks the words not, no, never, n't, cannot, nothing, nobody,
  * none, nowhere, neither, nor, without, hardly, barely, rarely, seldom; SENTI__TOK_CLAUSE
@@ -52,8 +52,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SENTI_TOKEN_MAX_BYTES 64
-#define SENTI_SEED_TOKEN 0x73656e7469746f6bULL /* "sentitok" */
+#define SENTI__TOKEN_MAX_BYTES 64
+#define SENTI__SEED_TOKEN 0x73656e7469746f6bULL /* "sentitok" */
 
 enum { SENTI__TOK_WORD = 1, SENTI__TOK_PUNCT = 2 };
 enum { SENTI__TOK_NEGATOR = 1, SENTI__TOK_CLAUSE = 2 };
@@ -64,7 +64,7 @@ typedef struct senti__token {
     uint8_t type;        /* SENTI__TOK_WORD or SENTI__TOK_PUNCT */
     uint8_t flags;       /* SENTI__TOK_NEGATOR, SENTI__TOK_CLAUSE */
     uint8_t len;         /* bytes of the token's text */
-    char text[SENTI_TOKEN_MAX_BYTES + 5]; /* the text, NUL-terminated, if asked for */
+    char text[SENTI__TOKEN_MAX_BYTES + 5]; /* the text, NUL-terminated, if asked for */
 } senti__token;
 
 typedef struct senti__tokenizer {
@@ -78,9 +78,9 @@ typedef struct senti__tokenizer {
     uint8_t wlen;        /* bytes in wbuf */
     uint8_t wfull;       /* the run went past the buffer */
     uint8_t wapos;       /* the run holds an apostrophe (clitic analysis needed) */
-    char wbuf[SENTI_TOKEN_MAX_BYTES + 8];
+    char wbuf[SENTI__TOKEN_MAX_BYTES + 8];
     uint8_t wlinear;     /* wbuf[i] came from input byte start + i (all ASCII so far): woff unused */
-    uint32_t woff[SENTI_TOKEN_MAX_BYTES + 8]; /* input offset of each byte of wbuf, if !wlinear */
+    uint32_t woff[SENTI__TOKEN_MAX_BYTES + 8]; /* input offset of each byte of wbuf, if !wlinear */
     /* the normalized code points of the current input character not fed yet (a character
      * can decompose into many tokens: they are fed across calls so no call writes more
      * than cap tokens) */

@@ -291,7 +291,7 @@ TEST(features_linear_time_on_1mb) {
         /* with long copies at the largest threshold: twice the features, in pairs (one token,
          * as 1 MB of 'x', is not long); with trigrams, the most features held before that */
         senti__linear_params pl = p;
-        pl.long_tokens = SENTI_LONG_TOKENS_MAX;
+        pl.long_tokens = SENTI__LONG_TOKENS_MAX;
         pair_check pc = {0};
         uint32_t nt = senti__linear_features(&pl, big, n, 0xFFFFFFFFu, pair_sink, &pc);
         pair_check pc3 = {0};

@@ -18,15 +18,15 @@ uint64_t senti__mix(uint64_t a, uint64_t b) {
     v[0] = __builtin_bswap64(v[0]);
     v[1] = __builtin_bswap64(v[1]);
 #endif
-    return XXH3_64bits_withSeed(v, 16, SENTI_SEED_MIX);
+    return XXH3_64bits_withSeed(v, 16, SENTI__SEED_MIX);
 }
 
 /* A token adds at most 3 features (unigram, bigram or boundary bigram, trigram), the first
  * two tokens at most 2: while a text may still turn out long, the features of its first L =
  * long_tokens tokens (at most 3L - 2) stay in buf, and become twice as many when it does. */
-#define FEAT_BUF (6 * SENTI_LONG_TOKENS_MAX)
+#define FEAT_BUF (6 * SENTI__LONG_TOKENS_MAX)
 #define TOK_BUF 64
-_Static_assert(2 * (3 * SENTI_LONG_TOKENS_MAX - 2) < FEAT_BUF, "FEAT_BUF holds the doubled held features");
+_Static_assert(2 * (3 * SENTI__LONG_TOKENS_MAX - 2) < FEAT_BUF, "FEAT_BUF holds the doubled held features");
 
 typedef struct featgen {
     senti__feature buf[FEAT_BUF];
@@ -132,7 +132,7 @@ gen_features(const senti__linear_params *p, const char *text, size_t len, uint32
     featgen g;
     g.n = 0;
     g.shift = 64 - p->bits;
-    g.hold = p->long_tokens > 0 && p->long_tokens <= SENTI_LONG_TOKENS_MAX;
+    g.hold = p->long_tokens > 0 && p->long_tokens <= SENTI__LONG_TOKENS_MAX;
     g.is_long = 0;
     g.sink = sink;
     g.ud = ud;
@@ -252,7 +252,7 @@ int senti__linear_params_parse(const senti__st *st, senti__linear_params *p, cha
     if (m && (rc = parse_u32(st, "mentions", 0, 1, &p->mentions, err, err_size))) return rc;
     p->long_tokens = 0;
     if (senti__st_meta(st, "long_tokens") &&
-        (rc = parse_u32(st, "long_tokens", 0, SENTI_LONG_TOKENS_MAX, &p->long_tokens, err, err_size)))
+        (rc = parse_u32(st, "long_tokens", 0, SENTI__LONG_TOKENS_MAX, &p->long_tokens, err, err_size)))
         return rc;
     const char *tok = senti__st_meta(st, "tokenizer");
     if (!tok || strcmp(tok, "senti-1"))

@@ -21,7 +21,7 @@
  *   - bigrams (ngram >= 2): mix(h_{i-1}, h_i) for i = 2..n; with params.bounds also
  *     mix(SENTI__TAG_BOS, h_1) and mix(h_n, SENTI__TAG_EOS).
  *   - trigrams (ngram >= 3): mix(mix(h_{i-2}, h_{i-1}), h_i) for i = 3..n.
- *   where mix(a, b) = XXH3_64bits_withSeed(le64(a) || le64(b), 16, SENTI_SEED_MIX).
+ *   where mix(a, b) = XXH3_64bits_withSeed(le64(a) || le64(b), 16, SENTI__SEED_MIX).
  *   Each feature f selects bucket b(f) = f >> (64 - bits) of the weight table.
  *   - long copies (if params.long_tokens, L; metadata key "long_tokens", 0..128, absent
  *     means 0): a text of at least L tokens (counted as for max_tokens, so a text cut to
@@ -32,7 +32,7 @@
  *     adaptation, with the domain read off the text's length). Explanations add a copy's
  *     weights to its feature's contribution. Files with long_tokens > 0 are written as
  *     format_version 3, so that a reader which does not know the key refuses them rather than
- *     scoring long texts without their copies. L is at most SENTI_LONG_TOKENS_MAX: the
+ *     scoring long texts without their copies. L is at most SENTI__LONG_TOKENS_MAX: the
  *     features of the first L tokens are held until the text is known to be long.
  *
  * SCORING. z_k = bias_k + s * sum over features of W[bucket][k], where s = 1 (norm "none")
@@ -50,12 +50,12 @@
 
 #include "io/safetensors.h"
 
-#define SENTI_SEED_MIX 0x73656e74696d6978ULL /* "sentimix" */
+#define SENTI__SEED_MIX 0x73656e74696d6978ULL /* "sentimix" */
 #define SENTI__TAG_NEG 0x4e45474154494f4eULL  /* "NEGATION" */
 #define SENTI__TAG_BOS 0x3c733e3c733e3c73ULL
 #define SENTI__TAG_EOS 0x3c2f733e3c2f733eULL
 #define SENTI__TAG_LONG 0x4c4f4e4754455854ULL /* "LONGTEXT" */
-#define SENTI_LONG_TOKENS_MAX 128
+#define SENTI__LONG_TOKENS_MAX 128
 
 typedef struct senti__linear_params {
     uint32_t bits;     /* log2 of the number of buckets, 10..26 */

@@ -622,7 +622,7 @@ static int check_options(const senti__train_set *train, const senti__train_opts 
                          size_t err_size) {
     if (o->n_classes < 2 || o->n_classes > SENTI_MAX_CLASSES || o->fp.bits < 10 || o->fp.bits > 26 ||
         o->fp.ngram < 1 || o->fp.ngram > 3 || o->epochs < 1 || !(o->lr > 0) || !(o->l2 >= 0) ||
-        !(o->nb >= 0 && o->nb <= 1e6) || o->fp.long_tokens > SENTI_LONG_TOKENS_MAX || o->ensemble < 0 ||
+        !(o->nb >= 0 && o->nb <= 1e6) || o->fp.long_tokens > SENTI__LONG_TOKENS_MAX || o->ensemble < 0 ||
         o->ensemble > 64)
         return senti__err(err, err_size, SENTI_EINVAL, "invalid training options");
     if (train->n == 0) return senti__err(err, err_size, SENTI_EDATA, "no training data");
