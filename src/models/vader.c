@@ -1632,6 +1632,18 @@ static const senti__model_ops vader_ops = {
 
 #define VD_MAX_FILE (64u << 20)
 
+/* The largest |valence| of a vader_lexicon.txt line. VADER's valences are means of ratings on
+ * its scale from -4 (extremely negative) to +4 (extremely positive), and the rules' constants
+ * (boosters 0.293, capitals 0.733, the compound's alpha 15) are calibrated for that scale;
+ * the reference lexicon's values lie in [-3.9, 3.4]. Values off the scale are refused at
+ * open, above all nan and inf (which Python's float() reads, and which made every text with
+ * the word score nan) and values near DBL_MAX (whose squares overflow to inf in the compound).
+ * Within the scale every intermediate stays finite: a word's valence is below 15 (4, the
+ * capitals and three boosters, times 1.25 per "so"/"this"), the "but" rule sets a value to
+ * at most 1.5 times a later word's own valence (a position is rescaled only at or before the
+ * iteration that reads it), and the sum of 2^32 such values squares far below DBL_MAX. */
+#define VD_MAX_VALENCE 4.0
+
 static int vd_read_file(const char *path, char **data, size_t *size, char *err, size_t err_size) {
     *data = NULL;
     FILE *f = fopen(path, "rb");
@@ -1773,6 +1785,12 @@ static int vd_lex_line(vader *v, const uint8_t *f0, size_t n0, const uint8_t *f1
     if (!ok)
         return senti__err(err, err_size, SENTI_EFORMAT, "%s: line %zu: bad valence '%.*s'",
                           path, lineno, (int)(n1 < 32 ? n1 : 32), (const char *)f1);
+    /* Refused although Python's float() takes them: nan, inf and values off VADER's rating
+     * scale (see VD_MAX_VALENCE). */
+    if (!(fabs(val) <= VD_MAX_VALENCE))
+        return senti__err(err, err_size, SENTI_EFORMAT,
+                          "%s: line %zu: valence '%s' is not a number in [-4, 4] (VADER's "
+                          "rating scale)", path, lineno, num);
     if (n0 == 0) return SENTI_OK; /* an empty word never matches a token */
     if (n0 > VD_MAX_KEY)
         return senti__err(err, err_size, SENTI_EFORMAT, "%s: line %zu: word longer than %u bytes",

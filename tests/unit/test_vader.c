@@ -337,6 +337,58 @@ TEST(vader_small_errors) {
     rmdir(dir);
 }
 
+/* Writes text to DIR/NAME (dir of at most 64 bytes). */
+static int write_file(const char *dir, const char *name, const char *text) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    int bad = fputs(text, f) < 0;
+    return fclose(f) || bad ? -1 : 0;
+}
+
+TEST(vader_small_lexicon_values) {
+    /* issue #10: a valence that is not a number of VADER's scale [-4, 4] (nan, inf, 1e308...)
+     * made every text containing the word score nan; it is refused at open, with the file
+     * and the line */
+    static const char *const bad[] = {"nan", "NaN", "inf", "-inf", "Infinity", "1e308",
+                                      "-1e308", "4.0001", "-4.5"};
+    char dir[64], err[512], spec[80];
+    snprintf(dir, sizeof dir, "/tmp/senti_vader_values_%d", (int)getpid());
+    mkdir(dir, 0700);
+    snprintf(spec, sizeof spec, "vader:%s", dir);
+    ASSERT_EQ(write_file(dir, "emoji_utf8_lexicon.txt", "\xf0\x9f\x98\x80\tgood face\n"), 0);
+    senti_model *m = NULL;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char lex[160];
+        snprintf(lex, sizeof lex, "good\t1.9\t0.5\t[]\nfine\t0.8\nodd\t%s\t0.1\t[]\n", bad[i]);
+        ASSERT_EQ(write_file(dir, "vader_lexicon.txt", lex), 0);
+        err[0] = 0;
+        int rc = senti_model_open(spec, NULL, &m, err, sizeof err);
+        if (rc != SENTI_EFORMAT || m) {
+            if (m) senti_model_free(m);
+            TEST_FAIL_("valence '%s': open returned %d, not SENTI_EFORMAT (%s)", bad[i], rc, err);
+        }
+        if (!strstr(err, "vader_lexicon.txt: line 3"))
+            TEST_FAIL_("valence '%s': error '%s' does not name the file and line 3", bad[i], err);
+    }
+    /* the scale's ends, and a lexicon of ordinary values, still open and score */
+    ASSERT_EQ(write_file(dir, "vader_lexicon.txt", "good\t+4\nbad\t-4.0\nmeh\t-0\nok\t 1e-3 \ntiny\t1e-400\n"), 0);
+    ASSERT_EQ(senti_model_open(spec, NULL, &m, err, sizeof err), SENTI_OK);
+    senti_result r;
+    ASSERT_EQ(senti_predict(m, NULL, "good bad ok", 11, &r), SENTI_OK);
+    ASSERT(isfinite(r.values[3]));
+    ASSERT_EQ(senti_predict(m, NULL, "GOOD!!! good \xf0\x9f\x98\x80", 17, &r), SENTI_OK);
+    ASSERT(isfinite(r.values[3]) && r.values[3] > 0.9);
+    senti_model_free(m);
+    char path[128];
+    snprintf(path, sizeof path, "%s/vader_lexicon.txt", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/emoji_utf8_lexicon.txt", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 TEST(vader_small_bounds) {
     senti_options o;
     memset(&o, 0, sizeof o);
