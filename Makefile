@@ -51,7 +51,7 @@ all: $(B)/senti $(B)/senti-serve $(B)/libsenti.a $(B)/libsenti.so
 help:
 	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
 
-$(B)/obj/%.o: %.c include/senti.h $(wildcard src/*.h src/*/*.h)
+$(B)/obj/%.o: %.c include/senti.h $(wildcard src/*.h src/*/*.h src/*/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LIBFLAGS) -c $< -o $@
 

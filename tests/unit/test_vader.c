@@ -18,8 +18,8 @@
 
 #include "../harness.h"
 #include "internal.h"
-#include "models/vader.h"
-#include "models/vader_unicode.h"
+#include "models/vader/unicode_tables.h"
+#include "models/vader/vader.h"
 #include "senti.h"
 
 static int open_vader(senti_model **m, const senti_options *opts) {
@@ -201,10 +201,10 @@ TEST(vader_small_unicode) {
 }
 
 TEST(vader_unicode_tables) {
-    /* the whitespace test agrees with Python's str.isspace() (vu_spaces) */
+    /* the whitespace test agrees with Python's str.isspace() (senti__vu_spaces) */
     size_t k = 0;
     for (unsigned cp = 0; cp < 0x110000; cp++) {
-        int want = k < sizeof vu_spaces / sizeof *vu_spaces && vu_spaces[k] == cp;
+        int want = k < VU_N_SPACES && senti__vu_spaces[k] == cp;
         if (want) k++;
         if (senti__vader_is_space(cp) != want) TEST_FAIL_("U+%04X space %d", cp, want);
     }
@@ -411,7 +411,7 @@ TEST(vader_small_bounds) {
 }
 
 TEST(vader_small_fast_path) {
-    /* The ASCII fast path (vd_run_ascii) against the general tokenizer on random texts built
+    /* The ASCII fast path (fast_ascii.c) against the general tokenizer on random texts built
      * to hit every branch: lexicon, booster, negation, idiom and "but" words, case, attached
      * punctuation (stripped or not), "n't", words of 15/16/17+ bytes, several spaces, control
      * characters and whitespace other than ' ' (those texts leave the fast path), "!"/"?",

@@ -1,0 +1,522 @@
+/*
+ * load.c - the vader model's loader and handle: senti__vader_open finds the two lexicons
+ * (PATH is vader_lexicon.txt or its folder; emoji_utf8_lexicon.txt is read beside it),
+ * reads them whole (at most 64 MiB each), parses their lines as the reference does
+ * (codecs.open(..., "utf-8"), rstrip('\n').split('\n'), str.strip(), split('\t')), and
+ * builds what prediction reads:
+ *   - the word table: every lexicon word and rule word (rules.c) in one open-addressing
+ *     table of 32-byte slots (key, valence, flags, rule-word id), at most half full, and a
+ *     16 KB filter of its keys' hash bits for the ASCII fast path;
+ *   - the emoji table: each single-character key of the emoji lexicon with its description
+ *     split into words once (tokens.c scores them), so the text is never expanded.
+ * A malformed file is refused with its name and line: invalid UTF-8, a line without a TAB,
+ * a valence that is not a number, or one off VADER's scale [-4, 4] (VD_MAX_VALENCE).
+ *
+ * The handle is the senti__model_ops of the kind: predict (the ASCII fast path, else the
+ * general path, with the context's scratch), contexts, and free.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "models/vader/unicode_tables.h"
+#include "models/vader/vader.h"
+
+/* ---- the word table ------------------------------------------------------------------- */
+
+static int vd_pool_add(vader *v, const void *s, size_t n, uint32_t *off) {
+    if (n > UINT32_MAX - v->pool_len - 1) return SENTI_ENOMEM;
+    if (VD_GROW(v->pool, v->pool_cap, v->pool_len + n + 1)) return SENTI_ENOMEM;
+    memcpy(v->pool + v->pool_len, s, n);
+    v->pool[v->pool_len + n] = 0;
+    *off = (uint32_t)v->pool_len;
+    v->pool_len += n + 1;
+    return SENTI_OK;
+}
+
+static int vd_rehash(vader *v, uint32_t nslots) {
+    vd_entry *t = senti__calloc(nslots, sizeof *t);
+    if (!t) return SENTI_ENOMEM;
+    unsigned shift = 64;
+    for (uint32_t x = nslots; x > 1; x >>= 1) shift--; /* nslots is a power of two */
+    for (uint32_t j = 0; v->tab && j <= v->slot_mask; j++) {
+        const vd_entry *e = &v->tab[j];
+        if (!e->key_len) continue;
+        vd_key k;
+        vd_mkkey((const uint8_t *)v->pool + e->key_off, e->key_len, &k);
+        uint32_t i = VD_SLOT(k.h, shift);
+        while (t[i].key_len) i = (i + 1) & (nslots - 1);
+        t[i] = *e;
+    }
+    senti__free(v->tab);
+    v->tab = t;
+    v->slot_mask = nslots - 1;
+    v->slot_shift = shift;
+    return SENTI_OK;
+}
+
+/* The entry for key (1..VD_MAX_KEY bytes), created empty if absent. The pointer is valid
+ * until the next senti__vd_intern. */
+int senti__vd_intern(vader *v, const void *key, size_t len, vd_entry **out) {
+    if (len == 0 || len > VD_MAX_KEY) return SENTI_ERANGE;
+    vd_key k;
+    vd_mkkey(key, len, &k);
+    const vd_entry *e = vd_find(v, key, len, &k);
+    if (e) {
+        *out = (vd_entry *)e;
+        return SENTI_OK;
+    }
+    if ((size_t)(v->n_ents + 1) * 2 > (size_t)v->slot_mask + 1) {
+        if (v->slot_mask >= UINT32_MAX / 4) return SENTI_ENOMEM;
+        if (vd_rehash(v, (v->slot_mask + 1) * 2)) return SENTI_ENOMEM;
+    }
+    uint32_t off;
+    if (vd_pool_add(v, key, len, &off)) return SENTI_ENOMEM;
+    uint32_t i = VD_SLOT(k.h, v->slot_shift);
+    while (v->tab[i].key_len) i = (i + 1) & v->slot_mask;
+    vd_entry *n = &v->tab[i];
+    memset(n, 0, sizeof *n);
+    n->k0 = k.k0;
+    n->k1 = k.k1;
+    n->key_off = off;
+    n->key_len = (uint16_t)len;
+    v->n_ents++;
+    if (len > v->max_key_len) v->max_key_len = (uint32_t)len;
+    *out = n;
+    return SENTI_OK;
+}
+
+/* ---- the model handle -------------------------------------------------------------------- */
+
+static int vader_ctx_init(const senti_model *m, void **state) {
+    (void)m;
+    vd_scratch *s;
+    if (senti__vd_scratch_new(&s)) return SENTI_ENOMEM;
+    *state = s;
+    return SENTI_OK;
+}
+
+static void vader_ctx_free(const senti_model *m, void *state) {
+    (void)m;
+    senti__vd_scratch_free(state);
+}
+
+static void vader_free(vader *v) {
+    if (!v) return;
+    senti__free(v->pool);
+    senti__free(v->tab);
+    senti__free(v->emoji);
+    senti__free(v->emoji_slots);
+    senti__free(v->desc_toks);
+    senti__free(v->filt);
+    senti__free(v);
+}
+
+static void vader_destroy(senti_model *m) {
+    vader_free(m->impl);
+    m->impl = NULL;
+}
+
+static const senti__model_ops vader_ops = {
+    .kind = "vader",
+    .predict = senti__vd_predict,
+    .ctx_init = vader_ctx_init,
+    .ctx_free = vader_ctx_free,
+    .destroy = vader_destroy,
+};
+
+/* ---- loading ------------------------------------------------------------------------------ */
+
+#define VD_MAX_FILE (64u << 20)
+
+/* The largest |valence| of a vader_lexicon.txt line. VADER's valences are means of ratings on
+ * its scale from -4 (extremely negative) to +4 (extremely positive), and the rules' constants
+ * (boosters 0.293, capitals 0.733, the compound's alpha 15) are calibrated for that scale;
+ * the reference lexicon's values lie in [-3.9, 3.4]. Values off the scale are refused at
+ * open, above all nan and inf (which Python's float() reads, and which made every text with
+ * the word score nan) and values near DBL_MAX (whose squares overflow to inf in the compound).
+ * Within the scale every intermediate stays finite: a word's valence is below 15 (4, the
+ * capitals and three boosters, times 1.25 per "so"/"this"), the "but" rule sets a value to
+ * at most 1.5 times a later word's own valence (a position is rescaled only at or before the
+ * iteration that reads it), and the sum of 2^32 such values squares far below DBL_MAX. */
+#define VD_MAX_VALENCE 4.0
+
+static int vd_read_file(const char *path, char **data, size_t *size, char *err, size_t err_size) {
+    *data = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return senti__err(err, err_size, SENTI_EIO, "%s: %s", path, strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    char *buf = senti__malloc(cap);
+    if (!buf) {
+        fclose(f);
+        return senti__err(err, err_size, SENTI_ENOMEM, "%s: out of memory", path);
+    }
+    for (;;) {
+        if (n == cap) {
+            if (cap >= VD_MAX_FILE) {
+                senti__free(buf);
+                fclose(f);
+                return senti__err(err, err_size, SENTI_EFORMAT, "%s: larger than %u MiB", path,
+                                  VD_MAX_FILE >> 20);
+            }
+            char *nb = senti__realloc(buf, cap * 2);
+            if (!nb) {
+                senti__free(buf);
+                fclose(f);
+                return senti__err(err, err_size, SENTI_ENOMEM, "%s: out of memory", path);
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        senti__free(buf);
+        return senti__err(err, err_size, SENTI_EIO, "%s: read error", path);
+    }
+    *data = buf;
+    *size = n;
+    return SENTI_OK;
+}
+
+/* Strict UTF-8 check (codecs.open(..., encoding="utf-8") rejects anything else). */
+static int vd_valid_utf8(const uint8_t *p, size_t n) {
+    const uint8_t *end = p + n;
+    while (p < end) {
+        size_t nb;
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        if (vd_decode(p, end, &nb) == 0xfffd && !(nb == 3 && p[0] == 0xef && p[1] == 0xbf &&
+                                                  p[2] == 0xbd))
+            return 0;
+        p += nb;
+    }
+    return 1;
+}
+
+/* Python's str.strip() (whitespace) on a UTF-8 line. */
+static void vd_strip(const uint8_t **s, const uint8_t **e) {
+    const uint8_t *a = *s, *b = *e;
+    while (a < b) {
+        size_t nb;
+        uint32_t cp = vd_decode(a, b, &nb);
+        if (!vd_is_space_cp(cp)) break;
+        a += nb;
+    }
+    while (b > a) {
+        const uint8_t *q = b - 1;
+        while (q > a && (*q & 0xc0) == 0x80 && b - q < 4) q--;
+        size_t nb;
+        uint32_t cp = vd_decode(q, b, &nb);
+        if (q + nb != b || !vd_is_space_cp(cp)) break;
+        b = q;
+    }
+    *s = a;
+    *e = b;
+}
+
+/* Iterate the lines of data the way content.rstrip('\n').split('\n') does. Calls fn for each
+ * line (after str.strip()) with its 1-based number; the two first TAB-separated fields. */
+typedef int (*vd_line_fn)(vader *v, const uint8_t *f0, size_t n0, const uint8_t *f1, size_t n1,
+                          size_t lineno, const char *path, char *err, size_t err_size);
+
+static int vd_parse_lines(vader *v, const char *path, const char *data, size_t size,
+                          int skip_empty, vd_line_fn fn, char *err, size_t err_size) {
+    const uint8_t *p = (const uint8_t *)data, *end = p + size;
+    if (!vd_valid_utf8(p, size))
+        return senti__err(err, err_size, SENTI_EFORMAT, "%s: not valid UTF-8", path);
+    while (end > p && end[-1] == '\n') end--;
+    size_t lineno = 0;
+    while (p <= end) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        const uint8_t *le = nl ? nl : end;
+        lineno++;
+        if (!(skip_empty && le == p)) {
+            const uint8_t *a = p, *b = le;
+            vd_strip(&a, &b);
+            const uint8_t *t1 = memchr(a, '\t', (size_t)(b - a));
+            if (!t1)
+                return senti__err(err, err_size, SENTI_EFORMAT,
+                                  "%s: line %zu: expected at least two TAB-separated fields",
+                                  path, lineno);
+            const uint8_t *f1 = t1 + 1;
+            const uint8_t *t2 = memchr(f1, '\t', (size_t)(b - f1));
+            const uint8_t *e1 = t2 ? t2 : b;
+            int rc = fn(v, a, (size_t)(t1 - a), f1, (size_t)(e1 - f1), lineno, path, err,
+                        err_size);
+            if (rc) return rc;
+        }
+        if (!nl) break;
+        p = nl + 1;
+    }
+    return SENTI_OK;
+}
+
+static int vd_lex_line(vader *v, const uint8_t *f0, size_t n0, const uint8_t *f1, size_t n1,
+                       size_t lineno, const char *path, char *err, size_t err_size) {
+    /* float(measure): Python accepts surrounding whitespace, a sign, decimal digits with an
+     * optional exponent, inf and nan; strtod accepts the same (hex is refused here). */
+    char num[64];
+    const uint8_t *a = f1, *b = f1 + n1;
+    vd_strip(&a, &b);
+    size_t nn = (size_t)(b - a);
+    int ok = nn > 0 && nn < sizeof num;
+    if (ok) {
+        memcpy(num, a, nn);
+        num[nn] = 0;
+        ok = !strpbrk(num, "xX(_");
+    }
+    double val = 0;
+    if (ok) {
+        char *ep;
+        errno = 0;
+        val = strtod(num, &ep);
+        ok = *ep == 0;
+    }
+    if (!ok)
+        return senti__err(err, err_size, SENTI_EFORMAT, "%s: line %zu: bad valence '%.*s'",
+                          path, lineno, (int)(n1 < 32 ? n1 : 32), (const char *)f1);
+    /* Refused although Python's float() takes them: nan, inf and values off VADER's rating
+     * scale (see VD_MAX_VALENCE). */
+    if (!(fabs(val) <= VD_MAX_VALENCE))
+        return senti__err(err, err_size, SENTI_EFORMAT,
+                          "%s: line %zu: valence '%s' is not a number in [-4, 4] (VADER's "
+                          "rating scale)", path, lineno, num);
+    if (n0 == 0) return SENTI_OK; /* an empty word never matches a token */
+    if (n0 > VD_MAX_KEY)
+        return senti__err(err, err_size, SENTI_EFORMAT, "%s: line %zu: word longer than %u bytes",
+                          path, lineno, VD_MAX_KEY);
+    vd_entry *e;
+    if (senti__vd_intern(v, f0, n0, &e))
+        return senti__err(err, err_size, SENTI_ENOMEM, "%s: out of memory", path);
+    if (!(e->flags & T_LEX)) v->n_lex++;
+    e->lex = val;
+    e->flags |= T_LEX;
+    return SENTI_OK;
+}
+
+/* Tokenize an emoji description once, at load: its complete words and its open tail. */
+static int vd_emoji_line(vader *v, const uint8_t *f0, size_t n0, const uint8_t *f1, size_t n1,
+                         size_t lineno, const char *path, char *err, size_t err_size) {
+    (void)lineno;
+    v->n_emoji_lines++;
+    size_t nb;
+    uint32_t cp = n0 ? vd_decode(f0, f0 + n0, &nb) : 0;
+    if (n0 == 0 || nb != n0) return SENTI_OK; /* multi-character keys never match a character */
+    vd_scratch *s = NULL;
+    if (senti__vd_scratch_new(&s)) goto oom;
+    const vd_emoji *old = v->n_emoji ? vd_emoji_find(v, cp) : NULL;
+    vd_emoji em;
+    memset(&em, 0, sizeof em);
+    em.cp = cp;
+    em.tok_off = v->n_desc_toks;
+    const uint8_t *p = f1, *end = f1 + n1, *ws = NULL;
+    size_t wcp = 0;
+    while (p <= end) {
+        size_t k = 0;
+        uint32_t c = p < end ? vd_decode(p, end, &k) : ' ';
+        if (p == end || vd_is_space_cp(c)) {
+            if (ws && p == end) { /* the open tail */
+                em.has_tail = 1;
+                if (vd_pool_add(v, ws, (size_t)(p - ws), &em.tail_off)) goto oom;
+                em.tail_len = (uint32_t)(p - ws);
+                em.tail_ncp = (uint32_t)wcp;
+                if (senti__vd_word(v, s, ws, (size_t)(p - ws), wcp, &em.tail)) goto oom;
+            } else if (ws) {
+                vd_tok t;
+                if (senti__vd_word(v, s, ws, (size_t)(p - ws), wcp, &t)) goto oom;
+                size_t cap = v->desc_toks_cap;
+                if (VD_GROW(v->desc_toks, cap, (size_t)v->n_desc_toks + 1)) goto oom;
+                v->desc_toks_cap = (uint32_t)cap;
+                v->desc_toks[v->n_desc_toks++] = t;
+                em.n_toks++;
+            }
+            ws = NULL;
+            if (p == end) break;
+            p += k;
+            continue;
+        }
+        if (!ws) {
+            ws = p;
+            wcp = 0;
+        }
+        if (c == '!') em.n_excl++;
+        if (c == '?') em.n_qm++;
+        wcp++;
+        p += k;
+    }
+    senti__vd_scratch_free(s);
+    s = NULL;
+    if (old) { /* a later line wins, as in a dict */
+        *(vd_emoji *)old = em;
+        return SENTI_OK;
+    }
+    size_t cap = v->emoji_cap;
+    if (VD_GROW(v->emoji, cap, (size_t)v->n_emoji + 1)) goto oom;
+    v->emoji_cap = (uint32_t)cap;
+    v->emoji[v->n_emoji++] = em;
+    if ((size_t)v->n_emoji * 2 > (size_t)v->emoji_mask + 1 || !v->emoji_slots) {
+        size_t ns = v->emoji_slots ? ((size_t)v->emoji_mask + 1) * 2 : 1024;
+        uint32_t *sl = senti__calloc(ns, sizeof *sl);
+        if (!sl) goto oom;
+        senti__free(v->emoji_slots);
+        v->emoji_slots = sl;
+        v->emoji_mask = (uint32_t)ns - 1;
+        for (uint32_t k = 0; k < v->n_emoji; k++) {
+            uint32_t i = (v->emoji[k].cp * 2654435761u >> 8) & v->emoji_mask;
+            while (sl[i]) i = (i + 1) & v->emoji_mask;
+            sl[i] = k + 1;
+        }
+    } else {
+        uint32_t i = (cp * 2654435761u >> 8) & v->emoji_mask;
+        while (v->emoji_slots[i]) i = (i + 1) & v->emoji_mask;
+        v->emoji_slots[i] = v->n_emoji;
+    }
+    if (v->n_emoji == 1 || cp < v->emoji_min_cp) v->emoji_min_cp = cp;
+    return SENTI_OK;
+oom:
+    senti__vd_scratch_free(s);
+    return senti__err(err, err_size, SENTI_ENOMEM, "%s: out of memory", path);
+}
+
+/* vader.filt: the bit of every key in the table (after the last senti__vd_intern). */
+static int vd_build_filter(vader *v) {
+    v->filt = senti__calloc((1u << VD_FILT_BITS) / 64, sizeof *v->filt);
+    if (!v->filt) return SENTI_ENOMEM;
+    for (uint32_t j = 0; j <= v->slot_mask; j++) {
+        const vd_entry *e = &v->tab[j];
+        if (!e->key_len) continue;
+        vd_key k;
+        vd_mkkey((const uint8_t *)v->pool + e->key_off, e->key_len, &k);
+        uint32_t b = (uint32_t)(k.h >> (64 - VD_FILT_BITS));
+        v->filt[b >> 6] |= 1ull << (b & 63);
+    }
+    return SENTI_OK;
+}
+
+/* PATH (file or folder; empty: $SENTI_VADER_LEXICON, then opts->lexicon_dir) -> the two files. */
+static int vd_paths(const char *path, const senti_options *opts, char **lex, char **emo,
+                    char *err, size_t err_size) {
+    *lex = *emo = NULL;
+    if (!path || !*path) path = getenv("SENTI_VADER_LEXICON");
+    if (!path || !*path) path = opts ? opts->lexicon_dir : NULL;
+    if (!path || !*path)
+        return senti__err(err, err_size, SENTI_EINVAL,
+                          "vader: no lexicon given (use vader:PATH, the lexicon directory "
+                          "option, or $SENTI_VADER_LEXICON)");
+    struct stat st;
+    int is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    size_t n = strlen(path);
+    const char *lexname = "vader_lexicon.txt", *emoname = "emoji_utf8_lexicon.txt";
+    size_t dirlen;
+    if (is_dir) {
+        while (n > 1 && path[n - 1] == '/') n--;
+        dirlen = n;
+    } else {
+        const char *slash = strrchr(path, '/');
+        dirlen = slash ? (size_t)(slash - path) : 0;
+    }
+    size_t cap = n + strlen(emoname) + 4;
+    *lex = senti__malloc(cap);
+    *emo = senti__malloc(cap);
+    if (!*lex || !*emo) {
+        senti__free(*lex);
+        senti__free(*emo);
+        *lex = *emo = NULL;
+        return senti__err(err, err_size, SENTI_ENOMEM, "vader: out of memory");
+    }
+    if (is_dir) snprintf(*lex, cap, "%.*s/%s", (int)n, path, lexname);
+    else snprintf(*lex, cap, "%s", path);
+    if (is_dir || dirlen) {
+        int root = dirlen == 0 && path[0] == '/';
+        snprintf(*emo, cap, "%.*s/%s", root ? 0 : (int)dirlen, path, emoname);
+    } else {
+        snprintf(*emo, cap, "%s", emoname);
+    }
+    return SENTI_OK;
+}
+
+int senti__vader_open(const char *path, const senti_options *opts, senti_model **out, char *err,
+                      size_t err_size) {
+    if (!out) return senti__err(err, err_size, SENTI_EINVAL, "no output model pointer");
+    *out = NULL;
+    senti__vd_init_ascii();
+    char *lex_path = NULL, *emo_path = NULL, *data = NULL;
+    size_t size;
+    senti_model *m = NULL;
+    int rc = vd_paths(path, opts, &lex_path, &emo_path, err, err_size);
+    if (rc) return rc;
+    vader *v = senti__calloc(1, sizeof *v);
+    if (!v || vd_rehash(v, 1u << 14)) {
+        rc = senti__err(err, err_size, SENTI_ENOMEM, "vader: out of memory");
+        goto fail;
+    }
+    if ((rc = vd_read_file(lex_path, &data, &size, err, err_size))) goto fail;
+    if ((rc = vd_parse_lines(v, lex_path, data, size, 1, vd_lex_line, err, err_size))) goto fail;
+    senti__free(data);
+    data = NULL;
+    if (senti__vd_add_rule_words(v)) {
+        rc = senti__err(err, err_size, SENTI_ENOMEM, "vader: out of memory");
+        goto fail;
+    }
+    if ((rc = vd_read_file(emo_path, &data, &size, err, err_size))) goto fail;
+    if ((rc = vd_parse_lines(v, emo_path, data, size, 0, vd_emoji_line, err, err_size)))
+        goto fail;
+    senti__free(data);
+    data = NULL;
+
+    if (vd_build_filter(v)) {
+        rc = senti__err(err, err_size, SENTI_ENOMEM, "vader: out of memory");
+        goto fail;
+    }
+
+    m = senti__model_new(&vader_ops, opts);
+    if (!m) {
+        rc = senti__err(err, err_size, SENTI_ENOMEM, "vader: out of memory");
+        goto fail;
+    }
+    m->impl = v;
+    static const char *const labels[] = {"negative", "neutral", "positive"};
+    senti__model_set_labels(m, 3, labels);
+    m->n_values = 4;
+    m->value_names[0] = "neg";
+    m->value_names[1] = "neu";
+    m->value_names[2] = "pos";
+    m->value_names[3] = "compound";
+    m->value_decimals[0] = m->value_decimals[1] = m->value_decimals[2] = 3;
+    m->value_decimals[3] = 4;
+    char buf[32];
+    int mrc = senti__model_add_meta(m, "name", "vader");
+    if (!mrc) mrc = senti__model_add_meta(m, "lexicon", lex_path);
+    if (!mrc) mrc = senti__model_add_meta(m, "emoji_lexicon", emo_path);
+    snprintf(buf, sizeof buf, "%u", v->n_lex);
+    if (!mrc) mrc = senti__model_add_meta(m, "lexicon_entries", buf);
+    snprintf(buf, sizeof buf, "%u", v->n_emoji_lines);
+    if (!mrc) mrc = senti__model_add_meta(m, "emoji_entries", buf);
+    if (!mrc) mrc = senti__model_add_meta(m, "reference", "vaderSentiment 44fc044 polarity_scores");
+    if (!mrc) mrc = senti__model_add_meta(m, "unicode_version", VU_UNICODE_VERSION);
+    if (mrc) {
+        rc = senti__err(err, err_size, SENTI_ENOMEM, "vader: out of memory");
+        goto fail;
+    }
+    senti__free(lex_path);
+    senti__free(emo_path);
+    *out = m;
+    return SENTI_OK;
+fail:
+    senti__free(data);
+    senti__free(lex_path);
+    senti__free(emo_path);
+    if (m) senti_model_free(m); /* frees v through destroy */
+    else vader_free(v);
+    return rc;
+}
