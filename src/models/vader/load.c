@@ -445,46 +445,33 @@ static int vd_paths(const char *path, const senti_options *opts, char **lex, cha
     return SENTI_OK;
 }
 
-int senti__vader_open(const char *path, const senti_options *opts, senti_model **out, char *err,
-                      size_t err_size) {
-    if (!out) return senti__err(err, err_size, SENTI_EINVAL, "no output model pointer");
-    *out = NULL;
-    senti__vd_init_ascii();
-    char *lex_path = NULL, *emo_path = NULL, *data = NULL;
-    size_t size;
-    senti_model *m = NULL;
-    int rc = vd_paths(path, opts, &lex_path, &emo_path, err, err_size);
-    if (rc) return rc;
-    vader *v = senti__calloc(1, sizeof *v);
-    if (!v || vd_rehash(v, 1u << 14)) {
+/* Reads and parses the two lexicons into v, then builds the filter. The lexicon file is
+ * parsed before the emoji file is read, so that its errors come first; its bytes are kept
+ * until both files are parsed. */
+static int vd_load(vader *v, const char *lex_path, const char *emo_path, char *err,
+                   size_t err_size) {
+    char *lex = NULL, *emo = NULL;
+    size_t lex_size = 0, emo_size = 0;
+    int rc = vd_read_file(lex_path, &lex, &lex_size, err, err_size);
+    if (!rc) rc = vd_parse_lines(v, lex_path, lex, lex_size, 1, vd_lex_line, err, err_size);
+    if (!rc && senti__vd_add_rule_words(v))
         rc = senti__err(err, err_size, SENTI_ENOMEM, "vader: out of memory");
-        goto fail;
-    }
-    if ((rc = vd_read_file(lex_path, &data, &size, err, err_size))) goto fail;
-    if ((rc = vd_parse_lines(v, lex_path, data, size, 1, vd_lex_line, err, err_size))) goto fail;
-    senti__free(data);
-    data = NULL;
-    if (senti__vd_add_rule_words(v)) {
+    if (!rc) rc = vd_read_file(emo_path, &emo, &emo_size, err, err_size);
+    /* identity: both lexicons' bytes are here */
+    if (!rc) rc = vd_parse_lines(v, emo_path, emo, emo_size, 0, vd_emoji_line, err, err_size);
+    if (!rc && vd_build_filter(v))
         rc = senti__err(err, err_size, SENTI_ENOMEM, "vader: out of memory");
-        goto fail;
-    }
-    if ((rc = vd_read_file(emo_path, &data, &size, err, err_size))) goto fail;
-    if ((rc = vd_parse_lines(v, emo_path, data, size, 0, vd_emoji_line, err, err_size)))
-        goto fail;
-    senti__free(data);
-    data = NULL;
+    senti__free(lex);
+    senti__free(emo);
+    return rc;
+}
 
-    if (vd_build_filter(v)) {
-        rc = senti__err(err, err_size, SENTI_ENOMEM, "vader: out of memory");
-        goto fail;
-    }
-
-    m = senti__model_new(&vader_ops, opts);
-    if (!m) {
-        rc = senti__err(err, err_size, SENTI_ENOMEM, "vader: out of memory");
-        goto fail;
-    }
-    m->impl = v;
+/* The model handle around v: labels, values and metadata. On failure v is left to the
+ * caller. */
+static int vd_model_new(vader *v, const senti_options *opts, const char *lex_path,
+                        const char *emo_path, senti_model **out) {
+    senti_model *m = senti__model_new(&vader_ops, opts);
+    if (!m) return SENTI_ENOMEM;
     static const char *const labels[] = {"negative", "neutral", "positive"};
     senti__model_set_labels(m, 3, labels);
     m->n_values = 4;
@@ -495,28 +482,40 @@ int senti__vader_open(const char *path, const senti_options *opts, senti_model *
     m->value_decimals[0] = m->value_decimals[1] = m->value_decimals[2] = 3;
     m->value_decimals[3] = 4;
     char buf[32];
-    int mrc = senti__model_add_meta(m, "name", "vader");
-    if (!mrc) mrc = senti__model_add_meta(m, "lexicon", lex_path);
-    if (!mrc) mrc = senti__model_add_meta(m, "emoji_lexicon", emo_path);
+    int rc = senti__model_add_meta(m, "name", "vader");
+    if (!rc) rc = senti__model_add_meta(m, "lexicon", lex_path);
+    if (!rc) rc = senti__model_add_meta(m, "emoji_lexicon", emo_path);
     snprintf(buf, sizeof buf, "%u", v->n_lex);
-    if (!mrc) mrc = senti__model_add_meta(m, "lexicon_entries", buf);
+    if (!rc) rc = senti__model_add_meta(m, "lexicon_entries", buf);
     snprintf(buf, sizeof buf, "%u", v->n_emoji_lines);
-    if (!mrc) mrc = senti__model_add_meta(m, "emoji_entries", buf);
-    if (!mrc) mrc = senti__model_add_meta(m, "reference", "vaderSentiment 44fc044 polarity_scores");
-    if (!mrc) mrc = senti__model_add_meta(m, "unicode_version", VU_UNICODE_VERSION);
-    if (mrc) {
-        rc = senti__err(err, err_size, SENTI_ENOMEM, "vader: out of memory");
-        goto fail;
+    if (!rc) rc = senti__model_add_meta(m, "emoji_entries", buf);
+    if (!rc) rc = senti__model_add_meta(m, "reference", "vaderSentiment 44fc044 polarity_scores");
+    if (!rc) rc = senti__model_add_meta(m, "unicode_version", VU_UNICODE_VERSION);
+    if (rc) {
+        senti_model_free(m); /* m->impl is still NULL: v is not freed */
+        return SENTI_ENOMEM;
     }
-    senti__free(lex_path);
-    senti__free(emo_path);
+    m->impl = v;
     *out = m;
     return SENTI_OK;
-fail:
-    senti__free(data);
+}
+
+int senti__vader_open(const char *path, const senti_options *opts, senti_model **out, char *err,
+                      size_t err_size) {
+    if (!out) return senti__err(err, err_size, SENTI_EINVAL, "no output model pointer");
+    *out = NULL;
+    senti__vd_init_ascii();
+    char *lex_path = NULL, *emo_path = NULL;
+    int rc = vd_paths(path, opts, &lex_path, &emo_path, err, err_size);
+    if (rc) return rc;
+    vader *v = senti__calloc(1, sizeof *v);
+    if (!v || vd_rehash(v, 1u << 14))
+        rc = senti__err(err, err_size, SENTI_ENOMEM, "vader: out of memory");
+    if (!rc) rc = vd_load(v, lex_path, emo_path, err, err_size);
+    if (!rc && vd_model_new(v, opts, lex_path, emo_path, out))
+        rc = senti__err(err, err_size, SENTI_ENOMEM, "vader: out of memory");
+    if (rc) vader_free(v);
     senti__free(lex_path);
     senti__free(emo_path);
-    if (m) senti_model_free(m); /* frees v through destroy */
-    else vader_free(v);
     return rc;
 }
