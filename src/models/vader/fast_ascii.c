@@ -101,14 +101,11 @@ static inline uint32_t vd_lanes_sum(__m128i acc) {
     return (uint32_t)(_mm_cvtsi128_si32(s) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(s, s)));
 }
 
-/* senti__vd_run for a text of printable ASCII (bytes 0x20..0x7f); VD_NOT_ASCII (nothing done) for
- * any other text. In such a text the only whitespace is ' '. */
-static int vd_run_ascii(const vader *v, vd_scratch *s, uint32_t max_tokens, const uint8_t *text,
-                        size_t len, senti_result *out) {
-    /* 1. copy into s->tok followed by 48 spaces, so that 16-byte loads anywhere before the
-     * end are safe and every word ends in a space; check the bytes; count '!' and '?' */
-    if (len > SIZE_MAX - 64 || VD_GROW(s->tok, s->tok_cap, len + 64)) return SENTI_ENOMEM;
-    uint8_t *buf = s->tok;
+/* Step 1: copies text[0..len) into buf followed by 48 spaces, so that 16-byte loads anywhere
+ * before the end are safe and every word ends in a space; counts '!' and '?'. Returns 0, or
+ * 1 if a byte is not printable ASCII (< 0x20 or >= 0x80). buf holds len + 64 bytes. */
+static inline int vd_copy_check(const uint8_t *text, size_t len, uint8_t *buf, uint32_t *excl,
+                                uint32_t *qm) {
     size_t full = len & ~(size_t)15;
     const __m128i c20 = _mm_set1_epi8(0x20);
     __m128i bad = _mm_setzero_si128(), acc_e = bad, acc_q = bad;
@@ -133,9 +130,62 @@ static int vd_run_ascii(const vader *v, vd_scratch *s, uint32_t max_tokens, cons
         VD_COUNT_EQ(acc_e, c, '!');
         VD_COUNT_EQ(acc_q, c, '?');
     }
-    if (_mm_movemask_epi8(bad)) return VD_NOT_ASCII;
-    n_excl += vd_lanes_sum(acc_e);
-    n_qm += vd_lanes_sum(acc_q);
+    if (_mm_movemask_epi8(bad)) return 1;
+    *excl = n_excl + vd_lanes_sum(acc_e);
+    *qm = n_qm + vd_lanes_sum(acc_q);
+    return 0;
+}
+
+/* The position of the first space at or after q in buf (there is one: the copy's padding). */
+static size_t vd_space_from(const uint8_t *buf, size_t q) {
+    for (;;) {
+        unsigned w = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+            _mm_loadu_si128((const __m128i *)(const void *)(buf + q)), _mm_set1_epi8(' ')));
+        if (w) return q + (unsigned)__builtin_ctz(w);
+        q += 16;
+    }
+}
+
+/* The key of a word of n <= 16 bytes from low, its lower-cased bytes (zero after). */
+static inline void vd_key16(__m128i low, size_t n, vd_key *k) {
+    k->k0 = (uint64_t)_mm_cvtsi128_si64(low);
+    k->k1 = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(low, low));
+    k->h = (k->k0 ^ (k->k1 * 0xc2b2ae3d27d4eb4full) ^ n) * 0x9e3779b97f4a7c15ull; /* vd_key_finish */
+}
+
+/* Strips string.punctuation from both ends of the word buf[*p .. *p + *n) unless that leaves
+ * two bytes or fewer; 1 if it did. */
+static inline int vd_strip_punct(const uint8_t *buf, size_t *p, size_t *n) {
+    const uint8_t *w = buf + *p;
+    size_t a = 0, b = *n;
+    while (a < b && (senti__vd_ascii[w[a]] & A_PUNCT)) a++;
+    while (b > a && (senti__vd_ascii[w[b - 1]] & A_PUNCT)) b--;
+    if (b - a <= 2) return 0;
+    *p += a;
+    *n = b - a;
+    return 1;
+}
+
+/* The '!' and '?' of text[0..n). */
+static void vd_count_marks(const uint8_t *text, size_t n, uint32_t *excl, uint32_t *qm) {
+    uint32_t ne = 0, nq = 0;
+    for (size_t i = 0; i < n; i++) {
+        ne += text[i] == '!';
+        nq += text[i] == '?';
+    }
+    *excl = ne;
+    *qm = nq;
+}
+
+/* senti__vd_run for a text of printable ASCII (bytes 0x20..0x7f); VD_NOT_ASCII (nothing done)
+ * for any other text. In such a text the only whitespace is ' '. */
+static int vd_run_ascii(const vader *v, vd_scratch *s, uint32_t max_tokens, const uint8_t *text,
+                        size_t len, senti_result *out) {
+    /* 1. the copy */
+    uint32_t n_excl, n_qm;
+    if (len > SIZE_MAX - 64 || VD_GROW(s->tok, s->tok_cap, len + 64)) return SENTI_ENOMEM;
+    const uint8_t *buf = s->tok;
+    if (vd_copy_check(text, len, s->tok, &n_excl, &n_qm)) return VD_NOT_ASCII;
 
     /* 2. the words: one 16-byte load at each word's start gives its end (the first space),
      * its lower-cased key, its case and its apostrophes */
@@ -161,11 +211,7 @@ static int vd_run_ascii(const vader *v, vd_scratch *s, uint32_t max_tokens, cons
         if (VD_UNLIKELY(nt >= lim)) {
             if (nt >= max_tokens) { /* as senti__vd_run: stop where this word begins */
                 full_toks = 1;
-                n_excl = n_qm = 0;
-                for (size_t i = 0; i < p; i++) {
-                    n_excl += text[i] == '!';
-                    n_qm += text[i] == '?';
-                }
+                vd_count_marks(text, p, &n_excl, &n_qm);
                 break;
             }
             if (vd_fast_reserve(s, nt + 1)) return SENTI_ENOMEM;
@@ -174,17 +220,8 @@ static int vd_run_ascii(const vader *v, vd_scratch *s, uint32_t max_tokens, cons
         }
         vd_tok *t = &s->toks[nt];
         size_t n = (unsigned)__builtin_ctz(ws | 0x10000);
-        if (VD_UNLIKELY(n == 16)) { /* a long word: find its end, and let senti__vd_word do the rest */
-            size_t q = p + 16;
-            for (;;) {
-                unsigned w2 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-                    _mm_loadu_si128((const __m128i *)(const void *)(buf + q)), sp));
-                if (w2) {
-                    q += (unsigned)__builtin_ctz(w2);
-                    break;
-                }
-                q += 16;
-            }
+        if (VD_UNLIKELY(n == 16)) { /* a long word: senti__vd_word does it */
+            size_t q = vd_space_from(buf, p + 16);
             int rc = senti__vd_word(v, s, buf + p, q - p, q - p, t);
             if (rc) return rc;
             p = q + 1;
@@ -197,21 +234,15 @@ static int vd_run_ascii(const vader *v, vd_scratch *s, uint32_t max_tokens, cons
         size_t next = p + n + 1;
         /* strip string.punctuation from both ends, unless that leaves <= 2 bytes (so never
          * for words of 1 or 2 bytes, such as the tokens "." and ",") */
-        if (VD_UNLIKELY(n > 2 && ((senti__vd_ascii[buf[p]] | senti__vd_ascii[buf[p + n - 1]]) & A_PUNCT))) {
-            size_t a = 0, b = n;
-            while (a < n && (senti__vd_ascii[buf[p + a]] & A_PUNCT)) a++;
-            while (b > a && (senti__vd_ascii[buf[p + b - 1]] & A_PUNCT)) b--;
-            if (b - a > 2) {
-                p += a;
-                n = b - a;
-                c = _mm_loadu_si128((const __m128i *)(const void *)(buf + p));
-            }
-        }
+        if (VD_UNLIKELY(n > 2 && ((senti__vd_ascii[buf[p]] | senti__vd_ascii[buf[p + n - 1]]) &
+                                  A_PUNCT)) &&
+            vd_strip_punct(buf, &p, &n))
+            c = _mm_loadu_si128((const __m128i *)(const void *)(buf + p));
         /* the key: the word's bytes, zero after; lower-cased by adding 0x20 to 'A'..'Z' */
         c = _mm_and_si128(c, _mm_loadu_si128((const __m128i *)(const void *)senti__vd_kmask16[n]));
         __m128i up = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('A' - 1)),
                                    _mm_cmplt_epi8(c, _mm_set1_epi8('Z' + 1)));
-        __m128i low = _mm_or_si128(c, _mm_and_si128(up, c20));
+        __m128i low = _mm_or_si128(c, _mm_and_si128(up, _mm_set1_epi8(0x20)));
         uint8_t flags = 0;
         /* isupper(): an upper-case letter and no lower-case one (other bytes are uncased) */
         if (VD_UNLIKELY(_mm_movemask_epi8(up)) &&
@@ -224,10 +255,8 @@ static int vd_run_ascii(const vader *v, vd_scratch *s, uint32_t max_tokens, cons
             vd_has_nt_ascii(buf + p, n))
             flags |= T_NEG;
         vd_key k;
-        k.k0 = (uint64_t)_mm_cvtsi128_si64(low);
-        k.k1 = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(low, low));
-        k.h = (k.k0 ^ (k.k1 * 0xc2b2ae3d27d4eb4full) ^ n) * 0x9e3779b97f4a7c15ull; /* vd_key_finish */
-        uint32_t fb = (uint32_t)(k.h >> (64 - VD_FILT_BITS));
+        vd_key16(low, n, &k);
+        uint32_t fb = (uint32_t)(k.h >> (64 - VD_FILT_BITS)); /* the filter bit first */
         const vd_entry *e;
         if (VD_UNLIKELY((v->filt[fb >> 6] >> (fb & 63)) & 1) && (e = vd_find_short(v, n, &k))) {
             flags |= e->flags;
@@ -243,7 +272,7 @@ static int vd_run_ascii(const vader *v, vd_scratch *s, uint32_t max_tokens, cons
         nt++;
         p = next;
     }
-    /* 3. */
+    /* 3. the rules over the lexicon words */
     int rc = vd_score_hits(s, nt, nh, n_upper, bi, n_excl, n_qm, out);
     if (rc == SENTI_OK && full_toks) out->truncated = 1;
     return rc;
