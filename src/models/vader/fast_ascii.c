@@ -90,7 +90,8 @@ static int vd_has_nt_ascii(const uint8_t *w, size_t n) {
 }
 
 static int vd_fast_reserve(vd_scratch *s, size_t n) {
-    if (senti__vd_toks_reserve(s, n) || VD_GROW(s->hits, s->hits_cap, s->toks_cap)) return SENTI_ENOMEM;
+    if (senti__vd_toks_reserve(s, n) || VD_GROW(s->hits, s->hits_cap, s->toks_cap))
+        return SENTI_ENOMEM;
     return SENTI_OK;
 }
 
@@ -279,8 +280,10 @@ static int vd_run_ascii(const vader *v, vd_scratch *s, uint32_t max_tokens, cons
 }
 #endif
 
+/* The kind's predict: the context's scratch (or a temporary one), the fast path, else the
+ * general path; on an error out holds only the status. */
 int senti__vd_predict(const senti_model *m, senti_ctx *ctx, const char *text, size_t len,
-                         senti_result *out) {
+                      senti_result *out) {
     const vader *v = m->impl;
     vd_scratch *s = ctx ? ctx->state : NULL, *tmp = NULL;
     if (!s) {
@@ -291,7 +294,8 @@ int senti__vd_predict(const senti_model *m, senti_ctx *ctx, const char *text, si
 #ifdef VD_FAST
     rc = vd_run_ascii(v, s, m->max_tokens, (const uint8_t *)text, len, out);
 #endif
-    if (rc == VD_NOT_ASCII) rc = senti__vd_run(v, s, m->max_tokens, (const uint8_t *)text, len, out);
+    if (rc == VD_NOT_ASCII)
+        rc = senti__vd_run(v, s, m->max_tokens, (const uint8_t *)text, len, out);
     senti__vd_scratch_free(tmp);
     if (rc) {
         memset(out, 0, sizeof *out);

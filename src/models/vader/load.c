@@ -304,41 +304,30 @@ static int vd_lex_line(vader *v, const uint8_t *f0, size_t n0, const uint8_t *f1
     return SENTI_OK;
 }
 
-/* Tokenize an emoji description once, at load: its complete words and its open tail. */
-static int vd_emoji_line(vader *v, const uint8_t *f0, size_t n0, const uint8_t *f1, size_t n1,
-                         size_t lineno, const char *path, char *err, size_t err_size) {
-    (void)lineno;
-    v->n_emoji_lines++;
-    size_t nb;
-    uint32_t cp = n0 ? vd_decode(f0, f0 + n0, &nb) : 0;
-    if (n0 == 0 || nb != n0) return SENTI_OK; /* multi-character keys never match a character */
-    vd_scratch *s = NULL;
-    if (senti__vd_scratch_new(&s)) goto oom;
-    const vd_emoji *old = v->n_emoji ? vd_emoji_find(v, cp) : NULL;
-    vd_emoji em;
-    memset(&em, 0, sizeof em);
-    em.cp = cp;
-    em.tok_off = v->n_desc_toks;
-    const uint8_t *p = f1, *end = f1 + n1, *ws = NULL;
+/* Splits an emoji's description d[0..n) into words once, at load: its complete words are
+ * appended to v->desc_toks, its open tail (a last word not followed by whitespace, which the
+ * text's next character continues) kept in the pool, and its '!' and '?' counted. */
+static int vd_emoji_describe(vader *v, vd_scratch *s, const uint8_t *d, size_t n, vd_emoji *em) {
+    const uint8_t *p = d, *end = d + n, *ws = NULL;
     size_t wcp = 0;
     while (p <= end) {
         size_t k = 0;
         uint32_t c = p < end ? vd_decode(p, end, &k) : ' ';
         if (p == end || vd_is_space_cp(c)) {
             if (ws && p == end) { /* the open tail */
-                em.has_tail = 1;
-                if (vd_pool_add(v, ws, (size_t)(p - ws), &em.tail_off)) goto oom;
-                em.tail_len = (uint32_t)(p - ws);
-                em.tail_ncp = (uint32_t)wcp;
-                if (senti__vd_word(v, s, ws, (size_t)(p - ws), wcp, &em.tail)) goto oom;
+                em->has_tail = 1;
+                if (vd_pool_add(v, ws, (size_t)(p - ws), &em->tail_off)) return SENTI_ENOMEM;
+                em->tail_len = (uint32_t)(p - ws);
+                em->tail_ncp = (uint32_t)wcp;
+                if (senti__vd_word(v, s, ws, (size_t)(p - ws), wcp, &em->tail)) return SENTI_ENOMEM;
             } else if (ws) {
                 vd_tok t;
-                if (senti__vd_word(v, s, ws, (size_t)(p - ws), wcp, &t)) goto oom;
+                if (senti__vd_word(v, s, ws, (size_t)(p - ws), wcp, &t)) return SENTI_ENOMEM;
                 size_t cap = v->desc_toks_cap;
-                if (VD_GROW(v->desc_toks, cap, (size_t)v->n_desc_toks + 1)) goto oom;
+                if (VD_GROW(v->desc_toks, cap, (size_t)v->n_desc_toks + 1)) return SENTI_ENOMEM;
                 v->desc_toks_cap = (uint32_t)cap;
                 v->desc_toks[v->n_desc_toks++] = t;
-                em.n_toks++;
+                em->n_toks++;
             }
             ws = NULL;
             if (p == end) break;
@@ -349,25 +338,30 @@ static int vd_emoji_line(vader *v, const uint8_t *f0, size_t n0, const uint8_t *
             ws = p;
             wcp = 0;
         }
-        if (c == '!') em.n_excl++;
-        if (c == '?') em.n_qm++;
+        if (c == '!') em->n_excl++;
+        if (c == '?') em->n_qm++;
         wcp++;
         p += k;
     }
-    senti__vd_scratch_free(s);
-    s = NULL;
-    if (old) { /* a later line wins, as in a dict */
-        *(vd_emoji *)old = em;
+    return SENTI_OK;
+}
+
+/* Adds em to the emoji table (open addressing on the code point, at most half full); a later
+ * line for the same character replaces the earlier one, as in the reference's dict. */
+static int vd_emoji_add(vader *v, const vd_emoji *em) {
+    const vd_emoji *old = v->n_emoji ? vd_emoji_find(v, em->cp) : NULL;
+    if (old) {
+        *(vd_emoji *)old = *em;
         return SENTI_OK;
     }
     size_t cap = v->emoji_cap;
-    if (VD_GROW(v->emoji, cap, (size_t)v->n_emoji + 1)) goto oom;
+    if (VD_GROW(v->emoji, cap, (size_t)v->n_emoji + 1)) return SENTI_ENOMEM;
     v->emoji_cap = (uint32_t)cap;
-    v->emoji[v->n_emoji++] = em;
+    v->emoji[v->n_emoji++] = *em;
     if ((size_t)v->n_emoji * 2 > (size_t)v->emoji_mask + 1 || !v->emoji_slots) {
         size_t ns = v->emoji_slots ? ((size_t)v->emoji_mask + 1) * 2 : 1024;
         uint32_t *sl = senti__calloc(ns, sizeof *sl);
-        if (!sl) goto oom;
+        if (!sl) return SENTI_ENOMEM;
         senti__free(v->emoji_slots);
         v->emoji_slots = sl;
         v->emoji_mask = (uint32_t)ns - 1;
@@ -377,15 +371,33 @@ static int vd_emoji_line(vader *v, const uint8_t *f0, size_t n0, const uint8_t *
             sl[i] = k + 1;
         }
     } else {
-        uint32_t i = (cp * 2654435761u >> 8) & v->emoji_mask;
+        uint32_t i = (em->cp * 2654435761u >> 8) & v->emoji_mask;
         while (v->emoji_slots[i]) i = (i + 1) & v->emoji_mask;
         v->emoji_slots[i] = v->n_emoji;
     }
-    if (v->n_emoji == 1 || cp < v->emoji_min_cp) v->emoji_min_cp = cp;
+    if (v->n_emoji == 1 || em->cp < v->emoji_min_cp) v->emoji_min_cp = em->cp;
     return SENTI_OK;
-oom:
+}
+
+/* One line of emoji_utf8_lexicon.txt: a single character and its description. */
+static int vd_emoji_line(vader *v, const uint8_t *f0, size_t n0, const uint8_t *f1, size_t n1,
+                         size_t lineno, const char *path, char *err, size_t err_size) {
+    (void)lineno;
+    v->n_emoji_lines++;
+    size_t nb;
+    uint32_t cp = n0 ? vd_decode(f0, f0 + n0, &nb) : 0;
+    if (n0 == 0 || nb != n0) return SENTI_OK; /* multi-character keys never match a character */
+    vd_emoji em;
+    memset(&em, 0, sizeof em);
+    em.cp = cp;
+    em.tok_off = v->n_desc_toks;
+    vd_scratch *s = NULL;
+    int rc = senti__vd_scratch_new(&s);
+    if (!rc) rc = vd_emoji_describe(v, s, f1, n1, &em);
     senti__vd_scratch_free(s);
-    return senti__err(err, err_size, SENTI_ENOMEM, "%s: out of memory", path);
+    if (!rc) rc = vd_emoji_add(v, &em);
+    if (rc) return senti__err(err, err_size, SENTI_ENOMEM, "%s: out of memory", path);
+    return SENTI_OK;
 }
 
 /* vader.filt: the bit of every key in the table (after the last senti__vd_intern). */

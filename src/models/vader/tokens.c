@@ -148,7 +148,8 @@ static int vd_has_nt(const uint8_t *s, size_t n) {
     return 0;
 }
 
-/* senti__vd_word for a word of ASCII bytes only (the common case); seen: the OR of their classes. */
+/* senti__vd_word for a word of ASCII bytes only (the common case); seen: the OR of their
+ * classes. */
 /* Lower-case 8 ASCII bytes at once (every byte < 0x80). */
 static inline uint64_t vd_lower8(uint64_t x) {
     const uint64_t ones = 0x0101010101010101ull;

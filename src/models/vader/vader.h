@@ -66,8 +66,8 @@
  * alone): one SSE2 pass checks, copies and counts '!'/'?'; one 16-byte load per word gives
  * its end, key and case; a 16 KB filter bitset (vader.filt) settles most words without
  * touching the table; the rules run over the lexicon words only. Every other text goes
- * through senti__vd_run (tokens.c): one pass over the bytes finds words (16 bytes at a time with SSE2); an
- * ASCII word is lower-cased 8 bytes at a time into a 16-byte key whose table slot is
+ * through senti__vd_run (tokens.c): one pass over the bytes finds words (16 bytes at a time
+ * with SSE2); an ASCII word is lower-cased 8 bytes at a time into a 16-byte key whose table slot is
  * prefetched, and the lookups of a text are resolved together afterwards so their cache
  * misses overlap. The word table is open addressing with the key, valence and flags in one
  * 32-byte slot. A unit test (vader_small_fast_path) checks the two paths against each other.
