@@ -389,6 +389,58 @@ TEST(vader_small_lexicon_values) {
     rmdir(dir);
 }
 
+TEST(vader_emoji_marks) {
+    /* issue #10: an emoji description's '!' count was added per occurrence into 32 bits, so
+     * 2^18 emoji of 16,384 '!' each counted 2^32 = 0 '!' and lost the emphasis ("!" counts
+     * at most 4, so the text must score as with a description of 4) */
+    char dir[64], err[512], spec[80];
+    snprintf(dir, sizeof dir, "/tmp/senti_vader_marks_%d", (int)getpid());
+    mkdir(dir, 0700);
+    snprintf(spec, sizeof spec, "vader:%s", dir);
+    size_t nb = 16384;
+    char *emo = malloc(nb + 64);
+    ASSERT(emo != NULL);
+    memcpy(emo, "\xf0\x9f\x98\x80\t", 5);
+    memset(emo + 5, '!', nb);
+    strcpy(emo + 5 + nb, "\n\xf0\x9f\x98\x81\t!!!!\n");
+    int wrote = write_file(dir, "emoji_utf8_lexicon.txt", emo) == 0 &&
+                write_file(dir, "vader_lexicon.txt", "good\t1.9\n") == 0;
+    free(emo);
+    ASSERT(wrote);
+    senti_options o;
+    memset(&o, 0, sizeof o);
+    o.max_tokens = 1u << 20;
+    o.max_text_bytes = 2u << 20;
+    senti_model *m;
+    ASSERT_EQ(senti_model_open(spec, &o, &m, err, sizeof err), SENTI_OK);
+    size_t n = 5 + 4 * ((size_t)1 << 18);
+    char *text = malloc(n);
+    ASSERT(text != NULL);
+    memcpy(text, "good ", 5);
+    senti_result r[2];
+    int rc[2];
+    for (int k = 0; k < 2; k++) {
+        const char *e = k ? "\xf0\x9f\x98\x81" : "\xf0\x9f\x98\x80";
+        for (size_t i = 5; i < n; i += 4) memcpy(text + i, e, 4);
+        rc[k] = senti_predict(m, NULL, text, n, &r[k]);
+    }
+    free(text);
+    senti_model_free(m);
+    char path[128];
+    snprintf(path, sizeof path, "%s/vader_lexicon.txt", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/emoji_utf8_lexicon.txt", dir);
+    unlink(path);
+    rmdir(dir);
+    ASSERT_EQ(rc[0], SENTI_OK);
+    ASSERT_EQ(rc[1], SENTI_OK);
+    ASSERT_EQ(r[0].n_tokens, r[1].n_tokens);
+    for (int j = 0; j < 4; j++)
+        if (!same_double(r[0].values[j], r[1].values[j]))
+            TEST_FAIL_("value %d: %.17g with 16,384 '!' per emoji, %.17g with 4", j,
+                       r[0].values[j], r[1].values[j]);
+}
+
 TEST(vader_small_bounds) {
     senti_options o;
     memset(&o, 0, sizeof o);

@@ -338,8 +338,11 @@ static int vd_emoji_describe(vader *v, vd_scratch *s, const uint8_t *d, size_t n
             ws = p;
             wcp = 0;
         }
-        if (c == '!') em->n_excl++;
-        if (c == '?') em->n_qm++;
+        /* at most 4 each: the rules read min('!', 4) and '?' as 0, 2, 3 or "more than 3",
+         * so the text's totals mean the same, and stay within twice its length (32 bits:
+         * 2^18 emoji of 2^14 '!' each counted 2^32 = 0 '!') */
+        if (c == '!' && em->n_excl < 4) em->n_excl++;
+        if (c == '?' && em->n_qm < 4) em->n_qm++;
         wcp++;
         p += k;
     }
