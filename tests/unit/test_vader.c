@@ -1,8 +1,9 @@
 /*
  * test_vader.c - the vader model kind: parity with the reference outputs in
  * ../shared/data/vader/reference/ (all five .jsonl files; every record, all four numbers bit for bit),
- * rules and Unicode corners, the "but" emulation, rounding, errors, bounds and time on
- * adversarial 1 MB inputs (speed: bench/vader_speed.sh).
+ * rules and Unicode corners, the "but" emulation, rounding, errors (lexicon values off the
+ * scale), bounds, emoji '!' counts, and time on adversarial 1 MB inputs (speed:
+ * bench/vader_speed.sh).
  *
  *   build/test_unit vader_parity      the acceptance test (about 29k records)
  *   build/test_unit vader_small       quick checks, fit for valgrind
