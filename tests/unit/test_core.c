@@ -213,3 +213,47 @@ TEST(json_escape_and_buffer) {
     ASSERT(s && !strncmp(s, "0,1,2,", 6));
     senti__free(s);
 }
+
+/* The identity of a vader model covers both lexicons: a change to the emoji lexicon alone
+ * changes its digest (the service's cache served stale answers when it did not). */
+TEST(vader_digest_covers_both_lexicons) {
+    REQUIRE_DATA("vader/vader_lexicon.txt");
+    char dir[64], path[128], spec[160], err[256], from[512];
+    snprintf(dir, sizeof dir, "/tmp/senti-test-%d-vader", (int)getpid());
+    mkdir(dir, 0700);
+    const char *names[] = {"vader_lexicon.txt", "emoji_utf8_lexicon.txt"};
+    for (int i = 0; i < 2; i++) { /* a copy of the shared lexicons */
+        snprintf(from, sizeof from, "%s/vader/%s", test_data_dir(), names[i]);
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        char *data;
+        size_t n;
+        ASSERT_EQ(senti__read_file(from, 64u << 20, &data, &n, err, sizeof err), SENTI_OK);
+        FILE *f = fopen(path, "wb");
+        int ok = f && fwrite(data, 1, n, f) == n;
+        if (f) ok &= fclose(f) == 0;
+        senti__free(data);
+        ASSERT(ok);
+    }
+    snprintf(spec, sizeof spec, "vader:%s", dir);
+    char d1[33], d2[33];
+    uint64_t n1, n2;
+    senti_model *m = NULL;
+    ASSERT_EQ(senti_model_open(spec, NULL, &m, err, sizeof err), SENTI_OK);
+    snprintf(d1, sizeof d1, "%s", senti_model_digest(m));
+    n1 = senti_model_size(m);
+    ASSERT(senti_model_path(m) && strstr(senti_model_path(m), "vader_lexicon.txt"));
+    senti_model_free(m);
+    FILE *f = fopen(path, "ab"); /* path: the emoji lexicon */
+    ASSERT(f && fputs("\xf0\x9f\xab\xa0\tmelting face\n", f) >= 0 && fclose(f) == 0);
+    ASSERT_EQ(senti_model_open(spec, NULL, &m, err, sizeof err), SENTI_OK);
+    snprintf(d2, sizeof d2, "%s", senti_model_digest(m));
+    n2 = senti_model_size(m);
+    senti_model_free(m);
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+    ASSERT(strcmp(d1, d2) != 0);
+    ASSERT_EQ(n2, n1 + strlen("\xf0\x9f\xab\xa0\tmelting face\n"));
+}

@@ -1,8 +1,9 @@
 /*
  * test_vader.c - the vader model kind: parity with the reference outputs in
  * ../shared/data/vader/reference/ (all five .jsonl files; every record, all four numbers bit for bit),
- * rules and Unicode corners, the "but" emulation, rounding, errors, bounds and time on
- * adversarial 1 MB inputs (speed: bench/vader_speed.sh).
+ * rules and Unicode corners, the "but" emulation, rounding, errors (lexicon values off the
+ * scale), bounds, emoji '!' counts, and time on adversarial 1 MB inputs (speed:
+ * bench/vader_speed.sh).
  *
  *   build/test_unit vader_parity      the acceptance test (about 29k records)
  *   build/test_unit vader_small       quick checks, fit for valgrind
@@ -18,8 +19,8 @@
 
 #include "../harness.h"
 #include "core/core.h"
-#include "models/vader.h"
-#include "models/vader_unicode.h"
+#include "models/vader/unicode_tables.h"
+#include "models/vader/vader.h"
 #include "senti.h"
 
 static int open_vader(senti_model **m, const senti_options *opts) {
@@ -63,6 +64,7 @@ static void expect(senti_model *m, const char *text, double neg, double neu, dou
 /* ---- the acceptance test --------------------------------------------------------------- */
 
 TEST(vader_parity) {
+    REQUIRE_DATA("vader/vader_lexicon.txt");
     senti_model *m;
     ASSERT_EQ(open_vader(&m, NULL), SENTI_OK);
     senti_ctx *ctx;
@@ -119,6 +121,7 @@ TEST(vader_parity) {
 /* ---- quick checks ------------------------------------------------------------------------ */
 
 TEST(vader_small_rules) {
+    REQUIRE_DATA("vader/vader_lexicon.txt");
     senti_model *m;
     ASSERT_EQ(open_vader(&m, NULL), SENTI_OK);
     int bad = 0;
@@ -175,6 +178,7 @@ TEST(vader_small_rules) {
 
 /* Inputs that the reference reads in a particular way. */
 TEST(vader_small_unicode) {
+    REQUIRE_DATA("vader/vader_lexicon.txt");
     senti_model *m;
     ASSERT_EQ(open_vader(&m, NULL), SENTI_OK);
     senti_result a, b;
@@ -201,10 +205,10 @@ TEST(vader_small_unicode) {
 }
 
 TEST(vader_unicode_tables) {
-    /* the whitespace test agrees with Python's str.isspace() (vu_spaces) */
+    /* the whitespace test agrees with Python's str.isspace() (senti__vu_spaces) */
     size_t k = 0;
     for (unsigned cp = 0; cp < 0x110000; cp++) {
-        int want = k < sizeof vu_spaces / sizeof *vu_spaces && vu_spaces[k] == cp;
+        int want = k < VU_N_SPACES && senti__vu_spaces[k] == cp;
         if (want) k++;
         if (senti__vader_is_space(cp) != want) TEST_FAIL_("U+%04X space %d", cp, want);
     }
@@ -337,7 +341,112 @@ TEST(vader_small_errors) {
     rmdir(dir);
 }
 
+/* Writes text to DIR/NAME (dir of at most 64 bytes). */
+static int write_file(const char *dir, const char *name, const char *text) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    int bad = fputs(text, f) < 0;
+    return fclose(f) || bad ? -1 : 0;
+}
+
+TEST(vader_small_lexicon_values) {
+    /* issue #10: a valence that is not a number of VADER's scale [-4, 4] (nan, inf, 1e308...)
+     * made every text containing the word score nan; it is refused at open, with the file
+     * and the line */
+    static const char *const bad[] = {"nan", "NaN", "inf", "-inf", "Infinity", "1e308",
+                                      "-1e308", "4.0001", "-4.5"};
+    char dir[64], err[512], spec[80];
+    snprintf(dir, sizeof dir, "/tmp/senti_vader_values_%d", (int)getpid());
+    mkdir(dir, 0700);
+    snprintf(spec, sizeof spec, "vader:%s", dir);
+    ASSERT_EQ(write_file(dir, "emoji_utf8_lexicon.txt", "\xf0\x9f\x98\x80\tgood face\n"), 0);
+    senti_model *m = NULL;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char lex[160];
+        snprintf(lex, sizeof lex, "good\t1.9\t0.5\t[]\nfine\t0.8\nodd\t%s\t0.1\t[]\n", bad[i]);
+        ASSERT_EQ(write_file(dir, "vader_lexicon.txt", lex), 0);
+        err[0] = 0;
+        int rc = senti_model_open(spec, NULL, &m, err, sizeof err);
+        if (rc != SENTI_EFORMAT || m) {
+            if (m) senti_model_free(m);
+            TEST_FAIL_("valence '%s': open returned %d, not SENTI_EFORMAT (%s)", bad[i], rc, err);
+        }
+        if (!strstr(err, "vader_lexicon.txt: line 3"))
+            TEST_FAIL_("valence '%s': error '%s' does not name the file and line 3", bad[i], err);
+    }
+    /* the scale's ends, and a lexicon of ordinary values, still open and score */
+    ASSERT_EQ(write_file(dir, "vader_lexicon.txt", "good\t+4\nbad\t-4.0\nmeh\t-0\nok\t 1e-3 \ntiny\t1e-400\n"), 0);
+    ASSERT_EQ(senti_model_open(spec, NULL, &m, err, sizeof err), SENTI_OK);
+    senti_result r;
+    ASSERT_EQ(senti_predict(m, NULL, "good bad ok", 11, &r), SENTI_OK);
+    ASSERT(isfinite(r.values[3]));
+    ASSERT_EQ(senti_predict(m, NULL, "GOOD!!! good \xf0\x9f\x98\x80", 17, &r), SENTI_OK);
+    ASSERT(isfinite(r.values[3]) && r.values[3] > 0.9);
+    senti_model_free(m);
+    char path[128];
+    snprintf(path, sizeof path, "%s/vader_lexicon.txt", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/emoji_utf8_lexicon.txt", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+TEST(vader_emoji_marks) {
+    /* issue #10: an emoji description's '!' count was added per occurrence into 32 bits, so
+     * 2^18 emoji of 16,384 '!' each counted 2^32 = 0 '!' and lost the emphasis ("!" counts
+     * at most 4, so the text must score as with a description of 4) */
+    char dir[64], err[512], spec[80];
+    snprintf(dir, sizeof dir, "/tmp/senti_vader_marks_%d", (int)getpid());
+    mkdir(dir, 0700);
+    snprintf(spec, sizeof spec, "vader:%s", dir);
+    size_t nb = 16384;
+    char *emo = malloc(nb + 64);
+    ASSERT(emo != NULL);
+    memcpy(emo, "\xf0\x9f\x98\x80\t", 5);
+    memset(emo + 5, '!', nb);
+    strcpy(emo + 5 + nb, "\n\xf0\x9f\x98\x81\t!!!!\n");
+    int wrote = write_file(dir, "emoji_utf8_lexicon.txt", emo) == 0 &&
+                write_file(dir, "vader_lexicon.txt", "good\t1.9\n") == 0;
+    free(emo);
+    ASSERT(wrote);
+    senti_options o;
+    memset(&o, 0, sizeof o);
+    o.max_tokens = 1u << 20;
+    o.max_text_bytes = 2u << 20;
+    senti_model *m;
+    ASSERT_EQ(senti_model_open(spec, &o, &m, err, sizeof err), SENTI_OK);
+    size_t n = 5 + 4 * ((size_t)1 << 18);
+    char *text = malloc(n);
+    ASSERT(text != NULL);
+    memcpy(text, "good ", 5);
+    senti_result r[2];
+    int rc[2];
+    for (int k = 0; k < 2; k++) {
+        const char *e = k ? "\xf0\x9f\x98\x81" : "\xf0\x9f\x98\x80";
+        for (size_t i = 5; i < n; i += 4) memcpy(text + i, e, 4);
+        rc[k] = senti_predict(m, NULL, text, n, &r[k]);
+    }
+    free(text);
+    senti_model_free(m);
+    char path[128];
+    snprintf(path, sizeof path, "%s/vader_lexicon.txt", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/emoji_utf8_lexicon.txt", dir);
+    unlink(path);
+    rmdir(dir);
+    ASSERT_EQ(rc[0], SENTI_OK);
+    ASSERT_EQ(rc[1], SENTI_OK);
+    ASSERT_EQ(r[0].n_tokens, r[1].n_tokens);
+    for (int j = 0; j < 4; j++)
+        if (!same_double(r[0].values[j], r[1].values[j]))
+            TEST_FAIL_("value %d: %.17g with 16,384 '!' per emoji, %.17g with 4", j,
+                       r[0].values[j], r[1].values[j]);
+}
+
 TEST(vader_small_bounds) {
+    REQUIRE_DATA("vader/vader_lexicon.txt");
     senti_options o;
     memset(&o, 0, sizeof o);
     o.max_tokens = 3;
@@ -359,7 +468,8 @@ TEST(vader_small_bounds) {
 }
 
 TEST(vader_small_fast_path) {
-    /* The ASCII fast path (vd_run_ascii) against the general tokenizer on random texts built
+    REQUIRE_DATA("vader/vader_lexicon.txt");
+    /* The ASCII fast path (fast_ascii.c) against the general tokenizer on random texts built
      * to hit every branch: lexicon, booster, negation, idiom and "but" words, case, attached
      * punctuation (stripped or not), "n't", words of 15/16/17+ bytes, several spaces, control
      * characters and whitespace other than ' ' (those texts leave the fast path), "!"/"?",
@@ -511,6 +621,7 @@ static void adversarial(int *test_failed_, uint32_t max_tokens) {
 }
 
 TEST(vader_adversarial) {
+    REQUIRE_DATA("vader/vader_lexicon.txt");
     adversarial(test_failed_, 0);
     if (*test_failed_) return;
     adversarial(test_failed_, 1u << 20);
