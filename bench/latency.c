@@ -14,13 +14,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/base.h" /* senti__now_s, the one monotonic clock */
 #include "senti.h"
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 static int cmpd(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -56,9 +52,9 @@ int main(int argc, char **argv) {
     fclose(f);
     free(line);
     senti_model *m;
-    double t0 = now();
+    double t0 = senti__now_s();
     if (senti_model_open_default(NULL, &m)) return 1;
-    double load = now() - t0;
+    double load = senti__now_s() - t0;
     senti_ctx *ctx;
     senti_ctx_new(m, &ctx);
     senti_result res;
@@ -68,22 +64,22 @@ int main(int argc, char **argv) {
     double *times = malloc((size_t)rounds * sizeof *times);
     for (size_t i = 0; i < n; i++) {
         for (int k = 0; k < rounds; k++) {
-            double a = now();
+            double a = senti__now_s();
             senti_predict(m, ctx, t[i], l[i], &res);
-            times[k] = now() - a;
+            times[k] = senti__now_s() - a;
             sink += res.score;
         }
         qsort(times, (size_t)rounds, sizeof *times, cmpd);
         per[i] = times[rounds / 2];
     }
     qsort(per, n, sizeof *per, cmpd);
-    double a = now();
+    double a = senti__now_s();
     for (int k = 0; k < rounds; k++)
         for (size_t i = 0; i < n; i++) {
             senti_predict(m, ctx, t[i], l[i], &res);
             sink += res.score;
         }
-    double el = now() - a;
+    double el = senti__now_s() - a;
     printf("model load          %.1f us\n", load * 1e6);
     printf("texts               %zu (mean %.1f bytes)\n", n, (double)bytes / (double)n);
     printf("single prediction   median %.3f us, p90 %.3f us, p99 %.3f us, max %.3f us\n",

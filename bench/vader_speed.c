@@ -17,13 +17,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/base.h" /* senti__now_s, the one monotonic clock */
 #include "senti.h"
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Kept out of line so that callgrind can collect exactly this (--toggle-collect). */
 __attribute__((noinline)) double run_passes(senti_model *m, senti_ctx *ctx, char **texts,
@@ -83,9 +79,9 @@ int main(int argc, char **argv) {
     if (senti_ctx_new(m, &ctx)) return 1;
     double best = 1e9, sum = 0;
     for (int p = 0; p < passes; p++) {
-        double t0 = now_s();
+        double t0 = senti__now_s();
         sum = run_passes(m, ctx, texts, lens, n, reps);
-        double dt = (now_s() - t0) / ((double)reps * (double)n);
+        double dt = (senti__now_s() - t0) / ((double)reps * (double)n);
         if (dt < best) best = dt;
     }
     printf("%.3f us/sentence (best of %d passes of %d x %zu sentences), checksum %.6f\n",

@@ -31,12 +31,6 @@ static int open_vader(senti_model **m, const senti_options *opts) {
     return rc;
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int same_double(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
 
 /* Score text and compare with the expected numbers (bits, so -0.0 != 0.0). */
@@ -601,9 +595,9 @@ static void adversarial(int *test_failed_, uint32_t max_tokens) {
         size_t len;
         char *s = repeat(cases[c].unit, 1u << 20, &len);
         senti_result r;
-        double t0 = now_s();
+        double t0 = senti__now_s();
         int rc = senti_predict(m, ctx, s, len, &r);
-        double t1 = now_s();
+        double t1 = senti__now_s();
         senti_result r2; /* and with no context: same numbers */
         int rc2 = senti_predict(m, NULL, s, len, &r2);
         fprintf(stderr, "      %-28s %8zu bytes %7u tokens%s  %7.2f ms  compound %g\n",
