@@ -60,7 +60,7 @@ all: $(B)/senti $(B)/senti-serve $(B)/libsenti.a $(B)/libsenti.so ## build the p
 
 # `make help`: every target with its line (the `##` comments below)
 help:
-	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
+	@awk '/^#/ { sub(/^# ?/, ""); print; next } { exit }' Makefile
 	@echo "targets:"
 	@grep -hE '^[a-z][a-zA-Z0-9_-]*:.*## ' Makefile | sed -E 's/^([^:]+):.*## (.*)/  \1\t\2/' | expand -t 22
 
@@ -152,20 +152,45 @@ model-card: all splits ## regenerate the model card's metrics section
 	DATA=$(DATA) SENTI=$(B)/senti tools/model_card.sh models/MODEL_CARD.md
 
 # ---- fuzzing (clang's libFuzzer; `make fuzz FUZZ_SECONDS=60`) --------------------------------
+# fuzz       a short run of every target (CI: 15 s each) from the seeds and the kept corpus
+# fuzz-long  FUZZ_RUNS executions per target (10 million) on FUZZ_JOBS processes; the inputs that
+#            add coverage are merged (minimized) into tests/fuzz/corpus/TARGET, which is committed
+#            and replayed by make test
 FUZZ_SECONDS ?= 30
+FUZZ_RUNS ?= 10000000
+FUZZ_JOBS ?= 2
 FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_SRC := $(LIB_SRC) $(TOOLS_SRC) src/default_model.S
-fuzz: ## libFuzzer over every target (FUZZ_SECONDS=30 each)
+.PHONY: fuzz-build fuzz-long
+fuzz-build:
 	@tools/apt-ensure clang libclang-rt-14-dev
 	@mkdir -p build/fuzz
 	@for t in $(FUZZ_TARGETS); do \
 	  clang -g -O1 -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
 	    -DSENTI_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"' tests/fuzz/$$t.c $(FUZZ_SRC) $(LDLIBS_TOOLS) $(LDLIBS) \
 	    -o build/fuzz/$$t || exit 1; \
-	  mkdir -p build/fuzz/corpus-$$t; \
+	  mkdir -p build/fuzz/corpus-$$t tests/fuzz/corpus/$$t; \
+	done
+fuzz: fuzz-build ## libFuzzer over every target (FUZZ_SECONDS=30 each)
+	@for t in $(FUZZ_TARGETS); do \
 	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
-	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus-$$t tests/fuzz/seeds 2>&1 \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus-$$t \
+	    tests/fuzz/corpus/$$t tests/fuzz/seeds 2>&1 \
 	    | grep -E '^(#[0-9]+ +DONE|Done|==[0-9]+==ERROR|SUMMARY)' || exit 1; \
+	done
+fuzz-long: fuzz-build ## libFuzzer, FUZZ_RUNS (10 million) executions per target; keeps new coverage
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== $$t ($(FUZZ_RUNS) runs on $(FUZZ_JOBS) processes)"; \
+	  rm -f build/fuzz/$$t.log fuzz-*.log; \
+	  build/fuzz/$$t -runs=$$(( $(FUZZ_RUNS) / $(FUZZ_JOBS) )) -jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) \
+	    -max_len=4096 build/fuzz/corpus-$$t tests/fuzz/corpus/$$t tests/fuzz/seeds > build/fuzz/$$t.log 2>&1; \
+	  rm -f fuzz-*.log; \
+	  grep -E '==[0-9]+==ERROR|SUMMARY' build/fuzz/$$t.log && exit 1; \
+	  grep -E '^#[0-9]+[[:space:]]+DONE' build/fuzz/$$t.log | awk '{n += substr($$1, 2)} END {print "executions:", n}'; \
+	  mkdir -p build/fuzz/merged-$$t && rm -rf build/fuzz/merged-$$t/*; \
+	  build/fuzz/$$t -merge=1 build/fuzz/merged-$$t tests/fuzz/corpus/$$t build/fuzz/corpus-$$t 2>/dev/null; \
+	  rm -rf tests/fuzz/corpus/$$t && mv build/fuzz/merged-$$t tests/fuzz/corpus/$$t; \
+	  echo "corpus: $$(ls tests/fuzz/corpus/$$t | wc -l) files in tests/fuzz/corpus/$$t"; \
 	done
 
 # the fuzz targets replayed over the seed corpus with the regular compiler (part of make test)

@@ -65,10 +65,15 @@ if wanted unit && [ "${SKIP_SAN:-0}" != 1 ]; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     run "unit (ASan+UBSan)" build-san/test_unit
 fi
-fuzz_replay() { # the fuzz targets over the seed corpus, under ASan+UBSan
-    local pass=0 fail=0
+fuzz_replay() { # the fuzz targets over the seeds and their kept corpus, under ASan+UBSan
+    local pass=0 fail=0 f t
     for f in build-san/fuzz-replay-*; do
-        if "$f" tests/fuzz/seeds/*; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "not ok - $f"; fi
+        t=${f#build-san/fuzz-replay-}
+        if "$f" tests/fuzz/seeds/* $(find "tests/fuzz/corpus/$t" -type f 2>/dev/null); then
+            pass=$((pass + 1))
+        else
+            fail=$((fail + 1)); echo "not ok - $f"
+        fi
     done
     echo "$pass passed, $fail failed"
     [ "$fail" -eq 0 ]
