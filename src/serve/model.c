@@ -8,40 +8,64 @@
  * the contexts (which point into the model) and then the model.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "internal.h"
 #include "serve/serve.h"
 
+/* Open a model or lexicon file for reading without ever blocking: O_NONBLOCK makes open()
+ * return at once even for a FIFO with no writer (a blocking open would hang the main thread,
+ * which also takes the signals and enforces the deadlines), and anything but a regular file
+ * is refused before a byte is read. Returns the descriptor, or -1 with err filled. */
+static int open_regular(const char *path, struct stat *st, char *err, size_t errsz) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errsz, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_size < 0 ||
+        (unsigned long long)st->st_size > (1ull << 34)) {
+        snprintf(err, errsz, "%s: not a regular file of a sensible size", path);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* read() until n bytes or the end; returns the count, or -1 on an error. */
+static ssize_t read_full(int fd, void *buf, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -1;
+        if (r == 0) break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
 /* Read a whole file into 64-byte-aligned memory the model will own. */
 static int read_file(const char *path, void **out, size_t *size, char *err, size_t errsz) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errsz, "%s: %s", path, strerror(errno));
-        return SENTI_EIO;
-    }
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
-        (unsigned long long)st.st_size > (1ull << 34)) {
-        snprintf(err, errsz, "%s: not a regular file of a sensible size", path);
-        fclose(f);
-        return SENTI_EIO;
-    }
+    int fd = open_regular(path, &st, err, errsz);
+    if (fd < 0) return SENTI_EIO;
     size_t n = (size_t)st.st_size;
     void *buf = NULL;
     if (posix_memalign(&buf, 64, n ? n : 64)) {
-        fclose(f);
+        close(fd);
         snprintf(err, errsz, "%s: out of memory (%zu bytes)", path, n);
         return SENTI_ENOMEM;
     }
-    size_t got = n ? fread(buf, 1, n, f) : 0;
-    int bad = ferror(f) || got != n;
-    fclose(f);
-    if (bad) {
+    ssize_t got = read_full(fd, buf, n);
+    close(fd);
+    if (got != (ssize_t)n) {
         free(buf);
         snprintf(err, errsz, "%s: short read (the file changed while being read?)", path);
         return SENTI_EIO;
@@ -53,14 +77,15 @@ static int read_file(const char *path, void **out, size_t *size, char *err, size
 
 /* XXH3-128 of a file's bytes into st; -1 if it cannot be read. */
 static int hash_file(XXH3_state_t *st, const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    char buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) XXH3_128bits_update(st, buf, n);
-    int bad = ferror(f);
-    fclose(f);
-    return bad ? -1 : 0;
+    char err[16], buf[1 << 16];
+    struct stat sb;
+    int fd = open_regular(path, &sb, err, sizeof err);
+    if (fd < 0) return -1;
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0) XXH3_128bits_update(st, buf, (size_t)n);
+    close(fd);
+    return n < 0 ? -1 : 0;
 }
 
 static int is_dir(const char *p) {

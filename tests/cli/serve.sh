@@ -57,6 +57,17 @@ stop() {
     wait "$pid"
     STOP_RC=$?
 }
+# stop_within NAME SECONDS: SIGTERM, then SIGKILL if still running after SECONDS; the exit
+# status in STOP_RC (137 when it had to be killed)
+stop_within() {
+    local pid
+    eval "pid=\$PID_$1"
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 1 $(($2 * 20))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid"
+    STOP_RC=$?
+}
 # req PORT METHOD PATH [BODY] [curl args...]: status code on stdout, body in $TMP/body, headers in $TMP/hdr
 req() {
     local port=$1 method=$2 path=$3 body=${4-}
@@ -379,6 +390,23 @@ is "requests in flight at SIGTERM complete with 200" "200 200" "$(cat "$TMP/drai
 wait "$PID_C"
 is "drained server exits 0" 0 "$?"
 check "drain logged with nothing abandoned" grep -q '"msg":"stopped","requests_abandoned":0' "$TMP/C.log"
+
+# a FIFO where the model file was: the reload must fail at once (a blocking open would stop
+# the thread that takes the signals), the old model keeps serving, SIGTERM still drains
+cp "$TMP/full.st" "$TMP/fifo.st"
+start F --model "$TMP/fifo.st" --threads 1 --drain-timeout 3s
+rm -f "$TMP/fifo.st"
+mkfifo "$TMP/fifo.st"
+kill -HUP "$PID_F"
+for _ in $(seq 1 60); do
+    [ "$(metric $PORT_F 'senti_model_reloads_total{result="failure"}')" = 1 ] && break
+    sleep 0.05
+done
+is "model path turned into a FIFO: the reload fails" 1 "$(metric $PORT_F 'senti_model_reloads_total{result="failure"}')"
+check "  logged as not a regular file" grep -q '"msg":"model reload failed.*not a regular file' "$TMP/F.log"
+is "  the old model keeps serving" 200 "$(req $PORT_F POST /v1/sentiment '{"text":"still the old model"}' --max-time 3)"
+stop_within F 5
+is "  and SIGTERM still drains and exits 0" 0 "$STOP_RC"
 
 # shutdown delay: not ready but still accepting, then drained
 start D --shutdown-delay 1.5s --threads 1
