@@ -6,7 +6,12 @@
       Both print the seconds until the server closed the connection (or LIMIT if it never did).
   serve_client.py PORT slow-post SECONDS [XFF]  send a valid POST /v1/sentiment whose body takes
       SECONDS to arrive (in 10 pieces), then print the response status code (0 if none).
+  serve_client.py PORT raw BYTES [WAIT]  send BYTES (Python escapes: \\r\\n) at once, read the
+      answers until the server closes or WAIT seconds (default 3) pass; print each response as
+      STATUS or STATUS:ERROR_CODE, then "closed" or "open".
 """
+import codecs
+import json
 import socket
 import sys
 import time
@@ -71,6 +76,55 @@ def slow_post(port, seconds, xff):
         print(0)
 
 
+def read_response(s, buf):
+    """One HTTP response from s (buf: bytes already read). Returns (status, headers, body, rest)
+    or None if the connection ended first; headers is a dict of lower-case names."""
+    while b"\r\n\r\n" not in buf:
+        chunk = s.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+    head, buf = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    n = int(headers.get("content-length", "0"))
+    while len(buf) < n:
+        chunk = s.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+    return status, headers, buf[:n], buf[n:]
+
+
+def raw(port, data, wait):
+    s = connect(port)
+    s.settimeout(wait)
+    s.sendall(data)
+    out, buf = [], b""
+    state = "open"
+    try:
+        while True:
+            r = read_response(s, buf)
+            if r is None:
+                state = "closed"
+                break
+            status, _, body, buf = r
+            try:
+                out.append("%d:%s" % (status, json.loads(body)["error"]["code"]))
+            except (ValueError, KeyError, TypeError):
+                out.append(str(status))
+    except socket.timeout:
+        pass
+    except OSError:
+        state = "closed"
+    print(" ".join(out + [state]))
+
+
 def main():
     port, mode = int(sys.argv[1]), sys.argv[2]
     if mode == "trickle-headers":
@@ -97,6 +151,9 @@ def main():
         print("%.1f" % (time.time() - t0))
     elif mode == "slow-post":
         slow_post(port, float(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "")
+    elif mode == "raw":
+        data = codecs.decode(sys.argv[3], "unicode_escape").encode("latin-1")
+        raw(port, data, float(sys.argv[4]) if len(sys.argv) > 4 else 3.0)
     else:
         sys.exit("unknown mode " + mode)
 

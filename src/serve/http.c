@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "serve/api.h"
 #include "serve/log.h"
 #include "serve/serve.h"
 
@@ -73,6 +74,7 @@ typedef struct req {
     int too_large;
     int head;
     int has_body;
+    int close;  /* answer with Connection: close (libmicrohttpd then closes after it) */
     uint64_t t0, deadline;
     size_t out_bytes;
     const char *cache; /* hit, miss, partial, off, or NULL */
@@ -99,7 +101,7 @@ static enum MHD_Result queue(server *S, struct MHD_Connection *c, req *r, int st
     MHD_add_response_header(resp, "Content-Type", ctype);
     MHD_add_response_header(resp, "X-Request-Id", r->id);
     if (h1) MHD_add_response_header(resp, h1, v1);
-    if (LOAD(S->draining)) MHD_add_response_header(resp, "Connection", "close");
+    if (r->close || LOAD(S->draining)) MHD_add_response_header(resp, "Connection", "close");
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
     MHD_destroy_response(resp);
     r->status = status;
@@ -123,13 +125,9 @@ static enum MHD_Result queue_json(server *S, struct MHD_Connection *c, req *r, i
 
 static enum MHD_Result error_h(server *S, struct MHD_Connection *c, req *r, int status,
                                const char *code, const char *msg, const char *h1, const char *v1) {
-    sbuf b = {0};
-    sb_str(&b, "{\"error\":{\"code\":\"");
-    sb_str(&b, code);
-    sb_str(&b, "\",\"message\":");
-    sb_json_str(&b, msg, strlen(msg));
-    sb_str(&b, "}}");
-    return queue_json(S, c, r, status, &b, h1, v1);
+    api_reply rep = {0};
+    api_error(&rep, status, code, msg);
+    return queue_json(S, c, r, status, &rep.body, h1, v1);
 }
 
 static enum MHD_Result error(server *S, struct MHD_Connection *c, req *r, int status,
@@ -137,208 +135,11 @@ static enum MHD_Result error(server *S, struct MHD_Connection *c, req *r, int st
     return error_h(S, c, r, status, code, msg, NULL, NULL);
 }
 
-/* ---- scoring ---------------------------------------------------------------------------- */
-
-typedef struct scorer {
-    server *S;
-    serve_model *sm;
-    senti_ctx *ctx;
-    int got_ctx;
-    char tmp[512];
-} scorer;
-
-/* Append the result members of one text to out. Returns 1 if it came from a cache, 0 if
- * scored now, -1 if the model failed (the members then hold "error"). */
-static int score(scorer *sc, const char *text, size_t len, sbuf *out) {
-    server *S = sc->S;
-    if (S->cache && cache_get(S->cache, sc->sm->cache_id, text, len, out)) return 1;
-    size_t start = out->len;
-    if (S->redis && redis_get(S->redis, sc->sm, text, len, out)) {
-        /* fill the local cache from the shared one: the value is the tail of out */
-        if (S->cache && !out->oom)
-            cache_put(S->cache, sc->sm->cache_id, text, len, out->p + start, out->len - start);
-        return 1;
-    }
-    if (!sc->got_ctx) {
-        sc->ctx = serve_model_ctx_get(sc->sm);
-        sc->got_ctx = 1;
-    }
-    if (S->cfg.fault_delay_us) usleep((useconds_t)S->cfg.fault_delay_us);
-    senti_result res;
-    uint64_t t0 = now_ns();
-    int rc = senti_predict(sc->sm->m, sc->ctx, text, len, &res);
-    hist_observe(&S->predict_latency, (double)(now_ns() - t0) * 1e-9);
-    ADD(S->texts_scored, 1);
-    if (rc) res.status = rc;
-    size_t need = senti_result_json(sc->sm->m, &res, sc->tmp, sizeof sc->tmp);
-    const char *val = sc->tmp;
-    char *heap = NULL;
-    if (need >= sizeof sc->tmp) {
-        heap = malloc(need + 1);
-        if (!heap) {
-            out->oom = 1;
-            return -1;
-        }
-        senti_result_json(sc->sm->m, &res, heap, need + 1);
-        val = heap;
-    }
-    sb_put(out, val, need);
-    if (!rc) {
-        if (S->cache) cache_put(S->cache, sc->sm->cache_id, text, len, val, need);
-        if (S->redis) redis_put(S->redis, sc->sm, text, len, val, need);
-    }
-    free(heap);
-    return rc ? -1 : 0;
-}
-
-static void scorer_done(scorer *sc) {
-    if (sc->got_ctx) serve_model_ctx_put(sc->sm, sc->ctx);
-    serve_model_release(sc->sm);
-}
-
-/* Parse the body as a JSON object; on failure answer 400 and return NULL. */
-static json_t *parse_body(server *S, struct MHD_Connection *c, req *r, enum MHD_Result *ret) {
-    json_error_t je;
-    json_t *root = json_loadb(r->body ? r->body : "", r->len, JSON_ALLOW_NUL, &je);
-    if (!root) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "malformed JSON at line %d, column %d: %s", je.line, je.column,
-                 je.text);
-        *ret = error(S, c, r, 400, "invalid_json", msg);
-        return NULL;
-    }
-    if (!json_is_object(root)) {
-        json_decref(root);
-        *ret = error(S, c, r, 400, "invalid_json", "the body must be a JSON object");
-        return NULL;
-    }
-    return root;
-}
-
-static enum MHD_Result do_sentiment(server *S, struct MHD_Connection *c, req *r) {
-    enum MHD_Result ret;
-    json_t *root = parse_body(S, c, r, &ret);
-    if (!root) return ret;
-    json_t *t = json_object_get(root, "text");
-    if (!t) {
-        json_decref(root);
-        return error(S, c, r, 400, "missing_text", "the body has no \"text\" member");
-    }
-    if (!json_is_string(t)) {
-        json_decref(root);
-        return error(S, c, r, 400, "invalid_text", "\"text\" must be a string");
-    }
-    scorer sc = {.S = S, .sm = serve_model_acquire(S)};
-    sbuf b = {0};
-    sb_reserve(&b, 256);
-    sb_put(&b, "{", 1);
-    int rc = score(&sc, json_string_value(t), json_string_length(t), &b);
-    json_decref(root);
-    r->n_texts = 1;
-    r->cache = !S->cache && !S->redis ? "off" : rc == 1 ? "hit" : "miss";
-    if (rc < 0) {
-        scorer_done(&sc);
-        sb_free(&b);
-        return error(S, c, r, 500, "model_error", "the model could not score this text");
-    }
-    sb_str(&b, ",\"model\":");
-    sb_str(&b, sc.sm->name_json);
-    sb_str(&b, rc == 1 ? ",\"cached\":true}" : ",\"cached\":false}");
-    scorer_done(&sc);
-    return queue_json(S, c, r, 200, &b, NULL, NULL);
-}
-
-static enum MHD_Result do_batch(server *S, struct MHD_Connection *c, req *r) {
-    enum MHD_Result ret;
-    json_t *root = parse_body(S, c, r, &ret);
-    if (!root) return ret;
-    json_t *texts = json_object_get(root, "texts"), *items = json_object_get(root, "items");
-    json_t *arr = texts ? texts : items;
-    char msg[160];
-    if (!arr || (texts && items)) {
-        json_decref(root);
-        return error(S, c, r, 400, "missing_texts",
-                     "the body needs exactly one of \"texts\" (an array of strings) or \"items\" "
-                     "(an array of {\"id\", \"text\"})");
-    }
-    if (!json_is_array(arr)) {
-        json_decref(root);
-        snprintf(msg, sizeof msg, "\"%s\" must be an array", texts ? "texts" : "items");
-        return error(S, c, r, 400, "invalid_texts", msg);
-    }
-    size_t n = json_array_size(arr);
-    if (n > S->cfg.max_batch) {
-        json_decref(root);
-        snprintf(msg, sizeof msg, "%zu texts in one batch; the limit is %lu (--max-batch)", n,
-                 S->cfg.max_batch);
-        return error(S, c, r, 413, "batch_too_large", msg);
-    }
-    /* validate everything before scoring anything */
-    for (size_t i = 0; i < n; i++) {
-        json_t *e = json_array_get(arr, i), *t = e;
-        if (items) {
-            if (!json_is_object(e)) {
-                snprintf(msg, sizeof msg, "items[%zu] must be an object {\"id\", \"text\"}", i);
-                json_decref(root);
-                return error(S, c, r, 400, "invalid_texts", msg);
-            }
-            json_t *id = json_object_get(e, "id");
-            if (id && !json_is_string(id) && !json_is_number(id)) {
-                snprintf(msg, sizeof msg, "items[%zu].id must be a string or a number", i);
-                json_decref(root);
-                return error(S, c, r, 400, "invalid_texts", msg);
-            }
-            t = json_object_get(e, "text");
-        }
-        if (!t || !json_is_string(t)) {
-            snprintf(msg, sizeof msg, items ? "items[%zu].text must be a string"
-                                            : "texts[%zu] must be a string", i);
-            json_decref(root);
-            return error(S, c, r, 400, t ? "invalid_text" : "missing_text", msg);
-        }
-    }
-    hist_observe(&S->batch_size, (double)n);
-    r->n_texts = (unsigned)n;
-    scorer sc = {.S = S, .sm = serve_model_acquire(S)};
-    sbuf b = {0};
-    sb_reserve(&b, 64 + n * 160);
-    sb_str(&b, "{\"model\":");
-    sb_str(&b, sc.sm->name_json);
-    sb_str(&b, ",\"results\":[");
-    size_t hits = 0;
-    int failed = 0, late = 0;
-    for (size_t i = 0; i < n; i++) {
-        if ((i & 15) == 15 && now_ns() > r->deadline) {
-            late = 1;
-            break;
-        }
-        json_t *e = json_array_get(arr, i), *t = items ? json_object_get(e, "text") : e;
-        sb_put(&b, i ? ",{" : "{", i ? 2 : 1);
-        if (items) {
-            json_t *id = json_object_get(e, "id");
-            if (id) {
-                sb_str(&b, "\"id\":");
-                if (json_is_string(id)) sb_json_str(&b, json_string_value(id), json_string_length(id));
-                else if (json_is_integer(id)) sb_printf(&b, "%lld", (long long)json_integer_value(id));
-                else sb_double(&b, json_real_value(id));
-                sb_put(&b, ",", 1);
-            }
-        }
-        int rc = score(&sc, json_string_value(t), json_string_length(t), &b);
-        if (rc < 0) failed = 1;
-        hits += rc == 1;
-        sb_str(&b, rc == 1 ? ",\"cached\":true}" : ",\"cached\":false}");
-    }
-    sb_str(&b, "]}");
-    scorer_done(&sc);
-    json_decref(root);
-    r->cache = !S->cache && !S->redis ? "off" : !n ? NULL : hits == n ? "hit" : hits ? "partial" : "miss";
-    (void)failed; /* per-text errors are reported in place, as "error" members */
-    if (late) {
-        sb_free(&b);
-        return error(S, c, r, 504, "timeout", "the batch was not scored within --request-timeout");
-    }
-    return queue_json(S, c, r, 200, &b, NULL, NULL);
+/* Send what a handler of api.c produced. */
+static enum MHD_Result reply(server *S, struct MHD_Connection *c, req *r, api_reply *rep) {
+    r->cache = rep->cache;
+    r->n_texts = rep->n_texts;
+    return queue_json(S, c, r, rep->status, &rep->body, NULL, NULL);
 }
 
 /* ---- GET routes -------------------------------------------------------------------------- */
@@ -456,14 +257,6 @@ static void client_of(server *S, struct MHD_Connection *c, req *r) {
     r->client[n] = 0;
 }
 
-static int is_json_type(const char *ct) {
-    if (!ct) return 0;
-    while (*ct == ' ') ct++;
-    if (strncasecmp(ct, "application/json", 16)) return 0;
-    char e = ct[16];
-    return e == 0 || e == ';' || e == ' ';
-}
-
 /* Headers are in: decide whether this request goes on. Returns 1 when an answer was queued
  * (or must be: *ret), 0 to go on. */
 static int admit(server *S, struct MHD_Connection *c, req *r, const char *method,
@@ -503,7 +296,7 @@ static int admit(server *S, struct MHD_Connection *c, req *r, const char *method
         return 1;
     }
     if (!route_post[r->route]) return 0;
-    if (!is_json_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"))) {
+    if (!api_is_json_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"))) {
         *ret = error(S, c, r, 415, "unsupported_media_type",
                      "the body must be JSON, sent with Content-Type: application/json");
         return 1;
@@ -531,6 +324,28 @@ static int admit(server *S, struct MHD_Connection *c, req *r, const char *method
     return 0;
 }
 
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value) {
+    (void)kind;
+    api_framing_add(cls, key, value);
+    return MHD_YES;
+}
+
+/* A request whose length a proxy in front could read differently (api.h) is refused before
+ * its body is read, and the connection is closed after the answer, so that no byte after
+ * the headers is taken for another request. Returns 1 when refused (answer in *ret). */
+static int framing_refused(server *S, struct MHD_Connection *c, req *r, const char *version,
+                           enum MHD_Result *ret) {
+    api_framing f = {0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &f);
+    const char *code, *msg;
+    int status = api_framing_check(&f, version && !strcmp(version, MHD_HTTP_VERSION_1_0), &code, &msg);
+    if (!status) return 0;
+    r->close = 1;
+    *ret = error(S, c, r, status, code, msg);
+    return 1;
+}
+
 static sconn *conn_of(struct MHD_Connection *c) {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci ? (sconn *)ci->socket_context : NULL;
@@ -539,7 +354,6 @@ static sconn *conn_of(struct MHD_Connection *c) {
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls) {
-    (void)version;
     server *S = cls;
     req *r = *con_cls;
     if (!r) {
@@ -559,6 +373,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         request_id(c, r->id, sizeof r->id);
         client_of(S, c, r);
+        enum MHD_Result ret = MHD_YES;
+        if (framing_refused(S, c, r, version, &ret)) return ret;
         /* With a body coming, decide now, so that a refused body is never read (libmicrohttpd
          * then closes the connection after the answer). Without one, answer on the next call:
          * an answer queued before that would also close the connection, losing keep-alive. */
@@ -566,7 +382,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->has_body = (cl && strcmp(cl, "0")) ||
                       MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
         if (!r->has_body) return MHD_YES;
-        enum MHD_Result ret = MHD_YES;
         if (admit(S, c, r, method, &ret)) return ret;
         return MHD_YES;
     }
@@ -616,7 +431,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (now_ns() > r->deadline)
         return error(S, c, r, 504, "timeout", "the request took longer than --request-timeout");
     if (r->conn) STORE(r->conn->busy, 1);
-    enum MHD_Result ret = r->route == RT_SENTIMENT ? do_sentiment(S, c, r) : do_batch(S, c, r);
+    api_reply rep = {0};
+    if (r->route == RT_SENTIMENT) api_sentiment(S, r->body, r->len, &rep);
+    else api_batch(S, r->body, r->len, r->deadline, &rep);
+    enum MHD_Result ret = reply(S, c, r, &rep);
     if (r->conn) STORE(r->conn->busy, 0);
     return ret;
 }
@@ -774,11 +592,15 @@ int serve_http_start(server *S, char *err, size_t errsz) {
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)idle, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)&on_completed, S},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)&on_connection, S},
+        /* HTTP/1.1 without Host and spaces in the URL are refused by libmicrohttpd (400);
+         * the framing headers are checked by framing_refused (this version's strict mode
+         * does not look at them) */
+        {MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL},
         {MHD_OPTION_END, 0, NULL}, /* room for the thread pool */
         {MHD_OPTION_END, 0, NULL},
     };
     if (S->cfg.threads > 1)
-        opts[6] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)S->cfg.threads, NULL};
+        opts[7] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)S->cfg.threads, NULL};
     S->daemon = MHD_start_daemon(flags, 0, NULL, NULL, &on_request, S, MHD_OPTION_ARRAY, opts,
                                  MHD_OPTION_END);
     if (!S->daemon) {

@@ -145,6 +145,9 @@ static void print_help(FILE *f) {
           "  405 wrong method (Allow: says which)              413 body over --max-body or batch over --max-batch\n"
           "  415 body not sent as application/json             429 over --rate (Retry-After: seconds)\n"
           "  503 over --max-inflight, or draining              504 not done within --request-timeout\n"
+          "  400 (501 for a transfer coding other than chunked), then the connection is closed:\n"
+          "      framing a proxy in front could read differently (two Content-Lengths that\n"
+          "      disagree, Content-Length with Transfer-Encoding, whitespace before a colon)\n"
           "\n"
           "options:\n", f);
     for (size_t i = 0; i < N_OPTIONS; i++) {

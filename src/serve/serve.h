@@ -4,6 +4,7 @@
  *
  * Files:  main.c      options, environment, start-up, the signal loop, drain and reload
  *         http.c      libmicrohttpd callbacks: routing, limits, bodies, responses, access log
+ *         api.c       request bodies to responses without sockets (JSON, scoring), framing
  *         model.c     reference-counted model generations with a pool of scoring contexts
  *         stats.c     the /metrics page
  *         cache.c     response cache (sharded LRU + TTL)      ratelimit.c  token buckets

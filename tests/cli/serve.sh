@@ -223,6 +223,25 @@ is "chunked body under the limit: 200" 200 "$(req $P POST /v1/sentiment '{"text"
 texts=$(for i in $(seq 1 51); do printf '"t%d",' "$i"; done)
 is "batch over --max-batch: 413" 413 "$(req $P POST /v1/sentiment/batch "{\"texts\":[${texts%,}]}")"
 is "  error.code" batch_too_large "$(jqb .error.code)"
+# request smuggling (RFC 9112 section 6): framing a proxy could read differently is refused
+# with 400 (501 for an unknown transfer coding) and the connection closed, so the bytes after
+# the headers are never served as a request of their own
+POSTH='POST /v1/sentiment HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n'
+SMUGGLED='GET /v1/models HTTP/1.1\r\nHost: t\r\n\r\n'
+is "two Content-Lengths that disagree: 400, closed" "400:bad_request closed" \
+    "$($PY tests/serve_client.py $P raw "${POSTH}Content-Length: 13\r\nContent-Length: 52\r\n\r\n{\"text\":\"ok\"}$SMUGGLED")"
+is "Content-Length with chunked: 400, closed, the request after 0-chunk not served" "400:bad_request closed" \
+    "$($PY tests/serve_client.py $P raw "${POSTH}Content-Length: 18\r\nTransfer-Encoding: chunked\r\n\r\nd\r\n{\"text\":\"ok\"}\r\n0\r\n\r\n$SMUGGLED")"
+is "'Transfer-Encoding : chunked' (space before the colon): 400, closed" "400:bad_request closed" \
+    "$($PY tests/serve_client.py $P raw "${POSTH}Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n$SMUGGLED")"
+is "Transfer-Encoding: gzip: 501 at once, closed" "501:not_implemented closed" \
+    "$($PY tests/serve_client.py $P raw "${POSTH}Transfer-Encoding: gzip\r\n\r\n\x1f\x8b\x08\x00" 2)"
+is "chunked then gzip: 400, closed" "400:bad_request closed" \
+    "$($PY tests/serve_client.py $P raw "${POSTH}Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n" 2)"
+is "plain chunked still works, keep-alive kept" "200 200 open" \
+    "$($PY tests/serve_client.py $P raw "${POSTH}Transfer-Encoding: chunked\r\n\r\nd\r\n{\"text\":\"ok\"}\r\n0\r\n\r\n$SMUGGLED" 0.5)"
+is "two equal Content-Lengths are one: 200" "200 open" \
+    "$($PY tests/serve_client.py $P raw "${POSTH}Content-Length: 13\r\nContent-Length: 13\r\n\r\n{\"text\":\"ok\"}" 0.5)"
 is "server still healthy after the abuse" 200 "$(req $P GET /healthz)"
 
 # concurrency: 2 s of wrk (8 keep-alive connections, 2 threads) with varied texts through a
