@@ -9,6 +9,10 @@
   serve_client.py PORT raw BYTES [WAIT]  send BYTES (Python escapes: \\r\\n) at once, read the
       answers until the server closes or WAIT seconds (default 3) pass; print each response as
       STATUS or STATUS:ERROR_CODE, then "closed" or "open".
+  serve_client.py PORT conn-flood N FROM OTHER  open N connections from address FROM, each
+      sending the start of a request and then nothing (a slow client holding slots); then time
+      5 requests on new connections from address OTHER; print the slowest in ms (1000 for one
+      not answered within a second) and how many of the N connections the server kept open.
 """
 import codecs
 import json
@@ -125,6 +129,56 @@ def raw(port, data, wait):
     print(" ".join(out + [state]))
 
 
+def conn_flood(port, n, src, other):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n + 100:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 100), hard))
+    held = []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind((src, 0))
+        s.settimeout(2)
+        try:
+            s.connect(("127.0.0.1", port))
+            s.send(b"POST /v1/sentiment HTTP/1.1\r\nHost: t\r\n")
+        except OSError:
+            pass
+        held.append(s)
+    time.sleep(0.3)
+    body = b'{"text":"a calm and friendly visitor"}'
+    req = (b"POST /v1/sentiment HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+           b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    worst = 0.0
+    for _ in range(5):
+        t0 = time.time()
+        ms = 1000.0
+        try:
+            s = socket.socket()
+            s.bind((other, 0))
+            s.settimeout(1)
+            s.connect(("127.0.0.1", port))
+            s.sendall(req)
+            r = read_response(s, b"")
+            if r and r[0] == 200:
+                ms = (time.time() - t0) * 1000
+            s.close()
+        except OSError:
+            pass
+        worst = max(worst, ms)
+    open_n = 0
+    for s in held:
+        s.setblocking(False)
+        try:
+            open_n += s.recv(1) != b""
+        except BlockingIOError:
+            open_n += 1
+        except OSError:
+            pass
+        s.close()
+    print("%.0f %d" % (worst, open_n))
+
+
 def main():
     port, mode = int(sys.argv[1]), sys.argv[2]
     if mode == "trickle-headers":
@@ -151,6 +205,8 @@ def main():
         print("%.1f" % (time.time() - t0))
     elif mode == "slow-post":
         slow_post(port, float(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "")
+    elif mode == "conn-flood":
+        conn_flood(port, int(sys.argv[3]), sys.argv[4], sys.argv[5])
     elif mode == "raw":
         data = codecs.decode(sys.argv[3], "unicode_escape").encode("latin-1")
         raw(port, data, float(sys.argv[4]) if len(sys.argv) > 4 else 3.0)

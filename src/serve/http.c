@@ -64,6 +64,8 @@ struct sconn {
     uint64_t done;    /* atomic: requests completed on this connection */
     uint64_t deadline; /* atomic, monotonic ns */
     char peer[48];
+    int counted;      /* counted under owner against --max-client-connections */
+    char owner[64];
 };
 
 typedef struct req {
@@ -346,6 +348,23 @@ static int framing_refused(server *S, struct MHD_Connection *c, req *r, const ch
     return 1;
 }
 
+static int counted_at_accept(server *S, const char *peer);
+static int count_conn(server *S, sconn *k, const char *client);
+
+/* A trusted proxy's connection is counted under the client its request comes from; over the
+ * limit, the request gets 429 and the connection is closed. Returns 1 when refused. */
+static int attribute_client(server *S, struct MHD_Connection *c, req *r, enum MHD_Result *ret) {
+    sconn *k = r->conn;
+    if (!S->connlimit || !k || counted_at_accept(S, k->peer) ||
+        (k->counted && !strcmp(k->owner, r->client)))
+        return 0;
+    if (count_conn(S, k, r->client)) return 0;
+    r->close = 1;
+    *ret = error_h(S, c, r, 429, "too_many_connections",
+                   "this client has --max-client-connections open already", "Retry-After", "1");
+    return 1;
+}
+
 static sconn *conn_of(struct MHD_Connection *c) {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci ? (sconn *)ci->socket_context : NULL;
@@ -374,7 +393,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         request_id(c, r->id, sizeof r->id);
         client_of(S, c, r);
         enum MHD_Result ret = MHD_YES;
-        if (framing_refused(S, c, r, version, &ret)) return ret;
+        if (framing_refused(S, c, r, version, &ret) || attribute_client(S, c, r, &ret)) return ret;
         /* With a body coming, decide now, so that a refused body is never read (libmicrohttpd
          * then closes the connection after the answer). Without one, answer on the next call:
          * an answer queued before that would also close the connection, losing keep-alive. */
@@ -507,28 +526,64 @@ static int peer_trusted(server *S, const char *peer) {
     return 0;
 }
 
+/* A connection is counted against --max-client-connections under its peer address from
+ * the start, unless the peer is a trusted proxy whose header names the client: then it is
+ * counted under that client when a request comes (attribute_client). */
+static int counted_at_accept(server *S, const char *peer) {
+    return S->connlimit && !(S->cfg.proxy_header && peer_trusted(S, peer));
+}
+
+static void peer_string(const struct sockaddr *sa, char *out, size_t size) {
+    snprintf(out, size, "unknown");
+    if (!sa) return;
+    if (sa->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)size);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a)) inet_ntop(AF_INET, &a->s6_addr[12], out, (socklen_t)size);
+        else inet_ntop(AF_INET6, a, out, (socklen_t)size);
+    }
+}
+
+/* libmicrohttpd's accept policy: a client at its connection limit is closed at once, before
+ * it takes a slot of --max-connections. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len) {
+    (void)len;
+    server *S = cls;
+    char peer[48];
+    peer_string(addr, peer, sizeof peer);
+    if (!counted_at_accept(S, peer) || connlimit_room(S->connlimit, peer)) return MHD_YES;
+    ADD(S->refused_client, 1);
+    return MHD_NO;
+}
+
+/* Count k under client; 0 if the client is at its limit (k is then counted nowhere). */
+static int count_conn(server *S, sconn *k, const char *client) {
+    if (k->counted) connlimit_give(S->connlimit, k->owner);
+    k->counted = 0;
+    snprintf(k->owner, sizeof k->owner, "%s", client);
+    if (connlimit_take(S->connlimit, client, &k->counted)) return 1;
+    ADD(S->refused_client, 1);
+    return 0;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode code) {
     server *S = cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         sconn *k = calloc(1, sizeof *k);
-        if (!k) return; /* works without: no client address, no deadline */
+        if (!k) return; /* works without: no client address, no deadline, not counted */
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         k->fd = ci ? ci->connect_fd : -1;
         ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        strcpy(k->peer, "unknown");
-        if (ci && ci->client_addr) {
-            const struct sockaddr *sa = ci->client_addr;
-            if (sa->sa_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, k->peer, sizeof k->peer);
-            else if (sa->sa_family == AF_INET6) {
-                const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-                if (IN6_IS_ADDR_V4MAPPED(a)) inet_ntop(AF_INET, &a->s6_addr[12], k->peer, sizeof k->peer);
-                else inet_ntop(AF_INET6, a, k->peer, sizeof k->peer);
-            }
-        }
+        peer_string(ci ? ci->client_addr : NULL, k->peer, sizeof k->peer);
         k->trusted = peer_trusted(S, k->peer);
         k->deadline = now_ns() + (uint64_t)(S->cfg.request_timeout * 1e9);
+        /* on_accept checked for room; another thread may have taken it since: cut */
+        if (counted_at_accept(S, k->peer) && !count_conn(S, k, k->peer) && k->fd >= 0) {
+            shutdown(k->fd, SHUT_RDWR);
+            k->cut = 1;
+        }
         pthread_mutex_lock(&S->conns_lock);
         k->next = S->conns;
         if (S->conns) S->conns->prev = k;
@@ -544,6 +599,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         else S->conns = k->next;
         if (k->next) k->next->prev = k->prev;
         pthread_mutex_unlock(&S->conns_lock);
+        if (k->counted) connlimit_give(S->connlimit, k->owner);
         SUB(S->connections, 1);
         free(k);
         *socket_context = NULL;
@@ -601,7 +657,7 @@ int serve_http_start(server *S, char *err, size_t errsz) {
     };
     if (S->cfg.threads > 1)
         opts[7] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)S->cfg.threads, NULL};
-    S->daemon = MHD_start_daemon(flags, 0, NULL, NULL, &on_request, S, MHD_OPTION_ARRAY, opts,
+    S->daemon = MHD_start_daemon(flags, 0, &on_accept, S, &on_request, S, MHD_OPTION_ARRAY, opts,
                                  MHD_OPTION_END);
     if (!S->daemon) {
         snprintf(err, errsz, "libmicrohttpd could not start (threads %lu, connections %lu)",

@@ -73,6 +73,10 @@ static const optdef options[] = {
     {"max-connections", 0x2006, O_ULONG, "SENTI_MAX_CONNECTIONS", "4096", "N",
      "open client connections at once (further connections wait in the kernel backlog)",
      OFF(max_connections), 1, 1000000},
+    {"max-client-connections", 0x2019, O_ULONG, "SENTI_MAX_CLIENT_CONNECTIONS", "256", "N",
+     "open connections one client may hold, the client as --rate sees it (its address, or the one a "
+     "trusted proxy names); more are closed at once (0: no limit)",
+     OFF(max_client_connections), 0, 1000000},
     {"request-timeout", 0x2007, O_DUR, "SENTI_REQUEST_TIMEOUT", "10s", "DUR",
      "a request must arrive and be answered within this (a slow client is cut, a slow batch gets 504)",
      OFF(request_timeout), 0, 0},
@@ -538,6 +542,7 @@ int cmd_serve(int argc, char **argv) {
     log_model("model loaded", S->model, (double)(now_ns() - t0) * 1e-6);
     if (cache_new(S->cfg.cache_entries, (size_t)S->cfg.cache_bytes, S->cfg.cache_ttl, &S->cache) ||
         rl_new(S->cfg.rate, S->cfg.burst, S->cfg.rate_clients, &S->rl) ||
+        connlimit_new(S->cfg.max_client_connections, &S->connlimit) ||
         !(S->trusted = split_list(S->cfg.trusted_proxies))) {
         slog_s(SLOG_ERROR, "out of memory", "where", "start-up");
         goto out;
@@ -596,6 +601,7 @@ out:
     serve_model_release(S->model);
     cache_free(S->cache);
     rl_free(S->rl);
+    connlimit_free(S->connlimit);
     redis_pool_free(S->redis);
     free_list(S->trusted);
     slog_close();

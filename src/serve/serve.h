@@ -8,6 +8,7 @@
  *         model.c     reference-counted model generations with a pool of scoring contexts
  *         stats.c     the /metrics page
  *         cache.c     response cache (sharded LRU + TTL)      ratelimit.c  token buckets
+ *         connlimit.c connections per client
  *         redis.c     optional shared cache                   log.c        JSON log lines
  *         metrics.c   histograms, process metrics             util.c       buffers, clocks
  */
@@ -21,6 +22,7 @@
 #include "cli/cli.h"
 #include "senti.h"
 #include "serve/cache.h"
+#include "serve/connlimit.h"
 #include "serve/metrics.h"
 #include "serve/ratelimit.h"
 #include "serve/util.h"
@@ -33,6 +35,7 @@ typedef struct serve_config {
     const char *port_file;
     unsigned long threads;
     unsigned long max_connections;
+    unsigned long max_client_connections;
     unsigned long max_inflight;
     long long max_body;
     unsigned long max_batch;
@@ -112,6 +115,7 @@ typedef struct server {
 
     cache *cache;
     ratelimit *rl;
+    connlimit *connlimit; /* connections per client; NULL: no limit */
     redis_pool *redis;
     char **trusted;     /* trusted proxy addresses, NULL-terminated */
     int draining;       /* atomic */
@@ -129,6 +133,7 @@ typedef struct server {
     hist batch_size;
     uint64_t texts_scored, rate_limited, overloaded, aborted, timeouts_request, timeouts_idle;
     uint64_t reloads_ok, reloads_failed;
+    uint64_t refused_client;    /* connections closed at once: client at --max-client-connections */
 } server;
 
 serve_model *serve_model_acquire(server *S);

@@ -73,6 +73,10 @@ void serve_metrics_render(server *S, sbuf *b) {
     gauge(b, "senti_http_max_in_flight", "The in-flight limit of scoring requests (--max-inflight).",
           (double)S->cfg.max_inflight);
     gauge(b, "senti_http_connections", "Open client connections.", (double)LOAD(S->connections));
+    counter(b, "senti_http_connections_refused_total",
+            "Connections closed at once (or requests refused with 429 through a trusted proxy) because "
+            "the client had --max-client-connections open.",
+            LOAD(S->refused_client));
     counter(b, "senti_http_rate_limited_total", "Requests refused with 429 by the per-client rate limit.",
             LOAD(S->rate_limited));
     counter(b, "senti_http_overloaded_total", "Requests refused with 503 by the in-flight limit.",

@@ -99,7 +99,8 @@ wait_inflight() {
 # ---- help and options ----------------------------------------------------------------------
 expect_status "serve --help exits 0" 0 "$SENTI" serve --help
 "$SENTI" serve --help > "$TMP/help.txt"
-for w in --port --model --max-body --max-batch --max-inflight --request-timeout --idle-timeout \
+for w in --port --model --max-body --max-batch --max-inflight --max-client-connections SENTI_MAX_CLIENT_CONNECTIONS \
+    --request-timeout --idle-timeout \
     --drain-timeout --cache-entries --cache-bytes --cache-ttl --redis --rate --burst --proxy-header \
     --trusted-proxies --log --log-level --access-log SENTI_PORT SENTI_CACHE_TTL SIGHUP SIGTERM 429 504; do
     grep -q -- "$w" "$TMP/help.txt" || { not_ok "help mentions $w"; continue; }
@@ -330,6 +331,34 @@ is "server B drains and exits 0" 0 "$STOP_RC"
 check "access log: one JSON line per request with the documented fields" bash -c \
     "grep '\"msg\":\"request\"' '$TMP/B.log' | head -n 20 | jq -e 'select(.method and .path and .status and (.bytes != null) and (.duration_us != null) and .client and .request_id)' >/dev/null"
 check "access log: the client comes from the trusted proxy header" grep -q '"client":"198.51.100.9"' "$TMP/B.log"
+
+# one client holding slow connections cannot take every slot: with --max-client-connections 64,
+# a client (127.0.0.3) opening 1000 connections that never finish a request keeps 64, and
+# another client (127.0.0.2) is served at once. Distinct loopback source addresses are the
+# only way to be two clients at the TCP level, which is where the slots are taken (a header
+# naming the client is read only once a request's headers are in)
+start L --max-connections 256 --max-client-connections 64 --threads 2 --access-log off
+read -r worst held <<< "$($PY tests/serve_client.py $PORT_L conn-flood 1000 127.0.0.3 127.0.0.2)"
+check "1000 slow connections from one client: another is served within 100 ms (${worst} ms)" test "${worst:-1000}" -lt 100
+is "  the slow client keeps --max-client-connections (64) open" 64 "$held"
+check "  refusals counted in metrics" test "$(metric $PORT_L senti_http_connections_refused_total)" -ge 900
+stop L
+is "  server L exits 0" 0 "$STOP_RC"
+# through a trusted proxy the client is the one its header names: counted per request
+start M --proxy-header X-Forwarded-For --max-client-connections 2 --threads 1
+XREQ='GET /v1/models HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 198.51.100.50\r\n\r\n'
+$PY tests/serve_client.py $PORT_M raw "$XREQ" 1.5 > "$TMP/px1" &
+px1=$!
+$PY tests/serve_client.py $PORT_M raw "$XREQ" 1.5 > "$TMP/px2" &
+px2=$!
+sleep 0.5
+is "a proxied client's third connection: 429, closed" "429:too_many_connections closed" \
+    "$($PY tests/serve_client.py $PORT_M raw "$XREQ" 1)"
+is "  another proxied client is served" "200 open" \
+    "$($PY tests/serve_client.py $PORT_M raw 'GET /v1/models HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 198.51.100.51\r\n\r\n' 0.3)"
+wait $px1 $px2
+is "  the first two kept their connections" "200 open 200 open" "$(cat "$TMP/px1") $(cat "$TMP/px2")"
+stop M
 
 # ---- server C: reload under load, drain ---------------------------------------------------------
 head -n 2001 "$DATA/sst2/train.tsv" > "$TMP/small.tsv"
