@@ -608,13 +608,15 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 
 void serve_reap(server *S) {
     uint64_t now = now_ns();
-    int draining = LOAD(S->draining);
     pthread_mutex_lock(&S->conns_lock);
     for (sconn *k = S->conns; k; k = k->next) {
         if (LOAD(k->cut) || k->fd < 0 || LOAD(k->busy)) continue;
         int idle = !LOAD(k->in_request) && LOAD(k->done) > 0;
-        /* while draining, idle keep-alive connections are closed at once */
-        if (LOAD(k->deadline) < now || (draining && idle)) {
+        /* Not even while draining is an idle keep-alive connection closed before its deadline:
+         * its client may be sending a request at this very moment, which would be lost. It
+         * is told with "Connection: close" on its next answer (libmicrohttpd then closes it),
+         * or reaches --idle-timeout as ever. */
+        if (LOAD(k->deadline) < now) {
             shutdown(k->fd, SHUT_RDWR);
             STORE(k->cut, 1);
             if (idle) ADD(S->timeouts_idle, 1);
@@ -664,10 +666,36 @@ int serve_http_start(server *S, char *err, size_t errsz) {
                  S->cfg.threads, S->cfg.max_connections);
         return -1;
     }
+    S->listen_fd = -1; /* the daemon's now: it closes it when stopped (unless quiesced) */
     return 0;
+}
+
+/* Stop accepting, without dropping a connection the kernel has already accepted for us:
+ * libmicrohttpd stops taking connections from the listening socket, the ones waiting in its
+ * backlog are handed to the daemon, and then the socket stops listening (shutdown: new
+ * connections are refused from now on). The descriptor stays open until the daemon is
+ * stopped, as libmicrohttpd asks, so that its number is not reused under a thread that may
+ * still look at it. */
+void serve_http_quiesce(server *S) {
+    if (!S->daemon) return;
+    MHD_socket fd = MHD_quiesce_daemon(S->daemon);
+    if (fd == MHD_INVALID_SOCKET) return;
+    S->listen_fd = fd;
+    for (int n = 0; n < 100000; n++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int c = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c < 0 && errno == EINTR) continue;
+        if (c < 0) break; /* EAGAIN: the backlog is empty */
+        /* on failure (at --max-connections) libmicrohttpd closes it */
+        MHD_add_connection(S->daemon, c, (struct sockaddr *)&ss, sl);
+    }
+    shutdown(fd, SHUT_RDWR);
 }
 
 void serve_http_stop(server *S) {
     if (S->daemon) MHD_stop_daemon(S->daemon);
     S->daemon = NULL;
+    if (S->listen_fd >= 0) close(S->listen_fd);
+    S->listen_fd = -1;
 }

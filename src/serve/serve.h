@@ -105,7 +105,7 @@ typedef struct redis_pool redis_pool;
 typedef struct server {
     serve_config cfg;
     struct MHD_Daemon *daemon;
-    int listen_fd;
+    int listen_fd;      /* ours to close: before the daemon starts, and once it is quiesced */
     int port;
     double start_time;
 
@@ -141,6 +141,7 @@ serve_model *serve_model_acquire(server *S);
 /* http.c */
 int serve_http_start(server *S, char *err, size_t errsz);
 void serve_reap(server *S);      /* cut connections past their deadline (main loop) */
+void serve_http_quiesce(server *S); /* drain: stop accepting (new connections refused) */
 void serve_http_stop(server *S);
 
 /* stats.c */

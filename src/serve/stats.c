@@ -84,7 +84,7 @@ void serve_metrics_render(server *S, sbuf *b) {
     counter(b, "senti_http_aborted_total", "Requests whose connection ended before the response was sent.",
             LOAD(S->aborted));
     metric_head(b, "senti_http_connection_timeouts_total", "counter",
-                "Connections cut at their deadline: phase=request (--request-timeout), idle (--idle-timeout or drain).");
+                "Connections cut at their deadline: phase=request (--request-timeout), idle (--idle-timeout).");
     sb_printf(b, "senti_http_connection_timeouts_total{phase=\"request\"} %llu\n",
               (unsigned long long)LOAD(S->timeouts_request));
     sb_printf(b, "senti_http_connection_timeouts_total{phase=\"idle\"} %llu\n",

@@ -3,7 +3,9 @@
 # (curl, wrk, a raw-socket Python client for slow and trickling connections, Prometheus).
 #   every endpoint, every error status, cache hit/miss/expiry/eviction, 429 after a burst,
 #   503 over the in-flight limit, 504 past the deadline, slow clients cut without blocking
-#   others, reload under load, drain on SIGTERM, metrics (promtool), deploy/ files.
+#   others, one client's slow connections not taking every slot, request smuggling refused,
+#   reload under load (and from a FIFO), drain on SIGTERM (20 times under keep-alive load),
+#   metrics (promtool), deploy/ files.
 # Under SANITIZED=1 (ASan+UBSan build) the same runs; each server must exit 0 on SIGTERM,
 # which under ASan also means no leak and no error.
 set -u
@@ -229,20 +231,23 @@ is "  error.code" batch_too_large "$(jqb .error.code)"
 # the headers are never served as a request of their own
 POSTH='POST /v1/sentiment HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n'
 SMUGGLED='GET /v1/models HTTP/1.1\r\nHost: t\r\n\r\n'
-is "two Content-Lengths that disagree: 400, closed" "400:bad_request closed" \
-    "$($PY tests/serve_client.py $P raw "${POSTH}Content-Length: 13\r\nContent-Length: 52\r\n\r\n{\"text\":\"ok\"}$SMUGGLED")"
-is "Content-Length with chunked: 400, closed, the request after 0-chunk not served" "400:bad_request closed" \
-    "$($PY tests/serve_client.py $P raw "${POSTH}Content-Length: 18\r\nTransfer-Encoding: chunked\r\n\r\nd\r\n{\"text\":\"ok\"}\r\n0\r\n\r\n$SMUGGLED")"
-is "'Transfer-Encoding : chunked' (space before the colon): 400, closed" "400:bad_request closed" \
-    "$($PY tests/serve_client.py $P raw "${POSTH}Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n$SMUGGLED")"
-is "Transfer-Encoding: gzip: 501 at once, closed" "501:not_implemented closed" \
-    "$($PY tests/serve_client.py $P raw "${POSTH}Transfer-Encoding: gzip\r\n\r\n\x1f\x8b\x08\x00" 2)"
-is "chunked then gzip: 400, closed" "400:bad_request closed" \
-    "$($PY tests/serve_client.py $P raw "${POSTH}Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n" 2)"
-is "plain chunked still works, keep-alive kept" "200 200 open" \
-    "$($PY tests/serve_client.py $P raw "${POSTH}Transfer-Encoding: chunked\r\n\r\nd\r\n{\"text\":\"ok\"}\r\n0\r\n\r\n$SMUGGLED" 0.5)"
-is "two equal Content-Lengths are one: 200" "200 open" \
-    "$($PY tests/serve_client.py $P raw "${POSTH}Content-Length: 13\r\nContent-Length: 13\r\n\r\n{\"text\":\"ok\"}" 0.5)"
+$PY tests/serve_client.py $P raw 2 \
+    "${POSTH}Content-Length: 13\r\nContent-Length: 52\r\n\r\n{\"text\":\"ok\"}$SMUGGLED" \
+    "${POSTH}Content-Length: 18\r\nTransfer-Encoding: chunked\r\n\r\nd\r\n{\"text\":\"ok\"}\r\n0\r\n\r\n$SMUGGLED" \
+    "${POSTH}Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n$SMUGGLED" \
+    "${POSTH}Transfer-Encoding: gzip\r\n\r\n\x1f\x8b\x08\x00" \
+    "${POSTH}Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n" > "$TMP/framing.out"
+$PY tests/serve_client.py $P raw 0.3 \
+    "${POSTH}Transfer-Encoding: chunked\r\n\r\nd\r\n{\"text\":\"ok\"}\r\n0\r\n\r\n$SMUGGLED" \
+    "${POSTH}Content-Length: 13\r\nContent-Length: 13\r\n\r\n{\"text\":\"ok\"}" >> "$TMP/framing.out"
+framing() { sed -n "$1p" "$TMP/framing.out"; }
+is "two Content-Lengths that disagree: 400, closed" "400:bad_request closed" "$(framing 1)"
+is "Content-Length with chunked: 400, closed, the request after the 0-chunk not served" "400:bad_request closed" "$(framing 2)"
+is "'Transfer-Encoding : chunked' (space before the colon): 400, closed" "400:bad_request closed" "$(framing 3)"
+is "Transfer-Encoding: gzip: 501 at once (not at the 10 s cut), closed" "501:not_implemented closed" "$(framing 4)"
+is "chunked then gzip: 400, closed" "400:bad_request closed" "$(framing 5)"
+is "plain chunked still works, keep-alive kept" "200 200 open" "$(framing 6)"
+is "two equal Content-Lengths are one: 200" "200 open" "$(framing 7)"
 is "server still healthy after the abuse" 200 "$(req $P GET /healthz)"
 
 # concurrency: 2 s of wrk (8 keep-alive connections, 2 threads) with varied texts through a
@@ -347,15 +352,18 @@ is "  server L exits 0" 0 "$STOP_RC"
 # through a trusted proxy the client is the one its header names: counted per request
 start M --proxy-header X-Forwarded-For --max-client-connections 2 --threads 1
 XREQ='GET /v1/models HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 198.51.100.50\r\n\r\n'
-$PY tests/serve_client.py $PORT_M raw "$XREQ" 1.5 > "$TMP/px1" &
+$PY tests/serve_client.py $PORT_M raw 1.2 "$XREQ" > "$TMP/px1" &
 px1=$!
-$PY tests/serve_client.py $PORT_M raw "$XREQ" 1.5 > "$TMP/px2" &
+$PY tests/serve_client.py $PORT_M raw 1.2 "$XREQ" > "$TMP/px2" &
 px2=$!
-sleep 0.5
-is "a proxied client's third connection: 429, closed" "429:too_many_connections closed" \
-    "$($PY tests/serve_client.py $PORT_M raw "$XREQ" 1)"
-is "  another proxied client is served" "200 open" \
-    "$($PY tests/serve_client.py $PORT_M raw 'GET /v1/models HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 198.51.100.51\r\n\r\n' 0.3)"
+for _ in $(seq 1 100); do # until both are answered (and so counted)
+    [ "$(grep -c '"client":"198.51.100.50"' "$TMP/M.log")" -ge 2 ] && break
+    sleep 0.02
+done
+$PY tests/serve_client.py $PORT_M raw 0.3 "$XREQ" \
+    'GET /v1/models HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 198.51.100.51\r\n\r\n' > "$TMP/px3"
+is "a proxied client's third connection: 429, closed" "429:too_many_connections closed" "$(sed -n 1p "$TMP/px3")"
+is "  another proxied client is served" "200 open" "$(sed -n 2p "$TMP/px3")"
 wait $px1 $px2
 is "  the first two kept their connections" "200 open 200 open" "$(cat "$TMP/px1") $(cat "$TMP/px2")"
 stop M
@@ -438,6 +446,14 @@ is "requests in flight at SIGTERM complete with 200" "200 200" "$(cat "$TMP/drai
 wait "$PID_C"
 is "drained server exits 0" 0 "$?"
 check "drain logged with nothing abandoned" grep -q '"msg":"stopped","requests_abandoned":0' "$TMP/C.log"
+
+# drain under keep-alive load, 20 times: every request sent gets a complete answer; each
+# connection is closed only after a response that said "Connection: close"
+$PY tests/serve_client.py - drain-rounds 20 40 "$TMP/K.port" "$SENTI" serve --host 127.0.0.1 --port 0 \
+    --port-file "$TMP/K.port" --log "$TMP/K.log" --threads 2 --drain-timeout 5s --access-log off > "$TMP/drains.out"
+is "20 drains under 40 keep-alive clients: no failed request, close only after being told" \
+    "failed=0" "$(tail -n 1 "$TMP/drains.out")"
+[ "$(tail -n 1 "$TMP/drains.out")" = failed=0 ] || head -n 5 "$TMP/drains.out"
 
 # a FIFO where the model file was: the reload must fail at once (a blocking open would stop
 # the thread that takes the signals), the old model keeps serving, SIGTERM still drains
