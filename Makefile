@@ -134,8 +134,9 @@ fuzz:
 	@tools/apt-ensure clang libclang-rt-14-dev
 	@mkdir -p build/fuzz
 	@for t in $(FUZZ_TARGETS); do \
+	  extra=""; [ $$t = fuzz_http ] && extra="$(FUZZ_SERVE)"; \
 	  clang -g -O1 -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
-	    -DSENTI_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"' tests/fuzz/$$t.c $(FUZZ_SRC) $(LDLIBS) \
+	    -DSENTI_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"' tests/fuzz/$$t.c $(FUZZ_SRC) $$extra $(LDLIBS) \
 	    -o build/fuzz/$$t || exit 1; \
 	  mkdir -p build/fuzz/corpus-$$t; \
 	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
@@ -146,6 +147,16 @@ fuzz:
 # the fuzz targets replayed over the seed corpus with the regular compiler (part of make test)
 $(B)/fuzz-replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libsenti.a
 	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- the HTTP fuzz target (tests/fuzz/fuzz_http.c) ------------------------------------------
+# It calls the service's request handlers (src/serve/api.c) in-process, so unlike the library's
+# targets it also links the serve objects (all but the program's main) and their libraries:
+# this explicit rule wins over the fuzz-replay-% pattern, and `make fuzz` adds FUZZ_SERVE to
+# the compile line of fuzz_http only.
+SERVE_FUZZ_OBJ := $(filter-out $(B)/obj/src/serve/entry.o,$(SERVE_OBJ))
+FUZZ_SERVE := $(filter-out src/serve/entry.c,$(SERVE_SRC)) src/cli/common.c $(LDLIBS_SERVE)
+$(B)/fuzz-replay-fuzz_http: tests/fuzz/fuzz_http.c tests/fuzz/replay.c $(SERVE_FUZZ_OBJ) $(B)/libsenti.a
+	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS_SERVE) $(LDLIBS)
 
 # ---- benchmarks -----------------------------------------------------------------------------
 $(B)/bench-latency: bench/latency.c $(B)/libsenti.a
