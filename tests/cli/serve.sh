@@ -367,6 +367,7 @@ is "  another proxied client is served" "200 open" "$(sed -n 2p "$TMP/px3")"
 wait $px1 $px2
 is "  the first two kept their connections" "200 open 200 open" "$(cat "$TMP/px1") $(cat "$TMP/px2")"
 stop M
+is "  server M exits 0" 0 "$STOP_RC"
 
 # ---- server C: reload under load, drain ---------------------------------------------------------
 head -n 2001 "$DATA/sst2/train.tsv" > "$TMP/small.tsv"
