@@ -236,7 +236,8 @@ $PY tests/serve_client.py $P raw 2 \
     "${POSTH}Content-Length: 18\r\nTransfer-Encoding: chunked\r\n\r\nd\r\n{\"text\":\"ok\"}\r\n0\r\n\r\n$SMUGGLED" \
     "${POSTH}Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n$SMUGGLED" \
     "${POSTH}Transfer-Encoding: gzip\r\n\r\n\x1f\x8b\x08\x00" \
-    "${POSTH}Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n" > "$TMP/framing.out"
+    "${POSTH}Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n" \
+    'GET /healthz HTTP/1.1\r\n\r\n' > "$TMP/framing.out"
 $PY tests/serve_client.py $P raw 0.3 \
     "${POSTH}Transfer-Encoding: chunked\r\n\r\nd\r\n{\"text\":\"ok\"}\r\n0\r\n\r\n$SMUGGLED" \
     "${POSTH}Content-Length: 13\r\nContent-Length: 13\r\n\r\n{\"text\":\"ok\"}" >> "$TMP/framing.out"
@@ -246,8 +247,9 @@ is "Content-Length with chunked: 400, closed, the request after the 0-chunk not 
 is "'Transfer-Encoding : chunked' (space before the colon): 400, closed" "400:bad_request closed" "$(framing 3)"
 is "Transfer-Encoding: gzip: 501 at once (not at the 10 s cut), closed" "501:not_implemented closed" "$(framing 4)"
 is "chunked then gzip: 400, closed" "400:bad_request closed" "$(framing 5)"
-is "plain chunked still works, keep-alive kept" "200 200 open" "$(framing 6)"
-is "two equal Content-Lengths are one: 200" "200 open" "$(framing 7)"
+is "HTTP/1.1 without Host: 400, closed" "400 closed" "$(framing 6)"
+is "plain chunked still works, keep-alive kept" "200 200 open" "$(framing 7)"
+is "two equal Content-Lengths are one: 200" "200 open" "$(framing 8)"
 is "server still healthy after the abuse" 200 "$(req $P GET /healthz)"
 
 # concurrency: 2 s of wrk (8 keep-alive connections, 2 threads) with varied texts through a
