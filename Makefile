@@ -166,8 +166,9 @@ fuzz-build:
 	@tools/apt-ensure clang libclang-rt-14-dev
 	@mkdir -p build/fuzz
 	@for t in $(FUZZ_TARGETS); do \
+	  extra=""; [ $$t = fuzz_http ] && extra="$(FUZZ_SERVE)"; \
 	  clang -g -O1 -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
-	    -DSENTI_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"' tests/fuzz/$$t.c $(FUZZ_SRC) $(LDLIBS_TOOLS) $(LDLIBS) \
+	    -DSENTI_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"' tests/fuzz/$$t.c $(FUZZ_SRC) $$extra $(LDLIBS_TOOLS) $(LDLIBS) \
 	    -o build/fuzz/$$t || exit 1; \
 	  mkdir -p build/fuzz/corpus-$$t tests/fuzz/corpus/$$t; \
 	done
@@ -196,6 +197,16 @@ fuzz-long: fuzz-build ## libFuzzer, FUZZ_RUNS (10 million) executions per target
 # the fuzz targets replayed over the seed corpus with the regular compiler (part of make test)
 $(B)/fuzz-replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(PROG_LIBS)
 	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS_TOOLS) $(LDLIBS)
+
+# ---- the HTTP fuzz target (tests/fuzz/fuzz_http.c) ------------------------------------------
+# It calls the service's request handlers (src/serve/api.c) in-process, so unlike the library's
+# targets it also links the serve objects (all but the program's main) and their libraries:
+# this explicit rule wins over the fuzz-replay-% pattern, and `make fuzz` adds FUZZ_SERVE to
+# the compile line of fuzz_http only.
+SERVE_FUZZ_OBJ := $(filter-out $(B)/obj/src/serve/entry.o,$(SERVE_OBJ))
+FUZZ_SERVE := $(filter-out src/serve/entry.c,$(SERVE_SRC)) $(LDLIBS_SERVE)
+$(B)/fuzz-replay-fuzz_http: tests/fuzz/fuzz_http.c tests/fuzz/replay.c $(SERVE_FUZZ_OBJ) $(PROG_LIBS)
+	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS_SERVE) $(LDLIBS_TOOLS) $(LDLIBS)
 
 # ---- benchmarks -----------------------------------------------------------------------------
 $(B)/bench-latency: bench/latency.c $(B)/libsenti.a

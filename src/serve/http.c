@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "serve/api.h"
 #include "serve/log.h"
 #include "serve/serve.h"
 
@@ -63,6 +64,8 @@ struct sconn {
     uint64_t done;    /* atomic: requests completed on this connection */
     uint64_t deadline; /* atomic, monotonic ns */
     char peer[48];
+    int counted;      /* counted under owner against --max-client-connections */
+    char owner[64];
 };
 
 typedef struct req {
@@ -73,6 +76,7 @@ typedef struct req {
     int too_large;
     int head;
     int has_body;
+    int close;  /* answer with Connection: close (libmicrohttpd then closes after it) */
     uint64_t t0, deadline;
     size_t out_bytes;
     const char *cache; /* hit, miss, partial, off, or NULL */
@@ -99,7 +103,7 @@ static enum MHD_Result queue(server *S, struct MHD_Connection *c, req *r, int st
     MHD_add_response_header(resp, "Content-Type", ctype);
     MHD_add_response_header(resp, "X-Request-Id", r->id);
     if (h1) MHD_add_response_header(resp, h1, v1);
-    if (LOAD(S->draining)) MHD_add_response_header(resp, "Connection", "close");
+    if (r->close || LOAD(S->draining)) MHD_add_response_header(resp, "Connection", "close");
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
     MHD_destroy_response(resp);
     r->status = status;
@@ -123,13 +127,9 @@ static enum MHD_Result queue_json(server *S, struct MHD_Connection *c, req *r, i
 
 static enum MHD_Result error_h(server *S, struct MHD_Connection *c, req *r, int status,
                                const char *code, const char *msg, const char *h1, const char *v1) {
-    sbuf b = {0};
-    sb_str(&b, "{\"error\":{\"code\":\"");
-    sb_str(&b, code);
-    sb_str(&b, "\",\"message\":");
-    sb_json_str(&b, msg, strlen(msg));
-    sb_str(&b, "}}");
-    return queue_json(S, c, r, status, &b, h1, v1);
+    api_reply rep = {0};
+    api_error(&rep, status, code, msg);
+    return queue_json(S, c, r, status, &rep.body, h1, v1);
 }
 
 static enum MHD_Result error(server *S, struct MHD_Connection *c, req *r, int status,
@@ -137,208 +137,11 @@ static enum MHD_Result error(server *S, struct MHD_Connection *c, req *r, int st
     return error_h(S, c, r, status, code, msg, NULL, NULL);
 }
 
-/* ---- scoring ---------------------------------------------------------------------------- */
-
-typedef struct scorer {
-    server *S;
-    serve_model *sm;
-    senti_ctx *ctx;
-    int got_ctx;
-    char tmp[512];
-} scorer;
-
-/* Append the result members of one text to out. Returns 1 if it came from a cache, 0 if
- * scored now, -1 if the model failed (the members then hold "error"). */
-static int score(scorer *sc, const char *text, size_t len, sbuf *out) {
-    server *S = sc->S;
-    if (S->cache && cache_get(S->cache, sc->sm->cache_id, text, len, out)) return 1;
-    size_t start = out->len;
-    if (S->redis && redis_get(S->redis, sc->sm, text, len, out)) {
-        /* fill the local cache from the shared one: the value is the tail of out */
-        if (S->cache && !out->oom)
-            cache_put(S->cache, sc->sm->cache_id, text, len, out->p + start, out->len - start);
-        return 1;
-    }
-    if (!sc->got_ctx) {
-        sc->ctx = serve_model_ctx_get(sc->sm);
-        sc->got_ctx = 1;
-    }
-    if (S->cfg.fault_delay_us) usleep((useconds_t)S->cfg.fault_delay_us);
-    senti_result res;
-    uint64_t t0 = now_ns();
-    int rc = senti_predict(sc->sm->m, sc->ctx, text, len, &res);
-    hist_observe(&S->predict_latency, (double)(now_ns() - t0) * 1e-9);
-    ADD(S->texts_scored, 1);
-    if (rc) res.status = rc;
-    size_t need = senti_result_json(sc->sm->m, &res, sc->tmp, sizeof sc->tmp);
-    const char *val = sc->tmp;
-    char *heap = NULL;
-    if (need >= sizeof sc->tmp) {
-        heap = malloc(need + 1);
-        if (!heap) {
-            out->oom = 1;
-            return -1;
-        }
-        senti_result_json(sc->sm->m, &res, heap, need + 1);
-        val = heap;
-    }
-    sb_put(out, val, need);
-    if (!rc) {
-        if (S->cache) cache_put(S->cache, sc->sm->cache_id, text, len, val, need);
-        if (S->redis) redis_put(S->redis, sc->sm, text, len, val, need);
-    }
-    free(heap);
-    return rc ? -1 : 0;
-}
-
-static void scorer_done(scorer *sc) {
-    if (sc->got_ctx) serve_model_ctx_put(sc->sm, sc->ctx);
-    serve_model_release(sc->sm);
-}
-
-/* Parse the body as a JSON object; on failure answer 400 and return NULL. */
-static json_t *parse_body(server *S, struct MHD_Connection *c, req *r, enum MHD_Result *ret) {
-    json_error_t je;
-    json_t *root = json_loadb(r->body ? r->body : "", r->len, JSON_ALLOW_NUL, &je);
-    if (!root) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "malformed JSON at line %d, column %d: %s", je.line, je.column,
-                 je.text);
-        *ret = error(S, c, r, 400, "invalid_json", msg);
-        return NULL;
-    }
-    if (!json_is_object(root)) {
-        json_decref(root);
-        *ret = error(S, c, r, 400, "invalid_json", "the body must be a JSON object");
-        return NULL;
-    }
-    return root;
-}
-
-static enum MHD_Result do_sentiment(server *S, struct MHD_Connection *c, req *r) {
-    enum MHD_Result ret;
-    json_t *root = parse_body(S, c, r, &ret);
-    if (!root) return ret;
-    json_t *t = json_object_get(root, "text");
-    if (!t) {
-        json_decref(root);
-        return error(S, c, r, 400, "missing_text", "the body has no \"text\" member");
-    }
-    if (!json_is_string(t)) {
-        json_decref(root);
-        return error(S, c, r, 400, "invalid_text", "\"text\" must be a string");
-    }
-    scorer sc = {.S = S, .sm = serve_model_acquire(S)};
-    sbuf b = {0};
-    sb_reserve(&b, 256);
-    sb_put(&b, "{", 1);
-    int rc = score(&sc, json_string_value(t), json_string_length(t), &b);
-    json_decref(root);
-    r->n_texts = 1;
-    r->cache = !S->cache && !S->redis ? "off" : rc == 1 ? "hit" : "miss";
-    if (rc < 0) {
-        scorer_done(&sc);
-        sb_free(&b);
-        return error(S, c, r, 500, "model_error", "the model could not score this text");
-    }
-    sb_str(&b, ",\"model\":");
-    sb_str(&b, sc.sm->name_json);
-    sb_str(&b, rc == 1 ? ",\"cached\":true}" : ",\"cached\":false}");
-    scorer_done(&sc);
-    return queue_json(S, c, r, 200, &b, NULL, NULL);
-}
-
-static enum MHD_Result do_batch(server *S, struct MHD_Connection *c, req *r) {
-    enum MHD_Result ret;
-    json_t *root = parse_body(S, c, r, &ret);
-    if (!root) return ret;
-    json_t *texts = json_object_get(root, "texts"), *items = json_object_get(root, "items");
-    json_t *arr = texts ? texts : items;
-    char msg[160];
-    if (!arr || (texts && items)) {
-        json_decref(root);
-        return error(S, c, r, 400, "missing_texts",
-                     "the body needs exactly one of \"texts\" (an array of strings) or \"items\" "
-                     "(an array of {\"id\", \"text\"})");
-    }
-    if (!json_is_array(arr)) {
-        json_decref(root);
-        snprintf(msg, sizeof msg, "\"%s\" must be an array", texts ? "texts" : "items");
-        return error(S, c, r, 400, "invalid_texts", msg);
-    }
-    size_t n = json_array_size(arr);
-    if (n > S->cfg.max_batch) {
-        json_decref(root);
-        snprintf(msg, sizeof msg, "%zu texts in one batch; the limit is %lu (--max-batch)", n,
-                 S->cfg.max_batch);
-        return error(S, c, r, 413, "batch_too_large", msg);
-    }
-    /* validate everything before scoring anything */
-    for (size_t i = 0; i < n; i++) {
-        json_t *e = json_array_get(arr, i), *t = e;
-        if (items) {
-            if (!json_is_object(e)) {
-                snprintf(msg, sizeof msg, "items[%zu] must be an object {\"id\", \"text\"}", i);
-                json_decref(root);
-                return error(S, c, r, 400, "invalid_texts", msg);
-            }
-            json_t *id = json_object_get(e, "id");
-            if (id && !json_is_string(id) && !json_is_number(id)) {
-                snprintf(msg, sizeof msg, "items[%zu].id must be a string or a number", i);
-                json_decref(root);
-                return error(S, c, r, 400, "invalid_texts", msg);
-            }
-            t = json_object_get(e, "text");
-        }
-        if (!t || !json_is_string(t)) {
-            snprintf(msg, sizeof msg, items ? "items[%zu].text must be a string"
-                                            : "texts[%zu] must be a string", i);
-            json_decref(root);
-            return error(S, c, r, 400, t ? "invalid_text" : "missing_text", msg);
-        }
-    }
-    hist_observe(&S->batch_size, (double)n);
-    r->n_texts = (unsigned)n;
-    scorer sc = {.S = S, .sm = serve_model_acquire(S)};
-    sbuf b = {0};
-    sb_reserve(&b, 64 + n * 160);
-    sb_str(&b, "{\"model\":");
-    sb_str(&b, sc.sm->name_json);
-    sb_str(&b, ",\"results\":[");
-    size_t hits = 0;
-    int failed = 0, late = 0;
-    for (size_t i = 0; i < n; i++) {
-        if ((i & 15) == 15 && now_ns() > r->deadline) {
-            late = 1;
-            break;
-        }
-        json_t *e = json_array_get(arr, i), *t = items ? json_object_get(e, "text") : e;
-        sb_put(&b, i ? ",{" : "{", i ? 2 : 1);
-        if (items) {
-            json_t *id = json_object_get(e, "id");
-            if (id) {
-                sb_str(&b, "\"id\":");
-                if (json_is_string(id)) sb_json_str(&b, json_string_value(id), json_string_length(id));
-                else if (json_is_integer(id)) sb_printf(&b, "%lld", (long long)json_integer_value(id));
-                else sb_double(&b, json_real_value(id));
-                sb_put(&b, ",", 1);
-            }
-        }
-        int rc = score(&sc, json_string_value(t), json_string_length(t), &b);
-        if (rc < 0) failed = 1;
-        hits += rc == 1;
-        sb_str(&b, rc == 1 ? ",\"cached\":true}" : ",\"cached\":false}");
-    }
-    sb_str(&b, "]}");
-    scorer_done(&sc);
-    json_decref(root);
-    r->cache = !S->cache && !S->redis ? "off" : !n ? NULL : hits == n ? "hit" : hits ? "partial" : "miss";
-    (void)failed; /* per-text errors are reported in place, as "error" members */
-    if (late) {
-        sb_free(&b);
-        return error(S, c, r, 504, "timeout", "the batch was not scored within --request-timeout");
-    }
-    return queue_json(S, c, r, 200, &b, NULL, NULL);
+/* Send what a handler of api.c produced. */
+static enum MHD_Result reply(server *S, struct MHD_Connection *c, req *r, api_reply *rep) {
+    r->cache = rep->cache;
+    r->n_texts = rep->n_texts;
+    return queue_json(S, c, r, rep->status, &rep->body, NULL, NULL);
 }
 
 /* ---- GET routes -------------------------------------------------------------------------- */
@@ -456,14 +259,6 @@ static void client_of(server *S, struct MHD_Connection *c, req *r) {
     r->client[n] = 0;
 }
 
-static int is_json_type(const char *ct) {
-    if (!ct) return 0;
-    while (*ct == ' ') ct++;
-    if (strncasecmp(ct, "application/json", 16)) return 0;
-    char e = ct[16];
-    return e == 0 || e == ';' || e == ' ';
-}
-
 /* Headers are in: decide whether this request goes on. Returns 1 when an answer was queued
  * (or must be: *ret), 0 to go on. */
 static int admit(server *S, struct MHD_Connection *c, req *r, const char *method,
@@ -503,7 +298,7 @@ static int admit(server *S, struct MHD_Connection *c, req *r, const char *method
         return 1;
     }
     if (!route_post[r->route]) return 0;
-    if (!is_json_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"))) {
+    if (!api_is_json_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"))) {
         *ret = error(S, c, r, 415, "unsupported_media_type",
                      "the body must be JSON, sent with Content-Type: application/json");
         return 1;
@@ -531,6 +326,45 @@ static int admit(server *S, struct MHD_Connection *c, req *r, const char *method
     return 0;
 }
 
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value) {
+    (void)kind;
+    api_framing_add(cls, key, value);
+    return MHD_YES;
+}
+
+/* A request whose length a proxy in front could read differently (api.h) is refused before
+ * its body is read, and the connection is closed after the answer, so that no byte after
+ * the headers is taken for another request. Returns 1 when refused (answer in *ret). */
+static int framing_refused(server *S, struct MHD_Connection *c, req *r, const char *version,
+                           enum MHD_Result *ret) {
+    api_framing f = {0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &f);
+    const char *code, *msg;
+    int status = api_framing_check(&f, version && !strcmp(version, MHD_HTTP_VERSION_1_0), &code, &msg);
+    if (!status) return 0;
+    r->close = 1;
+    *ret = error(S, c, r, status, code, msg);
+    return 1;
+}
+
+static int counted_at_accept(server *S, const char *peer);
+static int count_conn(server *S, sconn *k, const char *client);
+
+/* A trusted proxy's connection is counted under the client its request comes from; over the
+ * limit, the request gets 429 and the connection is closed. Returns 1 when refused. */
+static int attribute_client(server *S, struct MHD_Connection *c, req *r, enum MHD_Result *ret) {
+    sconn *k = r->conn;
+    if (!S->connlimit || !k || counted_at_accept(S, k->peer) ||
+        (k->counted && !strcmp(k->owner, r->client)))
+        return 0;
+    if (count_conn(S, k, r->client)) return 0;
+    r->close = 1;
+    *ret = error_h(S, c, r, 429, "too_many_connections",
+                   "this client has --max-client-connections open already", "Retry-After", "1");
+    return 1;
+}
+
 static sconn *conn_of(struct MHD_Connection *c) {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci ? (sconn *)ci->socket_context : NULL;
@@ -539,7 +373,6 @@ static sconn *conn_of(struct MHD_Connection *c) {
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls) {
-    (void)version;
     server *S = cls;
     req *r = *con_cls;
     if (!r) {
@@ -559,6 +392,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         request_id(c, r->id, sizeof r->id);
         client_of(S, c, r);
+        enum MHD_Result ret = MHD_YES;
+        if (framing_refused(S, c, r, version, &ret) || attribute_client(S, c, r, &ret)) return ret;
         /* With a body coming, decide now, so that a refused body is never read (libmicrohttpd
          * then closes the connection after the answer). Without one, answer on the next call:
          * an answer queued before that would also close the connection, losing keep-alive. */
@@ -566,7 +401,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->has_body = (cl && strcmp(cl, "0")) ||
                       MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
         if (!r->has_body) return MHD_YES;
-        enum MHD_Result ret = MHD_YES;
         if (admit(S, c, r, method, &ret)) return ret;
         return MHD_YES;
     }
@@ -616,7 +450,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (now_ns() > r->deadline)
         return error(S, c, r, 504, "timeout", "the request took longer than --request-timeout");
     if (r->conn) STORE(r->conn->busy, 1);
-    enum MHD_Result ret = r->route == RT_SENTIMENT ? do_sentiment(S, c, r) : do_batch(S, c, r);
+    api_reply rep = {0};
+    if (r->route == RT_SENTIMENT) api_sentiment(S, r->body, r->len, &rep);
+    else api_batch(S, r->body, r->len, r->deadline, &rep);
+    enum MHD_Result ret = reply(S, c, r, &rep);
     if (r->conn) STORE(r->conn->busy, 0);
     return ret;
 }
@@ -689,28 +526,64 @@ static int peer_trusted(server *S, const char *peer) {
     return 0;
 }
 
+/* A connection is counted against --max-client-connections under its peer address from
+ * the start, unless the peer is a trusted proxy whose header names the client: then it is
+ * counted under that client when a request comes (attribute_client). */
+static int counted_at_accept(server *S, const char *peer) {
+    return S->connlimit && !(S->cfg.proxy_header && peer_trusted(S, peer));
+}
+
+static void peer_string(const struct sockaddr *sa, char *out, size_t size) {
+    snprintf(out, size, "unknown");
+    if (!sa) return;
+    if (sa->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)size);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a)) inet_ntop(AF_INET, &a->s6_addr[12], out, (socklen_t)size);
+        else inet_ntop(AF_INET6, a, out, (socklen_t)size);
+    }
+}
+
+/* libmicrohttpd's accept policy: a client at its connection limit is closed at once, before
+ * it takes a slot of --max-connections. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len) {
+    (void)len;
+    server *S = cls;
+    char peer[48];
+    peer_string(addr, peer, sizeof peer);
+    if (!counted_at_accept(S, peer) || connlimit_room(S->connlimit, peer)) return MHD_YES;
+    ADD(S->refused_client, 1);
+    return MHD_NO;
+}
+
+/* Count k under client; 0 if the client is at its limit (k is then counted nowhere). */
+static int count_conn(server *S, sconn *k, const char *client) {
+    if (k->counted) connlimit_give(S->connlimit, k->owner);
+    k->counted = 0;
+    snprintf(k->owner, sizeof k->owner, "%s", client);
+    if (connlimit_take(S->connlimit, client, &k->counted)) return 1;
+    ADD(S->refused_client, 1);
+    return 0;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode code) {
     server *S = cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         sconn *k = calloc(1, sizeof *k);
-        if (!k) return; /* works without: no client address, no deadline */
+        if (!k) return; /* works without: no client address, no deadline, not counted */
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         k->fd = ci ? ci->connect_fd : -1;
         ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        strcpy(k->peer, "unknown");
-        if (ci && ci->client_addr) {
-            const struct sockaddr *sa = ci->client_addr;
-            if (sa->sa_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, k->peer, sizeof k->peer);
-            else if (sa->sa_family == AF_INET6) {
-                const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-                if (IN6_IS_ADDR_V4MAPPED(a)) inet_ntop(AF_INET, &a->s6_addr[12], k->peer, sizeof k->peer);
-                else inet_ntop(AF_INET6, a, k->peer, sizeof k->peer);
-            }
-        }
+        peer_string(ci ? ci->client_addr : NULL, k->peer, sizeof k->peer);
         k->trusted = peer_trusted(S, k->peer);
         k->deadline = now_ns() + (uint64_t)(S->cfg.request_timeout * 1e9);
+        /* on_accept checked for room; another thread may have taken it since: cut */
+        if (counted_at_accept(S, k->peer) && !count_conn(S, k, k->peer) && k->fd >= 0) {
+            shutdown(k->fd, SHUT_RDWR);
+            k->cut = 1;
+        }
         pthread_mutex_lock(&S->conns_lock);
         k->next = S->conns;
         if (S->conns) S->conns->prev = k;
@@ -726,6 +599,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         else S->conns = k->next;
         if (k->next) k->next->prev = k->prev;
         pthread_mutex_unlock(&S->conns_lock);
+        if (k->counted) connlimit_give(S->connlimit, k->owner);
         SUB(S->connections, 1);
         free(k);
         *socket_context = NULL;
@@ -734,13 +608,15 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 
 void serve_reap(server *S) {
     uint64_t now = now_ns();
-    int draining = LOAD(S->draining);
     pthread_mutex_lock(&S->conns_lock);
     for (sconn *k = S->conns; k; k = k->next) {
         if (LOAD(k->cut) || k->fd < 0 || LOAD(k->busy)) continue;
         int idle = !LOAD(k->in_request) && LOAD(k->done) > 0;
-        /* while draining, idle keep-alive connections are closed at once */
-        if (LOAD(k->deadline) < now || (draining && idle)) {
+        /* Not even while draining is an idle keep-alive connection closed before its deadline:
+         * its client may be sending a request at this very moment, which would be lost. It
+         * is told with "Connection: close" on its next answer (libmicrohttpd then closes it),
+         * or reaches --idle-timeout as ever. */
+        if (LOAD(k->deadline) < now) {
             shutdown(k->fd, SHUT_RDWR);
             STORE(k->cut, 1);
             if (idle) ADD(S->timeouts_idle, 1);
@@ -774,22 +650,52 @@ int serve_http_start(server *S, char *err, size_t errsz) {
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)idle, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)&on_completed, S},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)&on_connection, S},
+        /* HTTP/1.1 without Host and spaces in the URL are refused by libmicrohttpd (400);
+         * the framing headers are checked by framing_refused (this version's strict mode
+         * does not look at them) */
+        {MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL},
         {MHD_OPTION_END, 0, NULL}, /* room for the thread pool */
         {MHD_OPTION_END, 0, NULL},
     };
     if (S->cfg.threads > 1)
-        opts[6] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)S->cfg.threads, NULL};
-    S->daemon = MHD_start_daemon(flags, 0, NULL, NULL, &on_request, S, MHD_OPTION_ARRAY, opts,
+        opts[7] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)S->cfg.threads, NULL};
+    S->daemon = MHD_start_daemon(flags, 0, &on_accept, S, &on_request, S, MHD_OPTION_ARRAY, opts,
                                  MHD_OPTION_END);
     if (!S->daemon) {
         snprintf(err, errsz, "libmicrohttpd could not start (threads %lu, connections %lu)",
                  S->cfg.threads, S->cfg.max_connections);
         return -1;
     }
+    S->listen_fd = -1; /* the daemon's now: it closes it when stopped (unless quiesced) */
     return 0;
+}
+
+/* Stop accepting, without dropping a connection the kernel has already accepted for us:
+ * libmicrohttpd stops taking connections from the listening socket, the ones waiting in its
+ * backlog are handed to the daemon, and then the socket stops listening (shutdown: new
+ * connections are refused from now on). The descriptor stays open until the daemon is
+ * stopped, as libmicrohttpd asks, so that its number is not reused under a thread that may
+ * still look at it. */
+void serve_http_quiesce(server *S) {
+    if (!S->daemon) return;
+    MHD_socket fd = MHD_quiesce_daemon(S->daemon);
+    if (fd == MHD_INVALID_SOCKET) return;
+    S->listen_fd = fd;
+    for (int n = 0; n < 100000; n++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int c = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c < 0 && errno == EINTR) continue;
+        if (c < 0) break; /* EAGAIN: the backlog is empty */
+        /* on failure (at --max-connections) libmicrohttpd closes it */
+        MHD_add_connection(S->daemon, c, (struct sockaddr *)&ss, sl);
+    }
+    shutdown(fd, SHUT_RDWR);
 }
 
 void serve_http_stop(server *S) {
     if (S->daemon) MHD_stop_daemon(S->daemon);
     S->daemon = NULL;
+    if (S->listen_fd >= 0) close(S->listen_fd);
+    S->listen_fd = -1;
 }

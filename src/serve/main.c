@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -73,6 +72,10 @@ static const optdef options[] = {
     {"max-connections", 0x2006, O_ULONG, "SENTI_MAX_CONNECTIONS", "4096", "N",
      "open client connections at once (further connections wait in the kernel backlog)",
      OFF(max_connections), 1, 1000000},
+    {"max-client-connections", 0x2019, O_ULONG, "SENTI_MAX_CLIENT_CONNECTIONS", "256", "N",
+     "open connections one client may hold, the client as --rate sees it (its address, or the one a "
+     "trusted proxy names); more are closed at once (0: no limit)",
+     OFF(max_client_connections), 0, 1000000},
     {"request-timeout", 0x2007, O_DUR, "SENTI_REQUEST_TIMEOUT", "10s", "DUR",
      "a request must arrive and be answered within this (a slow client is cut, a slow batch gets 504)",
      OFF(request_timeout), 0, 0},
@@ -82,7 +85,9 @@ static const optdef options[] = {
      "on SIGTERM, first answer /readyz with 503 for this long while still accepting (lets a load balancer notice)",
      OFF(shutdown_delay), 0, 0},
     {"drain-timeout", 0x2009, O_DUR, "SENTI_DRAIN_TIMEOUT", "20s", "DUR",
-     "on SIGTERM, wait at most this long for in-flight requests", OFF(drain_timeout), 0, 0},
+     "on SIGTERM, wait at most this long for requests in flight and for keep-alive connections "
+     "to close (each is closed after an answer that says Connection: close, or at --idle-timeout)",
+     OFF(drain_timeout), 0, 0},
     {"cache-entries", 0x200a, O_ULONG, "SENTI_CACHE_ENTRIES", "100000", "N",
      "response cache size in entries (0: no cache)", OFF(cache_entries), 0, 100000000},
     {"cache-bytes", 0x200b, O_SIZE, "SENTI_CACHE_BYTES", "64M", "SIZE", "response cache size in bytes",
@@ -145,6 +150,9 @@ static void print_help(FILE *f) {
           "  405 wrong method (Allow: says which)              413 body over --max-body or batch over --max-batch\n"
           "  415 body not sent as application/json             429 over --rate (Retry-After: seconds)\n"
           "  503 over --max-inflight, or draining              504 not done within --request-timeout\n"
+          "  400 (501 for a transfer coding other than chunked), then the connection is closed:\n"
+          "      framing a proxy in front could read differently (two Content-Lengths that\n"
+          "      disagree, Content-Length with Transfer-Encoding, whitespace before a colon)\n"
           "\n"
           "options:\n", f);
     for (size_t i = 0; i < N_OPTIONS; i++) {
@@ -471,11 +479,15 @@ static void reload(server *S) {
 }
 
 /* During the drain: wait until the clock passes until (ns), or, with until_idle, until no
- * request is in flight, whichever comes first; SIGHUP still reloads the model. Returns 1 if
- * SIGINT or SIGTERM (a second signal) cut the wait short. */
+ * request is in flight and every connection is closed, whichever comes first; SIGHUP still
+ * reloads the model. Connections close as their clients are told (each answer while
+ * draining carries "Connection: close") or reach their deadline: stopping the daemon with
+ * one still open could cut a request its client has just sent. Returns 1 if SIGINT or
+ * SIGTERM (a second signal) cut the wait short. */
 static int drain_wait(server *S, const sigset_t *sigs, uint64_t until, int until_idle) {
     struct timespec tick = {0, 20 * 1000 * 1000};
-    while (now_ns() < until && !(until_idle && LOAD(S->inflight) == 0)) {
+    while (now_ns() < until &&
+           !(until_idle && LOAD(S->inflight) == 0 && LOAD(S->connections) == 0)) {
         int sig = sigtimedwait(sigs, NULL, &tick);
         if (sig == SIGINT || sig == SIGTERM) return 1;
         if (sig == SIGHUP) reload(S);
@@ -535,6 +547,7 @@ int cmd_serve(int argc, char **argv) {
     log_model("model loaded", S->model, (double)(now_ns() - t0) * 1e-6);
     if (cache_new(S->cfg.cache_entries, (size_t)S->cfg.cache_bytes, S->cfg.cache_ttl, &S->cache) ||
         rl_new(S->cfg.rate, S->cfg.burst, S->cfg.rate_clients, &S->rl) ||
+        connlimit_new(S->cfg.max_client_connections, &S->connlimit) ||
         !(S->trusted = split_list(S->cfg.trusted_proxies))) {
         slog_s(SLOG_ERROR, "out of memory", "where", "start-up");
         goto out;
@@ -570,22 +583,21 @@ int cmd_serve(int argc, char **argv) {
         serve_reap(S);
     }
 
-    /* ---- drain: not ready; after --shutdown-delay no new connections; idle ones closed;
-     * in-flight requests finish ---- */
+    /* ---- drain: not ready; after --shutdown-delay no new connections; requests in flight
+     * or already sent finish, answered with Connection: close; connections close once told ---- */
     STORE(S->draining, 1);
     int forced = 0;
     if (S->cfg.shutdown_delay > 0)
         forced = drain_wait(S, &sigs, now_ns() + (uint64_t)(S->cfg.shutdown_delay * 1e9), 0);
-    MHD_socket lfd = MHD_quiesce_daemon(S->daemon);
-    if (lfd != MHD_INVALID_SOCKET) close(lfd);
-    S->listen_fd = -1;
+    serve_http_quiesce(S);
     if (!forced) forced = drain_wait(S, &sigs, now_ns() + (uint64_t)(S->cfg.drain_timeout * 1e9), 1);
-    uint64_t left = LOAD(S->inflight);
+    uint64_t left = LOAD(S->inflight), open_conns = LOAD(S->connections);
     serve_http_stop(S);
     if (left)
         slog(SLOG_WARN, forced ? "stopped by a second signal" : "drain timeout: requests abandoned",
              ",\"in_flight\":%llu", (unsigned long long)left);
-    slog(SLOG_INFO, "stopped", ",\"requests_abandoned\":%llu", (unsigned long long)left);
+    slog(SLOG_INFO, "stopped", ",\"requests_abandoned\":%llu,\"connections_closed_open\":%llu",
+         (unsigned long long)left, (unsigned long long)open_conns);
     rc = CLI_OK;
 out:
     serve_http_stop(S);
@@ -593,6 +605,7 @@ out:
     serve_model_release(S->model);
     cache_free(S->cache);
     rl_free(S->rl);
+    connlimit_free(S->connlimit);
     redis_pool_free(S->redis);
     free_list(S->trusted);
     slog_close();

@@ -4,9 +4,11 @@
  *
  * Files:  main.c      options, environment, start-up, the signal loop, drain and reload
  *         http.c      libmicrohttpd callbacks: routing, limits, bodies, responses, access log
+ *         api.c       request bodies to responses without sockets (JSON, scoring), framing
  *         model.c     reference-counted model generations with a pool of scoring contexts
  *         stats.c     the /metrics page
  *         cache.c     response cache (sharded LRU + TTL)      ratelimit.c  token buckets
+ *         connlimit.c connections per client
  *         redis.c     optional shared cache                   log.c        JSON log lines
  *         metrics.c   histograms, process metrics             util.c       buffers, clocks
  */
@@ -19,6 +21,7 @@
 
 #include "senti.h"
 #include "serve/cache.h"
+#include "serve/connlimit.h"
 #include "serve/metrics.h"
 #include "serve/ratelimit.h"
 #include "serve/util.h"
@@ -32,6 +35,7 @@ typedef struct serve_config {
     const char *port_file;
     unsigned long threads;
     unsigned long max_connections;
+    unsigned long max_client_connections;
     unsigned long max_inflight;
     long long max_body;
     unsigned long max_batch;
@@ -100,7 +104,7 @@ typedef struct redis_pool redis_pool;
 typedef struct server {
     serve_config cfg;
     struct MHD_Daemon *daemon;
-    int listen_fd;
+    int listen_fd;      /* ours to close: before the daemon starts, and once it is quiesced */
     int port;
     double start_time;
 
@@ -110,6 +114,7 @@ typedef struct server {
 
     cache *cache;
     ratelimit *rl;
+    connlimit *connlimit; /* connections per client; NULL: no limit */
     redis_pool *redis;
     char **trusted;     /* trusted proxy addresses, NULL-terminated */
     int draining;       /* atomic */
@@ -127,6 +132,7 @@ typedef struct server {
     hist batch_size;
     uint64_t texts_scored, rate_limited, overloaded, aborted, timeouts_request, timeouts_idle;
     uint64_t reloads_ok, reloads_failed;
+    uint64_t refused_client;    /* connections closed at once: client at --max-client-connections */
 } server;
 
 serve_model *serve_model_acquire(server *S);
@@ -134,6 +140,7 @@ serve_model *serve_model_acquire(server *S);
 /* http.c */
 int serve_http_start(server *S, char *err, size_t errsz);
 void serve_reap(server *S);      /* cut connections past their deadline (main loop) */
+void serve_http_quiesce(server *S); /* drain: stop accepting (new connections refused) */
 void serve_http_stop(server *S);
 
 /* stats.c */

@@ -73,6 +73,10 @@ void serve_metrics_render(server *S, sbuf *b) {
     gauge(b, "senti_http_max_in_flight", "The in-flight limit of scoring requests (--max-inflight).",
           (double)S->cfg.max_inflight);
     gauge(b, "senti_http_connections", "Open client connections.", (double)LOAD(S->connections));
+    counter(b, "senti_http_connections_refused_total",
+            "Connections closed at once (or requests refused with 429 through a trusted proxy) because "
+            "the client had --max-client-connections open.",
+            LOAD(S->refused_client));
     counter(b, "senti_http_rate_limited_total", "Requests refused with 429 by the per-client rate limit.",
             LOAD(S->rate_limited));
     counter(b, "senti_http_overloaded_total", "Requests refused with 503 by the in-flight limit.",
@@ -80,7 +84,7 @@ void serve_metrics_render(server *S, sbuf *b) {
     counter(b, "senti_http_aborted_total", "Requests whose connection ended before the response was sent.",
             LOAD(S->aborted));
     metric_head(b, "senti_http_connection_timeouts_total", "counter",
-                "Connections cut at their deadline: phase=request (--request-timeout), idle (--idle-timeout or drain).");
+                "Connections cut at their deadline: phase=request (--request-timeout), idle (--idle-timeout).");
     sb_printf(b, "senti_http_connection_timeouts_total{phase=\"request\"} %llu\n",
               (unsigned long long)LOAD(S->timeouts_request));
     sb_printf(b, "senti_http_connection_timeouts_total{phase=\"idle\"} %llu\n",

@@ -3,7 +3,9 @@
 # (curl, wrk, a raw-socket Python client for slow and trickling connections, Prometheus).
 #   every endpoint, every error status, cache hit/miss/expiry/eviction, 429 after a burst,
 #   503 over the in-flight limit, 504 past the deadline, slow clients cut without blocking
-#   others, reload under load, drain on SIGTERM, metrics (promtool), deploy/ files.
+#   others, one client's slow connections not taking every slot, request smuggling refused,
+#   reload under load (and from a FIFO), drain on SIGTERM (20 times under keep-alive load),
+#   metrics (promtool), deploy/ files.
 # Under SANITIZED=1 (ASan+UBSan build) the same runs; each server must exit 0 on SIGTERM,
 # which under ASan also means no leak and no error.
 set -u
@@ -57,6 +59,17 @@ stop() {
     wait "$pid"
     STOP_RC=$?
 }
+# stop_within NAME SECONDS: SIGTERM, then SIGKILL if still running after SECONDS; the exit
+# status in STOP_RC (137 when it had to be killed)
+stop_within() {
+    local pid
+    eval "pid=\$PID_$1"
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 1 $(($2 * 20))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid"
+    STOP_RC=$?
+}
 # req PORT METHOD PATH [BODY] [curl args...]: status code on stdout, body in $TMP/body, headers in $TMP/hdr
 req() {
     local port=$1 method=$2 path=$3 body=${4-}
@@ -88,7 +101,8 @@ wait_inflight() {
 # ---- help and options ----------------------------------------------------------------------
 expect_status "serve --help exits 0" 0 "$SENTI" serve --help
 "$SENTI" serve --help > "$TMP/help.txt"
-for w in --port --model --max-body --max-batch --max-inflight --request-timeout --idle-timeout \
+for w in --port --model --max-body --max-batch --max-inflight --max-client-connections SENTI_MAX_CLIENT_CONNECTIONS \
+    --request-timeout --idle-timeout \
     --drain-timeout --cache-entries --cache-bytes --cache-ttl --redis --rate --burst --proxy-header \
     --trusted-proxies --log --log-level --access-log SENTI_PORT SENTI_CACHE_TTL SIGHUP SIGTERM 429 504; do
     grep -q -- "$w" "$TMP/help.txt" || { not_ok "help mentions $w"; continue; }
@@ -212,6 +226,30 @@ is "chunked body under the limit: 200" 200 "$(req $P POST /v1/sentiment '{"text"
 texts=$(for i in $(seq 1 51); do printf '"t%d",' "$i"; done)
 is "batch over --max-batch: 413" 413 "$(req $P POST /v1/sentiment/batch "{\"texts\":[${texts%,}]}")"
 is "  error.code" batch_too_large "$(jqb .error.code)"
+# request smuggling (RFC 9112 section 6): framing a proxy could read differently is refused
+# with 400 (501 for an unknown transfer coding) and the connection closed, so the bytes after
+# the headers are never served as a request of their own
+POSTH='POST /v1/sentiment HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n'
+SMUGGLED='GET /v1/models HTTP/1.1\r\nHost: t\r\n\r\n'
+$PY tests/serve_client.py $P raw 2 \
+    "${POSTH}Content-Length: 13\r\nContent-Length: 52\r\n\r\n{\"text\":\"ok\"}$SMUGGLED" \
+    "${POSTH}Content-Length: 18\r\nTransfer-Encoding: chunked\r\n\r\nd\r\n{\"text\":\"ok\"}\r\n0\r\n\r\n$SMUGGLED" \
+    "${POSTH}Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n$SMUGGLED" \
+    "${POSTH}Transfer-Encoding: gzip\r\n\r\n\x1f\x8b\x08\x00" \
+    "${POSTH}Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n" \
+    'GET /healthz HTTP/1.1\r\n\r\n' > "$TMP/framing.out"
+$PY tests/serve_client.py $P raw 0.3 \
+    "${POSTH}Transfer-Encoding: chunked\r\n\r\nd\r\n{\"text\":\"ok\"}\r\n0\r\n\r\n$SMUGGLED" \
+    "${POSTH}Content-Length: 13\r\nContent-Length: 13\r\n\r\n{\"text\":\"ok\"}" >> "$TMP/framing.out"
+framing() { sed -n "$1p" "$TMP/framing.out"; }
+is "two Content-Lengths that disagree: 400, closed" "400:bad_request closed" "$(framing 1)"
+is "Content-Length with chunked: 400, closed, the request after the 0-chunk not served" "400:bad_request closed" "$(framing 2)"
+is "'Transfer-Encoding : chunked' (space before the colon): 400, closed" "400:bad_request closed" "$(framing 3)"
+is "Transfer-Encoding: gzip: 501 at once (not at the 10 s cut), closed" "501:not_implemented closed" "$(framing 4)"
+is "chunked then gzip: 400, closed" "400:bad_request closed" "$(framing 5)"
+is "HTTP/1.1 without Host: 400, closed" "400 closed" "$(framing 6)"
+is "plain chunked still works, keep-alive kept" "200 200 open" "$(framing 7)"
+is "two equal Content-Lengths are one: 200" "200 open" "$(framing 8)"
 is "server still healthy after the abuse" 200 "$(req $P GET /healthz)"
 
 # concurrency: 2 s of wrk (8 keep-alive connections, 2 threads) with varied texts through a
@@ -301,6 +339,38 @@ check "access log: one JSON line per request with the documented fields" bash -c
     "grep '\"msg\":\"request\"' '$TMP/B.log' | head -n 20 | jq -e 'select(.method and .path and .status and (.bytes != null) and (.duration_us != null) and .client and .request_id)' >/dev/null"
 check "access log: the client comes from the trusted proxy header" grep -q '"client":"198.51.100.9"' "$TMP/B.log"
 
+# one client holding slow connections cannot take every slot: with --max-client-connections 64,
+# a client (127.0.0.3) opening 1000 connections that never finish a request keeps 64, and
+# another client (127.0.0.2) is served at once. Distinct loopback source addresses are the
+# only way to be two clients at the TCP level, which is where the slots are taken (a header
+# naming the client is read only once a request's headers are in)
+start L --max-connections 256 --max-client-connections 64 --threads 2 --access-log off
+read -r worst held <<< "$($PY tests/serve_client.py $PORT_L conn-flood 1000 127.0.0.3 127.0.0.2)"
+check "1000 slow connections from one client: another is served within 100 ms (${worst} ms)" test "${worst:-1000}" -lt 100
+is "  the slow client keeps --max-client-connections (64) open" 64 "$held"
+check "  refusals counted in metrics" test "$(metric $PORT_L senti_http_connections_refused_total)" -ge 900
+stop L
+is "  server L exits 0" 0 "$STOP_RC"
+# through a trusted proxy the client is the one its header names: counted per request
+start M --proxy-header X-Forwarded-For --max-client-connections 2 --threads 1
+XREQ='GET /v1/models HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 198.51.100.50\r\n\r\n'
+$PY tests/serve_client.py $PORT_M raw 1.2 "$XREQ" > "$TMP/px1" &
+px1=$!
+$PY tests/serve_client.py $PORT_M raw 1.2 "$XREQ" > "$TMP/px2" &
+px2=$!
+for _ in $(seq 1 100); do # until both are answered (and so counted)
+    [ "$(grep -c '"client":"198.51.100.50"' "$TMP/M.log")" -ge 2 ] && break
+    sleep 0.02
+done
+$PY tests/serve_client.py $PORT_M raw 0.3 "$XREQ" \
+    'GET /v1/models HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 198.51.100.51\r\n\r\n' > "$TMP/px3"
+is "a proxied client's third connection: 429, closed" "429:too_many_connections closed" "$(sed -n 1p "$TMP/px3")"
+is "  another proxied client is served" "200 open" "$(sed -n 2p "$TMP/px3")"
+wait $px1 $px2
+is "  the first two kept their connections" "200 open 200 open" "$(cat "$TMP/px1") $(cat "$TMP/px2")"
+stop M
+is "  server M exits 0" 0 "$STOP_RC"
+
 # ---- server C: reload under load, drain ---------------------------------------------------------
 head -n 2001 "$DATA/sst2/train.tsv" > "$TMP/small.tsv"
 "$SENTI" train "$TMP/small.tsv" -o "$TMP/small.st" --bits 14 --epochs 2 --threads 1 --quiet >/dev/null 2>&1
@@ -380,6 +450,31 @@ wait "$PID_C"
 is "drained server exits 0" 0 "$?"
 check "drain logged with nothing abandoned" grep -q '"msg":"stopped","requests_abandoned":0' "$TMP/C.log"
 
+# drain under keep-alive load, 20 times: every request sent gets a complete answer; each
+# connection is closed only after a response that said "Connection: close"
+$PY tests/serve_client.py - drain-rounds 20 40 "$TMP/K.port" "$SENTI" serve --host 127.0.0.1 --port 0 \
+    --port-file "$TMP/K.port" --log "$TMP/K.log" --threads 2 --drain-timeout 5s --access-log off > "$TMP/drains.out"
+is "20 drains under 40 keep-alive clients: no failed request, close only after being told" \
+    "failed=0" "$(tail -n 1 "$TMP/drains.out")"
+[ "$(tail -n 1 "$TMP/drains.out")" = failed=0 ] || head -n 5 "$TMP/drains.out"
+
+# a FIFO where the model file was: the reload must fail at once (a blocking open would stop
+# the thread that takes the signals), the old model keeps serving, SIGTERM still drains
+cp "$TMP/full.st" "$TMP/fifo.st"
+start F --model "$TMP/fifo.st" --threads 1 --drain-timeout 3s
+rm -f "$TMP/fifo.st"
+mkfifo "$TMP/fifo.st"
+kill -HUP "$PID_F"
+for _ in $(seq 1 60); do
+    [ "$(metric $PORT_F 'senti_model_reloads_total{result="failure"}')" = 1 ] && break
+    sleep 0.05
+done
+is "model path turned into a FIFO: the reload fails" 1 "$(metric $PORT_F 'senti_model_reloads_total{result="failure"}')"
+check "  logged as not a regular file" grep -q '"msg":"model reload failed.*not a regular file' "$TMP/F.log"
+is "  the old model keeps serving" 200 "$(req $PORT_F POST /v1/sentiment '{"text":"still the old model"}' --max-time 3)"
+stop_within F 5
+is "  and SIGTERM still drains and exits 0" 0 "$STOP_RC"
+
 # shutdown delay: not ready but still accepting, then drained
 start D --shutdown-delay 1.5s --threads 1
 kill -TERM "$PID_D"
@@ -404,7 +499,30 @@ if [ -f "$DATA/vader/vader_lexicon.txt" ]; then
     is "  /v1/models kind" vader "$(req $PORT_V GET /v1/models >/dev/null; jqb '.models[0].kind')"
     stop V
     is "VADER server exits 0" 0 "$STOP_RC"
+    # the model's identity covers both lexicons: an edit of the emoji lexicon alone, then
+    # SIGHUP, must not be answered from the cache with the old model's result
+    mkdir -p "$TMP/vx"
+    cp "$DATA/vader/vader_lexicon.txt" "$DATA/vader/emoji_utf8_lexicon.txt" "$TMP/vx/"
+    start W --model "vader:$TMP/vx" --threads 1 --cache-entries 1000
+    req $PORT_W POST /v1/sentiment '{"text":"\ud83d\ude00"}' >/dev/null
+    is "VADER: an emoji read through the emoji lexicon ('grinning face')" positive "$(jqb .label)"
+    d1=$(req $PORT_W GET /v1/models >/dev/null; jqb '.models[0].digest')
+    sed -i 's/^\xf0\x9f\x98\x80\t.*/\xf0\x9f\x98\x80\tterrible awful face/' "$TMP/vx/emoji_utf8_lexicon.txt"
+    kill -HUP "$PID_W"
+    for _ in $(seq 1 100); do [ "$(gen_of $PORT_W)" = 2 ] && break; sleep 0.05; done
+    d2=$(req $PORT_W GET /v1/models >/dev/null; jqb '.models[0].digest')
+    check "  an edit of the emoji lexicon alone changes the model's digest" test "$d1" != "$d2"
+    req $PORT_W POST /v1/sentiment '{"text":"\ud83d\ude00"}' >/dev/null
+    is "  and the reloaded model's answer is not the cached one" negative "$(jqb .label)"
+    stop W
 fi
+
+# a model whose labels would break JSON is refused at start, with the reason
+python3 tests/edit_model.py models/default.safetensors "$TMP/evil.st" 'labels=negative,neu"}
+{"evil":"x,positive'
+"$SENTI" serve --host 127.0.0.1 --port 0 --model "$TMP/evil.st" > "$TMP/evil.out" 2>&1
+is "serve refuses a model with labels that would break JSON (exit 1)" 1 "$?"
+check "  and says why" grep -q 'labels: label 2' "$TMP/evil.out"
 
 # ---- Redis: a cache shared by two replicas; Redis down -> still serving ----------------------------
 if have redis-server; then

@@ -1,0 +1,51 @@
+/*
+ * api.h - the service's requests without the sockets: a request body in, a status and a
+ * JSON response body out, and the checks on a request's framing headers.
+ *
+ * http.c calls these from libmicrohttpd's callbacks; tests/fuzz/fuzz_http.c calls the same
+ * functions directly, so everything a client's bytes reach after the HTTP parser (headers
+ * judged, JSON parsed, texts scored, responses built) is fuzzed in-process.
+ */
+#ifndef SENTI_SERVE_API_H
+#define SENTI_SERVE_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "serve/serve.h"
+
+/* What a request handler produced: the status and the JSON body to send. */
+typedef struct api_reply {
+    int status;
+    sbuf body;
+    const char *cache; /* hit, miss, partial, off, or NULL (for the access log) */
+    unsigned n_texts;
+} api_reply;
+
+/* {"error": {"code", "message"}} with status into rep (the body is replaced). */
+void api_error(api_reply *rep, int status, const char *code, const char *msg);
+/* POST /v1/sentiment and POST /v1/sentiment/batch; a batch checks deadline (monotonic ns)
+ * as it goes and answers 504 once it has passed. */
+void api_sentiment(server *S, const char *body, size_t len, api_reply *rep);
+void api_batch(server *S, const char *body, size_t len, uint64_t deadline, api_reply *rep);
+
+/* Content-Type is application/json (parameters allowed). */
+int api_is_json_type(const char *ct);
+
+/* Request framing (RFC 9112 section 6). A proxy in front and this server must agree where a
+ * request's body ends, or bytes of one request are read as another ("request smuggling").
+ * Every header of a request is fed to api_framing_add; api_framing_check then says whether
+ * the request may go on: 0, or 400 (conflicting or malformed Content-Length, Content-Length
+ * with Transfer-Encoding, chunked not the only coding, whitespace in a header name,
+ * Transfer-Encoding in HTTP/1.0) or 501 (a transfer coding other than chunked), with a code
+ * and message for the error body. After a refusal the connection must be closed. */
+typedef struct api_framing {
+    unsigned n_length, n_coding;
+    int length_conflict, length_bad, bad_name, chunked, coding_unknown, coding_bad;
+    unsigned long long length;
+} api_framing;
+
+void api_framing_add(api_framing *f, const char *key, const char *value);
+int api_framing_check(const api_framing *f, int http10, const char **code, const char **msg);
+
+#endif
