@@ -1,9 +1,13 @@
 /* eval.c - `senti eval`: quality of a model on one or several labeled data sets. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "internal.h"
@@ -344,32 +348,63 @@ static void print_text(const senti_model *m, const data_spec *d, const metrics *
            M->secs > 0 ? (double)M->total / M->secs : 0);
 }
 
-/* The reliability diagram with gnuplot (installed on demand is not our business here: say so). */
-static int plot(const char *path, const metrics *M, const char *title) {
-    char dat[] = "/tmp/senti-reliability-XXXXXX";
-    int fd = mkstemp(dat);
-    if (fd < 0) return -1;
-    FILE *f = fdopen(fd, "w");
-    for (int b = 0; b < M->nbins; b++)
-        if (M->bin_n[b]) fprintf(f, "%g %g %ld\n", M->bin_conf[b], M->bin_acc[b], M->bin_n[b]);
-    fclose(f);
-    const char *ext = strrchr(path, '.');
-    int svg = ext && !strcmp(ext, ".svg");
-    FILE *g = popen("gnuplot", "w");
-    if (!g) {
-        remove(dat);
-        return -1;
+/* The reliability diagram with gnuplot. No name the user gave (the data set's name, the output
+ * path) is ever written into the script: the script is a constant, and the values reach it as
+ * gnuplot's ARG1..ARG5 (`gnuplot -c SCRIPT ARG...`, run without a shell), so a file named
+ * "x'; system \"...\"; '" is only a strange title. ARG1 output, ARG2 svg or png, ARG3 title,
+ * ARG4 ECE, ARG5 the data file. */
+static const char reliability_gp[] =
+    "if (ARG2 eq 'svg') { set terminal svg size 640,640 } else { set terminal pngcairo size 640,640 }\n"
+    "set output ARG1\n"
+    "set title ARG3.' (ECE '.ARG4.')' noenhanced\n"
+    "set xlabel 'confidence'\nset ylabel 'accuracy'\nset xrange [0:1]\nset yrange [0:1]\n"
+    "set key left top\nset grid\n"
+    "plot x title 'perfect calibration' dt 2 lc rgb 'gray', ARG5 using 1:2 with linespoints pt 7 "
+    "title 'model'\n";
+
+/* Run gnuplot with argv (stdin /dev/null, its stdout to our stderr); 0 if it exited 0. */
+static int run_gnuplot(char *const argv[]) {
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDONLY);
+        if (null >= 0) dup2(null, 0);
+        dup2(2, 1);
+        execvp("gnuplot", argv);
+        _exit(127);
     }
-    fprintf(g,
-            "set terminal %s size 640,640\nset output '%s'\nset title '%s (ECE %.4f)' noenhanced\n"
-            "set xlabel 'confidence'\nset ylabel 'accuracy'\nset xrange [0:1]\nset yrange [0:1]\n"
-            "set key left top\nset grid\n"
-            "plot x title 'perfect calibration' dt 2 lc rgb 'gray', '%s' using 1:2 with linespoints pt 7 "
-            "title 'model'\n",
-            svg ? "svg" : "pngcairo", path, title, M->ece, dat);
-    int rc = pclose(g);
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) return -1;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static int plot(const char *path, const metrics *M, const char *title) {
+    char dir[] = "/tmp/senti-plot-XXXXXX", dat[64], gp[64], ece[32];
+    if (!mkdtemp(dir)) return -1;
+    snprintf(dat, sizeof dat, "%s/bins.dat", dir);
+    snprintf(gp, sizeof gp, "%s/reliability.gp", dir);
+    snprintf(ece, sizeof ece, "%.4f", M->ece);
+    int rc = -1;
+    FILE *f = fopen(dat, "w"), *g = fopen(gp, "w");
+    if (f && g) {
+        for (int b = 0; b < M->nbins; b++)
+            if (M->bin_n[b]) fprintf(f, "%g %g %ld\n", M->bin_conf[b], M->bin_acc[b], M->bin_n[b]);
+        fputs(reliability_gp, g);
+    }
+    int ok = f && g && !ferror(f) && !ferror(g);
+    if (f && fclose(f)) ok = 0;
+    if (g && fclose(g)) ok = 0;
+    if (ok) {
+        const char *ext = strrchr(path, '.');
+        char *argv[] = {"gnuplot", "-c", gp, (char *)path, ext && !strcmp(ext, ".svg") ? "svg" : "png",
+                        (char *)title, ece, dat, NULL};
+        rc = run_gnuplot(argv);
+    }
     remove(dat);
-    return rc == 0 ? 0 : -1;
+    remove(gp);
+    rmdir(dir);
+    return rc;
 }
 
 int cmd_eval(int argc, char **argv) {
