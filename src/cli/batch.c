@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/outfile.h"
 #include "io/records.h"
 
 #define CHUNK_BYTES ((size_t)256 << 10)
@@ -987,6 +988,8 @@ int cmd_batch(int argc, char **argv) {
     batch B = {0};
     worker *W = NULL;
     int out_fd = -1, started = 0;
+    cli_out out = {0};
+    cli_inputs inputs = {0};
     obuf hdr_out = {0};
     stats st = {0};
     senti__csv hcsv;
@@ -997,14 +1000,11 @@ int cmd_batch(int argc, char **argv) {
     const char *text_key_default[1] = {"text"};
 
     if (input_open(&in, in_path) != 0) goto out;
-    if (out_path && strcmp(out_path, "-") != 0) {
-        struct stat a, b;
-        if (stat(out_path, &b) == 0 && fstat(in.fd, &a) == 0 && a.st_dev == b.st_dev &&
-            a.st_ino == b.st_ino && S_ISREG(a.st_mode)) {
-            cli_error("batch", "%s: the output would overwrite the input", out_path);
-            rc = CLI_USAGE;
-            goto out;
-        }
+    cli_inputs_add(&inputs, in_path, "the input");
+    cli_inputs_add_model(&inputs, &ma);
+    if (cli_out_check("batch", out_path, &inputs) != 0) {
+        rc = CLI_USAGE;
+        goto out;
     }
 
     /* format */
@@ -1133,11 +1133,8 @@ int cmd_batch(int argc, char **argv) {
     /* output */
     const char *out_name = out_path && strcmp(out_path, "-") != 0 ? out_path : "stdout";
     if (out_path && strcmp(out_path, "-") != 0) {
-        out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        if (out_fd < 0) {
-            cli_error("batch", "%s: %s", out_path, strerror(errno));
-            goto out;
-        }
+        if (cli_out_open(&out, "batch", out_path) != 0) goto out;
+        out_fd = out.fd;
     } else {
         out_fd = 1;
     }
@@ -1263,10 +1260,13 @@ out_threads:
     free(B.ring);
     free(W);
 out:
-    if (out_fd > 1 && close(out_fd) != 0 && rc != CLI_FAIL) {
-        cli_error("batch", "%s: %s", out_path, strerror(errno));
-        rc = CLI_FAIL;
+    /* the output replaces the old file only when it is whole */
+    if (out.path && (rc == CLI_OK || rc == CLI_RECORDS)) {
+        if (cli_out_commit(&out, "batch") != 0) rc = CLI_FAIL;
+    } else {
+        cli_out_abort(&out);
     }
+    cli_inputs_free(&inputs);
     senti_model_free(m);
     for (size_t i = 0; i < B.n_hdr; i++) free(B.hdr[i]);
     free(B.hdr);

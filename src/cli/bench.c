@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/outfile.h"
 #include "io/records.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -646,13 +647,6 @@ static void write_csv(FILE *f, const report *R) {
         }
 }
 
-static FILE *open_out(const char *dir, const char *name) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f) cli_error("bench", "%s: cannot write", path);
-    return f;
-}
 
 /* mkdir -p */
 static int make_dirs(const char *dir) {
@@ -755,38 +749,108 @@ static void measure_single(report *R, const senti_model *m, senti_ctx *ctx, cons
     free(run);
     (void)sink;
     free(samples);
-    samples = all; /* sorted: write_latency() draws the histogram and the CDF from them */
+    samples = all; /* sorted: write_latency_hist() and write_latency_cdf() draw from them */
 }
 
-static void write_latency(const char *dir, const report *R) {
+/* ---- the files of the output folder -------------------------------------------------------- */
+
+/* The latency histogram: log-spaced bins, 20 per decade, from the smallest to the largest
+ * sample (the sorted samples of measure_single()). */
+static void write_latency_hist(FILE *f, const report *R) {
     const double *a = samples;
     size_t N = R->n_samples;
+    fputs("# bin_low_us bin_high_us count fraction\n", f);
     if (!a || !N) return;
-    FILE *f = open_out(dir, "latency_hist.dat");
-    if (f) {
-        /* log-spaced bins, 20 per decade, from the smallest to the largest sample */
-        fputs("# bin_low_us bin_high_us count fraction\n", f);
-        double lo = a[0] > 1e-9 ? a[0] : 1e-9;
-        double b = pow(10, floor(log10(lo) * 20) / 20);
-        size_t i = 0;
-        while (i < N) {
-            double nb = b * pow(10, 0.05);
-            size_t k = 0;
-            while (i < N && a[i] < nb) i++, k++;
-            fprintf(f, "%.6g %.6g %zu %.6g\n", b * 1e6, nb * 1e6, k, (double)k / (double)N);
-            b = nb;
+    double lo = a[0] > 1e-9 ? a[0] : 1e-9;
+    double b = pow(10, floor(log10(lo) * 20) / 20);
+    size_t i = 0;
+    while (i < N) {
+        double nb = b * pow(10, 0.05);
+        size_t k = 0;
+        while (i < N && a[i] < nb) i++, k++;
+        fprintf(f, "%.6g %.6g %zu %.6g\n", b * 1e6, nb * 1e6, k, (double)k / (double)N);
+        b = nb;
+    }
+}
+
+static void write_latency_cdf(FILE *f, const report *R) {
+    const double *a = samples;
+    size_t N = R->n_samples;
+    fputs("# latency_us fraction_at_or_below\n", f);
+    if (!a || !N) return;
+    size_t step = N / 2000 ? N / 2000 : 1;
+    for (size_t i = 0; i < N; i += step)
+        fprintf(f, "%.6g %.6g\n", a[i] * 1e6, (double)(i + 1) / (double)N);
+    fprintf(f, "%.6g 1\n", a[N - 1] * 1e6);
+}
+
+static void write_threads(FILE *f, const report *R) {
+    fputs("# threads texts_per_s_best median worst mb_per_s_best median worst\n", f);
+    for (int i = 0; i < R->n_sweep; i++)
+        fprintf(f, "%d %.6g %.6g %.6g %.6g %.6g %.6g\n", R->sweep_threads[i], R->sweep_tps[i].max,
+                R->sweep_tps[i].med, R->sweep_tps[i].min, R->sweep_mbs[i].max, R->sweep_mbs[i].med,
+                R->sweep_mbs[i].min);
+}
+
+static void write_length(FILE *f, const report *R) {
+    fputs("# bytes texts_per_s_best median mb_per_s_best median\n", f);
+    for (size_t i = 0; i < N_LENGTHS; i++)
+        fprintf(f, "%zu %.6g %.6g %.6g %.6g\n", lengths[i], R->len_tps[i].max, R->len_tps[i].med,
+                R->len_mbs[i].max, R->len_mbs[i].med);
+}
+
+/* What the output folder receives: each file when its section ran (0: always). */
+static const struct out_file {
+    const char *name;
+    void (*write)(FILE *, const report *);
+    int needs;
+} out_files[] = {
+    {"bench.json", write_json, 0},
+    {"bench.csv", write_csv, 0},
+    {"latency_hist.dat", write_latency_hist, SEC_SINGLE},
+    {"latency_cdf.dat", write_latency_cdf, SEC_SINGLE},
+    {"threads.dat", write_threads, SEC_THREADS},
+    {"length.dat", write_length, SEC_LENGTH},
+};
+
+/* None of the files of the output folder may be an input (the data, the model). */
+static int check_outputs(const char *dir, const char *data, const cli_model_args *ma) {
+    cli_inputs in = {0};
+    cli_inputs_add(&in, data, "the data");
+    cli_inputs_add_model(&in, ma);
+    int rc = 0;
+    for (size_t i = 0; i < sizeof out_files / sizeof *out_files && !rc; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, out_files[i].name);
+        rc = cli_out_check("bench", path, &in);
+    }
+    cli_inputs_free(&in);
+    return rc;
+}
+
+/* Write the files of the sections that ran, each whole or not at all; -1 if one failed. */
+static int write_outputs(const char *dir, const report *R) {
+    int rc = 0;
+    for (size_t i = 0; i < sizeof out_files / sizeof *out_files; i++) {
+        if (out_files[i].needs && !(R->done & out_files[i].needs)) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, out_files[i].name);
+        cli_out o;
+        FILE *f;
+        if (cli_out_open(&o, "bench", path) != 0) {
+            rc = -1;
+            continue;
         }
-        fclose(f);
+        if (!(f = cli_out_stream(&o))) {
+            cli_error("bench", "%s: out of memory", path);
+            cli_out_abort(&o);
+            rc = -1;
+            continue;
+        }
+        out_files[i].write(f, R);
+        if (cli_out_commit(&o, "bench") != 0) rc = -1;
     }
-    f = open_out(dir, "latency_cdf.dat");
-    if (f) {
-        fputs("# latency_us fraction_at_or_below\n", f);
-        size_t step = N / 2000 ? N / 2000 : 1;
-        for (size_t i = 0; i < N; i += step)
-            fprintf(f, "%.6g %.6g\n", a[i] * 1e6, (double)(i + 1) / (double)N);
-        fprintf(f, "%.6g 1\n", a[N - 1] * 1e6);
-        fclose(f);
-    }
+    return rc;
 }
 
 static void measure_batch100(report *R, const senti_model *m, const corpus *c) {
@@ -1008,7 +1072,13 @@ int cmd_bench(int argc, char **argv) {
     if (corpus_load(data, &c) != 0) goto out;
     R.n_texts = c.n;
     R.text_bytes = c.bytes;
-    if (out_dir && strcmp(out_dir, "-") != 0 && make_dirs(out_dir) != 0) goto out;
+    if (out_dir && strcmp(out_dir, "-") != 0) {
+        if (make_dirs(out_dir) != 0) goto out;
+        if (check_outputs(out_dir, data, &ma) != 0) {
+            rc = CLI_USAGE;
+            goto out;
+        }
+    }
 
     /* load (the first open of the process is the cold one) */
     if (only & SEC_LOAD) {
@@ -1055,29 +1125,12 @@ int cmd_bench(int argc, char **argv) {
 
     if (json) write_json(stdout, &R);
     else print_text(stdout, &R);
+    int written = 0;
     if (out_dir && strcmp(out_dir, "-") != 0) {
-        FILE *f;
-        if ((f = open_out(out_dir, "bench.json"))) write_json(f, &R), fclose(f);
-        if ((f = open_out(out_dir, "bench.csv"))) write_csv(f, &R), fclose(f);
-        if (R.done & SEC_SINGLE) write_latency(out_dir, &R);
-        if ((R.done & SEC_THREADS) && (f = open_out(out_dir, "threads.dat"))) {
-            fputs("# threads texts_per_s_best median worst mb_per_s_best median worst\n", f);
-            for (int i = 0; i < R.n_sweep; i++)
-                fprintf(f, "%d %.6g %.6g %.6g %.6g %.6g %.6g\n", R.sweep_threads[i],
-                        R.sweep_tps[i].max, R.sweep_tps[i].med, R.sweep_tps[i].min,
-                        R.sweep_mbs[i].max, R.sweep_mbs[i].med, R.sweep_mbs[i].min);
-            fclose(f);
-        }
-        if ((R.done & SEC_LENGTH) && (f = open_out(out_dir, "length.dat"))) {
-            fputs("# bytes texts_per_s_best median mb_per_s_best median\n", f);
-            for (size_t i = 0; i < N_LENGTHS; i++)
-                fprintf(f, "%zu %.6g %.6g %.6g %.6g\n", lengths[i], R.len_tps[i].max,
-                        R.len_tps[i].med, R.len_mbs[i].max, R.len_mbs[i].med);
-            fclose(f);
-        }
-        if (!json) fprintf(stdout, "\nwrote %s/bench.json, bench.csv and plot data\n", out_dir);
+        written = write_outputs(out_dir, &R);
+        if (!json && !written) fprintf(stdout, "\nwrote %s/bench.json, bench.csv and plot data\n", out_dir);
     }
-    rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+    rc = fflush(stdout) == 0 && !written ? CLI_OK : CLI_FAIL;
     if (n_errors) {
         cli_error("bench", "%zu timed calls failed (first: %s): the numbers above are not valid",
                   n_errors, senti_strerror(first_error));

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/outfile.h"
 #include "internal.h"
 #include "io/dataset.h"
 
@@ -362,7 +363,8 @@ static const char reliability_gp[] =
     "plot x title 'perfect calibration' dt 2 lc rgb 'gray', ARG5 using 1:2 with linespoints pt 7 "
     "title 'model'\n";
 
-/* Run gnuplot with argv (stdin /dev/null, its stdout to our stderr); 0 if it exited 0. */
+/* Run gnuplot with argv (stdin /dev/null, its stdout to our stderr); 0 if it exited 0, 127 if
+ * there is no gnuplot to run, else -1. */
 static int run_gnuplot(char *const argv[]) {
     pid_t pid = fork();
     if (pid < 0) return -1;
@@ -376,9 +378,11 @@ static int run_gnuplot(char *const argv[]) {
     int st;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR) return -1;
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+    if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 127)) return WEXITSTATUS(st);
+    return -1;
 }
 
+/* Draws into a temporary beside path, which replaces path only once gnuplot has succeeded. */
 static int plot(const char *path, const metrics *M, const char *title) {
     char dir[] = "/tmp/senti-plot-XXXXXX", dat[64], gp[64], ece[32];
     if (!mkdtemp(dir)) return -1;
@@ -395,11 +399,14 @@ static int plot(const char *path, const metrics *M, const char *title) {
     int ok = f && g && !ferror(f) && !ferror(g);
     if (f && fclose(f)) ok = 0;
     if (g && fclose(g)) ok = 0;
-    if (ok) {
+    cli_out out;
+    if (ok && cli_out_open(&out, "eval", path) == 0) {
         const char *ext = strrchr(path, '.');
-        char *argv[] = {"gnuplot", "-c", gp, (char *)path, ext && !strcmp(ext, ".svg") ? "svg" : "png",
-                        (char *)title, ece, dat, NULL};
+        char *argv[] = {"gnuplot", "-c", gp, (char *)cli_out_path(&out),
+                        ext && !strcmp(ext, ".svg") ? "svg" : "png", (char *)title, ece, dat, NULL};
         rc = run_gnuplot(argv);
+        if (rc == 0) rc = cli_out_commit(&out, "eval");
+        else cli_out_abort(&out);
     }
     remove(dat);
     remove(gp);
@@ -487,6 +494,14 @@ int cmd_eval(int argc, char **argv) {
                 data[i].path = path;
                 data[i].name = name;
             }
+    if (plot_path) { /* the plot must not replace the model or a data set */
+        cli_inputs in = {0};
+        cli_inputs_add_model(&in, &ma);
+        for (int i = 0; i < nd; i++) cli_inputs_add(&in, data[i].path, "a data set");
+        int same = cli_out_check("eval", plot_path, &in);
+        cli_inputs_free(&in);
+        if (same) return CLI_USAGE;
+    }
     senti_model *m = cli_open_model(&ma);
     if (!m) return CLI_FAIL;
     metrics *M = xmalloc((size_t)nd * sizeof *M);
@@ -538,10 +553,13 @@ int cmd_eval(int argc, char **argv) {
         }
     }
     if (plot_path && loaded) {
-        if (plot(plot_path, &M[0], data[0].name))
-            fprintf(stderr, "senti eval: could not draw %s with gnuplot (apt-get install gnuplot-nox)\n", plot_path);
-        else
+        int prc = plot(plot_path, &M[0], data[0].name);
+        if (prc == 0)
             fprintf(stderr, "senti eval: reliability diagram written to %s\n", plot_path);
+        else
+            cli_error("eval", "could not draw %s%s", plot_path,
+                      prc == 127 ? ": no gnuplot to run (apt-get install gnuplot-nox)" : " (see above)");
+        if (prc) rc = CLI_FAIL;
     }
     for (int i = 0; i < nd; i++)
         if (min_acc >= 0 && M[i].total && !(M[i].acc >= min_acc)) {

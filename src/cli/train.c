@@ -1,4 +1,5 @@
 /* train.c - `senti train`: train a linear model from labeled data. */
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <math.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/outfile.h"
 #include "internal.h"
 #include "io/dataset.h"
 #include "models/linear.h"
@@ -496,23 +498,27 @@ static double search_score(const char *path, const corpus *va, const senti__trai
 }
 
 /* Train every point of the grid (first axis slowest), print a row per model, keep the first
- * best in out. o and the weights of ts end as those of the best point. */
+ * best in out (the output's temporary; name: what the messages call it). Each model is
+ * written to a scratch temporary beside it first. o and the weights of ts end as those of the
+ * best point. */
 static int run_search(const grid_axis *ax, int nax, senti__train_opts *o, corpus *tr,
                       senti__train_set *ts, const corpus *va, const senti__train_set *vs, int three,
-                      int class_bal, int file_bal, const char *out, const char *const *meta,
-                      size_t n_meta, senti__train_report *best_rep) {
+                      int class_bal, int file_bal, const char *out, const char *name,
+                      const char *const *meta, size_t n_meta, senti__train_report *best_rep) {
     int idx[GRID_AXES] = {0}, best_idx[GRID_AXES] = {0};
     size_t total = 1;
     for (int a = 0; a < nax; a++) total *= (size_t)ax[a].n;
-    size_t plen = strlen(out) + 16;
-    char *tmp = malloc(plen);
+    cli_out scratch;
     double *per = malloc((size_t)(va->n ? va->n : 1) * sizeof *per);
-    if (!tmp || !per) {
-        free(tmp), free(per);
+    if (!per) {
         cli_error("train", "out of memory");
         return -1;
     }
-    snprintf(tmp, plen, "%s.search", out);
+    if (cli_out_open(&scratch, "train", name) != 0) {
+        free(per);
+        return -1;
+    }
+    const char *tmp = cli_out_path(&scratch);
     printf("search: %zu models, each judged on the %d validation files (average recall on data\n"
            "with neutral rows, else accuracy); ranked by their mean\n\n", total, va->n);
     printf("%4s", "#");
@@ -561,7 +567,7 @@ static int run_search(const grid_axis *ax, int nax, senti__train_opts *o, corpus
             *o = c;
             memcpy(best_idx, idx, sizeof idx);
             if (rename(tmp, out)) {
-                cli_error("train", "cannot write %s", out);
+                cli_error("train", "cannot write %s: %s", name, strerror(errno));
                 rc = -1;
             }
         }
@@ -570,13 +576,12 @@ static int run_search(const grid_axis *ax, int nax, senti__train_opts *o, corpus
             idx[a] = 0;
         }
     }
-    remove(tmp);
+    cli_out_abort(&scratch);
     if (!rc) {
         printf("\nbest:");
         for (int a = 0; a < nax; a++) printf(" %s=%s", ax[a].key, ax[a].vals[best_idx[a]]);
-        printf(" (mean %.4f), written to %s\n", best, out);
+        printf(" (mean %.4f), written to %s\n", best, name);
     }
-    free(tmp);
     free(per);
     return rc;
 }
@@ -723,8 +728,16 @@ int cmd_train(int argc, char **argv) {
         }
         if (grid_parse(search, axes, &n_axes, o, class_bal, file_bal)) return CLI_USAGE;
     }
+    cli_inputs inputs = {0};
+    for (int i = optind; i < argc; i++) cli_inputs_add(&inputs, argv[i], "the training data");
+    for (int i = 0; i < n_valid; i++) cli_inputs_add(&inputs, valid_paths[i], "the validation data");
+    cli_inputs_add(&inputs, lex_path, "the lexicon");
+    int same = cli_out_check("train", out, &inputs);
+    cli_inputs_free(&inputs);
+    if (same) return CLI_USAGE;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    cli_out mf = {0};
     corpus tr, va;
     lexicon lx;
     int seen[3] = {0}, vseen[3] = {0};
@@ -779,18 +792,20 @@ int cmd_train(int argc, char **argv) {
     int qt[3] = {quiet, o.epochs, o.ensemble};
     char err[512];
     senti__train_report rep;
+    if (cli_out_open(&mf, "train", out) != 0) goto done;
     if (search) {
-        if (run_search(axes, n_axes, &o, &tr, &ts, &va, &vs, three, class_bal, file_bal, out, meta,
-                       n_meta, &rep))
+        if (run_search(axes, n_axes, &o, &tr, &ts, &va, &vs, three, class_bal, file_bal,
+                       cli_out_path(&mf), out, meta, n_meta, &rep))
             goto done;
     } else {
-        int trc = senti__linear_train(&ts, n_valid ? &vs : NULL, &o, out, meta, n_meta,
+        int trc = senti__linear_train(&ts, n_valid ? &vs : NULL, &o, cli_out_path(&mf), meta, n_meta,
                                       &rep, on_epoch, qt, err, sizeof err);
         if (trc) {
             cli_error("train", "%s", err);
             goto done;
         }
     }
+    if (cli_out_commit(&mf, "train") != 0) goto done;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     fprintf(stderr, "trained on %zu texts, validated on %zu (%s), best epoch %d of %d, %.2f s\n",
@@ -805,6 +820,8 @@ int cmd_train(int argc, char **argv) {
     if (bad) fprintf(stderr, "senti train: %zu records skipped (see above)\n", bad);
     rc = bad ? CLI_RECORDS : CLI_OK;
 done:
+    if (rc == CLI_FAIL && mf.path) cli_error("train", "%s was not written (a file already there is left as it was)", out);
+    cli_out_abort(&mf);
     corpus_free(&tr);
     corpus_free(&va);
     lexicon_free(&lx);

@@ -18,4 +18,65 @@ rm -f "$TMP/inj/PWNED"
 check "eval --plot: a plot path named with gnuplot commands runs none" test ! -e "$TMP/inj/PWNED"
 check "eval --plot: ... and the plot is written under that name" grep -q '<svg' "$TMP/inj/$evil.svg"
 
+# ---- an output is never one of the inputs ------------------------------------------------------
+# (compared by device and inode: a hard link to an input is that input)
+mkdir -p "$TMP/same"
+S=$TMP/same
+cp models/default.safetensors "$S/M.st"
+printf 'good film\nbad film\n' > "$S/in.txt"
+head -n 201 "$DATA/sst2/train.tsv" > "$S/D.tsv"
+head -n 41 "$DATA/sst2/dev.tsv" > "$S/V.tsv"
+printf 'good\t2.0\nbad\t-2.0\n' > "$S/L.txt"
+for f in M.st in.txt D.tsv V.tsv L.txt; do cp "$S/$f" "$S/$f.orig"; done
+ln "$S/M.st" "$S/M-link.st"
+# refused NAME FILE CMD...: exit 2, a message naming FILE as an input, FILE unchanged
+refused() {
+    local n=$1 f=$2; shift 2
+    "$@" > "$TMP/same.out" 2>&1
+    local rc=$?
+    if [ "$rc" -eq 2 ] && grep -q "refusing to write .*an input of this run" "$TMP/same.out" && cmp -s "$S/$f" "$S/$f.orig"; then
+        ok "$n"
+    else
+        not_ok "$n" "exit $rc: $(head -c 300 "$TMP/same.out")"
+        cp "$S/$f.orig" "$S/$f"
+    fi
+}
+refused "batch -o onto its model file is refused, model intact" M.st "$SENTI" batch "$S/in.txt" -m "$S/M.st" -o "$S/M.st"
+refused "batch -o onto a hard link of its model is refused" M.st "$SENTI" batch "$S/in.txt" -m "linear:$S/M.st" -o "$S/M-link.st"
+refused "train -o onto its training data is refused, data intact" D.tsv "$SENTI" train "$S/D.tsv" -o "$S/D.tsv" --bits 12 --quiet
+refused "train -o onto its --valid file is refused, file intact" V.tsv "$SENTI" train "$S/D.tsv" --valid "$S/V.tsv" -o "$S/V.tsv" --bits 12 --quiet
+refused "train -o onto its --lexicon is refused, lexicon intact" L.txt "$SENTI" train "$S/D.tsv" --lexicon "$S/L.txt" -o "$S/L.txt" --bits 12 --quiet
+refused "eval --plot onto its data is refused, data intact" V.tsv "$SENTI" eval default "$S/V.tsv" --plot "$S/V.tsv"
+refused "eval --plot onto its model is refused, model intact" M.st "$SENTI" eval "$S/M.st" "$S/V.tsv" --plot "$S/M.st"
+mkdir -p "$S/bench"
+ln "$S/V.tsv" "$S/bench/bench.csv"
+refused "bench --out: a folder whose bench.csv is the data is refused" V.tsv "$SENTI" bench --quick --only load --data "$S/V.tsv" --out "$S/bench"
+rm -f "$S/bench/bench.csv"
+check "an output that does not exist yet is fine" "$SENTI" train "$S/D.tsv" -o "$S/new.st" --bits 12 --quiet
+
+# ---- an output is replaced whole or not at all ---------------------------------------------------
+# A write that fails part-way (here: the file size limit, with SIGXFSZ ignored, so write() fails
+# with EFBIG as on a full disk) leaves the old file as it was, and no temporary behind.
+yes 'a fine film with a dull ending' | head -n 200000 > "$S/big.txt"
+printf 'old output\n' > "$S/out.txt"
+cp "$S/out.txt" "$S/out.orig"
+limited() { ( ulimit -f 256; trap '' XFSZ; exec "$@" ); }
+limited "$SENTI" batch --no-progress "$S/big.txt" -o "$S/out.txt" > "$TMP/lim.out" 2>&1
+rc=$?
+check "batch: a failed write exits 1 and names the output" bash -c "[ $rc -eq 1 ] && grep -q 'out.txt.*File too large' '$TMP/lim.out'"
+same "batch: a failed write leaves the old output as it was" "$S/out.orig" "$S/out.txt"
+check "batch: ... and no temporary behind" test -z "$(ls -A "$S" | grep '^\.out\.txt\.')"
+"$SENTI" batch --no-progress "$S/big.txt" -o "$S/out.txt" 2> /dev/null
+check "batch: a run that succeeds replaces it" test "$(wc -l < "$S/out.txt")" -eq 200000
+cp "$S/M.st" "$S/keep.st"
+limited "$SENTI" train "$S/D.tsv" -o "$S/keep.st" --bits 20 --dtype f32 --quiet > "$TMP/lim.out" 2>&1
+rc=$?
+check "train: a failed model write exits 1 and says the file was left" bash -c "[ $rc -eq 1 ] && grep -q 'keep.st was not written' '$TMP/lim.out'"
+same "train: a failed model write leaves the old model as it was" "$S/M.st" "$S/keep.st"
+check "train: ... and no temporary behind" test -z "$(ls -A "$S" | grep '^\.keep\.st\.')"
+ln -s keep.st "$S/link.st"
+"$SENTI" train "$S/D.tsv" -o "$S/link.st" --bits 12 --quiet > /dev/null 2>&1
+check "train -o through a symlink replaces the file it names, the link stays" \
+    bash -c "[ -L '$S/link.st' ] && ! cmp -s '$S/M.st' '$S/keep.st' && '$SENTI' model verify '$S/link.st'"
+
 finish
