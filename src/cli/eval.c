@@ -38,8 +38,11 @@ static const char help[] =
     "      --no-header        no header line: columns are indices (label 1, text 2)\n"
     "      --header           a header line again (undoes --no-header)\n"
     "      --rating           labels are ratings: > 0 is positive, < 0 negative, 0 left out\n"
-    "                         of accuracy (chosen by itself when labels are numbers other\n"
-    "                         than 0, 1, -1)\n"
+    "                         of accuracy; a label that is not a number (within +-1e6) is\n"
+    "                         malformed. Chosen by itself (and said on stderr) only when every\n"
+    "                         label is such a number and most are not 0, 1 or -1; otherwise a\n"
+    "                         label that is not a class (0/1/-1, negative/positive, neg/pos,\n"
+    "                         neutral) is malformed: reported, counted, exit status 3\n"
     "      --name NAME        the data set's name in the table (its file name)\n"
     "options:\n"
     "      --json             print one JSON object (keys include accuracy and n; with\n"
@@ -128,6 +131,67 @@ static void *xmalloc(size_t n) {
     return p;
 }
 
+/* A rating beyond this, or not a finite number, is a malformed record: Pearson's sums of
+ * squares must stay finite. */
+#define RATING_MAX 1e6
+
+static int is_rating(double r) { return fabs(r) <= RATING_MAX; } /* false for NaN */
+
+/* Whether the labels of ds are ratings: when asked (--rating), or when the file is clearly a
+ * rating file: every label is a number (within +-RATING_MAX) and most of them (more than half)
+ * are not class labels (0, 1, -1), as in the ICWSM sets. A 0/1 file with a label mistyped as 7
+ * is not: the 7 is then an unknown label, a malformed record. Said on stderr either way. */
+static int rating_mode(const data_spec *d, const senti__dataset *ds) {
+    if (d->rating) {
+        fprintf(stderr, "senti eval: %s: labels read as ratings (--rating): > 0 positive, < 0 negative, 0 left out of accuracy\n",
+                d->name);
+        return 1;
+    }
+    size_t other = 0;
+    for (size_t i = 0; i < ds->n; i++) {
+        if (!is_rating(ds->ratings[i])) return 0;
+        other += cli_label_class(ds->labels[i]) < 0;
+    }
+    if (other * 2 <= ds->n) return 0;
+    fprintf(stderr, "senti eval: %s: labels read as ratings (every label is a number, %zu of %zu not 0, 1 "
+            "or -1): > 0 positive, < 0 negative, 0 left out of accuracy\n", d->name, other, ds->n);
+    return 1;
+}
+
+/* The truth of each row as a model label index: -1 left out (rated 0, or a class the model
+ * lacks), -2 a malformed label (reported with its line, counted in M->unknown). */
+static int *truths(const senti_model *m, const data_spec *d, const senti__dataset *ds, int rating,
+                   metrics *M, int *data_neutral) {
+    int ipos = senti_model_label_index(m, "positive"), ineg = senti_model_label_index(m, "negative");
+    int *truth = xmalloc(ds->n * sizeof *truth);
+    for (size_t i = 0; i < ds->n; i++) {
+        truth[i] = -1;
+        if (rating) {
+            double r = ds->ratings[i];
+            if (!is_rating(r)) {
+                truth[i] = -2;
+                if (M->unknown++ < 20)
+                    fprintf(stderr, "senti eval: %s:%zu: label '%s' is not a rating (a number from -1e6 to 1e6)\n",
+                            d->path, ds->lines[i], ds->labels[i]);
+            } else if (r != 0) {
+                truth[i] = r > 0 ? ipos : ineg;
+            }
+            continue;
+        }
+        int cls = cli_label_class(ds->labels[i]);
+        if (cls < 0) {
+            if (M->unknown++ < 20)
+                fprintf(stderr, "senti eval: %s:%zu: unknown label '%s' (expected 0/1/-1, negative/positive, "
+                        "neg/pos, neutral; --rating if the labels are ratings)\n", d->path, ds->lines[i], ds->labels[i]);
+            truth[i] = -2;
+            continue;
+        }
+        if (cls == CLI_NEU) *data_neutral = 1;
+        truth[i] = senti_model_label_index(m, cli_class_name(cls));
+    }
+    return truth;
+}
+
 /* Score one data set and compute its metrics. Returns 0, or -1 if it could not be loaded. */
 static int eval_one(const senti_model *m, const data_spec *d, int threads, int nbins, metrics *M) {
     memset(M, 0, sizeof *M);
@@ -143,31 +207,9 @@ static int eval_one(const senti_model *m, const data_spec *d, int threads, int n
     int ineu = senti_model_label_index(m, "neutral");
     M->malformed = ds.n_bad;
     M->total = ds.n;
-    /* rating mode by itself: numeric labels beyond 0/1/-1 */
-    int rating = d->rating;
-    for (size_t i = 0; !rating && i < ds.n; i++)
-        if (!isnan(ds.ratings[i]) && ds.ratings[i] != 0 && ds.ratings[i] != 1 && ds.ratings[i] != -1)
-            rating = 1;
-    M->rating = rating;
-    /* the truth of each row, as a model label index (-1: left out) */
-    int *truth = xmalloc(ds.n * sizeof *truth);
+    int rating = M->rating = rating_mode(d, &ds);
     int data_neutral = 0;
-    for (size_t i = 0; i < ds.n; i++) {
-        truth[i] = -1;
-        if (rating) {
-            if (!isnan(ds.ratings[i]) && ds.ratings[i] != 0) truth[i] = ds.ratings[i] > 0 ? ipos : ineg;
-            continue;
-        }
-        int cls = cli_label_class(ds.labels[i]);
-        if (cls < 0) {
-            if (M->unknown++ < 20)
-                fprintf(stderr, "senti eval: %s:%zu: unknown label '%s'\n", d->path, ds.lines[i], ds.labels[i]);
-            truth[i] = -2;
-            continue;
-        }
-        if (cls == CLI_NEU) data_neutral = 1;
-        truth[i] = senti_model_label_index(m, cli_class_name(cls));
-    }
+    int *truth = truths(m, d, &ds, rating, M, &data_neutral);
     M->binary_view = !data_neutral && ineu >= 0 && ipos >= 0 && ineg >= 0;
 
     senti_text *tx = xmalloc(ds.n * sizeof *tx);
@@ -192,13 +234,13 @@ static int eval_one(const senti_model *m, const data_spec *d, int threads, int n
             M->failed++;
             continue;
         }
-        if (truth[i] == -2) continue; /* unknown label, reported */
+        if (truth[i] == -2) continue; /* malformed label, reported */
         /* polarity: P(pos) - P(neg), which also ranks a 3-class model's texts sensibly (its
          * P(pos) alone puts a clear negative level with a neutral); 2 P(pos) - 1 for a binary
          * model, so its AUC and Pearson r are those of P(pos) */
         double sc = icomp >= 0 ? res[i].values[icomp]
                     : ipos >= 0 && ineg >= 0 ? res[i].probs[ipos] - res[i].probs[ineg] : res[i].score;
-        if (rating && !isnan(ds.ratings[i])) xs[M->n_rated] = sc, ys[M->n_rated] = ds.ratings[i], M->n_rated++;
+        if (rating) xs[M->n_rated] = sc, ys[M->n_rated] = ds.ratings[i], M->n_rated++;
         if (truth[i] < 0) {
             M->skipped++;
             continue;
