@@ -79,4 +79,20 @@ ln -s keep.st "$S/link.st"
 check "train -o through a symlink replaces the file it names, the link stays" \
     bash -c "[ -L '$S/link.st' ] && ! cmp -s '$S/M.st' '$S/keep.st' && '$SENTI' model verify '$S/link.st'"
 
+# ---- standard input: read errors are not the end, a line without end costs bounded memory -------
+"$SENTI" predict < "$TMP" > "$TMP/dir.out" 2> "$TMP/dir.err"
+rc=$?
+check "predict < DIRECTORY: exit 1 with a read error, not an empty success" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'read error.*Is a directory' '$TMP/dir.err'"
+# 300 MB without a newline: only the first max_text_bytes (1 MiB) are kept; before, the whole
+# line was held (getline) and memory grew without bound
+head -c 300000000 /dev/zero | tr '\0' a | /usr/bin/time -f '%M' -o "$TMP/rss" "$SENTI" predict > "$TMP/long.out" 2> "$TMP/long.err"
+rss=$(tail -n 1 "$TMP/rss")
+check "predict: a 300 MB line without newline is scored in bounded memory (max RSS ${rss} KB < 150 MB)" \
+    bash -c "[ '$rss' -lt 150000 ] && [ \$(wc -l < '$TMP/long.out') -eq 1 ]"
+check "predict: ... and the cut line is counted on stderr" grep -q '1 line was longer than 1048576 bytes' "$TMP/long.err"
+{ head -c 2000000 /dev/zero | tr '\0' x; printf '\nwhat a wonderful film\r\n'; } | "$SENTI" predict > "$TMP/two.out" 2>/dev/null
+check "predict: the line after a cut line is read whole (CRLF ending dropped)" \
+    bash -c "[ \$(wc -l < '$TMP/two.out') -eq 2 ] && tail -n 1 '$TMP/two.out' | grep -q '^positive'"
+
 finish
