@@ -288,9 +288,5 @@ int cmd_predict(int argc, char **argv) {
     free(ps.order);
     senti_ctx_free(ctx);
     senti_model_free(m);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        perror("senti predict: write");
-        return CLI_FAIL;
-    }
     return read_failed ? CLI_FAIL : failed ? CLI_RECORDS : CLI_OK;
 }

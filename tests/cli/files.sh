@@ -95,4 +95,23 @@ check "predict: ... and the cut line is counted on stderr" grep -q '1 line was l
 check "predict: the line after a cut line is read whole (CRLF ending dropped)" \
     bash -c "[ \$(wc -l < '$TMP/two.out') -eq 2 ] && tail -n 1 '$TMP/two.out' | grep -q '^positive'"
 
+# ---- a report that cannot be written is a failure ------------------------------------------------
+# full NAME CMD...: with stdout on /dev/full, exit 1 and "standard output: write error"
+full() {
+    local n=$1; shift
+    "$@" > /dev/full 2> "$TMP/full.err"
+    local rc=$?
+    if [ "$rc" -eq 1 ] && grep -q 'standard output: write error: No space left on device' "$TMP/full.err"; then ok "$n"
+    else not_ok "$n" "exit $rc: $(head -c 300 "$TMP/full.err")"; fi
+}
+full "eval > /dev/full: exit 1" "$SENTI" eval default "$S/V.tsv"
+full "eval --json > /dev/full: exit 1" "$SENTI" eval default "$S/V.tsv" --json
+full "model info > /dev/full: exit 1" "$SENTI" model info
+full "model info FILE > /dev/full: exit 1" "$SENTI" model info "$S/M.st"
+full "model verify > /dev/full: exit 1" "$SENTI" model verify
+full "train > /dev/full: exit 1" "$SENTI" train "$S/D.tsv" -o "$S/full.st" --bits 12 --quiet
+full "predict > /dev/full: exit 1" "$SENTI" predict good
+full "bench --out - > /dev/full: exit 1" "$SENTI" bench --quick --only load --data "$S/V.tsv" --out -
+full "version > /dev/full: exit 1" "$SENTI" version
+
 finish
