@@ -6,7 +6,10 @@
  * Input. A regular file is mapped read-only (MADV_SEQUENTIAL) and never copied: chunks are
  * pointer ranges into the mapping, and once a chunk's output is written the pages behind it
  * are dropped (MADV_DONTNEED), so resident memory stays bounded however large the file is.
- * Standard input and pipes are read in blocks into buffers owned by the chunks.
+ * Standard input and pipes are read in blocks into buffers owned by the chunks. A mapped file
+ * truncated during the run would fault (SIGBUS) on the pages past its new end: every read of
+ * the mapping is guarded, and a file that changed is reported and fails the run (see "a mapped
+ * input truncated during the run" below).
  *
  * Pipeline. The main thread cuts the input into chunks of about CHUNK_BYTES of whole records
  * (senti__chunk_end: for lines/TSV/JSONL it looks only near the cut, for CSV it follows the
@@ -28,6 +31,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,7 +181,57 @@ typedef struct input {
     size_t len, cap;
     int eof;
     int error; /* errno of a failed read */
+    struct stat st0; /* mapped: the file when it was mapped (input_changed()) */
 } input;
+
+/* ---- a mapped input truncated during the run ---------------------------------------------------
+ *
+ * Reading a page of the mapping past the end of a file truncated after it was mapped raises
+ * SIGBUS. Every read of the mapping (setup, cutting chunks, scoring them) runs under a guard: a
+ * sigjmp_buf of the reading thread (thread-local) that the handler jumps back to; the run then
+ * stops and reports "input changed during the run", exit status 1, and an output file (-o) is
+ * not replaced. A fault outside the mapping, or in a thread that is not reading it, is not ours
+ * and gets the default action. Scoring code left by the jump may leak what it held (a JSON
+ * object): the run is over. A truncation within the last page reads zeros instead of faulting
+ * and a file rewritten in place does not fault at all, so the size and modification time of
+ * the file after the run are also compared with those it had when it was mapped.
+ */
+static const char *volatile bus_lo, *volatile bus_hi; /* the mapping */
+static __thread sigjmp_buf *bus_jmp;
+static volatile sig_atomic_t bus_hit;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc) {
+    (void)uc;
+    const char *a = si->si_addr;
+    if (bus_jmp && a >= bus_lo && a < bus_hi) {
+        bus_hit = 1;
+        siglongjmp(*bus_jmp, 1); /* the mask saved by sigsetjmp(, 1) unblocks SIGBUS again */
+    }
+    signal(sig, SIG_DFL); /* not ours: the access faults again, with the default action */
+}
+
+static void bus_guard(sigjmp_buf *jb) { bus_jmp = jb; }
+
+static void bus_watch(const char *map, size_t size) {
+    bus_lo = map;
+    bus_hi = map + size;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, NULL);
+}
+
+/* Whether a mapped input changed while it was read: a fault past its end, or another size or
+ * modification time than when it was mapped. */
+static int input_changed(const input *in) {
+    struct stat now;
+    if (bus_hit) return 1;
+    if (!in->mapped || fstat(in->fd, &now) != 0) return 0;
+    return now.st_size != in->st0.st_size || now.st_mtim.tv_sec != in->st0.st_mtim.tv_sec ||
+           now.st_mtim.tv_nsec != in->st0.st_mtim.tv_nsec;
+}
 
 static int input_open(input *in, const char *path) {
     memset(in, 0, sizeof *in);
@@ -218,6 +273,8 @@ static int input_open(input *in, const char *path) {
             madvise(m, in->size, MADV_SEQUENTIAL);
             posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
             in->map = m;
+            in->st0 = st;
+            bus_watch(m, in->size);
         }
     }
     return 0;
@@ -346,6 +403,17 @@ typedef struct worker {
     obuf tmp;
     pthread_t tid;
 } worker;
+
+/* The input's header (TSV/CSV), as setup_input() found it. */
+typedef struct header {
+    senti__rec rec;         /* the header record; its bytes are own */
+    char *own;
+    size_t used;            /* its bytes in the input, skipped once the output's header is written */
+    size_t lines;           /* its lines */
+    senti__csv csv;         /* CSV: the parser that split it (its fields are B->hdr's source) */
+    int csv_ok;
+    const char *text_key[1]; /* lines/JSONL: the input key the output carries */
+} header;
 
 /* ---- rendering ----------------------------------------------------------------------------- */
 
@@ -736,6 +804,21 @@ static void process_chunk(worker *w, chunk *c) {
     c->n_lines = line;
 }
 
+/* process_chunk() under the SIGBUS guard: a chunk whose input was cut off under it gives no
+ * output, and the run stops. */
+static void process_guarded(worker *w, chunk *c) {
+    sigjmp_buf jb;
+    if (sigsetjmp(jb, 1) == 0) {
+        bus_guard(&jb);
+        process_chunk(w, c);
+    } else {
+        c->out.len = c->msgs.len = 0;
+        c->n_rec = c->n_fail = c->n_lines = 0;
+        __atomic_store_n(&w->B->abort, 1, __ATOMIC_RELAXED);
+    }
+    bus_guard(NULL);
+}
+
 static void *worker_main(void *arg) {
     worker *w = arg;
     batch *B = w->B;
@@ -752,7 +835,7 @@ static void *worker_main(void *arg) {
             c->out.len = c->msgs.len = 0;
             c->n_rec = c->n_fail = c->n_lines = 0;
         } else {
-            process_chunk(w, c);
+            process_guarded(w, c);
         }
         pthread_mutex_lock(&B->mu);
         c->state = SLOT_DONE;
@@ -813,6 +896,18 @@ static size_t fill_chunk(input *in, senti__fmt fmt, chunk *c) {
     c->in = c->own;
     c->in_len = n;
     c->in_end = 0;
+    return n;
+}
+
+/* fill_chunk() under the SIGBUS guard: 0 (the end) if the input was cut off under it. */
+static size_t fill_guarded(input *in, senti__fmt fmt, chunk *c) {
+    sigjmp_buf jb;
+    volatile size_t n = 0;
+    if (sigsetjmp(jb, 1) == 0) {
+        bus_guard(&jb);
+        n = fill_chunk(in, fmt, c);
+    }
+    bus_guard(NULL);
     return n;
 }
 
@@ -919,6 +1014,141 @@ static void put_header(batch *B, obuf *o, const senti__rec *hrec) {
     ob_put(o, B->eol, B->eol_len);
 }
 
+/* ---- setup: format, header, text column ------------------------------------------------------- */
+
+/* The input's format and, for TSV/CSV with a header, its header and text column, read from the
+ * start of the input; B and H are filled. The header record's bytes are copied (H->rec points
+ * to the copy), so that nothing after setup reads the mapping but the chunks. Returns CLI_OK,
+ * CLI_USAGE or CLI_FAIL (after saying why). */
+static int setup_input(input *in, batch *B, header *H, const char *in_path, senti__fmt in_fmt,
+                       senti__fmt out_fmt, int no_header, const char *text_spec) {
+    const char *p;
+    size_t n;
+    int final;
+    input_peek(in, 3, &p, &n, &final);
+    input_skip(in, senti__bom_len(p, n));
+    if (in_fmt == SENTI__FMT_AUTO && in->fd != 0) in_fmt = senti__fmt_from_path(in_path);
+    if (in_fmt == SENTI__FMT_AUTO) {
+        input_peek(in, 65536, &p, &n, &final);
+        in_fmt = senti__fmt_sniff(p, n < 65536 ? n : 65536, 0);
+    }
+    if (out_fmt == SENTI__FMT_AUTO) out_fmt = in_fmt;
+    if (in_fmt == SENTI__FMT_LINES && text_spec) {
+        cli_error("batch", "--text-col/--text-field apply to TSV, CSV and JSONL input, and %s is "
+                  "read as plain lines (use --format)", in->name);
+        return CLI_USAGE;
+    }
+    if (no_header && in_fmt != SENTI__FMT_TSV && in_fmt != SENTI__FMT_CSV) no_header = 0;
+
+    B->in_fmt = in_fmt;
+    B->out_fmt = out_fmt;
+    B->no_header = no_header;
+    B->sep = out_fmt == SENTI__FMT_CSV ? ',' : '\t';
+    B->eol = out_fmt == SENTI__FMT_CSV ? "\r\n" : "\n";
+    B->eol_len = strlen(B->eol);
+
+    /* header and text column */
+    if (in_fmt == SENTI__FMT_TSV || in_fmt == SENTI__FMT_CSV) {
+        if (no_header) {
+            B->text_col = text_spec ? senti__column_find(NULL, 0, text_spec) : -1;
+            if (text_spec && B->text_col < 0) {
+                cli_error("batch", "with --no-header the text column is a number from 1, not '%s'",
+                          text_spec);
+                return CLI_USAGE;
+            }
+        } else {
+            size_t want = 1 << 16;
+            for (;;) {
+                input_peek(in, want, &p, &n, &final);
+                if (n == 0) break;
+                H->used = senti__record_scan(in_fmt, p, n, final, &H->rec);
+                if (H->used) break;
+                want = n * 2;
+            }
+            if (H->used) {
+                senti__field *hf = NULL;
+                long nf;
+                char why[320];
+                if (in_fmt == SENTI__FMT_CSV) {
+                    if (senti__csv_init(&H->csv) != SENTI_OK) oom();
+                    H->csv_ok = 1;
+                    nf = H->rec.bad_quote ? -1 : senti__csv_parse(&H->csv, H->rec.ptr, H->rec.len, why, sizeof why);
+                    if (H->rec.bad_quote) snprintf(why, sizeof why, "a quoted field is not closed");
+                    if (nf < 0) {
+                        cli_error("batch", "%s:1: malformed header: %s", in->name, why);
+                        return CLI_FAIL;
+                    }
+                    hf = H->csv.fields;
+                } else {
+                    size_t cnt = senti__tsv_split(H->rec.ptr, H->rec.len, NULL, 0);
+                    hf = xrealloc(NULL, cnt * sizeof *hf);
+                    nf = (long)senti__tsv_split(H->rec.ptr, H->rec.len, hf, cnt);
+                }
+                B->n_hdr = (size_t)nf;
+                B->hdr = xrealloc(NULL, B->n_hdr * sizeof *B->hdr);
+                B->hdr_len = xrealloc(NULL, B->n_hdr * sizeof *B->hdr_len);
+                for (size_t i = 0; i < B->n_hdr; i++) {
+                    B->hdr[i] = xstrndup(hf[i].ptr, hf[i].len);
+                    B->hdr_len[i] = hf[i].len;
+                }
+                B->text_col = text_spec ? senti__column_find(hf, B->n_hdr, text_spec)
+                                       : senti__column_default_text(hf, B->n_hdr);
+                if (B->text_col < 0 && !text_spec && B->n_hdr == 1) B->text_col = 0;
+                if (B->text_col < 0) {
+                    char cols[512];
+                    size_t k = 0;
+                    cols[0] = '\0';
+                    for (size_t i = 0; i < B->n_hdr && k + 64 < sizeof cols; i++)
+                        k += (size_t)snprintf(cols + k, sizeof cols - k, "%s%.40s", i ? ", " : "",
+                                              B->hdr[i]);
+                    if (text_spec)
+                        cli_error("batch", "%s: no column '%s' (columns: %s)", in->name, text_spec,
+                                  cols);
+                    else
+                        cli_error("batch", "%s: no text column (text, sentence, content or "
+                                  "review) in the header (columns: %s); use --text-col, or "
+                                  "--no-header if the first line is data", in->name, cols);
+                    if (in_fmt == SENTI__FMT_TSV) free(hf);
+                    return CLI_USAGE;
+                }
+                if (in_fmt == SENTI__FMT_TSV) free(hf);
+                B->in_keys = (const char **)B->hdr;
+                B->n_in_keys = B->n_hdr;
+                H->lines = H->rec.lines; /* consumed after the header is written */
+            }
+        }
+    } else if (in_fmt == SENTI__FMT_JSONL) {
+        B->text_key = text_spec;
+    }
+    if (in_fmt == SENTI__FMT_LINES || in_fmt == SENTI__FMT_JSONL) {
+        if (in_fmt == SENTI__FMT_JSONL && text_spec) H->text_key[0] = text_spec;
+        B->in_keys = H->text_key;
+        B->n_in_keys = 1;
+    }
+    if (H->used) { /* the header's bytes, copied out of the input */
+        char *copy = xrealloc(NULL, H->rec.len + 1);
+        memcpy(copy, H->rec.ptr, H->rec.len);
+        H->rec.ptr = H->own = copy;
+    }
+    return CLI_OK;
+}
+
+/* setup_input() with the input's start guarded: a file truncated meanwhile is a failure
+ * ("input changed during the run"), not a SIGBUS. */
+static int guarded_setup(input *in, batch *B, header *H, const char *in_path, senti__fmt in_fmt,
+                         senti__fmt out_fmt, int no_header, const char *text_spec) {
+    sigjmp_buf jb;
+    int rc;
+    if (sigsetjmp(jb, 1) == 0) {
+        bus_guard(&jb);
+        rc = setup_input(in, B, H, in_path, in_fmt, out_fmt, no_header, text_spec);
+    } else {
+        rc = CLI_FAIL;
+    }
+    bus_guard(NULL);
+    return rc;
+}
+
 /* ---- the command ------------------------------------------------------------------------------ */
 
 int cmd_batch(int argc, char **argv) {
@@ -992,12 +1222,8 @@ int cmd_batch(int argc, char **argv) {
     cli_inputs inputs = {0};
     obuf hdr_out = {0};
     stats st = {0};
-    senti__csv hcsv;
-    int hcsv_ok = 0;
+    header H = {.text_key = {"text"}};
     senti_model *m = NULL;
-    senti__rec hrec = {0};
-    size_t hdr_used = 0;
-    const char *text_key_default[1] = {"text"};
 
     if (input_open(&in, in_path) != 0) goto out;
     cli_inputs_add(&inputs, in_path, "the input");
@@ -1007,113 +1233,10 @@ int cmd_batch(int argc, char **argv) {
         goto out;
     }
 
-    /* format */
-    const char *p;
-    size_t n;
-    int final;
-    input_peek(&in, 3, &p, &n, &final);
-    input_skip(&in, senti__bom_len(p, n));
-    if (in_fmt == SENTI__FMT_AUTO && in.fd != 0) in_fmt = senti__fmt_from_path(in_path);
-    if (in_fmt == SENTI__FMT_AUTO) {
-        input_peek(&in, 65536, &p, &n, &final);
-        in_fmt = senti__fmt_sniff(p, n < 65536 ? n : 65536, 0);
-    }
-    if (out_fmt == SENTI__FMT_AUTO) out_fmt = in_fmt;
-    if (in_fmt == SENTI__FMT_LINES && text_spec) {
-        cli_error("batch", "--text-col/--text-field apply to TSV, CSV and JSONL input, and %s is "
-                  "read as plain lines (use --format)", in.name);
-        rc = CLI_USAGE;
-        goto out;
-    }
-    if (no_header && in_fmt != SENTI__FMT_TSV && in_fmt != SENTI__FMT_CSV) no_header = 0;
-
-    B.in_fmt = in_fmt;
-    B.out_fmt = out_fmt;
-    B.no_header = no_header;
-    B.sep = out_fmt == SENTI__FMT_CSV ? ',' : '\t';
-    B.eol = out_fmt == SENTI__FMT_CSV ? "\r\n" : "\n";
-    B.eol_len = strlen(B.eol);
-
-    /* header and text column */
-    if (in_fmt == SENTI__FMT_TSV || in_fmt == SENTI__FMT_CSV) {
-        if (no_header) {
-            B.text_col = text_spec ? senti__column_find(NULL, 0, text_spec) : -1;
-            if (text_spec && B.text_col < 0) {
-                cli_error("batch", "with --no-header the text column is a number from 1, not '%s'",
-                          text_spec);
-                rc = CLI_USAGE;
-                goto out;
-            }
-        } else {
-            size_t want = 1 << 16;
-            for (;;) {
-                input_peek(&in, want, &p, &n, &final);
-                if (n == 0) break;
-                hdr_used = senti__record_scan(in_fmt, p, n, final, &hrec);
-                if (hdr_used) break;
-                want = n * 2;
-            }
-            if (hdr_used) {
-                senti__field *hf = NULL;
-                long nf;
-                char why[320];
-                if (in_fmt == SENTI__FMT_CSV) {
-                    if (senti__csv_init(&hcsv) != SENTI_OK) oom();
-                    hcsv_ok = 1;
-                    nf = hrec.bad_quote ? -1 : senti__csv_parse(&hcsv, hrec.ptr, hrec.len, why, sizeof why);
-                    if (hrec.bad_quote) snprintf(why, sizeof why, "a quoted field is not closed");
-                    if (nf < 0) {
-                        cli_error("batch", "%s:1: malformed header: %s", in.name, why);
-                        goto out;
-                    }
-                    hf = hcsv.fields;
-                } else {
-                    size_t cnt = senti__tsv_split(hrec.ptr, hrec.len, NULL, 0);
-                    hf = xrealloc(NULL, cnt * sizeof *hf);
-                    nf = (long)senti__tsv_split(hrec.ptr, hrec.len, hf, cnt);
-                }
-                B.n_hdr = (size_t)nf;
-                B.hdr = xrealloc(NULL, B.n_hdr * sizeof *B.hdr);
-                B.hdr_len = xrealloc(NULL, B.n_hdr * sizeof *B.hdr_len);
-                for (size_t i = 0; i < B.n_hdr; i++) {
-                    B.hdr[i] = xstrndup(hf[i].ptr, hf[i].len);
-                    B.hdr_len[i] = hf[i].len;
-                }
-                B.text_col = text_spec ? senti__column_find(hf, B.n_hdr, text_spec)
-                                       : senti__column_default_text(hf, B.n_hdr);
-                if (B.text_col < 0 && !text_spec && B.n_hdr == 1) B.text_col = 0;
-                if (B.text_col < 0) {
-                    char cols[512];
-                    size_t k = 0;
-                    cols[0] = '\0';
-                    for (size_t i = 0; i < B.n_hdr && k + 64 < sizeof cols; i++)
-                        k += (size_t)snprintf(cols + k, sizeof cols - k, "%s%.40s", i ? ", " : "",
-                                              B.hdr[i]);
-                    if (text_spec)
-                        cli_error("batch", "%s: no column '%s' (columns: %s)", in.name, text_spec,
-                                  cols);
-                    else
-                        cli_error("batch", "%s: no text column (text, sentence, content or "
-                                  "review) in the header (columns: %s); use --text-col, or "
-                                  "--no-header if the first line is data", in.name, cols);
-                    if (in_fmt == SENTI__FMT_TSV) free(hf);
-                    rc = CLI_USAGE;
-                    goto out;
-                }
-                if (in_fmt == SENTI__FMT_TSV) free(hf);
-                B.in_keys = (const char **)B.hdr;
-                B.n_in_keys = B.n_hdr;
-                st.line_base = hrec.lines; /* consumed below, after the header is written */
-            }
-        }
-    } else if (in_fmt == SENTI__FMT_JSONL) {
-        B.text_key = text_spec;
-    }
-    if (in_fmt == SENTI__FMT_LINES || in_fmt == SENTI__FMT_JSONL) {
-        if (in_fmt == SENTI__FMT_JSONL && text_spec) text_key_default[0] = text_spec;
-        B.in_keys = text_key_default;
-        B.n_in_keys = 1;
-    }
+    /* format, header and text column (reads the start of the input: guarded against SIGBUS) */
+    rc = guarded_setup(&in, &B, &H, in_path, in_fmt, out_fmt, no_header, text_spec);
+    if (rc != CLI_OK) goto out;
+    rc = CLI_FAIL;
 
     /* model */
     m = cli_open_model(&ma);
@@ -1138,8 +1261,9 @@ int cmd_batch(int argc, char **argv) {
     } else {
         out_fd = 1;
     }
-    put_header(&B, &hdr_out, &hrec);
-    input_skip(&in, hdr_used); /* the header record, peeked above */
+    put_header(&B, &hdr_out, &H.rec);
+    st.line_base = H.lines;
+    input_skip(&in, H.used); /* the header record, peeked above */
     if (hdr_out.len && write_all(out_fd, hdr_out.p, hdr_out.len) != 0) {
         cli_error("batch", "%s: write error: %s", out_name, strerror(errno));
         goto out;
@@ -1196,14 +1320,14 @@ int cmd_batch(int argc, char **argv) {
             B.seq_written++;
             did = 1;
         }
-        if (st.write_failed) {
+        if (st.write_failed || bus_hit) {
             input_done = 1;
             __atomic_store_n(&B.abort, 1, __ATOMIC_RELAXED); /* workers poll it between records */
         }
         if (!input_done && B.seq_filled - B.seq_written < B.n_slots) {
             chunk *c = &B.ring[B.seq_filled % B.n_slots];
             pthread_mutex_unlock(&B.mu);
-            size_t got = fill_chunk(&in, in_fmt, c);
+            size_t got = fill_guarded(&in, B.in_fmt, c);
             pthread_mutex_lock(&B.mu);
             if (got) {
                 c->state = SLOT_READY;
@@ -1226,6 +1350,10 @@ int cmd_batch(int argc, char **argv) {
 
     if (in.error) {
         cli_error("batch", "%s: read error: %s", in.name, strerror(in.error));
+        rc = CLI_FAIL;
+    } else if (input_changed(&in)) {
+        cli_error("batch", "%s: input changed during the run (truncated or rewritten while it was "
+                  "read): the output is incomplete%s", in.name, out.path ? " and was not written" : "");
         rc = CLI_FAIL;
     } else if (st.write_failed) {
         rc = CLI_FAIL;
@@ -1273,7 +1401,8 @@ out:
     free(B.hdr_len);
     for (int i = 0; i < B.n_rcols; i++) free(B.rcols[i]);
     free(hdr_out.p);
-    if (hcsv_ok) senti__csv_free(&hcsv);
+    if (H.csv_ok) senti__csv_free(&H.csv);
+    free(H.own);
     input_close(&in);
     return rc;
 }

@@ -114,4 +114,36 @@ full "predict > /dev/full: exit 1" "$SENTI" predict good
 full "bench --out - > /dev/full: exit 1" "$SENTI" bench --quick --only load --data "$S/V.tsv" --out -
 full "version > /dev/full: exit 1" "$SENTI" version
 
+# ---- an input truncated while batch reads it --------------------------------------------------------
+# The file is mapped; truncating it under the run made the next read of a page past the new end
+# a SIGBUS (and a partial output). Now: "input changed during the run", exit 1, and an output
+# file (-o) is not replaced. Deterministic enough: the input is ~60 MB, the truncation comes as
+# soon as the first output bytes appear, when at most the ring (8 chunks of 256 KiB) was read.
+for _ in $(seq 1 16); do cut -f2 "$DATA/sst2/train.tsv"; done > "$S/grow.txt"
+# truncate_during NAME OUTFILE-TO-WATCH ARGS...: run senti batch on a copy, cut the copy to 1000
+# bytes once OUTFILE-TO-WATCH has bytes; status in $rc, stderr in $TMP/tr.err
+truncate_during() {
+    local watch=$1; shift
+    cp "$S/grow.txt" "$S/victim.txt"
+    rm -f "$S/tr.out"
+    "$SENTI" batch --no-progress "$S/victim.txt" --threads 2 "$@" > "$S/tr.out" 2> "$TMP/tr.err" &
+    local pid=$!
+    for _ in $(seq 1 1000); do
+        [ -n "$(find "$S" -maxdepth 1 -name "$watch" -size +0 2>/dev/null)" ] && break
+        sleep 0.01
+    done
+    truncate -s 1000 "$S/victim.txt"
+    wait "$pid"
+    rc=$?
+}
+truncate_during tr.out
+check "batch: input truncated during the run: exit 1 (not SIGBUS), said so" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'victim.txt: input changed during the run' '$TMP/tr.err'"
+printf 'previous output\n' > "$S/prev.txt"
+cp "$S/prev.txt" "$S/prev.orig"
+truncate_during '.prev.txt.*' -o "$S/prev.txt"
+check "batch -o: input truncated during the run: exit 1, said so" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'input changed during the run.*was not written' '$TMP/tr.err'"
+same "batch -o: ... and the previous output is left as it was" "$S/prev.orig" "$S/prev.txt"
+
 finish
