@@ -76,6 +76,7 @@ static const char batch_usage[] =
     "of each class and the model's own values, e.g. VADER's neg, neu, pos, compound):\n"
     "  lines   label<TAB>score, or error<TAB>MESSAGE\n"
     "  tsv     the input columns, then label, score, p_<class>..., model values, error\n"
+    "          (JSONL input: the members of its first object are the columns)\n"
     "  csv     the same as tsv in RFC 4180 CSV (quoted where needed, CRLF line ends)\n"
     "  jsonl   JSONL input: each object byte for byte with \"label\", \"score\", \"scores\"\n"
     "          and model values added before its closing brace (or \"error\"); other input:\n"
@@ -354,6 +355,7 @@ typedef struct chunk {
     obuf out;
     obuf msgs;      /* per failed record: size_t rel_line, size_t len, message bytes */
     size_t n_rec, n_fail, n_lines;
+    size_t n_extra;         /* JSONL to TSV/CSV: records with members that are not columns */
     int state;
 } chunk;
 
@@ -377,6 +379,7 @@ typedef struct batch {
     const char *rkeys[3 + SENTI_MAX_VALUES + 1];
     int n_rkeys;
     int fixed_clash;        /* some result key is an input column (non-JSONL input) */
+    int jsonl_cols;         /* JSONL in, TSV/CSV out: hdr are the columns (jsonl_columns()) */
     /* TSV/CSV result column names (after renaming), for the header */
     char *rcols[2 + SENTI_MAX_CLASSES + SENTI_MAX_VALUES + 1];
     int n_rcols;
@@ -555,6 +558,33 @@ typedef struct parsed {
     int have_text;
 } parsed;
 
+/* JSONL in, TSV/CSV out: the object's value of each column (a string as it is, another value
+ * as compact JSON, null or missing empty); a record that is not an object goes whole into the
+ * first column. Returns 1 if the object has members that are not columns (they are lost). */
+static int put_json_cols(const batch *B, obuf *o, const parsed *P) {
+    if (!P->obj) {
+        put_field(B, o, P->r->ptr, P->r->len);
+        for (size_t i = 1; i < B->n_hdr; i++) ob_c(o, B->sep);
+        return 0;
+    }
+    size_t found = 0;
+    for (size_t i = 0; i < B->n_hdr; i++) {
+        if (i) ob_c(o, B->sep);
+        json_t *v = json_object_get(P->obj, B->hdr[i]);
+        found += v != NULL;
+        if (!v || json_is_null(v)) continue;
+        if (json_is_string(v)) {
+            put_field(B, o, json_string_value(v), json_string_length(v));
+            continue;
+        }
+        char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!t) oom();
+        put_field(B, o, t, strlen(t));
+        free(t);
+    }
+    return json_object_size(P->obj) > found;
+}
+
 static void emit(worker *w, chunk *c, const parsed *P, const senti_result *res, const char *err) {
     const batch *B = w->B;
     obuf *o = &c->out;
@@ -593,8 +623,8 @@ static void emit(worker *w, chunk *c, const parsed *P, const senti_result *res, 
                     put_field(B, o, P->f[i].ptr, P->f[i].len);
                 }
             }
-        } else if (B->in_fmt == SENTI__FMT_JSONL && !P->have_text) {
-            put_field(B, o, r->ptr, r->len);
+        } else if (B->in_fmt == SENTI__FMT_JSONL) {
+            c->n_extra += put_json_cols(B, o, P);
         } else {
             put_field(B, o, P->text, P->tlen);
         }
@@ -786,7 +816,7 @@ static void process_chunk(worker *w, chunk *c) {
     const batch *B = w->B;
     c->out.len = 0;
     c->msgs.len = 0;
-    c->n_rec = c->n_fail = c->n_lines = 0;
+    c->n_rec = c->n_fail = c->n_lines = c->n_extra = 0;
     if (B->in_fmt == SENTI__FMT_LINES && B->out_fmt == SENTI__FMT_LINES) {
         do_lines_fast(w, c);
         return;
@@ -813,7 +843,7 @@ static void process_guarded(worker *w, chunk *c) {
         process_chunk(w, c);
     } else {
         c->out.len = c->msgs.len = 0;
-        c->n_rec = c->n_fail = c->n_lines = 0;
+        c->n_rec = c->n_fail = c->n_lines = c->n_extra = 0;
         __atomic_store_n(&w->B->abort, 1, __ATOMIC_RELAXED);
     }
     bus_guard(NULL);
@@ -833,7 +863,7 @@ static void *worker_main(void *arg) {
         pthread_mutex_unlock(&B->mu);
         if (skip) { /* nothing will be written: do not spend time scoring */
             c->out.len = c->msgs.len = 0;
-            c->n_rec = c->n_fail = c->n_lines = 0;
+            c->n_rec = c->n_fail = c->n_lines = c->n_extra = 0;
         } else {
             process_guarded(w, c);
         }
@@ -913,6 +943,7 @@ static size_t fill_guarded(input *in, senti__fmt fmt, chunk *c) {
 
 typedef struct stats {
     size_t rec_in, rec_out, failed;
+    size_t extra;     /* JSONL to TSV/CSV: records with members that are not columns */
     size_t line_base; /* line where the next chunk starts */
     uint64_t bytes;
     int write_failed;
@@ -934,6 +965,7 @@ static void write_chunk(input *in, int out_fd, const char *out_name, chunk *c, s
     st->rec_in += c->n_rec;
     if (!st->write_failed) st->rec_out += c->n_rec;
     st->failed += c->n_fail;
+    st->extra += c->n_extra;
     st->line_base += c->n_lines;
     st->bytes += c->in_len;
     if (in->mapped) input_release(in, c->in_end);
@@ -1016,6 +1048,45 @@ static void put_header(batch *B, obuf *o, const senti__rec *hrec) {
 
 /* ---- setup: format, header, text column ------------------------------------------------------- */
 
+static void add_column(batch *B, const char *name) {
+    B->hdr = xrealloc(B->hdr, (B->n_hdr + 1) * sizeof *B->hdr);
+    B->hdr_len = xrealloc(B->hdr_len, (B->n_hdr + 1) * sizeof *B->hdr_len);
+    B->hdr_len[B->n_hdr] = strlen(name);
+    B->hdr[B->n_hdr++] = xstrndup(name, strlen(name));
+}
+
+/* JSONL in, TSV/CSV out: the columns are the members of the first JSON object of the input
+ * (within its first 64 KiB), and the text member if that object lacks it, so that each row
+ * keeps its object's fields rather than the text alone. Members of later objects that are not
+ * columns are counted and said (write_chunk, cmd_batch). */
+static void jsonl_columns(input *in, batch *B, const char *text_spec) {
+    const char *p;
+    size_t n, pos = 0;
+    int final;
+    json_t *obj = NULL;
+    input_peek(in, 1 << 16, &p, &n, &final);
+    while (pos < n && !obj) {
+        senti__rec r;
+        char why[320];
+        size_t used = senti__record_scan(SENTI__FMT_JSONL, p + pos, n - pos, final, &r);
+        if (!used) break;
+        obj = senti__jsonl_parse(r.ptr, r.len, why, sizeof why);
+        pos += used;
+    }
+    const char *key;
+    json_t *v;
+    if (obj) json_object_foreach(obj, key, v) add_column(B, key);
+    const char *text = text_spec;
+    for (int i = 0; !text && senti__text_keys[i]; i++)
+        if (obj && json_object_get(obj, senti__text_keys[i])) text = senti__text_keys[i];
+    if (!text) text = "text";
+    if (!obj || !json_object_get(obj, text)) add_column(B, text);
+    if (obj) json_decref(obj);
+    B->jsonl_cols = 1;
+    B->in_keys = (const char **)B->hdr;
+    B->n_in_keys = B->n_hdr;
+}
+
 /* The input's format and, for TSV/CSV with a header, its header and text column, read from the
  * start of the input; B and H are filled. The header record's bytes are copied (H->rec points
  * to the copy), so that nothing after setup reads the mapping but the chunks. Returns CLI_OK,
@@ -1025,7 +1096,13 @@ static int setup_input(input *in, batch *B, header *H, const char *in_path, sent
     const char *p;
     size_t n;
     int final;
-    input_peek(in, 3, &p, &n, &final);
+    input_peek(in, 4, &p, &n, &final);
+    const char *foreign = senti__bom_foreign(p, n);
+    if (foreign) {
+        cli_error("batch", "%s: %s text (it starts with that byte order mark); " SENTI__BOM_ADVICE,
+                  in->name, foreign);
+        return CLI_FAIL;
+    }
     input_skip(in, senti__bom_len(p, n));
     if (in_fmt == SENTI__FMT_AUTO && in->fd != 0) in_fmt = senti__fmt_from_path(in_path);
     if (in_fmt == SENTI__FMT_AUTO) {
@@ -1125,6 +1202,8 @@ static int setup_input(input *in, batch *B, header *H, const char *in_path, sent
         B->in_keys = H->text_key;
         B->n_in_keys = 1;
     }
+    if (in_fmt == SENTI__FMT_JSONL && (out_fmt == SENTI__FMT_TSV || out_fmt == SENTI__FMT_CSV))
+        jsonl_columns(in, B, text_spec);
     if (H->used) { /* the header's bytes, copied out of the input */
         char *copy = xrealloc(NULL, H->rec.len + 1);
         memcpy(copy, H->rec.ptr, H->rec.len);
@@ -1360,6 +1439,10 @@ int cmd_batch(int argc, char **argv) {
     } else {
         rc = st.failed ? CLI_RECORDS : CLI_OK;
     }
+    if (st.extra)
+        cli_error("batch", "%zu record%s members that are not columns (the columns are the members "
+                  "of the first object): those members are not in the output; -F jsonl keeps every "
+                  "object whole", st.extra, st.extra == 1 ? " has" : "s have");
     if (!quiet)
         fprintf(stderr,
                 "senti batch: %zu records in, %zu out, %zu failed, %.3f s, %.0f records/s%s\n",

@@ -483,7 +483,7 @@ int cmd_eval(int argc, char **argv) {
         switch (c) {
         case 1:
             if (!have_model) {
-                ma.spec = optarg;
+                if (cli_model_spec(&ma, optarg)) return CLI_USAGE;
                 have_model = 1;
                 break;
             }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "io/records.h"
 
 static const char help[] =
     "usage: senti predict [OPTIONS] [TEXT ...]\n"
@@ -273,7 +274,16 @@ int cmd_predict(int argc, char **argv) {
     } else {
         lines L = {.fd = 0};
         L.limit = ma.opts.max_text_bytes ? ma.opts.max_text_bytes : SENTI_DEFAULT_MAX_TEXT_BYTES;
-        while (!ferror(stdout) && lines_next(&L)) failed |= print_one(&ps, L.line ? L.line : "", L.n) != 0;
+        while (!ferror(stdout) && lines_next(&L)) {
+            const char *foreign = L.no == 1 ? senti__bom_foreign(L.line, L.n) : NULL;
+            if (foreign) {
+                fprintf(stderr, "senti predict: standard input: %s text (it starts with that byte order mark); "
+                        SENTI__BOM_ADVICE "\n", foreign);
+                read_failed = 1;
+                break;
+            }
+            failed |= print_one(&ps, L.line ? L.line : "", L.n) != 0;
+        }
         if (L.n_cut)
             fprintf(stderr, "senti predict: %zu line%s longer than %zu bytes: the first %zu bytes of each were scored\n",
                     L.n_cut, L.n_cut == 1 ? " was" : "s were", L.limit, L.limit);

@@ -146,4 +146,26 @@ check "batch -o: input truncated during the run: exit 1, said so" \
     bash -c "[ $rc -eq 1 ] && grep -q 'input changed during the run.*was not written' '$TMP/tr.err'"
 same "batch -o: ... and the previous output is left as it was" "$S/prev.orig" "$S/prev.txt"
 
+# ---- inputs that would be misread -------------------------------------------------------------------
+printf 'label\ttext\n1\tgood film\n0\tbad film\n' | iconv -f UTF-8 -t UTF-16 > "$S/u16.tsv"
+printf 'good film\n' | iconv -f UTF-8 -t UTF-16 > "$S/u16.txt"
+# refuse16 NAME CMD...: exit 1 and a message that says UTF-16
+refuse16() {
+    local n=$1; shift
+    "$@" > "$TMP/u16.out" 2>&1
+    local rc=$?
+    if [ "$rc" -eq 1 ] && grep -q 'UTF-16LE text' "$TMP/u16.out"; then ok "$n"; else not_ok "$n" "exit $rc: $(head -c 300 "$TMP/u16.out")"; fi
+}
+refuse16 "predict: UTF-16 stdin is refused with the reason" bash -c "'$SENTI' predict < '$S/u16.txt'"
+refuse16 "train: UTF-16 data is refused with the reason" "$SENTI" train "$S/u16.tsv" -o "$S/u16.st" --bits 12 --quiet
+refuse16 "eval: UTF-16 data is refused with the reason" "$SENTI" eval default "$S/u16.tsv"
+printf '{"label":1,"text":"awful","text":"great"}\n{"label":0,"text":"bad"}\n{"label":1,"text":"good"}\n' > "$S/dup.jsonl"
+"$SENTI" eval default "$S/dup.jsonl" --json > "$TMP/dup.json" 2> "$TMP/dup.err"
+rc=$?
+check "eval: a JSONL object with a member given twice is a malformed record (exit 3)" \
+    bash -c "[ $rc -eq 3 ] && grep -q 'dup.jsonl:1: a member given twice' '$TMP/dup.err' && grep -q '\"n\":2,' '$TMP/dup.json'"
+expect_status 'predict --model "": usage error' 2 "$SENTI" predict --model "" good
+expect_status 'eval "" DATA: usage error' 2 "$SENTI" eval "" "$S/V.tsv"
+expect_status 'model info "": usage error' 2 "$SENTI" model info ""
+
 finish
