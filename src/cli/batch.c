@@ -407,6 +407,15 @@ typedef struct worker {
     pthread_t tid;
 } worker;
 
+/* What the command line asks for. */
+typedef struct batch_opts {
+    cli_model_args ma;
+    const char *in_path, *out_path, *text_spec;
+    senti__fmt in_fmt, out_fmt;
+    int no_header, show_progress, quiet;
+    unsigned long threads;
+} batch_opts;
+
 /* The input's header (TSV/CSV), as setup_input() found it. */
 typedef struct header {
     senti__rec rec;         /* the header record; its bytes are own */
@@ -1087,15 +1096,13 @@ static void jsonl_columns(input *in, batch *B, const char *text_spec) {
     B->n_in_keys = B->n_hdr;
 }
 
-/* The input's format and, for TSV/CSV with a header, its header and text column, read from the
- * start of the input; B and H are filled. The header record's bytes are copied (H->rec points
- * to the copy), so that nothing after setup reads the mapping but the chunks. Returns CLI_OK,
- * CLI_USAGE or CLI_FAIL (after saying why). */
-static int setup_input(input *in, batch *B, header *H, const char *in_path, senti__fmt in_fmt,
-                       senti__fmt out_fmt, int no_header, const char *text_spec) {
+/* The input's format (after a byte order mark: a UTF-8 one is skipped, another refused), the
+ * output's, and what follows from them in B. */
+static int setup_format(input *in, batch *B, const batch_opts *o) {
     const char *p;
     size_t n;
     int final;
+    senti__fmt in_fmt = o->in_fmt, out_fmt = o->out_fmt;
     input_peek(in, 4, &p, &n, &final);
     const char *foreign = senti__bom_foreign(p, n);
     if (foreign) {
@@ -1104,106 +1111,127 @@ static int setup_input(input *in, batch *B, header *H, const char *in_path, sent
         return CLI_FAIL;
     }
     input_skip(in, senti__bom_len(p, n));
-    if (in_fmt == SENTI__FMT_AUTO && in->fd != 0) in_fmt = senti__fmt_from_path(in_path);
+    if (in_fmt == SENTI__FMT_AUTO && in->fd != 0) in_fmt = senti__fmt_from_path(o->in_path);
     if (in_fmt == SENTI__FMT_AUTO) {
         input_peek(in, 65536, &p, &n, &final);
         in_fmt = senti__fmt_sniff(p, n < 65536 ? n : 65536, 0);
     }
     if (out_fmt == SENTI__FMT_AUTO) out_fmt = in_fmt;
-    if (in_fmt == SENTI__FMT_LINES && text_spec) {
+    if (in_fmt == SENTI__FMT_LINES && o->text_spec) {
         cli_error("batch", "--text-col/--text-field apply to TSV, CSV and JSONL input, and %s is "
                   "read as plain lines (use --format)", in->name);
         return CLI_USAGE;
     }
-    if (no_header && in_fmt != SENTI__FMT_TSV && in_fmt != SENTI__FMT_CSV) no_header = 0;
-
     B->in_fmt = in_fmt;
     B->out_fmt = out_fmt;
-    B->no_header = no_header;
+    B->no_header = o->no_header && (in_fmt == SENTI__FMT_TSV || in_fmt == SENTI__FMT_CSV);
     B->sep = out_fmt == SENTI__FMT_CSV ? ',' : '\t';
     B->eol = out_fmt == SENTI__FMT_CSV ? "\r\n" : "\n";
     B->eol_len = strlen(B->eol);
+    return CLI_OK;
+}
 
-    /* header and text column */
-    if (in_fmt == SENTI__FMT_TSV || in_fmt == SENTI__FMT_CSV) {
-        if (no_header) {
-            B->text_col = text_spec ? senti__column_find(NULL, 0, text_spec) : -1;
-            if (text_spec && B->text_col < 0) {
-                cli_error("batch", "with --no-header the text column is a number from 1, not '%s'",
-                          text_spec);
-                return CLI_USAGE;
-            }
-        } else {
-            size_t want = 1 << 16;
-            for (;;) {
-                input_peek(in, want, &p, &n, &final);
-                if (n == 0) break;
-                H->used = senti__record_scan(in_fmt, p, n, final, &H->rec);
-                if (H->used) break;
-                want = n * 2;
-            }
-            if (H->used) {
-                senti__field *hf = NULL;
-                long nf;
-                char why[320];
-                if (in_fmt == SENTI__FMT_CSV) {
-                    if (senti__csv_init(&H->csv) != SENTI_OK) oom();
-                    H->csv_ok = 1;
-                    nf = H->rec.bad_quote ? -1 : senti__csv_parse(&H->csv, H->rec.ptr, H->rec.len, why, sizeof why);
-                    if (H->rec.bad_quote) snprintf(why, sizeof why, "a quoted field is not closed");
-                    if (nf < 0) {
-                        cli_error("batch", "%s:1: malformed header: %s", in->name, why);
-                        return CLI_FAIL;
-                    }
-                    hf = H->csv.fields;
-                } else {
-                    size_t cnt = senti__tsv_split(H->rec.ptr, H->rec.len, NULL, 0);
-                    hf = xrealloc(NULL, cnt * sizeof *hf);
-                    nf = (long)senti__tsv_split(H->rec.ptr, H->rec.len, hf, cnt);
-                }
-                B->n_hdr = (size_t)nf;
-                B->hdr = xrealloc(NULL, B->n_hdr * sizeof *B->hdr);
-                B->hdr_len = xrealloc(NULL, B->n_hdr * sizeof *B->hdr_len);
-                for (size_t i = 0; i < B->n_hdr; i++) {
-                    B->hdr[i] = xstrndup(hf[i].ptr, hf[i].len);
-                    B->hdr_len[i] = hf[i].len;
-                }
-                B->text_col = text_spec ? senti__column_find(hf, B->n_hdr, text_spec)
-                                       : senti__column_default_text(hf, B->n_hdr);
-                if (B->text_col < 0 && !text_spec && B->n_hdr == 1) B->text_col = 0;
-                if (B->text_col < 0) {
-                    char cols[512];
-                    size_t k = 0;
-                    cols[0] = '\0';
-                    for (size_t i = 0; i < B->n_hdr && k + 64 < sizeof cols; i++)
-                        k += (size_t)snprintf(cols + k, sizeof cols - k, "%s%.40s", i ? ", " : "",
-                                              B->hdr[i]);
-                    if (text_spec)
-                        cli_error("batch", "%s: no column '%s' (columns: %s)", in->name, text_spec,
-                                  cols);
-                    else
-                        cli_error("batch", "%s: no text column (text, sentence, content or "
-                                  "review) in the header (columns: %s); use --text-col, or "
-                                  "--no-header if the first line is data", in->name, cols);
-                    if (in_fmt == SENTI__FMT_TSV) free(hf);
-                    return CLI_USAGE;
-                }
-                if (in_fmt == SENTI__FMT_TSV) free(hf);
-                B->in_keys = (const char **)B->hdr;
-                B->n_in_keys = B->n_hdr;
-                H->lines = H->rec.lines; /* consumed after the header is written */
-            }
-        }
-    } else if (in_fmt == SENTI__FMT_JSONL) {
-        B->text_key = text_spec;
+/* The header record of a TSV/CSV input (H->rec, H->used; H->used 0 for an empty input) and its
+ * fields (*hf: the CSV parser's, or an allocation the caller frees for TSV). */
+static int header_fields(input *in, batch *B, header *H, senti__field **hf, long *nf) {
+    const char *p;
+    size_t n, want = 1 << 16;
+    int final;
+    for (;;) {
+        input_peek(in, want, &p, &n, &final);
+        if (n == 0) break;
+        H->used = senti__record_scan(B->in_fmt, p, n, final, &H->rec);
+        if (H->used) break;
+        want = n * 2;
     }
-    if (in_fmt == SENTI__FMT_LINES || in_fmt == SENTI__FMT_JSONL) {
-        if (in_fmt == SENTI__FMT_JSONL && text_spec) H->text_key[0] = text_spec;
+    if (!H->used) return CLI_OK;
+    if (B->in_fmt == SENTI__FMT_CSV) {
+        char why[320];
+        if (senti__csv_init(&H->csv) != SENTI_OK) oom();
+        H->csv_ok = 1;
+        *nf = H->rec.bad_quote ? -1 : senti__csv_parse(&H->csv, H->rec.ptr, H->rec.len, why, sizeof why);
+        if (H->rec.bad_quote) snprintf(why, sizeof why, "a quoted field is not closed");
+        if (*nf < 0) {
+            cli_error("batch", "%s:1: malformed header: %s", in->name, why);
+            return CLI_FAIL;
+        }
+        *hf = H->csv.fields;
+    } else {
+        size_t cnt = senti__tsv_split(H->rec.ptr, H->rec.len, NULL, 0);
+        *hf = xrealloc(NULL, cnt * sizeof **hf);
+        *nf = (long)senti__tsv_split(H->rec.ptr, H->rec.len, *hf, cnt);
+    }
+    return CLI_OK;
+}
+
+/* Say that the header has no text column (the one named, or a default one), listing it. */
+static void no_text_column(const input *in, const batch *B, const char *text_spec) {
+    char cols[512];
+    size_t k = 0;
+    cols[0] = '\0';
+    for (size_t i = 0; i < B->n_hdr && k + 64 < sizeof cols; i++)
+        k += (size_t)snprintf(cols + k, sizeof cols - k, "%s%.40s", i ? ", " : "", B->hdr[i]);
+    if (text_spec)
+        cli_error("batch", "%s: no column '%s' (columns: %s)", in->name, text_spec, cols);
+    else
+        cli_error("batch", "%s: no text column (text, sentence, content or review) in the header "
+                  "(columns: %s); use --text-col, or --no-header if the first line is data",
+                  in->name, cols);
+}
+
+/* TSV/CSV: the header (copied into B->hdr) and the text column. */
+static int read_header(input *in, batch *B, header *H, const char *text_spec) {
+    if (B->no_header) {
+        B->text_col = text_spec ? senti__column_find(NULL, 0, text_spec) : -1;
+        if (text_spec && B->text_col < 0) {
+            cli_error("batch", "with --no-header the text column is a number from 1, not '%s'", text_spec);
+            return CLI_USAGE;
+        }
+        return CLI_OK;
+    }
+    senti__field *hf = NULL;
+    long nf = 0;
+    int rc = header_fields(in, B, H, &hf, &nf);
+    if (rc != CLI_OK || !H->used) return rc;
+    B->n_hdr = (size_t)nf;
+    B->hdr = xrealloc(NULL, B->n_hdr * sizeof *B->hdr);
+    B->hdr_len = xrealloc(NULL, B->n_hdr * sizeof *B->hdr_len);
+    for (size_t i = 0; i < B->n_hdr; i++) {
+        B->hdr[i] = xstrndup(hf[i].ptr, hf[i].len);
+        B->hdr_len[i] = hf[i].len;
+    }
+    B->text_col = text_spec ? senti__column_find(hf, B->n_hdr, text_spec)
+                            : senti__column_default_text(hf, B->n_hdr);
+    if (B->text_col < 0 && !text_spec && B->n_hdr == 1) B->text_col = 0;
+    if (B->in_fmt == SENTI__FMT_TSV) free(hf);
+    if (B->text_col < 0) {
+        no_text_column(in, B, text_spec);
+        return CLI_USAGE;
+    }
+    B->in_keys = (const char **)B->hdr;
+    B->n_in_keys = B->n_hdr;
+    H->lines = H->rec.lines; /* consumed after the header is written */
+    return CLI_OK;
+}
+
+/* The input's format and, for TSV/CSV with a header, its header and text column, read from the
+ * start of the input; B and H are filled. The header record's bytes are copied (H->rec points
+ * to the copy), so that nothing after setup reads the mapping but the chunks. Returns CLI_OK,
+ * CLI_USAGE or CLI_FAIL (after saying why). */
+static int setup_input(input *in, batch *B, header *H, const batch_opts *o) {
+    int rc = setup_format(in, B, o);
+    if (rc != CLI_OK) return rc;
+    senti__fmt in_fmt = B->in_fmt, out_fmt = B->out_fmt;
+    if (in_fmt == SENTI__FMT_TSV || in_fmt == SENTI__FMT_CSV) {
+        if ((rc = read_header(in, B, H, o->text_spec)) != CLI_OK) return rc;
+    } else {
+        if (in_fmt == SENTI__FMT_JSONL) B->text_key = o->text_spec;
+        if (in_fmt == SENTI__FMT_JSONL && o->text_spec) H->text_key[0] = o->text_spec;
         B->in_keys = H->text_key;
         B->n_in_keys = 1;
     }
     if (in_fmt == SENTI__FMT_JSONL && (out_fmt == SENTI__FMT_TSV || out_fmt == SENTI__FMT_CSV))
-        jsonl_columns(in, B, text_spec);
+        jsonl_columns(in, B, o->text_spec);
     if (H->used) { /* the header's bytes, copied out of the input */
         char *copy = xrealloc(NULL, H->rec.len + 1);
         memcpy(copy, H->rec.ptr, H->rec.len);
@@ -1214,13 +1242,12 @@ static int setup_input(input *in, batch *B, header *H, const char *in_path, sent
 
 /* setup_input() with the input's start guarded: a file truncated meanwhile is a failure
  * ("input changed during the run"), not a SIGBUS. */
-static int guarded_setup(input *in, batch *B, header *H, const char *in_path, senti__fmt in_fmt,
-                         senti__fmt out_fmt, int no_header, const char *text_spec) {
+static int guarded_setup(input *in, batch *B, header *H, const batch_opts *o) {
     sigjmp_buf jb;
     int rc;
     if (sigsetjmp(jb, 1) == 0) {
         bus_guard(&jb);
-        rc = setup_input(in, B, H, in_path, in_fmt, out_fmt, no_header, text_spec);
+        rc = setup_input(in, B, H, o);
     } else {
         rc = CLI_FAIL;
     }
@@ -1230,7 +1257,8 @@ static int guarded_setup(input *in, batch *B, header *H, const char *in_path, se
 
 /* ---- the command ------------------------------------------------------------------------------ */
 
-int cmd_batch(int argc, char **argv) {
+/* Parse the command line into o; -1 to go on, else the exit status (--help, a usage error). */
+static int parse_opts(int argc, char **argv, batch_opts *o) {
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},
         {"format", required_argument, 0, 'f'},
@@ -1246,35 +1274,33 @@ int cmd_batch(int argc, char **argv) {
         CLI_MODEL_LONGOPTS,
         {0, 0, 0, 0},
     };
-    cli_model_args ma = {0};
-    const char *out_path = NULL, *text_spec = NULL;
-    senti__fmt in_fmt = SENTI__FMT_AUTO, out_fmt = SENTI__FMT_AUTO;
-    int no_header = 0, show_progress = -1, quiet = 0;
-    unsigned long threads = 0;
+    memset(o, 0, sizeof *o);
+    o->in_fmt = o->out_fmt = SENTI__FMT_AUTO;
+    o->show_progress = -1;
     int opt;
     optind = 0;
     while ((opt = getopt_long(argc, argv, "o:f:F:t:j:qhm:", longopts, NULL)) != -1) {
-        int r = cli_model_opt(&ma, opt, optarg);
+        int r = cli_model_opt(&o->ma, opt, optarg);
         if (r < 0) return CLI_USAGE;
         if (r > 0) continue;
         switch (opt) {
-        case 'o': out_path = optarg; break;
+        case 'o': o->out_path = optarg; break;
         case 'f':
         case 'F':
-            if (senti__fmt_parse(optarg, opt == 'f' ? &in_fmt : &out_fmt) != 0) {
+            if (senti__fmt_parse(optarg, opt == 'f' ? &o->in_fmt : &o->out_fmt) != 0) {
                 cli_error("batch", "unknown format '%s' (lines, tsv, csv or jsonl)", optarg);
                 return CLI_USAGE;
             }
             break;
         case 't':
-        case 0x2001: text_spec = optarg; break;
-        case 0x2002: no_header = 1; break;
+        case 0x2001: o->text_spec = optarg; break;
+        case 0x2002: o->no_header = 1; break;
         case 'j':
-            if (cli_parse_uint("--threads", optarg, 0, MAX_THREADS, &threads)) return CLI_USAGE;
+            if (cli_parse_uint("--threads", optarg, 0, MAX_THREADS, &o->threads)) return CLI_USAGE;
             break;
-        case 0x2003: show_progress = 1; break;
-        case 0x2004: show_progress = 0; break;
-        case 'q': quiet = 1; break;
+        case 0x2003: o->show_progress = 1; break;
+        case 0x2004: o->show_progress = 0; break;
+        case 'q': o->quiet = 1; break;
         case 'h': printf(batch_usage, cli_ncpu()); return CLI_OK;
         default:
             fprintf(stderr, "Try 'senti batch --help'.\n");
@@ -1288,204 +1314,249 @@ int cmd_batch(int argc, char **argv) {
         fprintf(stderr, "Try 'senti batch --help'.\n");
         return CLI_USAGE;
     }
-    const char *in_path = argv[optind];
-    if (threads == 0) threads = (unsigned long)cli_ncpu();
-    if (show_progress < 0) show_progress = isatty(2);
+    o->in_path = argv[optind];
+    if (o->threads == 0) o->threads = (unsigned long)cli_ncpu();
+    if (o->show_progress < 0) o->show_progress = isatty(2);
+    return -1;
+}
 
-    int rc = CLI_FAIL;
+/* Everything one run holds, released by run_free(). */
+typedef struct run {
+    batch_opts o;
     input in;
-    batch B = {0};
-    worker *W = NULL;
-    int out_fd = -1, started = 0;
-    cli_out out = {0};
-    cli_inputs inputs = {0};
+    batch B;
+    header H;
+    senti_model *m;
+    cli_inputs inputs;
+    cli_out out;            /* -o FILE */
+    int out_fd;
+    const char *out_name;   /* for messages */
+    worker *W;
+    int started;            /* worker threads running */
+    stats st;
+} run;
+
+/* The model: its labels and value names, and the result column names. */
+static int setup_model(run *R) {
+    batch *B = &R->B;
+    R->m = cli_open_model(&R->o.ma);
+    if (!R->m) return -1;
+    B->m = R->m;
+    B->n_classes = senti_model_n_classes(R->m);
+    B->n_values = senti_model_n_values(R->m);
+    if (B->n_classes > SENTI_MAX_CLASSES) B->n_classes = SENTI_MAX_CLASSES;
+    if (B->n_values > SENTI_MAX_VALUES) B->n_values = SENTI_MAX_VALUES;
+    for (int i = 0; i < B->n_classes; i++) {
+        B->labels[i] = senti_model_label(R->m, i);
+        if (!B->labels[i]) B->labels[i] = "?";
+        B->label_len[i] = strlen(B->labels[i]);
+    }
+    setup_names(B);
+    return 0;
+}
+
+/* Open the output (stdout, or -o's temporary) and write its header; the input's header record
+ * is consumed here. */
+static int start_output(run *R) {
+    const char *path = R->o.out_path;
+    int to_file = path && strcmp(path, "-") != 0;
+    R->out_name = to_file ? path : "stdout";
+    R->out_fd = 1;
+    if (to_file) {
+        if (cli_out_open(&R->out, "batch", path) != 0) return -1;
+        R->out_fd = R->out.fd;
+    }
     obuf hdr_out = {0};
-    stats st = {0};
-    header H = {.text_key = {"text"}};
-    senti_model *m = NULL;
-
-    if (input_open(&in, in_path) != 0) goto out;
-    cli_inputs_add(&inputs, in_path, "the input");
-    cli_inputs_add_model(&inputs, &ma);
-    if (cli_out_check("batch", out_path, &inputs) != 0) {
-        rc = CLI_USAGE;
-        goto out;
+    put_header(&R->B, &hdr_out, &R->H.rec);
+    R->st.line_base = R->H.lines;
+    input_skip(&R->in, R->H.used); /* the header record, peeked by setup_input() */
+    int rc = 0;
+    if (hdr_out.len && write_all(R->out_fd, hdr_out.p, hdr_out.len) != 0) {
+        cli_error("batch", "%s: write error: %s", R->out_name, strerror(errno));
+        rc = -1;
     }
+    free(hdr_out.p);
+    R->st.line_base += 1;
+    return rc;
+}
 
-    /* format, header and text column (reads the start of the input: guarded against SIGBUS) */
-    rc = guarded_setup(&in, &B, &H, in_path, in_fmt, out_fmt, no_header, text_spec);
-    if (rc != CLI_OK) goto out;
-    rc = CLI_FAIL;
-
-    /* model */
-    m = cli_open_model(&ma);
-    if (!m) goto out;
-    B.m = m;
-    B.n_classes = senti_model_n_classes(m);
-    B.n_values = senti_model_n_values(m);
-    if (B.n_classes > SENTI_MAX_CLASSES) B.n_classes = SENTI_MAX_CLASSES;
-    if (B.n_values > SENTI_MAX_VALUES) B.n_values = SENTI_MAX_VALUES;
-    for (int i = 0; i < B.n_classes; i++) {
-        B.labels[i] = senti_model_label(m, i);
-        if (!B.labels[i]) B.labels[i] = "?";
-        B.label_len[i] = strlen(B.labels[i]);
-    }
-    setup_names(&B);
-
-    /* output */
-    const char *out_name = out_path && strcmp(out_path, "-") != 0 ? out_path : "stdout";
-    if (out_path && strcmp(out_path, "-") != 0) {
-        if (cli_out_open(&out, "batch", out_path) != 0) goto out;
-        out_fd = out.fd;
-    } else {
-        out_fd = 1;
-    }
-    put_header(&B, &hdr_out, &H.rec);
-    st.line_base = H.lines;
-    input_skip(&in, H.used); /* the header record, peeked above */
-    if (hdr_out.len && write_all(out_fd, hdr_out.p, hdr_out.len) != 0) {
-        cli_error("batch", "%s: write error: %s", out_name, strerror(errno));
-        goto out;
-    }
-    st.line_base += 1;
-
-    /* workers */
-    B.n_slots = RING_PER_THREAD * threads;
-    B.ring = calloc(B.n_slots, sizeof *B.ring);
-    W = calloc(threads, sizeof *W);
-    if (!B.ring || !W) oom();
-    pthread_mutex_init(&B.mu, NULL);
-    pthread_cond_init(&B.work_cv, NULL);
-    pthread_cond_init(&B.main_cv, NULL);
+/* The ring and the worker threads; -1 if none could start. */
+static int start_workers(run *R) {
+    batch *B = &R->B;
+    unsigned long threads = R->o.threads;
+    B->n_slots = RING_PER_THREAD * threads;
+    B->ring = calloc(B->n_slots, sizeof *B->ring);
+    R->W = calloc(threads, sizeof *R->W);
+    if (!B->ring || !R->W) oom();
+    pthread_mutex_init(&B->mu, NULL);
+    pthread_cond_init(&B->work_cv, NULL);
+    pthread_cond_init(&B->main_cv, NULL);
     for (unsigned long t = 0; t < threads; t++) {
-        W[t].B = &B;
-        int e = senti_ctx_new(m, &W[t].ctx);
+        worker *w = &R->W[t];
+        w->B = B;
+        int e = senti_ctx_new(R->m, &w->ctx);
         if (e != SENTI_OK) {
             cli_error("batch", "cannot make a scoring context: %s", senti_strerror(e));
             break;
         }
-        if (senti__csv_init(&W[t].csv) != SENTI_OK) oom();
-        W[t].f_cap = 64;
-        W[t].f = xrealloc(NULL, W[t].f_cap * sizeof *W[t].f);
-        if (pthread_create(&W[t].tid, NULL, worker_main, &W[t]) != 0) {
-            senti_ctx_free(W[t].ctx);
-            senti__csv_free(&W[t].csv);
-            free(W[t].f);
+        if (senti__csv_init(&w->csv) != SENTI_OK) oom();
+        w->f_cap = 64;
+        w->f = xrealloc(NULL, w->f_cap * sizeof *w->f);
+        if (pthread_create(&w->tid, NULL, worker_main, w) != 0) {
+            senti_ctx_free(w->ctx);
+            senti__csv_free(&w->csv);
+            free(w->f);
             break;
         }
-        started++;
+        R->started++;
     }
-    if (!started) {
+    if (!R->started) {
         cli_error("batch", "could not start a worker thread");
-        goto out_threads;
+        return -1;
     }
+    return 0;
+}
 
-    /* the main loop: write finished chunks in order, keep the ring full */
+/* The main loop: write finished chunks in order, keep the ring full; then stop the workers.
+ * Returns the seconds it took. */
+static double run_loop(run *R) {
+    batch *B = &R->B;
     double t0 = now_s(), last_progress = t0;
     int input_done = 0;
-    pthread_mutex_lock(&B.mu);
+    pthread_mutex_lock(&B->mu);
     for (;;) {
         int did = 0;
-        while (B.seq_written < B.seq_filled && B.ring[B.seq_written % B.n_slots].state == SLOT_DONE) {
-            chunk *c = &B.ring[B.seq_written % B.n_slots];
-            pthread_mutex_unlock(&B.mu);
-            write_chunk(&in, out_fd, out_name, c, &st);
-            if (show_progress && now_s() - last_progress > 0.1) {
-                progress(&in, &st, t0, 0);
+        while (B->seq_written < B->seq_filled && B->ring[B->seq_written % B->n_slots].state == SLOT_DONE) {
+            chunk *c = &B->ring[B->seq_written % B->n_slots];
+            pthread_mutex_unlock(&B->mu);
+            write_chunk(&R->in, R->out_fd, R->out_name, c, &R->st);
+            if (R->o.show_progress && now_s() - last_progress > 0.1) {
+                progress(&R->in, &R->st, t0, 0);
                 last_progress = now_s();
             }
-            pthread_mutex_lock(&B.mu);
+            pthread_mutex_lock(&B->mu);
             c->state = SLOT_FREE;
-            B.seq_written++;
+            B->seq_written++;
             did = 1;
         }
-        if (st.write_failed || bus_hit) {
+        if (R->st.write_failed || bus_hit) {
             input_done = 1;
-            __atomic_store_n(&B.abort, 1, __ATOMIC_RELAXED); /* workers poll it between records */
+            __atomic_store_n(&B->abort, 1, __ATOMIC_RELAXED); /* workers poll it between records */
         }
-        if (!input_done && B.seq_filled - B.seq_written < B.n_slots) {
-            chunk *c = &B.ring[B.seq_filled % B.n_slots];
-            pthread_mutex_unlock(&B.mu);
-            size_t got = fill_guarded(&in, B.in_fmt, c);
-            pthread_mutex_lock(&B.mu);
+        if (!input_done && B->seq_filled - B->seq_written < B->n_slots) {
+            chunk *c = &B->ring[B->seq_filled % B->n_slots];
+            pthread_mutex_unlock(&B->mu);
+            size_t got = fill_guarded(&R->in, B->in_fmt, c);
+            pthread_mutex_lock(&B->mu);
             if (got) {
                 c->state = SLOT_READY;
-                B.seq_filled++;
-                pthread_cond_signal(&B.work_cv);
+                B->seq_filled++;
+                pthread_cond_signal(&B->work_cv);
             } else {
                 input_done = 1;
             }
             continue;
         }
-        if (input_done && B.seq_written == B.seq_filled) break;
-        if (!did) pthread_cond_wait(&B.main_cv, &B.mu);
+        if (input_done && B->seq_written == B->seq_filled) break;
+        if (!did) pthread_cond_wait(&B->main_cv, &B->mu);
     }
-    B.stop = 1;
-    pthread_cond_broadcast(&B.work_cv);
-    pthread_mutex_unlock(&B.mu);
-    for (int t = 0; t < started; t++) pthread_join(W[t].tid, NULL);
+    B->stop = 1;
+    pthread_cond_broadcast(&B->work_cv);
+    pthread_mutex_unlock(&B->mu);
+    for (int t = 0; t < R->started; t++) pthread_join(R->W[t].tid, NULL);
     double dt = now_s() - t0;
-    if (show_progress) progress(&in, &st, t0, 1);
+    if (R->o.show_progress) progress(&R->in, &R->st, t0, 1);
+    return dt;
+}
 
-    if (in.error) {
-        cli_error("batch", "%s: read error: %s", in.name, strerror(in.error));
+/* The exit status of a run that went through, with what went wrong said, and the summary. */
+static int report(run *R, double dt) {
+    const stats *st = &R->st;
+    int rc;
+    if (R->in.error) {
+        cli_error("batch", "%s: read error: %s", R->in.name, strerror(R->in.error));
         rc = CLI_FAIL;
-    } else if (input_changed(&in)) {
+    } else if (input_changed(&R->in)) {
         cli_error("batch", "%s: input changed during the run (truncated or rewritten while it was "
-                  "read): the output is incomplete%s", in.name, out.path ? " and was not written" : "");
+                  "read): the output is incomplete%s", R->in.name, R->out.path ? " and was not written" : "");
         rc = CLI_FAIL;
-    } else if (st.write_failed) {
+    } else if (st->write_failed) {
         rc = CLI_FAIL;
     } else {
-        rc = st.failed ? CLI_RECORDS : CLI_OK;
+        rc = st->failed ? CLI_RECORDS : CLI_OK;
     }
-    if (st.extra)
+    if (st->extra)
         cli_error("batch", "%zu record%s members that are not columns (the columns are the members "
                   "of the first object): those members are not in the output; -F jsonl keeps every "
-                  "object whole", st.extra, st.extra == 1 ? " has" : "s have");
-    if (!quiet)
+                  "object whole", st->extra, st->extra == 1 ? " has" : "s have");
+    if (!R->o.quiet)
         fprintf(stderr,
                 "senti batch: %zu records in, %zu out, %zu failed, %.3f s, %.0f records/s%s\n",
-                st.rec_in, st.rec_out, st.failed, dt, dt > 0 ? (double)st.rec_in / dt : 0.0,
+                st->rec_in, st->rec_out, st->failed, dt, dt > 0 ? (double)st->rec_in / dt : 0.0,
                 rc == CLI_RECORDS ? " (failed records were reported above and kept with an "
                                     "error field)"
                                   : "");
-
-out_threads:
-    for (int t = 0; t < started; t++) {
-        senti_ctx_free(W[t].ctx);
-        senti__csv_free(&W[t].csv);
-        free(W[t].f);
-        free(W[t].tmp.p);
-    }
-    for (size_t i = 0; B.ring && i < B.n_slots; i++) {
-        free(B.ring[i].own);
-        free(B.ring[i].out.p);
-        free(B.ring[i].msgs.p);
-    }
-    if (B.ring) {
-        pthread_mutex_destroy(&B.mu);
-        pthread_cond_destroy(&B.work_cv);
-        pthread_cond_destroy(&B.main_cv);
-    }
-    free(B.ring);
-    free(W);
-out:
-    /* the output replaces the old file only when it is whole */
-    if (out.path && (rc == CLI_OK || rc == CLI_RECORDS)) {
-        if (cli_out_commit(&out, "batch") != 0) rc = CLI_FAIL;
-    } else {
-        cli_out_abort(&out);
-    }
-    cli_inputs_free(&inputs);
-    senti_model_free(m);
-    for (size_t i = 0; i < B.n_hdr; i++) free(B.hdr[i]);
-    free(B.hdr);
-    free(B.hdr_len);
-    for (int i = 0; i < B.n_rcols; i++) free(B.rcols[i]);
-    free(hdr_out.p);
-    if (H.csv_ok) senti__csv_free(&H.csv);
-    free(H.own);
-    input_close(&in);
     return rc;
+}
+
+/* Release what the run holds; the output replaces the old file only when it is whole (rc 0 or
+ * 3). Returns rc, or CLI_FAIL if that last step failed. */
+static int run_free(run *R, int rc) {
+    batch *B = &R->B;
+    for (int t = 0; t < R->started; t++) {
+        senti_ctx_free(R->W[t].ctx);
+        senti__csv_free(&R->W[t].csv);
+        free(R->W[t].f);
+        free(R->W[t].tmp.p);
+    }
+    for (size_t i = 0; B->ring && i < B->n_slots; i++) {
+        free(B->ring[i].own);
+        free(B->ring[i].out.p);
+        free(B->ring[i].msgs.p);
+    }
+    if (B->ring) {
+        pthread_mutex_destroy(&B->mu);
+        pthread_cond_destroy(&B->work_cv);
+        pthread_cond_destroy(&B->main_cv);
+    }
+    free(B->ring);
+    free(R->W);
+    if (R->out.path && (rc == CLI_OK || rc == CLI_RECORDS)) {
+        if (cli_out_commit(&R->out, "batch") != 0) rc = CLI_FAIL;
+    } else {
+        cli_out_abort(&R->out);
+    }
+    cli_inputs_free(&R->inputs);
+    senti_model_free(R->m);
+    for (size_t i = 0; i < B->n_hdr; i++) free(B->hdr[i]);
+    free(B->hdr);
+    free(B->hdr_len);
+    for (int i = 0; i < B->n_rcols; i++) free(B->rcols[i]);
+    if (R->H.csv_ok) senti__csv_free(&R->H.csv);
+    free(R->H.own);
+    input_close(&R->in);
+    return rc;
+}
+
+int cmd_batch(int argc, char **argv) {
+    run R = {.H = {.text_key = {"text"}}, .out_fd = -1};
+    int rc = parse_opts(argc, argv, &R.o);
+    if (rc >= 0) return rc;
+    const batch_opts *o = &R.o;
+    rc = CLI_FAIL;
+    if (input_open(&R.in, o->in_path) != 0) goto out;
+    cli_inputs_add(&R.inputs, o->in_path, "the input");
+    cli_inputs_add_model(&R.inputs, &o->ma);
+    if (cli_out_check("batch", o->out_path, &R.inputs) != 0) {
+        rc = CLI_USAGE;
+        goto out;
+    }
+    /* format, header and text column (reads the start of the input: guarded against SIGBUS) */
+    rc = guarded_setup(&R.in, &R.B, &R.H, o);
+    if (rc != CLI_OK) goto out;
+    rc = CLI_FAIL;
+    if (setup_model(&R) != 0 || start_output(&R) != 0 || start_workers(&R) != 0) goto out;
+    rc = report(&R, run_loop(&R));
+out:
+    return run_free(&R, rc);
 }
