@@ -192,44 +192,60 @@ static int *truths(const senti_model *m, const data_spec *d, const senti__datase
     return truth;
 }
 
-/* Score one data set and compute its metrics. Returns 0, or -1 if it could not be loaded. */
-static int eval_one(const senti_model *m, const data_spec *d, int threads, int nbins, metrics *M) {
-    memset(M, 0, sizeof *M);
-    senti__dataset ds;
-    char err[512];
-    if (senti__dataset_load(d->path, &d->o, &ds, err, sizeof err)) {
-        cli_error("eval", "%s", err);
-        return -1;
-    }
-    for (size_t i = 0; i < ds.n_errors; i++) fprintf(stderr, "senti eval: %s\n", ds.errors[i]);
-    int K = M->K = senti_model_n_classes(m);
-    int ipos = senti_model_label_index(m, "positive"), ineg = senti_model_label_index(m, "negative");
-    int ineu = senti_model_label_index(m, "neutral");
-    M->malformed = ds.n_bad;
-    M->total = ds.n;
-    int rating = M->rating = rating_mode(d, &ds);
-    int data_neutral = 0;
-    int *truth = truths(m, d, &ds, rating, M, &data_neutral);
-    M->binary_view = !data_neutral && ineu >= 0 && ipos >= 0 && ineg >= 0;
-
-    senti_text *tx = xmalloc(ds.n * sizeof *tx);
-    senti_result *res = xmalloc(ds.n * sizeof *res);
-    for (size_t i = 0; i < ds.n; i++) tx[i] = (senti_text){ds.texts[i], ds.lens[i]};
+/* Score every text of ds on threads; M->secs is the time it took. */
+static senti_result *score_all(const senti_model *m, const senti__dataset *ds, int threads, metrics *M) {
+    senti_text *tx = xmalloc(ds->n * sizeof *tx);
+    senti_result *res = xmalloc(ds->n * sizeof *res);
+    for (size_t i = 0; i < ds->n; i++) tx[i] = (senti_text){ds->texts[i], ds->lens[i]};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    senti_predict_batch(m, tx, ds.n, res, threads);
+    senti_predict_batch(m, tx, ds->n, res, threads);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     M->secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    free(tx);
+    return res;
+}
 
-    /* the value correlated with ratings: VADER's compound where the model has it */
-    int icomp = -1;
-    for (int j = 0; j < senti_model_n_values(m); j++)
-        if (!strcmp(senti_model_value_name(m, j), "compound")) icomp = j;
-    double *xs = xmalloc(ds.n * sizeof *xs), *ys = xmalloc(ds.n * sizeof *ys);
-    sp *auc = xmalloc(ds.n * sizeof *auc);
-    size_t n_auc = 0;
-    M->nbins = nbins;
-    for (size_t i = 0; i < ds.n; i++) {
+/* What the ranking metrics are computed from: (polarity, rating) pairs for Pearson r, and
+ * (polarity, is positive) pairs for ROC-AUC. */
+typedef struct ranks {
+    double *xs, *ys;
+    sp *auc;
+    size_t n_auc;
+} ranks;
+
+/* The model's labels of interest and the value correlated with ratings (VADER's compound where
+ * the model has it). */
+typedef struct model_idx {
+    int ipos, ineg, icomp;
+} model_idx;
+
+/* One scored row with a label: the confusion matrix, the reliability bins, the ranks. */
+static void tally_row(const model_idx *x, const senti_result *r, int truth, double sc, metrics *M, ranks *rk) {
+    int pred = r->label;
+    double conf = r->probs[pred];
+    if (M->binary_view) {
+        double pp = r->probs[x->ipos], pn = r->probs[x->ineg];
+        pred = pp >= pn ? x->ipos : x->ineg;
+        conf = (pp >= pn ? pp : pn) / (pp + pn > 0 ? pp + pn : 1);
+    }
+    M->n++;
+    M->correct += pred == truth;
+    M->conf[truth][pred]++;
+    int nbins = M->nbins;
+    int b = isfinite(conf) ? (int)(conf * nbins) : 0; /* a hostile model may give NaN */
+    if (b >= nbins) b = nbins - 1;
+    if (b < 0) b = 0;
+    M->bin_n[b]++;
+    M->bin_conf[b] += conf;
+    M->bin_acc[b] += pred == truth;
+    if (x->ipos >= 0 && (truth == x->ipos || truth == x->ineg)) rk->auc[rk->n_auc++] = (sp){sc, truth == x->ipos};
+}
+
+/* Every row: failed, malformed, left out (rated 0 or a class the model lacks), or tallied. */
+static void tally(const model_idx *x, const senti__dataset *ds, const int *truth, const senti_result *res,
+                  metrics *M, ranks *rk) {
+    for (size_t i = 0; i < ds->n; i++) {
         if (res[i].status) {
             M->failed++;
             continue;
@@ -238,37 +254,26 @@ static int eval_one(const senti_model *m, const data_spec *d, int threads, int n
         /* polarity: P(pos) - P(neg), which also ranks a 3-class model's texts sensibly (its
          * P(pos) alone puts a clear negative level with a neutral); 2 P(pos) - 1 for a binary
          * model, so its AUC and Pearson r are those of P(pos) */
-        double sc = icomp >= 0 ? res[i].values[icomp]
-                    : ipos >= 0 && ineg >= 0 ? res[i].probs[ipos] - res[i].probs[ineg] : res[i].score;
-        if (rating) xs[M->n_rated] = sc, ys[M->n_rated] = ds.ratings[i], M->n_rated++;
+        double sc = x->icomp >= 0 ? res[i].values[x->icomp]
+                    : x->ipos >= 0 && x->ineg >= 0 ? res[i].probs[x->ipos] - res[i].probs[x->ineg] : res[i].score;
+        if (M->rating) rk->xs[M->n_rated] = sc, rk->ys[M->n_rated] = ds->ratings[i], M->n_rated++;
         if (truth[i] < 0) {
             M->skipped++;
             continue;
         }
-        int pred = res[i].label;
-        double conf = res[i].probs[pred];
-        if (M->binary_view) {
-            double pp = res[i].probs[ipos], pn = res[i].probs[ineg];
-            pred = pp >= pn ? ipos : ineg;
-            conf = (pp >= pn ? pp : pn) / (pp + pn > 0 ? pp + pn : 1);
-        }
-        M->n++;
-        M->correct += pred == truth[i];
-        M->conf[truth[i]][pred]++;
-        int b = isfinite(conf) ? (int)(conf * nbins) : 0; /* a hostile model may give NaN */
-        if (b >= nbins) b = nbins - 1;
-        if (b < 0) b = 0;
-        M->bin_n[b]++;
-        M->bin_conf[b] += conf;
-        M->bin_acc[b] += pred == truth[i];
-        if (ipos >= 0 && (truth[i] == ipos || truth[i] == ineg)) auc[n_auc++] = (sp){sc, truth[i] == ipos};
+        tally_row(x, &res[i], truth[i], sc, M, rk);
     }
+}
+
+/* Accuracy, per-class precision/recall/F1, macro-F1, average recall and the calibration error
+ * from the tallies; ROC-AUC and Pearson r from the ranks. */
+static void finish_metrics(metrics *M, ranks *rk) {
     M->acc = M->n ? (double)M->correct / (double)M->n : NAN;
     double mf = 0, mr = 0;
     int nf = 0, nr = 0;
-    for (int j = 0; j < K; j++) {
+    for (int j = 0; j < M->K; j++) {
         long tp = M->conf[j][j], fp = 0, fn = 0;
-        for (int k = 0; k < K; k++) {
+        for (int k = 0; k < M->K; k++) {
             M->support[j] += M->conf[j][k];
             if (k != j) fp += M->conf[k][j], fn += M->conf[j][k];
         }
@@ -280,22 +285,49 @@ static int eval_one(const senti_model *m, const data_spec *d, int threads, int n
     }
     M->macro_f1 = nf ? mf / nf : NAN;
     M->avg_recall = nr ? mr / nr : NAN;
-    M->auc = n_auc ? roc_auc(auc, n_auc) : NAN;
-    M->pearson = rating && M->n_rated > 1 ? pearson(xs, ys, M->n_rated) : NAN;
+    M->auc = rk->n_auc ? roc_auc(rk->auc, rk->n_auc) : NAN;
+    M->pearson = M->rating && M->n_rated > 1 ? pearson(rk->xs, rk->ys, M->n_rated) : NAN;
     double ece = 0;
-    for (int b = 0; b < nbins; b++) {
+    for (int b = 0; b < M->nbins; b++) {
         if (!M->bin_n[b]) continue;
         M->bin_conf[b] /= (double)M->bin_n[b];
         M->bin_acc[b] /= (double)M->bin_n[b];
         ece += (double)M->bin_n[b] / (double)(M->n ? M->n : 1) * fabs(M->bin_acc[b] - M->bin_conf[b]);
     }
     M->ece = M->n ? ece : NAN;
+}
+
+/* Score one data set and compute its metrics. Returns 0, or -1 if it could not be loaded. */
+static int eval_one(const senti_model *m, const data_spec *d, int threads, int nbins, metrics *M) {
+    memset(M, 0, sizeof *M);
+    senti__dataset ds;
+    char err[512];
+    if (senti__dataset_load(d->path, &d->o, &ds, err, sizeof err)) {
+        cli_error("eval", "%s", err);
+        return -1;
+    }
+    for (size_t i = 0; i < ds.n_errors; i++) fprintf(stderr, "senti eval: %s\n", ds.errors[i]);
+    model_idx x = {senti_model_label_index(m, "positive"), senti_model_label_index(m, "negative"), -1};
+    for (int j = 0; j < senti_model_n_values(m); j++)
+        if (!strcmp(senti_model_value_name(m, j), "compound")) x.icomp = j;
+    int ineu = senti_model_label_index(m, "neutral");
+    M->K = senti_model_n_classes(m);
+    M->nbins = nbins;
+    M->malformed = ds.n_bad;
+    M->total = ds.n;
+    M->rating = rating_mode(d, &ds);
+    int data_neutral = 0;
+    int *truth = truths(m, d, &ds, M->rating, M, &data_neutral);
+    M->binary_view = !data_neutral && ineu >= 0 && x.ipos >= 0 && x.ineg >= 0;
+    senti_result *res = score_all(m, &ds, threads, M);
+    ranks rk = {xmalloc(ds.n * sizeof *rk.xs), xmalloc(ds.n * sizeof *rk.ys), xmalloc(ds.n * sizeof *rk.auc), 0};
+    tally(&x, &ds, truth, res, M, &rk);
+    finish_metrics(M, &rk);
     free(truth);
-    free(tx);
     free(res);
-    free(xs);
-    free(ys);
-    free(auc);
+    free(rk.xs);
+    free(rk.ys);
+    free(rk.auc);
     senti__dataset_free(&ds);
     return 0;
 }
@@ -456,9 +488,77 @@ static int plot(const char *path, const metrics *M, const char *title) {
     return rc;
 }
 
-int cmd_eval(int argc, char **argv) {
-    enum { O_JSON = 0x2000, O_MIN, O_TEXT, O_LABEL, O_FMT, O_NOHDR, O_HDR, O_RATING, O_THREADS, O_NAME,
-           O_BINS, O_PLOT };
+/* ---- the command ------------------------------------------------------------------------- */
+
+enum { O_JSON = 0x2000, O_MIN, O_TEXT, O_LABEL, O_FMT, O_NOHDR, O_HDR, O_RATING, O_THREADS, O_NAME,
+       O_BINS, O_PLOT };
+
+/* What the command line asks for. */
+typedef struct eval_args {
+    cli_model_args ma;
+    int have_model;
+    data_spec cur, data[MAX_DATA]; /* cur: the data options for the next DATA */
+    int nd, json, threads;
+    const char *plot_path;
+    unsigned long nbins;
+    double min_acc;
+} eval_args;
+
+/* An operand: MODEL first, then each DATA with the data options given before it. */
+static int add_operand(eval_args *a, const char *arg) {
+    if (!a->have_model) {
+        if (cli_model_spec(&a->ma, arg)) return -1;
+        a->have_model = 1;
+        return 0;
+    }
+    if (a->nd == MAX_DATA) {
+        cli_error("eval", "at most %d data sets", MAX_DATA);
+        return -1;
+    }
+    data_spec *d = &a->data[a->nd++];
+    *d = a->cur;
+    d->path = arg;
+    if (!d->name) {
+        const char *slash = strrchr(arg, '/');
+        d->name = slash ? slash + 1 : arg;
+    }
+    a->cur.name = NULL;
+    a->cur.set = 0;
+    return 0;
+}
+
+/* One option: 1 handled, -1 a usage error (said), 0 --help (printed). */
+static int eval_opt(eval_args *a, int c, const char *arg) {
+    data_spec *cur = &a->cur;
+    unsigned long v;
+    char *end;
+    switch (c) {
+    case 1: return add_operand(a, arg) ? -1 : 1;
+    case O_JSON: a->json = 1; return 1;
+    case O_MIN:
+        a->min_acc = strtod(arg, &end);
+        if (*end || !(a->min_acc >= 0 && a->min_acc <= 1)) {
+            cli_error("eval", "--min-accuracy expects a number in [0, 1], not '%s'", arg);
+            return -1;
+        }
+        return 1;
+    case O_TEXT: cur->o.text_col = arg; cur->set = 1; return 1;
+    case O_LABEL: cur->o.label_col = arg; cur->set = 1; return 1;
+    case O_FMT: cur->o.format = arg; cur->set = 1; return 1;
+    case O_NOHDR: cur->o.no_header = 1; cur->set = 1; return 1;
+    case O_HDR: cur->o.no_header = 0; cur->set = 1; return 1;
+    case O_RATING: cur->rating = 1; cur->set = 1; return 1;
+    case O_NAME: cur->name = arg; return 1;
+    case O_THREADS: if (cli_parse_uint("--threads", arg, 1, 256, &v)) return -1; a->threads = (int)v; return 1;
+    case O_BINS: return cli_parse_uint("--bins", arg, 2, MAX_BINS, &a->nbins) ? -1 : 1;
+    case O_PLOT: a->plot_path = arg; return 1;
+    case 'h': fputs(help, stdout); return 0;
+    default: fputs(help, stderr); return -1;
+    }
+}
+
+/* Parse the command line into a; -1 to go on, else the exit status (--help, a usage error). */
+static int parse_args(int argc, char **argv, eval_args *a) {
     static const struct option longopts[] = {
         CLI_MODEL_LONGOPTS, {"json", no_argument, 0, O_JSON}, {"min-accuracy", required_argument, 0, O_MIN},
         {"text-col", required_argument, 0, O_TEXT}, {"label-col", required_argument, 0, O_LABEL},
@@ -467,148 +567,125 @@ int cmd_eval(int argc, char **argv) {
         {"threads", required_argument, 0, O_THREADS}, {"name", required_argument, 0, O_NAME},
         {"bins", required_argument, 0, O_BINS}, {"plot", required_argument, 0, O_PLOT},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    cli_model_args ma = {0};
-    data_spec cur = {0}, data[MAX_DATA];
-    int nd = 0, json = 0, threads = 0, c, have_model = 0;
-    const char *plot_path = NULL;
-    unsigned long nbins = 10, v;
-    double min_acc = -1;
-    char *end;
+    memset(a, 0, sizeof *a);
+    a->nbins = 10;
+    a->min_acc = -1;
+    int c;
     optind = 1;
     /* '-': operands come back in order (as option 1), so data options apply to what follows */
     while ((c = getopt_long(argc, argv, "-h", longopts, NULL)) != -1) {
-        int r = cli_model_opt(&ma, c, optarg);
+        int r = cli_model_opt(&a->ma, c, optarg);
         if (r < 0) return CLI_USAGE;
         if (r) continue;
-        switch (c) {
-        case 1:
-            if (!have_model) {
-                if (cli_model_spec(&ma, optarg)) return CLI_USAGE;
-                have_model = 1;
-                break;
-            }
-            if (nd == MAX_DATA) {
-                cli_error("eval", "at most %d data sets", MAX_DATA);
-                return CLI_USAGE;
-            }
-            data[nd] = cur;
-            data[nd].path = optarg;
-            if (!data[nd].name) {
-                const char *slash = strrchr(optarg, '/');
-                data[nd].name = slash ? slash + 1 : optarg;
-            }
-            cur.name = NULL;
-            cur.set = 0;
-            nd++;
-            break;
-        case O_JSON: json = 1; break;
-        case O_MIN:
-            min_acc = strtod(optarg, &end);
-            if (*end || !(min_acc >= 0 && min_acc <= 1)) {
-                cli_error("eval", "--min-accuracy expects a number in [0, 1], not '%s'", optarg);
-                return CLI_USAGE;
-            }
-            break;
-        case O_TEXT: cur.o.text_col = optarg; cur.set = 1; break;
-        case O_LABEL: cur.o.label_col = optarg; cur.set = 1; break;
-        case O_FMT: cur.o.format = optarg; cur.set = 1; break;
-        case O_NOHDR: cur.o.no_header = 1; cur.set = 1; break;
-        case O_HDR: cur.o.no_header = 0; cur.set = 1; break;
-        case O_RATING: cur.rating = 1; cur.set = 1; break;
-        case O_NAME: cur.name = optarg; break;
-        case O_THREADS: if (cli_parse_uint("--threads", optarg, 1, 256, &v)) return CLI_USAGE; threads = (int)v; break;
-        case O_BINS: if (cli_parse_uint("--bins", optarg, 2, MAX_BINS, &nbins)) return CLI_USAGE; break;
-        case O_PLOT: plot_path = optarg; break;
-        case 'h': fputs(help, stdout); return CLI_OK;
-        default: fputs(help, stderr); return CLI_USAGE;
-        }
+        r = eval_opt(a, c, optarg);
+        if (r <= 0) return r < 0 ? CLI_USAGE : CLI_OK;
     }
-    if (!have_model || nd == 0) {
+    if (!a->have_model || a->nd == 0) {
         cli_error("eval", "expected MODEL and at least one DATA");
         fputs(help, stderr);
         return CLI_USAGE;
     }
-    if (cur.set) /* data options after the last DATA: for every DATA given without its own */
-        for (int i = 0; i < nd; i++)
-            if (!data[i].set) {
-                const char *path = data[i].path, *name = data[i].name;
-                data[i] = cur;
-                data[i].path = path;
-                data[i].name = name;
+    if (a->cur.set) /* data options after the last DATA: for every DATA given without its own */
+        for (int i = 0; i < a->nd; i++)
+            if (!a->data[i].set) {
+                const char *path = a->data[i].path, *name = a->data[i].name;
+                a->data[i] = a->cur;
+                a->data[i].path = path;
+                a->data[i].name = name;
             }
-    if (plot_path) { /* the plot must not replace the model or a data set */
+    if (a->plot_path) { /* the plot must not replace the model or a data set */
         cli_inputs in = {0};
-        cli_inputs_add_model(&in, &ma);
-        for (int i = 0; i < nd; i++) cli_inputs_add(&in, data[i].path, "a data set");
-        int same = cli_out_check("eval", plot_path, &in);
+        cli_inputs_add_model(&in, &a->ma);
+        for (int i = 0; i < a->nd; i++) cli_inputs_add(&in, a->data[i].path, "a data set");
+        int same = cli_out_check("eval", a->plot_path, &in);
         cli_inputs_free(&in);
         if (same) return CLI_USAGE;
     }
-    senti_model *m = cli_open_model(&ma);
+    return -1;
+}
+
+/* The JSON report: one data set's object with the model named in it, or the model and an
+ * array of data sets. */
+static void print_json_report(const senti_model *m, const eval_args *a, const metrics *M, int loaded, int rc) {
+    printf("{\"model\":");
+    cli_json_string(stdout, a->ma.spec, strlen(a->ma.spec));
+    if (a->nd == 1 && loaded) {
+        printf(",\"kind\":\"%s\",", senti_model_kind(m));
+        print_json(m, &a->data[0], &M[0]);
+        printf("}\n");
+        return;
+    }
+    printf(",\"kind\":\"%s\",\"datasets\":[", senti_model_kind(m));
+    for (int i = 0, k = 0; i < a->nd; i++) {
+        if (!M[i].total && rc == CLI_FAIL) continue;
+        printf("%s{", k++ ? "," : "");
+        print_json(m, &a->data[i], &M[i]);
+        printf("}");
+    }
+    printf("]}\n");
+}
+
+/* Several data sets: one table row each. */
+static void print_table(const senti_model *m, const eval_args *a, const metrics *M) {
+    printf("model: %s (%s)\n\n", a->ma.spec, senti_model_kind(m));
+    printf("%-28s %7s %9s %9s %10s %8s %8s %8s\n", "dataset", "n", "accuracy", "macro-F1", "avg-recall",
+           "ROC-AUC", "ECE", "Pearson");
+    for (int i = 0; i < a->nd; i++) {
+        if (!M[i].total) continue;
+        printf("%-28s %7zu %9.4f %9.4f %10.4f %8.4f %8.4f ", a->data[i].name, M[i].n, M[i].acc, M[i].macro_f1,
+               M[i].avg_recall, M[i].auc, M[i].ece);
+        if (M[i].rating) printf("%8.4f", M[i].pearson);
+        else printf("%8s", "-");
+        printf("%s\n", M[i].binary_view ? "  (binary view)" : "");
+    }
+}
+
+/* --plot, then --min-accuracy: the exit status they make of rc. */
+static int plot_and_gate(const eval_args *a, const metrics *M, int loaded, int rc) {
+    if (a->plot_path && loaded) {
+        int prc = plot(a->plot_path, &M[0], a->data[0].name);
+        if (prc == 0)
+            fprintf(stderr, "senti eval: reliability diagram written to %s\n", a->plot_path);
+        else
+            cli_error("eval", "could not draw %s%s", a->plot_path,
+                      prc == 127 ? ": no gnuplot to run (apt-get install gnuplot-nox)" : " (see above)");
+        if (prc) rc = CLI_FAIL;
+    }
+    for (int i = 0; i < a->nd; i++)
+        if (a->min_acc >= 0 && M[i].total && !(M[i].acc >= a->min_acc)) {
+            fprintf(stderr, "senti eval: %s: accuracy %.4f is below --min-accuracy %.4f\n", a->data[i].name,
+                    M[i].acc, a->min_acc);
+            rc = CLI_GATE;
+        }
+    return rc;
+}
+
+int cmd_eval(int argc, char **argv) {
+    eval_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0) return rc;
+    senti_model *m = cli_open_model(&a.ma);
     if (!m) return CLI_FAIL;
-    metrics *M = xmalloc((size_t)nd * sizeof *M);
-    int rc = CLI_OK, loaded = 0;
-    for (int i = 0; i < nd; i++) {
-        if (eval_one(m, &data[i], threads, (int)nbins, &M[i])) {
+    metrics *M = xmalloc((size_t)a.nd * sizeof *M);
+    int loaded = 0;
+    rc = CLI_OK;
+    for (int i = 0; i < a.nd; i++) {
+        if (eval_one(m, &a.data[i], a.threads, (int)a.nbins, &M[i])) {
             rc = CLI_FAIL;
             continue;
         }
         loaded++;
         if (M[i].malformed || M[i].unknown || M[i].failed) rc = rc == CLI_OK ? CLI_RECORDS : rc;
     }
-    if (json) {
-        if (nd == 1 && loaded) {
-            /* one data set: its object, with the model named in it */
-            printf("{\"model\":");
-            cli_json_string(stdout, ma.spec, strlen(ma.spec));
-            printf(",\"kind\":\"%s\",", senti_model_kind(m));
-            print_json(m, &data[0], &M[0]);
-            printf("}\n");
-        } else {
-            printf("{\"model\":");
-            cli_json_string(stdout, ma.spec, strlen(ma.spec));
-            printf(",\"kind\":\"%s\",\"datasets\":[", senti_model_kind(m));
-            for (int i = 0, k = 0; i < nd; i++) {
-                if (!M[i].total && rc == CLI_FAIL) continue;
-                printf("%s{", k++ ? "," : "");
-                print_json(m, &data[i], &M[i]);
-                printf("}");
-            }
-            printf("]}\n");
-        }
-    } else if (nd == 1) {
-        if (loaded) {
-            printf("model      %s (%s)\n", ma.spec, senti_model_kind(m));
-            print_text(m, &data[0], &M[0]);
-        }
-    } else {
-        printf("model: %s (%s)\n\n", ma.spec, senti_model_kind(m));
-        printf("%-28s %7s %9s %9s %10s %8s %8s %8s\n", "dataset", "n", "accuracy", "macro-F1", "avg-recall",
-               "ROC-AUC", "ECE", "Pearson");
-        for (int i = 0; i < nd; i++) {
-            if (!M[i].total) continue;
-            printf("%-28s %7zu %9.4f %9.4f %10.4f %8.4f %8.4f ", data[i].name, M[i].n, M[i].acc, M[i].macro_f1,
-                   M[i].avg_recall, M[i].auc, M[i].ece);
-            if (M[i].rating) printf("%8.4f", M[i].pearson);
-            else printf("%8s", "-");
-            printf("%s\n", M[i].binary_view ? "  (binary view)" : "");
-        }
+    if (a.json) {
+        print_json_report(m, &a, M, loaded, rc);
+    } else if (a.nd == 1 && loaded) {
+        printf("model      %s (%s)\n", a.ma.spec, senti_model_kind(m));
+        print_text(m, &a.data[0], &M[0]);
+    } else if (a.nd > 1) {
+        print_table(m, &a, M);
     }
-    if (plot_path && loaded) {
-        int prc = plot(plot_path, &M[0], data[0].name);
-        if (prc == 0)
-            fprintf(stderr, "senti eval: reliability diagram written to %s\n", plot_path);
-        else
-            cli_error("eval", "could not draw %s%s", plot_path,
-                      prc == 127 ? ": no gnuplot to run (apt-get install gnuplot-nox)" : " (see above)");
-        if (prc) rc = CLI_FAIL;
-    }
-    for (int i = 0; i < nd; i++)
-        if (min_acc >= 0 && M[i].total && !(M[i].acc >= min_acc)) {
-            fprintf(stderr, "senti eval: %s: accuracy %.4f is below --min-accuracy %.4f\n", data[i].name, M[i].acc,
-                    min_acc);
-            rc = CLI_GATE;
-        }
+    rc = plot_and_gate(&a, M, loaded, rc);
     free(M);
     senti_model_free(m);
     return rc;
