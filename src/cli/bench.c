@@ -994,7 +994,17 @@ static int parse_only(const char *s) {
 
 /* ---- the command ------------------------------------------------------------------------------- */
 
-int cmd_bench(int argc, char **argv) {
+/* What the command line asks for. */
+typedef struct bench_args {
+    cli_model_args ma;
+    const char *data, *out_dir, *workload;
+    char data_buf[4096];
+    unsigned long runs, warmup, threads;
+    int only, quick, json;
+} bench_args;
+
+/* Parse the command line into a; -1 to go on, else the exit status (--help, a usage error). */
+static int parse_args(int argc, char **argv, bench_args *a) {
     static const struct option longopts[] = {
         {"data", required_argument, 0, 'd'},
         {"runs", required_argument, 0, 'r'},
@@ -1009,34 +1019,34 @@ int cmd_bench(int argc, char **argv) {
         CLI_MODEL_LONGOPTS,
         {0, 0, 0, 0},
     };
-    cli_model_args ma = {0};
-    const char *data = NULL, *out_dir = "build/bench", *workload = NULL;
-    unsigned long runs = 5, warmup = 1, threads = 0;
-    int only = SEC_ALL, quick = 0, json = 0, opt, runs_set = 0;
+    memset(a, 0, sizeof *a);
+    a->out_dir = "build/bench";
+    a->runs = 5, a->warmup = 1, a->only = SEC_ALL;
+    int opt, runs_set = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "d:r:w:j:o:hm:", longopts, NULL)) != -1) {
-        int r = cli_model_opt(&ma, opt, optarg);
+        int r = cli_model_opt(&a->ma, opt, optarg);
         if (r < 0) return CLI_USAGE;
         if (r > 0) continue;
         switch (opt) {
-        case 'd': data = optarg; break;
+        case 'd': a->data = optarg; break;
         case 'r':
-            if (cli_parse_uint("--runs", optarg, 1, 1000, &runs)) return CLI_USAGE;
+            if (cli_parse_uint("--runs", optarg, 1, 1000, &a->runs)) return CLI_USAGE;
             runs_set = 1;
             break;
         case 'w':
-            if (cli_parse_uint("--warmup", optarg, 0, 100, &warmup)) return CLI_USAGE;
+            if (cli_parse_uint("--warmup", optarg, 0, 100, &a->warmup)) return CLI_USAGE;
             break;
         case 'j':
-            if (cli_parse_uint("--threads", optarg, 1, 256, &threads)) return CLI_USAGE;
+            if (cli_parse_uint("--threads", optarg, 1, 256, &a->threads)) return CLI_USAGE;
             break;
-        case 'o': out_dir = optarg; break;
+        case 'o': a->out_dir = optarg; break;
         case 0x3001:
-            if ((only = parse_only(optarg)) < 0) return CLI_USAGE;
+            if ((a->only = parse_only(optarg)) < 0) return CLI_USAGE;
             break;
-        case 0x3002: quick = 1; break;
-        case 0x3003: json = 1; break;
-        case 0x3004: workload = optarg; break;
+        case 0x3002: a->quick = 1; break;
+        case 0x3003: a->json = 1; break;
+        case 0x3004: a->workload = optarg; break;
         case 'h': printf(bench_usage, cli_ncpu()); return CLI_OK;
         default:
             fprintf(stderr, "Try 'senti bench --help'.\n");
@@ -1047,95 +1057,114 @@ int cmd_bench(int argc, char **argv) {
         cli_error("bench", "unexpected argument '%s'", argv[optind]);
         return CLI_USAGE;
     }
-    char data_buf[4096];
-    if (!data) {
+    if (!a->data) {
         const char *dir = getenv("SENTI_DATA_DIR");
-        snprintf(data_buf, sizeof data_buf, "%s/sst2/dev.tsv", dir && *dir ? dir : "../shared/data");
-        data = data_buf;
+        snprintf(a->data_buf, sizeof a->data_buf, "%s/sst2/dev.tsv", dir && *dir ? dir : "../shared/data");
+        a->data = a->data_buf;
     }
-    if (workload) return run_workload(workload, &ma, data);
-    if (quick && !runs_set) runs = 2;
-    if (!threads) threads = (unsigned long)cli_ncpu();
+    if (a->quick && !runs_set) a->runs = 2;
+    if (!a->threads) a->threads = (unsigned long)cli_ncpu();
+    return -1;
+}
 
-    report R;
-    memset(&R, 0, sizeof R);
-    R.model_spec = ma.spec ? ma.spec : "default";
-    R.data = data;
-    R.runs = (int)runs;
-    R.warmup = (int)warmup;
-    R.quick = quick;
-    R.cores = cli_ncpu();
-    int rc = CLI_FAIL;
-    corpus c;
-    senti_model *m = NULL;
-    senti_ctx *ctx = NULL;
-    if (corpus_load(data, &c) != 0) goto out;
-    R.n_texts = c.n;
-    R.text_bytes = c.bytes;
-    if (out_dir && strcmp(out_dir, "-") != 0) {
-        if (make_dirs(out_dir) != 0) goto out;
-        if (check_outputs(out_dir, data, &ma) != 0) {
-            rc = CLI_USAGE;
-            goto out;
-        }
+/* The model as it will be measured, a context, and the time of the first prediction. */
+static int open_model(report *R, const bench_args *a, const corpus *c, senti_model **m, senti_ctx **ctx) {
+    *m = cli_open_model(&a->ma);
+    if (!*m) return -1;
+    R->kind = senti_model_kind(*m);
+    R->model_name = senti_model_meta(*m, "name");
+    senti_memory_stats_get(&R->mem_after_load);
+    double t0 = now_s();
+    int e = senti_ctx_new(*m, ctx);
+    senti_result r;
+    if (e == SENTI_OK) e = senti_predict(*m, *ctx, c->t[0].ptr, c->t[0].len, &r);
+    R->first_pred = now_s() - t0;
+    if (e != SENTI_OK) {
+        cli_error("bench", "cannot score: %s", senti_strerror(e));
+        return -1;
     }
+    return 0;
+}
 
-    /* load (the first open of the process is the cold one) */
-    if (only & SEC_LOAD) {
-        if (measure_load(&R, &ma) != 0) goto out;
-        R.done |= SEC_LOAD;
-    }
-    m = cli_open_model(&ma);
-    if (!m) goto out;
-    R.kind = senti_model_kind(m);
-    R.model_name = senti_model_meta(m, "name");
-    senti_memory_stats_get(&R.mem_after_load);
-    {
-        double t0 = now_s();
-        int e = senti_ctx_new(m, &ctx);
-        senti_result r;
-        if (e == SENTI_OK) e = senti_predict(m, ctx, c.t[0].ptr, c.t[0].len, &r);
-        R.first_pred = now_s() - t0;
-        if (e != SENTI_OK) {
-            cli_error("bench", "cannot score: %s", senti_strerror(e));
-            goto out;
-        }
-    }
+/* The sections asked for (load is measured before the model is opened for the others). */
+static void measure_all(report *R, const bench_args *a, const senti_model *m, senti_ctx *ctx, const corpus *c) {
+    int only = a->only;
     if (only & (SEC_SINGLE | SEC_THREADS | SEC_LENGTH)) {
-        measure_single(&R, m, ctx, &c);
-        if (only & SEC_SINGLE) R.done |= SEC_SINGLE;
+        measure_single(R, m, ctx, c);
+        if (only & SEC_SINGLE) R->done |= SEC_SINGLE;
     }
     if (only & SEC_BATCH) {
-        measure_batch100(&R, m, &c);
-        R.done |= SEC_BATCH;
+        measure_batch100(R, m, c);
+        R->done |= SEC_BATCH;
     }
     /* memory now: a process that has loaded the model and served the calls above */
-    R.hwm_kb = proc_status_kb("VmHWM");
-    R.rss_kb = proc_status_kb("VmRSS");
-    senti_memory_stats_get(&R.mem);
-    if (only & SEC_MEMORY) R.done |= SEC_MEMORY;
+    R->hwm_kb = proc_status_kb("VmHWM");
+    R->rss_kb = proc_status_kb("VmRSS");
+    senti_memory_stats_get(&R->mem);
+    if (only & SEC_MEMORY) R->done |= SEC_MEMORY;
     if (only & SEC_THREADS) {
-        measure_threads(&R, m, &c, (int)threads);
-        R.done |= SEC_THREADS;
+        measure_threads(R, m, c, (int)a->threads);
+        R->done |= SEC_THREADS;
     }
     if (only & SEC_LENGTH) {
-        measure_length(&R, m, ctx, &c);
-        R.done |= SEC_LENGTH;
+        measure_length(R, m, ctx, c);
+        R->done |= SEC_LENGTH;
     }
+}
 
-    if (json) write_json(stdout, &R);
-    else print_text(stdout, &R);
+/* The report on stdout, the files in the output folder; the exit status. */
+static int write_report(const report *R, const bench_args *a) {
+    if (a->json) write_json(stdout, R);
+    else print_text(stdout, R);
     int written = 0;
-    if (out_dir && strcmp(out_dir, "-") != 0) {
-        written = write_outputs(out_dir, &R);
-        if (!json && !written) fprintf(stdout, "\nwrote %s/bench.json, bench.csv and plot data\n", out_dir);
+    if (a->out_dir && strcmp(a->out_dir, "-") != 0) {
+        written = write_outputs(a->out_dir, R);
+        if (!a->json && !written) fprintf(stdout, "\nwrote %s/bench.json, bench.csv and plot data\n", a->out_dir);
     }
-    rc = written ? CLI_FAIL : CLI_OK; /* stdout is checked by main() */
+    int rc = written ? CLI_FAIL : CLI_OK; /* stdout is checked by main() */
     if (n_errors) {
         cli_error("bench", "%zu timed calls failed (first: %s): the numbers above are not valid",
                   n_errors, senti_strerror(first_error));
         rc = CLI_FAIL;
     }
+    return rc;
+}
+
+int cmd_bench(int argc, char **argv) {
+    bench_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0) return rc;
+    if (a.workload) return run_workload(a.workload, &a.ma, a.data);
+    report R;
+    memset(&R, 0, sizeof R);
+    R.model_spec = a.ma.spec ? a.ma.spec : "default";
+    R.data = a.data;
+    R.runs = (int)a.runs;
+    R.warmup = (int)a.warmup;
+    R.quick = a.quick;
+    R.cores = cli_ncpu();
+    rc = CLI_FAIL;
+    corpus c;
+    senti_model *m = NULL;
+    senti_ctx *ctx = NULL;
+    if (corpus_load(a.data, &c) != 0) goto out;
+    R.n_texts = c.n;
+    R.text_bytes = c.bytes;
+    if (a.out_dir && strcmp(a.out_dir, "-") != 0) {
+        if (make_dirs(a.out_dir) != 0) goto out;
+        if (check_outputs(a.out_dir, a.data, &a.ma) != 0) {
+            rc = CLI_USAGE;
+            goto out;
+        }
+    }
+    /* load (the first open of the process is the cold one) */
+    if (a.only & SEC_LOAD) {
+        if (measure_load(&R, &a.ma) != 0) goto out;
+        R.done |= SEC_LOAD;
+    }
+    if (open_model(&R, &a, &c, &m, &ctx) != 0) goto out;
+    measure_all(&R, &a, m, ctx, &c);
+    rc = write_report(&R, &a);
 out:
     free(samples);
     samples = NULL;
