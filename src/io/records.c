@@ -57,8 +57,11 @@ const char *senti__bom_foreign(const char *buf, size_t len) {
     const unsigned char *b = (const unsigned char *)buf;
     if (len >= 4 && b[0] == 0xFF && b[1] == 0xFE && b[2] == 0 && b[3] == 0) return "UTF-32LE";
     if (len >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xFE && b[3] == 0xFF) return "UTF-32BE";
-    if (len >= 2 && b[0] == 0xFF && b[1] == 0xFE) return "UTF-16LE";
-    if (len >= 2 && b[0] == 0xFE && b[1] == 0xFF) return "UTF-16BE";
+    /* FF FE or FE FF may also start a line of invalid UTF-8 (scored as it is): UTF-16 text has
+     * a NUL byte in every ASCII character, space and line end, so one is required soon after */
+    int nul = len > 2 && memchr(b + 2, 0, len - 2 < 512 ? len - 2 : 512) != NULL;
+    if (nul && b[0] == 0xFF && b[1] == 0xFE) return "UTF-16LE";
+    if (nul && b[0] == 0xFE && b[1] == 0xFF) return "UTF-16BE";
     return NULL;
 }
 

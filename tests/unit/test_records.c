@@ -163,6 +163,7 @@ TEST(records_foreign_bom) {
     ASSERT(!senti__bom_foreign("\xEF\xBB\xBFgood", 7)); /* UTF-8's: skipped, not refused */
     ASSERT(!senti__bom_foreign("good", 4));
     ASSERT(!senti__bom_foreign("\xFF", 1));
+    ASSERT(!senti__bom_foreign("\xFF\xFE bad \xC3\n", 9)); /* invalid UTF-8, no NUL: text */
     ASSERT(!senti__bom_foreign("", 0));
 }
 
