@@ -594,91 +594,96 @@ static int put_json_cols(const batch *B, obuf *o, const parsed *P) {
     return json_object_size(P->obj) > found;
 }
 
-static void emit(worker *w, chunk *c, const parsed *P, const senti_result *res, const char *err) {
-    const batch *B = w->B;
+/* Lines out: label<TAB>score, or error<TAB>MESSAGE. */
+static void emit_lines(const batch *B, obuf *o, const senti_result *res, const char *err) {
+    if (res) {
+        char *p = ob_need(o, B->label_len[res->label] + 48);
+        memcpy(p, B->labels[res->label], B->label_len[res->label]);
+        p += B->label_len[res->label];
+        *p++ = '\t';
+        p += senti__fmt_num(p, res->score);
+        *p++ = '\n';
+        o->len = (size_t)(p - o->p);
+    } else {
+        ob_put(o, "error\t", 6);
+        put_field(B, o, err, strlen(err));
+        ob_c(o, '\n');
+    }
+}
+
+/* TSV/CSV out: the input's columns, then the result's. */
+static void emit_delimited(const batch *B, chunk *c, const parsed *P, const senti_result *res, const char *err) {
     obuf *o = &c->out;
     const senti__rec *r = P->r;
-    switch (B->out_fmt) {
-    case SENTI__FMT_LINES:
-        if (res) {
-            char *p = ob_need(o, B->label_len[res->label] + 48);
-            memcpy(p, B->labels[res->label], B->label_len[res->label]);
-            p += B->label_len[res->label];
-            *p++ = '\t';
-            p += senti__fmt_num(p, res->score);
-            *p++ = '\n';
-            o->len = (size_t)(p - o->p);
+    /* the record as it came, unless a CR sits in it: a CSV/TSV reader would end the row at
+     * that CR (libcsv takes a bare CR in an unquoted field as data), so such a record is
+     * written field by field (CSV quotes the field, TSV makes the CR a space) */
+    if (B->in_fmt == B->out_fmt && !P->raw_bad && !memchr(r->ptr, '\r', r->len)) {
+        ob_put(o, r->ptr, r->len);
+    } else if (B->in_fmt == SENTI__FMT_TSV || B->in_fmt == SENTI__FMT_CSV) {
+        if (P->raw_bad) { /* the raw record as the first column, the rest empty */
+            put_field(B, o, r->ptr, r->len);
+            for (size_t i = 1; i < B->n_hdr; i++) ob_c(o, B->sep);
         } else {
-            ob_put(o, "error\t", 6);
-            put_field(B, o, err, strlen(err));
-            ob_c(o, '\n');
-        }
-        return;
-
-    case SENTI__FMT_TSV:
-    case SENTI__FMT_CSV:
-        /* the record as it came, unless a CR sits in it: a CSV/TSV reader would end the row at
-         * that CR (libcsv takes a bare CR in an unquoted field as data), so such a record is
-         * written field by field (CSV quotes the field, TSV makes the CR a space) */
-        if (B->in_fmt == B->out_fmt && !P->raw_bad && !memchr(r->ptr, '\r', r->len)) {
-            ob_put(o, r->ptr, r->len);
-        } else if (B->in_fmt == SENTI__FMT_TSV || B->in_fmt == SENTI__FMT_CSV) {
-            if (P->raw_bad) { /* the raw record as the first column, the rest empty */
-                put_field(B, o, r->ptr, r->len);
-                for (size_t i = 1; i < B->n_hdr; i++) ob_c(o, B->sep);
-            } else {
-                for (long i = 0; i < P->nf; i++) {
-                    if (i) ob_c(o, B->sep);
-                    put_field(B, o, P->f[i].ptr, P->f[i].len);
-                }
+            for (long i = 0; i < P->nf; i++) {
+                if (i) ob_c(o, B->sep);
+                put_field(B, o, P->f[i].ptr, P->f[i].len);
             }
-        } else if (B->in_fmt == SENTI__FMT_JSONL) {
-            c->n_extra += put_json_cols(B, o, P);
-        } else {
-            put_field(B, o, P->text, P->tlen);
         }
-        put_result_cols(B, o, res, err);
-        return;
+    } else if (B->in_fmt == SENTI__FMT_JSONL) {
+        c->n_extra += put_json_cols(B, o, P);
+    } else {
+        put_field(B, o, P->text, P->tlen);
+    }
+    put_result_cols(B, o, res, err);
+}
 
-    case SENTI__FMT_JSONL:
-    default:
-        if (B->in_fmt == SENTI__FMT_JSONL && P->obj) {
-            size_t n = r->len;
-            while (n && r->ptr[n - 1] != '}') n--; /* the object ends at its last '}' */
-            ob_put(o, r->ptr, n - 1);
-            if (json_object_size(P->obj)) ob_c(o, ',');
-            put_result_json(w, o, res, err, P->obj);
-            ob_put(o, "}\n", 2);
-        } else if (P->raw_bad || (B->in_fmt == SENTI__FMT_JSONL)) {
-            ob_put(o, "{\"input\":", 9);
+/* JSONL out: a JSONL input's object byte for byte with the result added before its brace;
+ * other input: an object of its columns (or text) and the result. */
+static void emit_jsonl(worker *w, obuf *o, const parsed *P, const senti_result *res, const char *err) {
+    const batch *B = w->B;
+    const senti__rec *r = P->r;
+    if (B->in_fmt == SENTI__FMT_JSONL && P->obj) {
+        size_t n = r->len;
+        while (n && r->ptr[n - 1] != '}') n--; /* the object ends at its last '}' */
+        ob_put(o, r->ptr, n - 1);
+        if (json_object_size(P->obj)) ob_c(o, ',');
+    } else if (P->raw_bad || (B->in_fmt == SENTI__FMT_JSONL)) {
+        ob_put(o, "{\"input\":", 9);
+        put_json_str(o, r->ptr, r->len);
+        ob_c(o, ',');
+    } else {
+        ob_c(o, '{');
+        if (B->in_fmt == SENTI__FMT_LINES) {
+            ob_put(o, "\"text\":", 7);
             put_json_str(o, r->ptr, r->len);
-            ob_c(o, ',');
-            put_result_json(w, o, res, err, NULL);
-            ob_put(o, "}\n", 2);
         } else {
-            ob_c(o, '{');
-            if (B->in_fmt == SENTI__FMT_LINES) {
-                ob_put(o, "\"text\":", 7);
-                put_json_str(o, r->ptr, r->len);
-            } else {
-                for (long i = 0; i < P->nf; i++) {
-                    if (i) ob_c(o, ',');
-                    if (B->hdr && (size_t)i < B->n_hdr) {
-                        put_json_str(o, B->hdr[i], B->hdr_len[i]);
-                    } else {
-                        char k[24];
-                        int kn = snprintf(k, sizeof k, "\"%ld\"", i + 1);
-                        ob_put(o, k, (size_t)kn);
-                    }
-                    ob_c(o, ':');
-                    put_json_str(o, P->f[i].ptr, P->f[i].len);
+            for (long i = 0; i < P->nf; i++) {
+                if (i) ob_c(o, ',');
+                if (B->hdr && (size_t)i < B->n_hdr) {
+                    put_json_str(o, B->hdr[i], B->hdr_len[i]);
+                } else {
+                    char k[24];
+                    int kn = snprintf(k, sizeof k, "\"%ld\"", i + 1);
+                    ob_put(o, k, (size_t)kn);
                 }
+                ob_c(o, ':');
+                put_json_str(o, P->f[i].ptr, P->f[i].len);
             }
-            ob_c(o, ',');
-            put_result_json(w, o, res, err, NULL);
-            ob_put(o, "}\n", 2);
         }
-        return;
+        ob_c(o, ',');
+    }
+    put_result_json(w, o, res, err, B->in_fmt == SENTI__FMT_JSONL ? P->obj : NULL);
+    ob_put(o, "}\n", 2);
+}
+
+static void emit(worker *w, chunk *c, const parsed *P, const senti_result *res, const char *err) {
+    switch (w->B->out_fmt) {
+    case SENTI__FMT_LINES: emit_lines(w->B, &c->out, res, err); return;
+    case SENTI__FMT_TSV:
+    case SENTI__FMT_CSV: emit_delimited(w->B, c, P, res, err); return;
+    case SENTI__FMT_JSONL:
+    default: emit_jsonl(w, &c->out, P, res, err); return;
     }
 }
 
@@ -703,70 +708,67 @@ static long split_tsv(worker *w, const senti__rec *r) {
     return (long)n;
 }
 
+/* A TSV/CSV record's fields and text into P; NULL, or why it is malformed (in why, or a
+ * constant). */
+static const char *parse_delimited(worker *w, const senti__rec *r, parsed *P, char *why, size_t why_size) {
+    const batch *B = w->B;
+    if (B->in_fmt == SENTI__FMT_TSV) {
+        P->nf = split_tsv(w, r);
+        P->f = w->f;
+    } else if (r->bad_quote) {
+        P->raw_bad = 1;
+        return "malformed CSV: a quoted field is not closed";
+    } else {
+        P->nf = senti__csv_parse(&w->csv, r->ptr, r->len, why, why_size);
+        if (P->nf == SENTI_ENOMEM) oom();
+        if (P->nf < 0) {
+            P->raw_bad = 1;
+            return why;
+        }
+        P->f = w->csv.fields;
+    }
+    if (!B->no_header && (size_t)P->nf != B->n_hdr) {
+        snprintf(why, why_size, "%ld fields, the header has %zu", P->nf, B->n_hdr);
+        P->raw_bad = 1; /* written as one column so that the output columns stay aligned */
+        return why;
+    }
+    long k = B->text_col < 0 ? P->nf - 1 : B->text_col;
+    if (k >= P->nf) {
+        snprintf(why, why_size, "%ld fields, no text column %ld", P->nf, k + 1);
+        return why;
+    }
+    P->text = P->f[k].ptr;
+    P->tlen = P->f[k].len;
+    P->have_text = 1;
+    return NULL;
+}
+
+/* A JSONL record's object and text into P; NULL, or why it is malformed (in why). */
+static const char *parse_jsonl(const batch *B, const senti__rec *r, parsed *P, char *why, size_t why_size) {
+    P->obj = senti__jsonl_parse(r->ptr, r->len, why, why_size);
+    if (!P->obj) {
+        P->raw_bad = 1;
+        return why;
+    }
+    if (senti__jsonl_text(P->obj, B->text_key, &P->text, &P->tlen, why, why_size) != 0) return why;
+    P->have_text = 1;
+    return NULL;
+}
+
 static void do_record(worker *w, chunk *c, const senti__rec *r, size_t rel_line) {
     const batch *B = w->B;
     parsed P = {.r = r};
     char why[320];
     const char *err = NULL;
-
-    switch (B->in_fmt) {
-    case SENTI__FMT_LINES:
+    if (B->in_fmt == SENTI__FMT_LINES) {
         P.text = r->ptr;
         P.tlen = r->len;
         P.have_text = 1;
-        break;
-    case SENTI__FMT_TSV:
-    case SENTI__FMT_CSV:
-        if (B->in_fmt == SENTI__FMT_TSV) {
-            P.nf = split_tsv(w, r);
-            P.f = w->f;
-        } else if (r->bad_quote) {
-            P.raw_bad = 1;
-            err = "malformed CSV: a quoted field is not closed";
-            break;
-        } else {
-            P.nf = senti__csv_parse(&w->csv, r->ptr, r->len, why, sizeof why);
-            if (P.nf == SENTI_ENOMEM) oom();
-            if (P.nf < 0) {
-                P.raw_bad = 1;
-                err = why;
-                break;
-            }
-            P.f = w->csv.fields;
-        }
-        if (!B->no_header && (size_t)P.nf != B->n_hdr) {
-            snprintf(why, sizeof why, "%ld fields, the header has %zu", P.nf, B->n_hdr);
-            err = why;
-            P.raw_bad = 1; /* written as one column so that the output columns stay aligned */
-            break;
-        }
-        {
-            long k = B->text_col < 0 ? P.nf - 1 : B->text_col;
-            if (k >= P.nf) {
-                snprintf(why, sizeof why, "%ld fields, no text column %ld", P.nf, k + 1);
-                err = why;
-                break;
-            }
-            P.text = P.f[k].ptr;
-            P.tlen = P.f[k].len;
-            P.have_text = 1;
-        }
-        break;
-    case SENTI__FMT_JSONL:
-    default:
-        P.obj = senti__jsonl_parse(r->ptr, r->len, why, sizeof why);
-        if (!P.obj) {
-            P.raw_bad = 1;
-            err = why;
-            break;
-        }
-        if (senti__jsonl_text(P.obj, B->text_key, &P.text, &P.tlen, why, sizeof why) != 0)
-            err = why;
-        else
-            P.have_text = 1;
-        break;
+    } else if (B->in_fmt == SENTI__FMT_TSV || B->in_fmt == SENTI__FMT_CSV) {
+        err = parse_delimited(w, r, &P, why, sizeof why);
+    } else {
+        err = parse_jsonl(B, r, &P, why, sizeof why);
     }
-
     senti_result res;
     if (!err) {
         int rc = senti_predict(B->m, w->ctx, P.text, P.tlen, &res);
