@@ -172,6 +172,10 @@ int cli_out_open(cli_out *o, const char *cmd, const char *path) {
         o->path = xstrdup(path);
         return 0;
     }
+    if (exists && access(path, W_OK) != 0) { /* as open() would have said: not ours to replace */
+        cli_error(cmd, "%s: %s", path, strerror(errno));
+        return -1;
+    }
     /* the file a symlink names is the one replaced */
     char real[PATH_MAX];
     struct stat lst;
