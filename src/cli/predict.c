@@ -228,6 +228,32 @@ static int print_one(pstate *ps, const char *text, size_t len) {
     return 0;
 }
 
+/* Each line of standard input, kept to limit bytes; *failed if one could not be scored.
+ * Returns 1 if the input could not be read (a read error, or UTF-16/32 text), after saying why. */
+static int predict_stdin(pstate *ps, size_t limit, int *failed) {
+    lines L = {.fd = 0, .limit = limit};
+    int bad = 0;
+    while (!ferror(stdout) && lines_next(&L)) {
+        const char *foreign = L.no == 1 ? senti__bom_foreign(L.line, L.n) : NULL;
+        if (foreign) {
+            fprintf(stderr, "senti predict: standard input: %s text (it starts with that byte order mark); "
+                    SENTI__BOM_ADVICE "\n", foreign);
+            bad = 1;
+            break;
+        }
+        *failed |= print_one(ps, L.line ? L.line : "", L.n) != 0;
+    }
+    if (L.n_cut)
+        fprintf(stderr, "senti predict: %zu line%s longer than %zu bytes: the first %zu bytes of each were scored\n",
+                L.n_cut, L.n_cut == 1 ? " was" : "s were", L.limit, L.limit);
+    if (L.err) {
+        fprintf(stderr, "senti predict: standard input: read error after %zu lines: %s\n", L.no, strerror(L.err));
+        bad = 1;
+    }
+    free(L.line);
+    return bad;
+}
+
 int cmd_predict(int argc, char **argv) {
     static const struct option longopts[] = {
         CLI_MODEL_LONGOPTS, {"json", no_argument, 0, 'j'}, {"explain", optional_argument, 0, 'e'},
@@ -272,26 +298,8 @@ int cmd_predict(int argc, char **argv) {
     if (optind < argc) {
         for (int i = optind; i < argc; i++) failed |= print_one(&ps, argv[i], strlen(argv[i])) != 0;
     } else {
-        lines L = {.fd = 0};
-        L.limit = ma.opts.max_text_bytes ? ma.opts.max_text_bytes : SENTI_DEFAULT_MAX_TEXT_BYTES;
-        while (!ferror(stdout) && lines_next(&L)) {
-            const char *foreign = L.no == 1 ? senti__bom_foreign(L.line, L.n) : NULL;
-            if (foreign) {
-                fprintf(stderr, "senti predict: standard input: %s text (it starts with that byte order mark); "
-                        SENTI__BOM_ADVICE "\n", foreign);
-                read_failed = 1;
-                break;
-            }
-            failed |= print_one(&ps, L.line ? L.line : "", L.n) != 0;
-        }
-        if (L.n_cut)
-            fprintf(stderr, "senti predict: %zu line%s longer than %zu bytes: the first %zu bytes of each were scored\n",
-                    L.n_cut, L.n_cut == 1 ? " was" : "s were", L.limit, L.limit);
-        if (L.err) {
-            fprintf(stderr, "senti predict: standard input: read error after %zu lines: %s\n", L.no, strerror(L.err));
-            read_failed = 1;
-        }
-        free(L.line);
+        read_failed = predict_stdin(&ps, ma.opts.max_text_bytes ? ma.opts.max_text_bytes : SENTI_DEFAULT_MAX_TEXT_BYTES,
+                                    &failed);
     }
     free(ps.buf);
     free(ps.contrib);
