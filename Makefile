@@ -96,7 +96,7 @@ $(B)/test_unit: $(TEST_OBJ) $(PROG_LIBS)
 # ---- dependencies (Debian 12 packages; installs only what is missing) ---------------------
 APT_BUILD := build-essential pkg-config libutf8proc-dev libxxhash-dev libjansson-dev libcsv-dev \
              libmicrohttpd-dev libhiredis-dev
-APT_TEST  := valgrind python3 fasttext curl jq wrk prometheus redis-server
+APT_TEST  := valgrind python3 fasttext curl jq wrk prometheus redis-server gnuplot-nox
 deps: ## install the Debian build dependencies
 	@tools/apt-ensure $(APT_BUILD)
 deps-test: deps ## install the Debian test dependencies too
@@ -234,11 +234,16 @@ PROFILE_OUT ?= build/profile
 BENCH_ARGS  ?=
 BENCH_MODEL ?= default
 APT_PEERS   := fasttext python3-sklearn python3-nltk python3-fasttext time
+# the folder, model and data reach the recipe as environment variables, quoted by the shell,
+# never pasted into a command line (a folder named with a quote must stay a folder name)
+benchmark: export BENCH_OUT := $(BENCH_OUT)
+benchmark: export BENCH_MODEL := $(BENCH_MODEL)
+benchmark: export DATA := $(DATA)
 benchmark: all ## senti bench: targets, latency percentiles, throughput, plots
 	@tools/apt-ensure gnuplot-nox
-	$(B)/senti bench --model $(BENCH_MODEL) --data $(DATA)/sst2/dev.tsv --out $(BENCH_OUT) $(BENCH_ARGS)
-	@gnuplot -e "dir='$(BENCH_OUT)'; label='senti $(BENCH_MODEL)'" bench/plots.gp
-	@echo "plots: $(BENCH_OUT)/latency.svg $(BENCH_OUT)/threads.svg $(BENCH_OUT)/length.svg"
+	$(B)/senti bench --model "$$BENCH_MODEL" --data "$$DATA/sst2/dev.tsv" --out "$$BENCH_OUT" $(BENCH_ARGS)
+	@gnuplot -c bench/plots.gp "$$BENCH_OUT" "senti $$BENCH_MODEL"
+	@printf 'plots: %s/latency.svg %s/threads.svg %s/length.svg\n' "$$BENCH_OUT" "$$BENCH_OUT" "$$BENCH_OUT"
 benchmark-peers: all ## the same workload through fastText, scikit-learn, NLTK VADER
 	@tools/apt-ensure $(APT_PEERS)
 	DATA=$(DATA) SENTI=$(B)/senti bench/peers.sh

@@ -1,11 +1,16 @@
 # plots.gp - the benchmark plots, from the data `senti bench` writes (make benchmark):
-#   gnuplot -e "dir='build/bench'" bench/plots.gp
-#   (-e "fmt='png'" for PNG instead of SVG)
+#   gnuplot -c bench/plots.gp DIR [LABEL [FMT]]
+#   (FMT png for PNG instead of SVG; DIR defaults to build/bench, LABEL to senti)
 # writes DIR/latency.svg (distribution of single-prediction latency), DIR/threads.svg
 # (throughput against threads) and DIR/length.svg (throughput against text length).
+# The folder and the label are arguments, never pasted into gnuplot commands (-e "dir='...'"
+# would run whatever a folder named with a quote says).
 if (!exists("dir")) dir = "build/bench"
 if (!exists("label")) label = "senti"
 if (!exists("fmt")) fmt = "svg"
+if (ARGC >= 1) dir = ARG1
+if (ARGC >= 2) label = ARG2
+if (ARGC >= 3) fmt = ARG3
 if (fmt eq "png") { set terminal pngcairo size 900,560 enhanced font "sans,11" background "white" } \
 else { set terminal svg size 900,560 dynamic enhanced font "sans,12" background "white" }
 set grid lc rgb "#dddddd"

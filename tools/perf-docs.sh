@@ -9,7 +9,7 @@ DATA=${DATA:-../shared/data}
 SENTI=${SENTI:-build/senti}
 OUT=build/bench
 "$SENTI" bench --data "$DATA/sst2/dev.tsv" --out "$OUT" > /dev/null
-gnuplot -e "dir='$OUT'; label='senti default'" bench/plots.gp
+gnuplot -c bench/plots.gp "$OUT" "senti default"
 if [ -f "$DATA/vader/vader_lexicon.txt" ]; then
     "$SENTI" bench --model "vader:$DATA/vader" --only load,single,batch,memory \
         --data "$DATA/sst2/dev.tsv" --out "$OUT/vader" > /dev/null

@@ -6,7 +6,10 @@
  * Input. A regular file is mapped read-only (MADV_SEQUENTIAL) and never copied: chunks are
  * pointer ranges into the mapping, and once a chunk's output is written the pages behind it
  * are dropped (MADV_DONTNEED), so resident memory stays bounded however large the file is.
- * Standard input and pipes are read in blocks into buffers owned by the chunks.
+ * Standard input and pipes are read in blocks into buffers owned by the chunks. A mapped file
+ * truncated during the run would fault (SIGBUS) on the pages past its new end: every read of
+ * the mapping is guarded, and a file that changed is reported and fails the run (see "a mapped
+ * input truncated during the run" below).
  *
  * Pipeline. The main thread cuts the input into chunks of about CHUNK_BYTES of whole records
  * (senti__chunk_end: for lines/TSV/JSONL it looks only near the cut, for CSV it follows the
@@ -28,6 +31,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +43,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/outfile.h"
 #include "tools/records.h"
 
 #define CHUNK_BYTES ((size_t)256 << 10)
@@ -70,6 +76,7 @@ static const char batch_usage[] =
     "of each class and the model's own values, e.g. VADER's neg, neu, pos, compound):\n"
     "  lines   label<TAB>score, or error<TAB>MESSAGE\n"
     "  tsv     the input columns, then label, score, p_<class>..., model values, error\n"
+    "          (JSONL input: the members of its first object are the columns)\n"
     "  csv     the same as tsv in RFC 4180 CSV (quoted where needed, CRLF line ends)\n"
     "  jsonl   JSONL input: each object byte for byte with \"label\", \"score\", \"scores\"\n"
     "          and model values added before its closing brace (or \"error\"); other input:\n"
@@ -169,7 +176,57 @@ typedef struct input {
     size_t len, cap;
     int eof;
     int error; /* errno of a failed read */
+    struct stat st0; /* mapped: the file when it was mapped (input_changed()) */
 } input;
+
+/* ---- a mapped input truncated during the run ---------------------------------------------------
+ *
+ * Reading a page of the mapping past the end of a file truncated after it was mapped raises
+ * SIGBUS. Every read of the mapping (setup, cutting chunks, scoring them) runs under a guard: a
+ * sigjmp_buf of the reading thread (thread-local) that the handler jumps back to; the run then
+ * stops and reports "input changed during the run", exit status 1, and an output file (-o) is
+ * not replaced. A fault outside the mapping, or in a thread that is not reading it, is not ours
+ * and gets the default action. Scoring code left by the jump may leak what it held (a JSON
+ * object): the run is over. A truncation within the last page reads zeros instead of faulting
+ * and a file rewritten in place does not fault at all, so the size and modification time of
+ * the file after the run are also compared with those it had when it was mapped.
+ */
+static const char *volatile bus_lo, *volatile bus_hi; /* the mapping */
+static __thread sigjmp_buf *bus_jmp;
+static volatile sig_atomic_t bus_hit;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc) {
+    (void)uc;
+    const char *a = si->si_addr;
+    if (bus_jmp && a >= bus_lo && a < bus_hi) {
+        bus_hit = 1;
+        siglongjmp(*bus_jmp, 1); /* the mask saved by sigsetjmp(, 1) unblocks SIGBUS again */
+    }
+    signal(sig, SIG_DFL); /* not ours: the access faults again, with the default action */
+}
+
+static void bus_guard(sigjmp_buf *jb) { bus_jmp = jb; }
+
+static void bus_watch(const char *map, size_t size) {
+    bus_lo = map;
+    bus_hi = map + size;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, NULL);
+}
+
+/* Whether a mapped input changed while it was read: a fault past its end, or another size or
+ * modification time than when it was mapped. */
+static int input_changed(const input *in) {
+    struct stat now;
+    if (bus_hit) return 1;
+    if (!in->mapped || fstat(in->fd, &now) != 0) return 0;
+    return now.st_size != in->st0.st_size || now.st_mtim.tv_sec != in->st0.st_mtim.tv_sec ||
+           now.st_mtim.tv_nsec != in->st0.st_mtim.tv_nsec;
+}
 
 static int input_open(input *in, const char *path) {
     memset(in, 0, sizeof *in);
@@ -211,6 +268,8 @@ static int input_open(input *in, const char *path) {
             madvise(m, in->size, MADV_SEQUENTIAL);
             posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
             in->map = m;
+            in->st0 = st;
+            bus_watch(m, in->size);
         }
     }
     return 0;
@@ -290,6 +349,7 @@ typedef struct chunk {
     obuf out;
     obuf msgs;      /* per failed record: size_t rel_line, size_t len, message bytes */
     size_t n_rec, n_fail, n_lines;
+    size_t n_extra;         /* JSONL to TSV/CSV: records with members that are not columns */
     int state;
 } chunk;
 
@@ -313,6 +373,7 @@ typedef struct batch {
     const char *rkeys[3 + SENTI_MAX_VALUES + 1];
     int n_rkeys;
     int fixed_clash;        /* some result key is an input column (non-JSONL input) */
+    int jsonl_cols;         /* JSONL in, TSV/CSV out: hdr are the columns (jsonl_columns()) */
     /* TSV/CSV result column names (after renaming), for the header */
     char *rcols[2 + SENTI_MAX_CLASSES + SENTI_MAX_VALUES + 1];
     int n_rcols;
@@ -339,6 +400,26 @@ typedef struct worker {
     obuf tmp;
     pthread_t tid;
 } worker;
+
+/* What the command line asks for. */
+typedef struct batch_opts {
+    cli_model_args ma;
+    const char *in_path, *out_path, *text_spec;
+    senti__fmt in_fmt, out_fmt;
+    int no_header, show_progress, quiet;
+    unsigned long threads;
+} batch_opts;
+
+/* The input's header (TSV/CSV), as setup_input() found it. */
+typedef struct header {
+    senti__rec rec;         /* the header record; its bytes are own */
+    char *own;
+    size_t used;            /* its bytes in the input, skipped once the output's header is written */
+    size_t lines;           /* its lines */
+    senti__csv csv;         /* CSV: the parser that split it (its fields are B->hdr's source) */
+    int csv_ok;
+    const char *text_key[1]; /* lines/JSONL: the input key the output carries */
+} header;
 
 /* ---- rendering ----------------------------------------------------------------------------- */
 
@@ -480,91 +561,123 @@ typedef struct parsed {
     int have_text;
 } parsed;
 
-static void emit(worker *w, chunk *c, const parsed *P, const senti_result *res, const char *err) {
-    const batch *B = w->B;
+/* JSONL in, TSV/CSV out: the object's value of each column (a string as it is, another value
+ * as compact JSON, null or missing empty); a record that is not an object goes whole into the
+ * first column. Returns 1 if the object has members that are not columns (they are lost). */
+static int put_json_cols(const batch *B, obuf *o, const parsed *P) {
+    if (!P->obj) {
+        put_field(B, o, P->r->ptr, P->r->len);
+        for (size_t i = 1; i < B->n_hdr; i++) ob_c(o, B->sep);
+        return 0;
+    }
+    size_t found = 0;
+    for (size_t i = 0; i < B->n_hdr; i++) {
+        if (i) ob_c(o, B->sep);
+        json_t *v = json_object_get(P->obj, B->hdr[i]);
+        found += v != NULL;
+        if (!v || json_is_null(v)) continue;
+        if (json_is_string(v)) {
+            put_field(B, o, json_string_value(v), json_string_length(v));
+            continue;
+        }
+        char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!t) oom();
+        put_field(B, o, t, strlen(t));
+        free(t);
+    }
+    return json_object_size(P->obj) > found;
+}
+
+/* Lines out: label<TAB>score, or error<TAB>MESSAGE. */
+static void emit_lines(const batch *B, obuf *o, const senti_result *res, const char *err) {
+    if (res) {
+        char *p = ob_need(o, B->label_len[res->label] + 48);
+        memcpy(p, B->labels[res->label], B->label_len[res->label]);
+        p += B->label_len[res->label];
+        *p++ = '\t';
+        p += senti__fmt_num(p, res->score);
+        *p++ = '\n';
+        o->len = (size_t)(p - o->p);
+    } else {
+        ob_put(o, "error\t", 6);
+        put_field(B, o, err, strlen(err));
+        ob_c(o, '\n');
+    }
+}
+
+/* TSV/CSV out: the input's columns, then the result's. */
+static void emit_delimited(const batch *B, chunk *c, const parsed *P, const senti_result *res, const char *err) {
     obuf *o = &c->out;
     const senti__rec *r = P->r;
-    switch (B->out_fmt) {
-    case SENTI__FMT_LINES:
-        if (res) {
-            char *p = ob_need(o, B->label_len[res->label] + 48);
-            memcpy(p, B->labels[res->label], B->label_len[res->label]);
-            p += B->label_len[res->label];
-            *p++ = '\t';
-            p += senti__fmt_num(p, res->score);
-            *p++ = '\n';
-            o->len = (size_t)(p - o->p);
-        } else {
-            ob_put(o, "error\t", 6);
-            put_field(B, o, err, strlen(err));
-            ob_c(o, '\n');
-        }
-        return;
-
-    case SENTI__FMT_TSV:
-    case SENTI__FMT_CSV:
-        /* the record as it came, unless a CR sits in it: a CSV/TSV reader would end the row at
-         * that CR (libcsv takes a bare CR in an unquoted field as data), so such a record is
-         * written field by field (CSV quotes the field, TSV makes the CR a space) */
-        if (B->in_fmt == B->out_fmt && !P->raw_bad && !memchr(r->ptr, '\r', r->len)) {
-            ob_put(o, r->ptr, r->len);
-        } else if (B->in_fmt == SENTI__FMT_TSV || B->in_fmt == SENTI__FMT_CSV) {
-            if (P->raw_bad) { /* the raw record as the first column, the rest empty */
-                put_field(B, o, r->ptr, r->len);
-                for (size_t i = 1; i < B->n_hdr; i++) ob_c(o, B->sep);
-            } else {
-                for (long i = 0; i < P->nf; i++) {
-                    if (i) ob_c(o, B->sep);
-                    put_field(B, o, P->f[i].ptr, P->f[i].len);
-                }
-            }
-        } else if (B->in_fmt == SENTI__FMT_JSONL && !P->have_text) {
+    /* the record as it came, unless a CR sits in it: a CSV/TSV reader would end the row at
+     * that CR (libcsv takes a bare CR in an unquoted field as data), so such a record is
+     * written field by field (CSV quotes the field, TSV makes the CR a space) */
+    if (B->in_fmt == B->out_fmt && !P->raw_bad && !memchr(r->ptr, '\r', r->len)) {
+        ob_put(o, r->ptr, r->len);
+    } else if (B->in_fmt == SENTI__FMT_TSV || B->in_fmt == SENTI__FMT_CSV) {
+        if (P->raw_bad) { /* the raw record as the first column, the rest empty */
             put_field(B, o, r->ptr, r->len);
+            for (size_t i = 1; i < B->n_hdr; i++) ob_c(o, B->sep);
         } else {
-            put_field(B, o, P->text, P->tlen);
-        }
-        put_result_cols(B, o, res, err);
-        return;
-
-    case SENTI__FMT_JSONL:
-    default:
-        if (B->in_fmt == SENTI__FMT_JSONL && P->obj) {
-            size_t n = r->len;
-            while (n && r->ptr[n - 1] != '}') n--; /* the object ends at its last '}' */
-            ob_put(o, r->ptr, n - 1);
-            if (json_object_size(P->obj)) ob_c(o, ',');
-            put_result_json(w, o, res, err, P->obj);
-            ob_put(o, "}\n", 2);
-        } else if (P->raw_bad || (B->in_fmt == SENTI__FMT_JSONL)) {
-            ob_put(o, "{\"input\":", 9);
-            put_json_str(o, r->ptr, r->len);
-            ob_c(o, ',');
-            put_result_json(w, o, res, err, NULL);
-            ob_put(o, "}\n", 2);
-        } else {
-            ob_c(o, '{');
-            if (B->in_fmt == SENTI__FMT_LINES) {
-                ob_put(o, "\"text\":", 7);
-                put_json_str(o, r->ptr, r->len);
-            } else {
-                for (long i = 0; i < P->nf; i++) {
-                    if (i) ob_c(o, ',');
-                    if (B->hdr && (size_t)i < B->n_hdr) {
-                        put_json_str(o, B->hdr[i], B->hdr_len[i]);
-                    } else {
-                        char k[24];
-                        int kn = snprintf(k, sizeof k, "\"%ld\"", i + 1);
-                        ob_put(o, k, (size_t)kn);
-                    }
-                    ob_c(o, ':');
-                    put_json_str(o, P->f[i].ptr, P->f[i].len);
-                }
+            for (long i = 0; i < P->nf; i++) {
+                if (i) ob_c(o, B->sep);
+                put_field(B, o, P->f[i].ptr, P->f[i].len);
             }
-            ob_c(o, ',');
-            put_result_json(w, o, res, err, NULL);
-            ob_put(o, "}\n", 2);
         }
-        return;
+    } else if (B->in_fmt == SENTI__FMT_JSONL) {
+        c->n_extra += put_json_cols(B, o, P);
+    } else {
+        put_field(B, o, P->text, P->tlen);
+    }
+    put_result_cols(B, o, res, err);
+}
+
+/* JSONL out: a JSONL input's object byte for byte with the result added before its brace;
+ * other input: an object of its columns (or text) and the result. */
+static void emit_jsonl(worker *w, obuf *o, const parsed *P, const senti_result *res, const char *err) {
+    const batch *B = w->B;
+    const senti__rec *r = P->r;
+    if (B->in_fmt == SENTI__FMT_JSONL && P->obj) {
+        size_t n = r->len;
+        while (n && r->ptr[n - 1] != '}') n--; /* the object ends at its last '}' */
+        ob_put(o, r->ptr, n - 1);
+        if (json_object_size(P->obj)) ob_c(o, ',');
+    } else if (P->raw_bad || (B->in_fmt == SENTI__FMT_JSONL)) {
+        ob_put(o, "{\"input\":", 9);
+        put_json_str(o, r->ptr, r->len);
+        ob_c(o, ',');
+    } else {
+        ob_c(o, '{');
+        if (B->in_fmt == SENTI__FMT_LINES) {
+            ob_put(o, "\"text\":", 7);
+            put_json_str(o, r->ptr, r->len);
+        } else {
+            for (long i = 0; i < P->nf; i++) {
+                if (i) ob_c(o, ',');
+                if (B->hdr && (size_t)i < B->n_hdr) {
+                    put_json_str(o, B->hdr[i], B->hdr_len[i]);
+                } else {
+                    char k[24];
+                    int kn = snprintf(k, sizeof k, "\"%ld\"", i + 1);
+                    ob_put(o, k, (size_t)kn);
+                }
+                ob_c(o, ':');
+                put_json_str(o, P->f[i].ptr, P->f[i].len);
+            }
+        }
+        ob_c(o, ',');
+    }
+    put_result_json(w, o, res, err, B->in_fmt == SENTI__FMT_JSONL ? P->obj : NULL);
+    ob_put(o, "}\n", 2);
+}
+
+static void emit(worker *w, chunk *c, const parsed *P, const senti_result *res, const char *err) {
+    switch (w->B->out_fmt) {
+    case SENTI__FMT_LINES: emit_lines(w->B, &c->out, res, err); return;
+    case SENTI__FMT_TSV:
+    case SENTI__FMT_CSV: emit_delimited(w->B, c, P, res, err); return;
+    case SENTI__FMT_JSONL:
+    default: emit_jsonl(w, &c->out, P, res, err); return;
     }
 }
 
@@ -589,70 +702,67 @@ static long split_tsv(worker *w, const senti__rec *r) {
     return (long)n;
 }
 
+/* A TSV/CSV record's fields and text into P; NULL, or why it is malformed (in why, or a
+ * constant). */
+static const char *parse_delimited(worker *w, const senti__rec *r, parsed *P, char *why, size_t why_size) {
+    const batch *B = w->B;
+    if (B->in_fmt == SENTI__FMT_TSV) {
+        P->nf = split_tsv(w, r);
+        P->f = w->f;
+    } else if (r->bad_quote) {
+        P->raw_bad = 1;
+        return "malformed CSV: a quoted field is not closed";
+    } else {
+        P->nf = senti__csv_parse(&w->csv, r->ptr, r->len, why, why_size);
+        if (P->nf == SENTI_ENOMEM) oom();
+        if (P->nf < 0) {
+            P->raw_bad = 1;
+            return why;
+        }
+        P->f = w->csv.fields;
+    }
+    if (!B->no_header && (size_t)P->nf != B->n_hdr) {
+        snprintf(why, why_size, "%ld fields, the header has %zu", P->nf, B->n_hdr);
+        P->raw_bad = 1; /* written as one column so that the output columns stay aligned */
+        return why;
+    }
+    long k = B->text_col < 0 ? P->nf - 1 : B->text_col;
+    if (k >= P->nf) {
+        snprintf(why, why_size, "%ld fields, no text column %ld", P->nf, k + 1);
+        return why;
+    }
+    P->text = P->f[k].ptr;
+    P->tlen = P->f[k].len;
+    P->have_text = 1;
+    return NULL;
+}
+
+/* A JSONL record's object and text into P; NULL, or why it is malformed (in why). */
+static const char *parse_jsonl(const batch *B, const senti__rec *r, parsed *P, char *why, size_t why_size) {
+    P->obj = senti__jsonl_parse(r->ptr, r->len, why, why_size);
+    if (!P->obj) {
+        P->raw_bad = 1;
+        return why;
+    }
+    if (senti__jsonl_text(P->obj, B->text_key, &P->text, &P->tlen, why, why_size) != 0) return why;
+    P->have_text = 1;
+    return NULL;
+}
+
 static void do_record(worker *w, chunk *c, const senti__rec *r, size_t rel_line) {
     const batch *B = w->B;
     parsed P = {.r = r};
     char why[320];
     const char *err = NULL;
-
-    switch (B->in_fmt) {
-    case SENTI__FMT_LINES:
+    if (B->in_fmt == SENTI__FMT_LINES) {
         P.text = r->ptr;
         P.tlen = r->len;
         P.have_text = 1;
-        break;
-    case SENTI__FMT_TSV:
-    case SENTI__FMT_CSV:
-        if (B->in_fmt == SENTI__FMT_TSV) {
-            P.nf = split_tsv(w, r);
-            P.f = w->f;
-        } else if (r->bad_quote) {
-            P.raw_bad = 1;
-            err = "malformed CSV: a quoted field is not closed";
-            break;
-        } else {
-            P.nf = senti__csv_parse(&w->csv, r->ptr, r->len, why, sizeof why);
-            if (P.nf == SENTI_ENOMEM) oom();
-            if (P.nf < 0) {
-                P.raw_bad = 1;
-                err = why;
-                break;
-            }
-            P.f = w->csv.fields;
-        }
-        if (!B->no_header && (size_t)P.nf != B->n_hdr) {
-            snprintf(why, sizeof why, "%ld fields, the header has %zu", P.nf, B->n_hdr);
-            err = why;
-            P.raw_bad = 1; /* written as one column so that the output columns stay aligned */
-            break;
-        }
-        {
-            long k = B->text_col < 0 ? P.nf - 1 : B->text_col;
-            if (k >= P.nf) {
-                snprintf(why, sizeof why, "%ld fields, no text column %ld", P.nf, k + 1);
-                err = why;
-                break;
-            }
-            P.text = P.f[k].ptr;
-            P.tlen = P.f[k].len;
-            P.have_text = 1;
-        }
-        break;
-    case SENTI__FMT_JSONL:
-    default:
-        P.obj = senti__jsonl_parse(r->ptr, r->len, why, sizeof why);
-        if (!P.obj) {
-            P.raw_bad = 1;
-            err = why;
-            break;
-        }
-        if (senti__jsonl_text(P.obj, B->text_key, &P.text, &P.tlen, why, sizeof why) != 0)
-            err = why;
-        else
-            P.have_text = 1;
-        break;
+    } else if (B->in_fmt == SENTI__FMT_TSV || B->in_fmt == SENTI__FMT_CSV) {
+        err = parse_delimited(w, r, &P, why, sizeof why);
+    } else {
+        err = parse_jsonl(B, r, &P, why, sizeof why);
     }
-
     senti_result res;
     if (!err) {
         int rc = senti_predict(B->m, w->ctx, P.text, P.tlen, &res);
@@ -711,7 +821,7 @@ static void process_chunk(worker *w, chunk *c) {
     const batch *B = w->B;
     c->out.len = 0;
     c->msgs.len = 0;
-    c->n_rec = c->n_fail = c->n_lines = 0;
+    c->n_rec = c->n_fail = c->n_lines = c->n_extra = 0;
     if (B->in_fmt == SENTI__FMT_LINES && B->out_fmt == SENTI__FMT_LINES) {
         do_lines_fast(w, c);
         return;
@@ -729,6 +839,21 @@ static void process_chunk(worker *w, chunk *c) {
     c->n_lines = line;
 }
 
+/* process_chunk() under the SIGBUS guard: a chunk whose input was cut off under it gives no
+ * output, and the run stops. */
+static void process_guarded(worker *w, chunk *c) {
+    sigjmp_buf jb;
+    if (sigsetjmp(jb, 1) == 0) {
+        bus_guard(&jb);
+        process_chunk(w, c);
+    } else {
+        c->out.len = c->msgs.len = 0;
+        c->n_rec = c->n_fail = c->n_lines = c->n_extra = 0;
+        __atomic_store_n(&w->B->abort, 1, __ATOMIC_RELAXED);
+    }
+    bus_guard(NULL);
+}
+
 static void *worker_main(void *arg) {
     worker *w = arg;
     batch *B = w->B;
@@ -743,9 +868,9 @@ static void *worker_main(void *arg) {
         pthread_mutex_unlock(&B->mu);
         if (skip) { /* nothing will be written: do not spend time scoring */
             c->out.len = c->msgs.len = 0;
-            c->n_rec = c->n_fail = c->n_lines = 0;
+            c->n_rec = c->n_fail = c->n_lines = c->n_extra = 0;
         } else {
-            process_chunk(w, c);
+            process_guarded(w, c);
         }
         pthread_mutex_lock(&B->mu);
         c->state = SLOT_DONE;
@@ -809,8 +934,21 @@ static size_t fill_chunk(input *in, senti__fmt fmt, chunk *c) {
     return n;
 }
 
+/* fill_chunk() under the SIGBUS guard: 0 (the end) if the input was cut off under it. */
+static size_t fill_guarded(input *in, senti__fmt fmt, chunk *c) {
+    sigjmp_buf jb;
+    volatile size_t n = 0;
+    if (sigsetjmp(jb, 1) == 0) {
+        bus_guard(&jb);
+        n = fill_chunk(in, fmt, c);
+    }
+    bus_guard(NULL);
+    return n;
+}
+
 typedef struct stats {
     size_t rec_in, rec_out, failed;
+    size_t extra;     /* JSONL to TSV/CSV: records with members that are not columns */
     size_t line_base; /* line where the next chunk starts */
     uint64_t bytes;
     int write_failed;
@@ -832,6 +970,7 @@ static void write_chunk(input *in, int out_fd, const char *out_name, chunk *c, s
     st->rec_in += c->n_rec;
     if (!st->write_failed) st->rec_out += c->n_rec;
     st->failed += c->n_fail;
+    st->extra += c->n_extra;
     st->line_base += c->n_lines;
     st->bytes += c->in_len;
     if (in->mapped) input_release(in, c->in_end);
@@ -912,9 +1051,210 @@ static void put_header(batch *B, obuf *o, const senti__rec *hrec) {
     ob_put(o, B->eol, B->eol_len);
 }
 
+/* ---- setup: format, header, text column ------------------------------------------------------- */
+
+static void add_column(batch *B, const char *name) {
+    B->hdr = xrealloc(B->hdr, (B->n_hdr + 1) * sizeof *B->hdr);
+    B->hdr_len = xrealloc(B->hdr_len, (B->n_hdr + 1) * sizeof *B->hdr_len);
+    B->hdr_len[B->n_hdr] = strlen(name);
+    B->hdr[B->n_hdr++] = xstrndup(name, strlen(name));
+}
+
+/* JSONL in, TSV/CSV out: the columns are the members of the first JSON object of the input
+ * (within its first 64 KiB), and the text member if that object lacks it, so that each row
+ * keeps its object's fields rather than the text alone. Members of later objects that are not
+ * columns are counted and said (write_chunk, cmd_batch). */
+static void jsonl_columns(input *in, batch *B, const char *text_spec) {
+    const char *p;
+    size_t n, pos = 0;
+    int final;
+    json_t *obj = NULL;
+    input_peek(in, 1 << 16, &p, &n, &final);
+    while (pos < n && !obj) {
+        senti__rec r;
+        char why[320];
+        size_t used = senti__record_scan(SENTI__FMT_JSONL, p + pos, n - pos, final, &r);
+        if (!used) break;
+        obj = senti__jsonl_parse(r.ptr, r.len, why, sizeof why);
+        pos += used;
+    }
+    const char *key;
+    json_t *v;
+    if (obj) json_object_foreach(obj, key, v) add_column(B, key);
+    const char *text = text_spec;
+    for (int i = 0; !text && senti__text_keys[i]; i++)
+        if (obj && json_object_get(obj, senti__text_keys[i])) text = senti__text_keys[i];
+    if (!text) text = "text";
+    if (!obj || !json_object_get(obj, text)) add_column(B, text);
+    if (obj) json_decref(obj);
+    B->jsonl_cols = 1;
+    B->in_keys = (const char **)B->hdr;
+    B->n_in_keys = B->n_hdr;
+}
+
+/* The input's format (after a byte order mark: a UTF-8 one is skipped, another refused), the
+ * output's, and what follows from them in B. */
+static int setup_format(input *in, batch *B, const batch_opts *o) {
+    const char *p;
+    size_t n;
+    int final;
+    senti__fmt in_fmt = o->in_fmt, out_fmt = o->out_fmt;
+    input_peek(in, 4, &p, &n, &final);
+    const char *foreign = senti__bom_foreign(p, n);
+    if (foreign) {
+        cli_error("batch", "%s: %s text (it starts with that byte order mark); " SENTI__BOM_ADVICE,
+                  in->name, foreign);
+        return CLI_FAIL;
+    }
+    input_skip(in, senti__bom_len(p, n));
+    if (in_fmt == SENTI__FMT_AUTO && in->fd != 0) in_fmt = senti__fmt_from_path(o->in_path);
+    if (in_fmt == SENTI__FMT_AUTO) {
+        input_peek(in, 65536, &p, &n, &final);
+        in_fmt = senti__fmt_sniff(p, n < 65536 ? n : 65536, 0);
+    }
+    if (out_fmt == SENTI__FMT_AUTO) out_fmt = in_fmt;
+    if (in_fmt == SENTI__FMT_LINES && o->text_spec) {
+        cli_error("batch", "--text-col/--text-field apply to TSV, CSV and JSONL input, and %s is "
+                  "read as plain lines (use --format)", in->name);
+        return CLI_USAGE;
+    }
+    B->in_fmt = in_fmt;
+    B->out_fmt = out_fmt;
+    B->no_header = o->no_header && (in_fmt == SENTI__FMT_TSV || in_fmt == SENTI__FMT_CSV);
+    B->sep = out_fmt == SENTI__FMT_CSV ? ',' : '\t';
+    B->eol = out_fmt == SENTI__FMT_CSV ? "\r\n" : "\n";
+    B->eol_len = strlen(B->eol);
+    return CLI_OK;
+}
+
+/* The header record of a TSV/CSV input (H->rec, H->used; H->used 0 for an empty input) and its
+ * fields (*hf: the CSV parser's, or an allocation the caller frees for TSV). */
+static int header_fields(input *in, batch *B, header *H, senti__field **hf, long *nf) {
+    const char *p;
+    size_t n, want = 1 << 16;
+    int final;
+    for (;;) {
+        input_peek(in, want, &p, &n, &final);
+        if (n == 0) break;
+        H->used = senti__record_scan(B->in_fmt, p, n, final, &H->rec);
+        if (H->used) break;
+        want = n * 2;
+    }
+    if (!H->used) return CLI_OK;
+    if (B->in_fmt == SENTI__FMT_CSV) {
+        char why[320];
+        if (senti__csv_init(&H->csv) != SENTI_OK) oom();
+        H->csv_ok = 1;
+        *nf = H->rec.bad_quote ? -1 : senti__csv_parse(&H->csv, H->rec.ptr, H->rec.len, why, sizeof why);
+        if (H->rec.bad_quote) snprintf(why, sizeof why, "a quoted field is not closed");
+        if (*nf < 0) {
+            cli_error("batch", "%s:1: malformed header: %s", in->name, why);
+            return CLI_FAIL;
+        }
+        *hf = H->csv.fields;
+    } else {
+        size_t cnt = senti__tsv_split(H->rec.ptr, H->rec.len, NULL, 0);
+        *hf = xrealloc(NULL, cnt * sizeof **hf);
+        *nf = (long)senti__tsv_split(H->rec.ptr, H->rec.len, *hf, cnt);
+    }
+    return CLI_OK;
+}
+
+/* Say that the header has no text column (the one named, or a default one), listing it. */
+static void no_text_column(const input *in, const batch *B, const char *text_spec) {
+    char cols[512];
+    size_t k = 0;
+    cols[0] = '\0';
+    for (size_t i = 0; i < B->n_hdr && k + 64 < sizeof cols; i++)
+        k += (size_t)snprintf(cols + k, sizeof cols - k, "%s%.40s", i ? ", " : "", B->hdr[i]);
+    if (text_spec)
+        cli_error("batch", "%s: no column '%s' (columns: %s)", in->name, text_spec, cols);
+    else
+        cli_error("batch", "%s: no text column (text, sentence, content or review) in the header "
+                  "(columns: %s); use --text-col, or --no-header if the first line is data",
+                  in->name, cols);
+}
+
+/* TSV/CSV: the header (copied into B->hdr) and the text column. */
+static int read_header(input *in, batch *B, header *H, const char *text_spec) {
+    if (B->no_header) {
+        B->text_col = text_spec ? senti__column_find(NULL, 0, text_spec) : -1;
+        if (text_spec && B->text_col < 0) {
+            cli_error("batch", "with --no-header the text column is a number from 1, not '%s'", text_spec);
+            return CLI_USAGE;
+        }
+        return CLI_OK;
+    }
+    senti__field *hf = NULL;
+    long nf = 0;
+    int rc = header_fields(in, B, H, &hf, &nf);
+    if (rc != CLI_OK || !H->used) return rc;
+    B->n_hdr = (size_t)nf;
+    B->hdr = xrealloc(NULL, B->n_hdr * sizeof *B->hdr);
+    B->hdr_len = xrealloc(NULL, B->n_hdr * sizeof *B->hdr_len);
+    for (size_t i = 0; i < B->n_hdr; i++) {
+        B->hdr[i] = xstrndup(hf[i].ptr, hf[i].len);
+        B->hdr_len[i] = hf[i].len;
+    }
+    B->text_col = text_spec ? senti__column_find(hf, B->n_hdr, text_spec)
+                            : senti__column_default_text(hf, B->n_hdr);
+    if (B->text_col < 0 && !text_spec && B->n_hdr == 1) B->text_col = 0;
+    if (B->in_fmt == SENTI__FMT_TSV) free(hf);
+    if (B->text_col < 0) {
+        no_text_column(in, B, text_spec);
+        return CLI_USAGE;
+    }
+    B->in_keys = (const char **)B->hdr;
+    B->n_in_keys = B->n_hdr;
+    H->lines = H->rec.lines; /* consumed after the header is written */
+    return CLI_OK;
+}
+
+/* The input's format and, for TSV/CSV with a header, its header and text column, read from the
+ * start of the input; B and H are filled. The header record's bytes are copied (H->rec points
+ * to the copy), so that nothing after setup reads the mapping but the chunks. Returns CLI_OK,
+ * CLI_USAGE or CLI_FAIL (after saying why). */
+static int setup_input(input *in, batch *B, header *H, const batch_opts *o) {
+    int rc = setup_format(in, B, o);
+    if (rc != CLI_OK) return rc;
+    senti__fmt in_fmt = B->in_fmt, out_fmt = B->out_fmt;
+    if (in_fmt == SENTI__FMT_TSV || in_fmt == SENTI__FMT_CSV) {
+        if ((rc = read_header(in, B, H, o->text_spec)) != CLI_OK) return rc;
+    } else {
+        if (in_fmt == SENTI__FMT_JSONL) B->text_key = o->text_spec;
+        if (in_fmt == SENTI__FMT_JSONL && o->text_spec) H->text_key[0] = o->text_spec;
+        B->in_keys = H->text_key;
+        B->n_in_keys = 1;
+    }
+    if (in_fmt == SENTI__FMT_JSONL && (out_fmt == SENTI__FMT_TSV || out_fmt == SENTI__FMT_CSV))
+        jsonl_columns(in, B, o->text_spec);
+    if (H->used) { /* the header's bytes, copied out of the input */
+        char *copy = xrealloc(NULL, H->rec.len + 1);
+        memcpy(copy, H->rec.ptr, H->rec.len);
+        H->rec.ptr = H->own = copy;
+    }
+    return CLI_OK;
+}
+
+/* setup_input() with the input's start guarded: a file truncated meanwhile is a failure
+ * ("input changed during the run"), not a SIGBUS. */
+static int guarded_setup(input *in, batch *B, header *H, const batch_opts *o) {
+    sigjmp_buf jb;
+    int rc;
+    if (sigsetjmp(jb, 1) == 0) {
+        bus_guard(&jb);
+        rc = setup_input(in, B, H, o);
+    } else {
+        rc = CLI_FAIL;
+    }
+    bus_guard(NULL);
+    return rc;
+}
+
 /* ---- the command ------------------------------------------------------------------------------ */
 
-int cmd_batch(int argc, char **argv) {
+/* Parse the command line into o; -1 to go on, else the exit status (--help, a usage error). */
+static int parse_opts(int argc, char **argv, batch_opts *o) {
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},
         {"format", required_argument, 0, 'f'},
@@ -930,35 +1270,33 @@ int cmd_batch(int argc, char **argv) {
         CLI_MODEL_LONGOPTS,
         {0, 0, 0, 0},
     };
-    cli_model_args ma = {0};
-    const char *out_path = NULL, *text_spec = NULL;
-    senti__fmt in_fmt = SENTI__FMT_AUTO, out_fmt = SENTI__FMT_AUTO;
-    int no_header = 0, show_progress = -1, quiet = 0;
-    unsigned long threads = 0;
+    memset(o, 0, sizeof *o);
+    o->in_fmt = o->out_fmt = SENTI__FMT_AUTO;
+    o->show_progress = -1;
     int opt;
     optind = 0;
     while ((opt = getopt_long(argc, argv, "o:f:F:t:j:qhm:", longopts, NULL)) != -1) {
-        int r = cli_model_opt(&ma, opt, optarg);
+        int r = cli_model_opt(&o->ma, opt, optarg);
         if (r < 0) return CLI_USAGE;
         if (r > 0) continue;
         switch (opt) {
-        case 'o': out_path = optarg; break;
+        case 'o': o->out_path = optarg; break;
         case 'f':
         case 'F':
-            if (senti__fmt_parse(optarg, opt == 'f' ? &in_fmt : &out_fmt) != 0) {
+            if (senti__fmt_parse(optarg, opt == 'f' ? &o->in_fmt : &o->out_fmt) != 0) {
                 cli_error("batch", "unknown format '%s' (lines, tsv, csv or jsonl)", optarg);
                 return CLI_USAGE;
             }
             break;
         case 't':
-        case 0x2001: text_spec = optarg; break;
-        case 0x2002: no_header = 1; break;
+        case 0x2001: o->text_spec = optarg; break;
+        case 0x2002: o->no_header = 1; break;
         case 'j':
-            if (cli_parse_uint("--threads", optarg, 0, MAX_THREADS, &threads)) return CLI_USAGE;
+            if (cli_parse_uint("--threads", optarg, 0, MAX_THREADS, &o->threads)) return CLI_USAGE;
             break;
-        case 0x2003: show_progress = 1; break;
-        case 0x2004: show_progress = 0; break;
-        case 'q': quiet = 1; break;
+        case 0x2003: o->show_progress = 1; break;
+        case 0x2004: o->show_progress = 0; break;
+        case 'q': o->quiet = 1; break;
         case 'h': printf(batch_usage, cli_ncpu()); return CLI_OK;
         default:
             fprintf(stderr, "Try 'senti batch --help'.\n");
@@ -972,302 +1310,249 @@ int cmd_batch(int argc, char **argv) {
         fprintf(stderr, "Try 'senti batch --help'.\n");
         return CLI_USAGE;
     }
-    const char *in_path = argv[optind];
-    if (threads == 0) threads = (unsigned long)cli_ncpu();
-    if (show_progress < 0) show_progress = isatty(2);
+    o->in_path = argv[optind];
+    if (o->threads == 0) o->threads = (unsigned long)cli_ncpu();
+    if (o->show_progress < 0) o->show_progress = isatty(2);
+    return -1;
+}
 
-    int rc = CLI_FAIL;
+/* Everything one run holds, released by run_free(). */
+typedef struct run {
+    batch_opts o;
     input in;
-    batch B = {0};
-    worker *W = NULL;
-    int out_fd = -1, started = 0;
+    batch B;
+    header H;
+    senti_model *m;
+    cli_inputs inputs;
+    cli_out out;            /* -o FILE */
+    int out_fd;
+    const char *out_name;   /* for messages */
+    worker *W;
+    int started;            /* worker threads running */
+    stats st;
+} run;
+
+/* The model: its labels and value names, and the result column names. */
+static int setup_model(run *R) {
+    batch *B = &R->B;
+    R->m = cli_open_model(&R->o.ma);
+    if (!R->m) return -1;
+    B->m = R->m;
+    B->n_classes = senti_model_n_classes(R->m);
+    B->n_values = senti_model_n_values(R->m);
+    if (B->n_classes > SENTI_MAX_CLASSES) B->n_classes = SENTI_MAX_CLASSES;
+    if (B->n_values > SENTI_MAX_VALUES) B->n_values = SENTI_MAX_VALUES;
+    for (int i = 0; i < B->n_classes; i++) {
+        B->labels[i] = senti_model_label(R->m, i);
+        if (!B->labels[i]) B->labels[i] = "?";
+        B->label_len[i] = strlen(B->labels[i]);
+    }
+    setup_names(B);
+    return 0;
+}
+
+/* Open the output (stdout, or -o's temporary) and write its header; the input's header record
+ * is consumed here. */
+static int start_output(run *R) {
+    const char *path = R->o.out_path;
+    int to_file = path && strcmp(path, "-") != 0;
+    R->out_name = to_file ? path : "stdout";
+    R->out_fd = 1;
+    if (to_file) {
+        if (cli_out_open(&R->out, "batch", path) != 0) return -1;
+        R->out_fd = R->out.fd;
+    }
     obuf hdr_out = {0};
-    stats st = {0};
-    senti__csv hcsv;
-    int hcsv_ok = 0;
-    senti_model *m = NULL;
-    senti__rec hrec = {0};
-    size_t hdr_used = 0;
-    const char *text_key_default[1] = {"text"};
+    put_header(&R->B, &hdr_out, &R->H.rec);
+    R->st.line_base = R->H.lines;
+    input_skip(&R->in, R->H.used); /* the header record, peeked by setup_input() */
+    int rc = 0;
+    if (hdr_out.len && write_all(R->out_fd, hdr_out.p, hdr_out.len) != 0) {
+        cli_error("batch", "%s: write error: %s", R->out_name, strerror(errno));
+        rc = -1;
+    }
+    free(hdr_out.p);
+    R->st.line_base += 1;
+    return rc;
+}
 
-    if (input_open(&in, in_path) != 0) goto out;
-    if (out_path && strcmp(out_path, "-") != 0) {
-        struct stat a, b;
-        if (stat(out_path, &b) == 0 && fstat(in.fd, &a) == 0 && a.st_dev == b.st_dev &&
-            a.st_ino == b.st_ino && S_ISREG(a.st_mode)) {
-            cli_error("batch", "%s: the output would overwrite the input", out_path);
-            rc = CLI_USAGE;
-            goto out;
-        }
-    }
-
-    /* format */
-    const char *p;
-    size_t n;
-    int final;
-    input_peek(&in, 3, &p, &n, &final);
-    input_skip(&in, senti__bom_len(p, n));
-    if (in_fmt == SENTI__FMT_AUTO && in.fd != 0) in_fmt = senti__fmt_from_path(in_path);
-    if (in_fmt == SENTI__FMT_AUTO) {
-        input_peek(&in, 65536, &p, &n, &final);
-        in_fmt = senti__fmt_sniff(p, n < 65536 ? n : 65536, 0);
-    }
-    if (out_fmt == SENTI__FMT_AUTO) out_fmt = in_fmt;
-    if (in_fmt == SENTI__FMT_LINES && text_spec) {
-        cli_error("batch", "--text-col/--text-field apply to TSV, CSV and JSONL input, and %s is "
-                  "read as plain lines (use --format)", in.name);
-        rc = CLI_USAGE;
-        goto out;
-    }
-    if (no_header && in_fmt != SENTI__FMT_TSV && in_fmt != SENTI__FMT_CSV) no_header = 0;
-
-    B.in_fmt = in_fmt;
-    B.out_fmt = out_fmt;
-    B.no_header = no_header;
-    B.sep = out_fmt == SENTI__FMT_CSV ? ',' : '\t';
-    B.eol = out_fmt == SENTI__FMT_CSV ? "\r\n" : "\n";
-    B.eol_len = strlen(B.eol);
-
-    /* header and text column */
-    if (in_fmt == SENTI__FMT_TSV || in_fmt == SENTI__FMT_CSV) {
-        if (no_header) {
-            B.text_col = text_spec ? senti__column_find(NULL, 0, text_spec) : -1;
-            if (text_spec && B.text_col < 0) {
-                cli_error("batch", "with --no-header the text column is a number from 1, not '%s'",
-                          text_spec);
-                rc = CLI_USAGE;
-                goto out;
-            }
-        } else {
-            size_t want = 1 << 16;
-            for (;;) {
-                input_peek(&in, want, &p, &n, &final);
-                if (n == 0) break;
-                hdr_used = senti__record_scan(in_fmt, p, n, final, &hrec);
-                if (hdr_used) break;
-                want = n * 2;
-            }
-            if (hdr_used) {
-                senti__field *hf = NULL;
-                long nf;
-                char why[320];
-                if (in_fmt == SENTI__FMT_CSV) {
-                    if (senti__csv_init(&hcsv) != SENTI_OK) oom();
-                    hcsv_ok = 1;
-                    nf = hrec.bad_quote ? -1 : senti__csv_parse(&hcsv, hrec.ptr, hrec.len, why, sizeof why);
-                    if (hrec.bad_quote) snprintf(why, sizeof why, "a quoted field is not closed");
-                    if (nf < 0) {
-                        cli_error("batch", "%s:1: malformed header: %s", in.name, why);
-                        goto out;
-                    }
-                    hf = hcsv.fields;
-                } else {
-                    size_t cnt = senti__tsv_split(hrec.ptr, hrec.len, NULL, 0);
-                    hf = xrealloc(NULL, cnt * sizeof *hf);
-                    nf = (long)senti__tsv_split(hrec.ptr, hrec.len, hf, cnt);
-                }
-                B.n_hdr = (size_t)nf;
-                B.hdr = xrealloc(NULL, B.n_hdr * sizeof *B.hdr);
-                B.hdr_len = xrealloc(NULL, B.n_hdr * sizeof *B.hdr_len);
-                for (size_t i = 0; i < B.n_hdr; i++) {
-                    B.hdr[i] = xstrndup(hf[i].ptr, hf[i].len);
-                    B.hdr_len[i] = hf[i].len;
-                }
-                B.text_col = text_spec ? senti__column_find(hf, B.n_hdr, text_spec)
-                                       : senti__column_default_text(hf, B.n_hdr);
-                if (B.text_col < 0 && !text_spec && B.n_hdr == 1) B.text_col = 0;
-                if (B.text_col < 0) {
-                    char cols[512];
-                    size_t k = 0;
-                    cols[0] = '\0';
-                    for (size_t i = 0; i < B.n_hdr && k + 64 < sizeof cols; i++)
-                        k += (size_t)snprintf(cols + k, sizeof cols - k, "%s%.40s", i ? ", " : "",
-                                              B.hdr[i]);
-                    if (text_spec)
-                        cli_error("batch", "%s: no column '%s' (columns: %s)", in.name, text_spec,
-                                  cols);
-                    else
-                        cli_error("batch", "%s: no text column (text, sentence, content or "
-                                  "review) in the header (columns: %s); use --text-col, or "
-                                  "--no-header if the first line is data", in.name, cols);
-                    if (in_fmt == SENTI__FMT_TSV) free(hf);
-                    rc = CLI_USAGE;
-                    goto out;
-                }
-                if (in_fmt == SENTI__FMT_TSV) free(hf);
-                B.in_keys = (const char **)B.hdr;
-                B.n_in_keys = B.n_hdr;
-                st.line_base = hrec.lines; /* consumed below, after the header is written */
-            }
-        }
-    } else if (in_fmt == SENTI__FMT_JSONL) {
-        B.text_key = text_spec;
-    }
-    if (in_fmt == SENTI__FMT_LINES || in_fmt == SENTI__FMT_JSONL) {
-        if (in_fmt == SENTI__FMT_JSONL && text_spec) text_key_default[0] = text_spec;
-        B.in_keys = text_key_default;
-        B.n_in_keys = 1;
-    }
-
-    /* model */
-    m = cli_open_model(&ma);
-    if (!m) goto out;
-    B.m = m;
-    B.n_classes = senti_model_n_classes(m);
-    B.n_values = senti_model_n_values(m);
-    if (B.n_classes > SENTI_MAX_CLASSES) B.n_classes = SENTI_MAX_CLASSES;
-    if (B.n_values > SENTI_MAX_VALUES) B.n_values = SENTI_MAX_VALUES;
-    for (int i = 0; i < B.n_classes; i++) {
-        B.labels[i] = senti_model_label(m, i);
-        if (!B.labels[i]) B.labels[i] = "?";
-        B.label_len[i] = strlen(B.labels[i]);
-    }
-    setup_names(&B);
-
-    /* output */
-    const char *out_name = out_path && strcmp(out_path, "-") != 0 ? out_path : "stdout";
-    if (out_path && strcmp(out_path, "-") != 0) {
-        out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        if (out_fd < 0) {
-            cli_error("batch", "%s: %s", out_path, strerror(errno));
-            goto out;
-        }
-    } else {
-        out_fd = 1;
-    }
-    put_header(&B, &hdr_out, &hrec);
-    input_skip(&in, hdr_used); /* the header record, peeked above */
-    if (hdr_out.len && write_all(out_fd, hdr_out.p, hdr_out.len) != 0) {
-        cli_error("batch", "%s: write error: %s", out_name, strerror(errno));
-        goto out;
-    }
-    st.line_base += 1;
-
-    /* workers */
-    B.n_slots = RING_PER_THREAD * threads;
-    B.ring = calloc(B.n_slots, sizeof *B.ring);
-    W = calloc(threads, sizeof *W);
-    if (!B.ring || !W) oom();
-    pthread_mutex_init(&B.mu, NULL);
-    pthread_cond_init(&B.work_cv, NULL);
-    pthread_cond_init(&B.main_cv, NULL);
+/* The ring and the worker threads; -1 if none could start. */
+static int start_workers(run *R) {
+    batch *B = &R->B;
+    unsigned long threads = R->o.threads;
+    B->n_slots = RING_PER_THREAD * threads;
+    B->ring = calloc(B->n_slots, sizeof *B->ring);
+    R->W = calloc(threads, sizeof *R->W);
+    if (!B->ring || !R->W) oom();
+    pthread_mutex_init(&B->mu, NULL);
+    pthread_cond_init(&B->work_cv, NULL);
+    pthread_cond_init(&B->main_cv, NULL);
     for (unsigned long t = 0; t < threads; t++) {
-        W[t].B = &B;
-        int e = senti_ctx_new(m, &W[t].ctx);
+        worker *w = &R->W[t];
+        w->B = B;
+        int e = senti_ctx_new(R->m, &w->ctx);
         if (e != SENTI_OK) {
             cli_error("batch", "cannot make a scoring context: %s", senti_strerror(e));
             break;
         }
-        if (senti__csv_init(&W[t].csv) != SENTI_OK) oom();
-        W[t].f_cap = 64;
-        W[t].f = xrealloc(NULL, W[t].f_cap * sizeof *W[t].f);
-        if (pthread_create(&W[t].tid, NULL, worker_main, &W[t]) != 0) {
-            senti_ctx_free(W[t].ctx);
-            senti__csv_free(&W[t].csv);
-            free(W[t].f);
+        if (senti__csv_init(&w->csv) != SENTI_OK) oom();
+        w->f_cap = 64;
+        w->f = xrealloc(NULL, w->f_cap * sizeof *w->f);
+        if (pthread_create(&w->tid, NULL, worker_main, w) != 0) {
+            senti_ctx_free(w->ctx);
+            senti__csv_free(&w->csv);
+            free(w->f);
             break;
         }
-        started++;
+        R->started++;
     }
-    if (!started) {
+    if (!R->started) {
         cli_error("batch", "could not start a worker thread");
-        goto out_threads;
+        return -1;
     }
+    return 0;
+}
 
-    /* the main loop: write finished chunks in order, keep the ring full */
+/* The main loop: write finished chunks in order, keep the ring full; then stop the workers.
+ * Returns the seconds it took. */
+static double run_loop(run *R) {
+    batch *B = &R->B;
     double t0 = now_s(), last_progress = t0;
     int input_done = 0;
-    pthread_mutex_lock(&B.mu);
+    pthread_mutex_lock(&B->mu);
     for (;;) {
         int did = 0;
-        while (B.seq_written < B.seq_filled && B.ring[B.seq_written % B.n_slots].state == SLOT_DONE) {
-            chunk *c = &B.ring[B.seq_written % B.n_slots];
-            pthread_mutex_unlock(&B.mu);
-            write_chunk(&in, out_fd, out_name, c, &st);
-            if (show_progress && now_s() - last_progress > 0.1) {
-                progress(&in, &st, t0, 0);
+        while (B->seq_written < B->seq_filled && B->ring[B->seq_written % B->n_slots].state == SLOT_DONE) {
+            chunk *c = &B->ring[B->seq_written % B->n_slots];
+            pthread_mutex_unlock(&B->mu);
+            write_chunk(&R->in, R->out_fd, R->out_name, c, &R->st);
+            if (R->o.show_progress && now_s() - last_progress > 0.1) {
+                progress(&R->in, &R->st, t0, 0);
                 last_progress = now_s();
             }
-            pthread_mutex_lock(&B.mu);
+            pthread_mutex_lock(&B->mu);
             c->state = SLOT_FREE;
-            B.seq_written++;
+            B->seq_written++;
             did = 1;
         }
-        if (st.write_failed) {
+        if (R->st.write_failed || bus_hit) {
             input_done = 1;
-            __atomic_store_n(&B.abort, 1, __ATOMIC_RELAXED); /* workers poll it between records */
+            __atomic_store_n(&B->abort, 1, __ATOMIC_RELAXED); /* workers poll it between records */
         }
-        if (!input_done && B.seq_filled - B.seq_written < B.n_slots) {
-            chunk *c = &B.ring[B.seq_filled % B.n_slots];
-            pthread_mutex_unlock(&B.mu);
-            size_t got = fill_chunk(&in, in_fmt, c);
-            pthread_mutex_lock(&B.mu);
+        if (!input_done && B->seq_filled - B->seq_written < B->n_slots) {
+            chunk *c = &B->ring[B->seq_filled % B->n_slots];
+            pthread_mutex_unlock(&B->mu);
+            size_t got = fill_guarded(&R->in, B->in_fmt, c);
+            pthread_mutex_lock(&B->mu);
             if (got) {
                 c->state = SLOT_READY;
-                B.seq_filled++;
-                pthread_cond_signal(&B.work_cv);
+                B->seq_filled++;
+                pthread_cond_signal(&B->work_cv);
             } else {
                 input_done = 1;
             }
             continue;
         }
-        if (input_done && B.seq_written == B.seq_filled) break;
-        if (!did) pthread_cond_wait(&B.main_cv, &B.mu);
+        if (input_done && B->seq_written == B->seq_filled) break;
+        if (!did) pthread_cond_wait(&B->main_cv, &B->mu);
     }
-    B.stop = 1;
-    pthread_cond_broadcast(&B.work_cv);
-    pthread_mutex_unlock(&B.mu);
-    for (int t = 0; t < started; t++) pthread_join(W[t].tid, NULL);
+    B->stop = 1;
+    pthread_cond_broadcast(&B->work_cv);
+    pthread_mutex_unlock(&B->mu);
+    for (int t = 0; t < R->started; t++) pthread_join(R->W[t].tid, NULL);
     double dt = now_s() - t0;
-    if (show_progress) progress(&in, &st, t0, 1);
+    if (R->o.show_progress) progress(&R->in, &R->st, t0, 1);
+    return dt;
+}
 
-    if (in.error) {
-        cli_error("batch", "%s: read error: %s", in.name, strerror(in.error));
+/* The exit status of a run that went through, with what went wrong said, and the summary. */
+static int report(run *R, double dt) {
+    const stats *st = &R->st;
+    int rc;
+    if (R->in.error) {
+        cli_error("batch", "%s: read error: %s", R->in.name, strerror(R->in.error));
         rc = CLI_FAIL;
-    } else if (st.write_failed) {
+    } else if (input_changed(&R->in)) {
+        cli_error("batch", "%s: input changed during the run (truncated or rewritten while it was "
+                  "read): the output is incomplete%s", R->in.name, R->out.path ? " and was not written" : "");
+        rc = CLI_FAIL;
+    } else if (st->write_failed) {
         rc = CLI_FAIL;
     } else {
-        rc = st.failed ? CLI_RECORDS : CLI_OK;
+        rc = st->failed ? CLI_RECORDS : CLI_OK;
     }
-    if (!quiet)
+    if (st->extra)
+        cli_error("batch", "%zu record%s members that are not columns (the columns are the members "
+                  "of the first object): those members are not in the output; -F jsonl keeps every "
+                  "object whole", st->extra, st->extra == 1 ? " has" : "s have");
+    if (!R->o.quiet)
         fprintf(stderr,
                 "senti batch: %zu records in, %zu out, %zu failed, %.3f s, %.0f records/s%s\n",
-                st.rec_in, st.rec_out, st.failed, dt, dt > 0 ? (double)st.rec_in / dt : 0.0,
+                st->rec_in, st->rec_out, st->failed, dt, dt > 0 ? (double)st->rec_in / dt : 0.0,
                 rc == CLI_RECORDS ? " (failed records were reported above and kept with an "
                                     "error field)"
                                   : "");
-
-out_threads:
-    for (int t = 0; t < started; t++) {
-        senti_ctx_free(W[t].ctx);
-        senti__csv_free(&W[t].csv);
-        free(W[t].f);
-        free(W[t].tmp.p);
-    }
-    for (size_t i = 0; B.ring && i < B.n_slots; i++) {
-        free(B.ring[i].own);
-        free(B.ring[i].out.p);
-        free(B.ring[i].msgs.p);
-    }
-    if (B.ring) {
-        pthread_mutex_destroy(&B.mu);
-        pthread_cond_destroy(&B.work_cv);
-        pthread_cond_destroy(&B.main_cv);
-    }
-    free(B.ring);
-    free(W);
-out:
-    if (out_fd > 1 && close(out_fd) != 0 && rc != CLI_FAIL) {
-        cli_error("batch", "%s: %s", out_path, strerror(errno));
-        rc = CLI_FAIL;
-    }
-    senti_model_free(m);
-    for (size_t i = 0; i < B.n_hdr; i++) free(B.hdr[i]);
-    free(B.hdr);
-    free(B.hdr_len);
-    for (int i = 0; i < B.n_rcols; i++) free(B.rcols[i]);
-    free(hdr_out.p);
-    if (hcsv_ok) senti__csv_free(&hcsv);
-    input_close(&in);
     return rc;
+}
+
+/* Release what the run holds; the output replaces the old file only when it is whole (rc 0 or
+ * 3). Returns rc, or CLI_FAIL if that last step failed. */
+static int run_free(run *R, int rc) {
+    batch *B = &R->B;
+    for (int t = 0; t < R->started; t++) {
+        senti_ctx_free(R->W[t].ctx);
+        senti__csv_free(&R->W[t].csv);
+        free(R->W[t].f);
+        free(R->W[t].tmp.p);
+    }
+    for (size_t i = 0; B->ring && i < B->n_slots; i++) {
+        free(B->ring[i].own);
+        free(B->ring[i].out.p);
+        free(B->ring[i].msgs.p);
+    }
+    if (B->ring) {
+        pthread_mutex_destroy(&B->mu);
+        pthread_cond_destroy(&B->work_cv);
+        pthread_cond_destroy(&B->main_cv);
+    }
+    free(B->ring);
+    free(R->W);
+    if (R->out.path && (rc == CLI_OK || rc == CLI_RECORDS)) {
+        if (cli_out_commit(&R->out, "batch") != 0) rc = CLI_FAIL;
+    } else {
+        cli_out_abort(&R->out);
+    }
+    cli_inputs_free(&R->inputs);
+    senti_model_free(R->m);
+    for (size_t i = 0; i < B->n_hdr; i++) free(B->hdr[i]);
+    free(B->hdr);
+    free(B->hdr_len);
+    for (int i = 0; i < B->n_rcols; i++) free(B->rcols[i]);
+    if (R->H.csv_ok) senti__csv_free(&R->H.csv);
+    free(R->H.own);
+    input_close(&R->in);
+    return rc;
+}
+
+int cmd_batch(int argc, char **argv) {
+    run R = {.H = {.text_key = {"text"}}, .out_fd = -1};
+    int rc = parse_opts(argc, argv, &R.o);
+    if (rc >= 0) return rc;
+    const batch_opts *o = &R.o;
+    rc = CLI_FAIL;
+    if (input_open(&R.in, o->in_path) != 0) goto out;
+    cli_inputs_add(&R.inputs, o->in_path, "the input");
+    cli_inputs_add_model(&R.inputs, &o->ma);
+    if (cli_out_check("batch", o->out_path, &R.inputs) != 0) {
+        rc = CLI_USAGE;
+        goto out;
+    }
+    /* format, header and text column (reads the start of the input: guarded against SIGBUS) */
+    rc = guarded_setup(&R.in, &R.B, &R.H, o);
+    if (rc != CLI_OK) goto out;
+    rc = CLI_FAIL;
+    if (setup_model(&R) != 0 || start_output(&R) != 0 || start_workers(&R) != 0) goto out;
+    rc = report(&R, run_loop(&R));
+out:
+    return run_free(&R, rc);
 }

@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/outfile.h"
 #include "tools/records.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -637,13 +638,6 @@ static void write_csv(FILE *f, const report *R) {
         }
 }
 
-static FILE *open_out(const char *dir, const char *name) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f) cli_error("bench", "%s: cannot write", path);
-    return f;
-}
 
 /* mkdir -p */
 static int make_dirs(const char *dir) {
@@ -746,38 +740,108 @@ static void measure_single(report *R, const senti_model *m, senti_ctx *ctx, cons
     free(run);
     (void)sink;
     free(samples);
-    samples = all; /* sorted: write_latency() draws the histogram and the CDF from them */
+    samples = all; /* sorted: write_latency_hist() and write_latency_cdf() draw from them */
 }
 
-static void write_latency(const char *dir, const report *R) {
+/* ---- the files of the output folder -------------------------------------------------------- */
+
+/* The latency histogram: log-spaced bins, 20 per decade, from the smallest to the largest
+ * sample (the sorted samples of measure_single()). */
+static void write_latency_hist(FILE *f, const report *R) {
     const double *a = samples;
     size_t N = R->n_samples;
+    fputs("# bin_low_us bin_high_us count fraction\n", f);
     if (!a || !N) return;
-    FILE *f = open_out(dir, "latency_hist.dat");
-    if (f) {
-        /* log-spaced bins, 20 per decade, from the smallest to the largest sample */
-        fputs("# bin_low_us bin_high_us count fraction\n", f);
-        double lo = a[0] > 1e-9 ? a[0] : 1e-9;
-        double b = pow(10, floor(log10(lo) * 20) / 20);
-        size_t i = 0;
-        while (i < N) {
-            double nb = b * pow(10, 0.05);
-            size_t k = 0;
-            while (i < N && a[i] < nb) i++, k++;
-            fprintf(f, "%.6g %.6g %zu %.6g\n", b * 1e6, nb * 1e6, k, (double)k / (double)N);
-            b = nb;
+    double lo = a[0] > 1e-9 ? a[0] : 1e-9;
+    double b = pow(10, floor(log10(lo) * 20) / 20);
+    size_t i = 0;
+    while (i < N) {
+        double nb = b * pow(10, 0.05);
+        size_t k = 0;
+        while (i < N && a[i] < nb) i++, k++;
+        fprintf(f, "%.6g %.6g %zu %.6g\n", b * 1e6, nb * 1e6, k, (double)k / (double)N);
+        b = nb;
+    }
+}
+
+static void write_latency_cdf(FILE *f, const report *R) {
+    const double *a = samples;
+    size_t N = R->n_samples;
+    fputs("# latency_us fraction_at_or_below\n", f);
+    if (!a || !N) return;
+    size_t step = N / 2000 ? N / 2000 : 1;
+    for (size_t i = 0; i < N; i += step)
+        fprintf(f, "%.6g %.6g\n", a[i] * 1e6, (double)(i + 1) / (double)N);
+    fprintf(f, "%.6g 1\n", a[N - 1] * 1e6);
+}
+
+static void write_threads(FILE *f, const report *R) {
+    fputs("# threads texts_per_s_best median worst mb_per_s_best median worst\n", f);
+    for (int i = 0; i < R->n_sweep; i++)
+        fprintf(f, "%d %.6g %.6g %.6g %.6g %.6g %.6g\n", R->sweep_threads[i], R->sweep_tps[i].max,
+                R->sweep_tps[i].med, R->sweep_tps[i].min, R->sweep_mbs[i].max, R->sweep_mbs[i].med,
+                R->sweep_mbs[i].min);
+}
+
+static void write_length(FILE *f, const report *R) {
+    fputs("# bytes texts_per_s_best median mb_per_s_best median\n", f);
+    for (size_t i = 0; i < N_LENGTHS; i++)
+        fprintf(f, "%zu %.6g %.6g %.6g %.6g\n", lengths[i], R->len_tps[i].max, R->len_tps[i].med,
+                R->len_mbs[i].max, R->len_mbs[i].med);
+}
+
+/* What the output folder receives: each file when its section ran (0: always). */
+static const struct out_file {
+    const char *name;
+    void (*write)(FILE *, const report *);
+    int needs;
+} out_files[] = {
+    {"bench.json", write_json, 0},
+    {"bench.csv", write_csv, 0},
+    {"latency_hist.dat", write_latency_hist, SEC_SINGLE},
+    {"latency_cdf.dat", write_latency_cdf, SEC_SINGLE},
+    {"threads.dat", write_threads, SEC_THREADS},
+    {"length.dat", write_length, SEC_LENGTH},
+};
+
+/* None of the files of the output folder may be an input (the data, the model). */
+static int check_outputs(const char *dir, const char *data, const cli_model_args *ma) {
+    cli_inputs in = {0};
+    cli_inputs_add(&in, data, "the data");
+    cli_inputs_add_model(&in, ma);
+    int rc = 0;
+    for (size_t i = 0; i < sizeof out_files / sizeof *out_files && !rc; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, out_files[i].name);
+        rc = cli_out_check("bench", path, &in);
+    }
+    cli_inputs_free(&in);
+    return rc;
+}
+
+/* Write the files of the sections that ran, each whole or not at all; -1 if one failed. */
+static int write_outputs(const char *dir, const report *R) {
+    int rc = 0;
+    for (size_t i = 0; i < sizeof out_files / sizeof *out_files; i++) {
+        if (out_files[i].needs && !(R->done & out_files[i].needs)) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, out_files[i].name);
+        cli_out o;
+        FILE *f;
+        if (cli_out_open(&o, "bench", path) != 0) {
+            rc = -1;
+            continue;
         }
-        fclose(f);
+        if (!(f = cli_out_stream(&o))) {
+            cli_error("bench", "%s: out of memory", path);
+            cli_out_abort(&o);
+            rc = -1;
+            continue;
+        }
+        out_files[i].write(f, R);
+        if (cli_out_commit(&o, "bench") != 0) rc = -1;
     }
-    f = open_out(dir, "latency_cdf.dat");
-    if (f) {
-        fputs("# latency_us fraction_at_or_below\n", f);
-        size_t step = N / 2000 ? N / 2000 : 1;
-        for (size_t i = 0; i < N; i += step)
-            fprintf(f, "%.6g %.6g\n", a[i] * 1e6, (double)(i + 1) / (double)N);
-        fprintf(f, "%.6g 1\n", a[N - 1] * 1e6);
-        fclose(f);
-    }
+    return rc;
 }
 
 static void measure_batch100(report *R, const senti_model *m, const corpus *c) {
@@ -921,7 +985,17 @@ static int parse_only(const char *s) {
 
 /* ---- the command ------------------------------------------------------------------------------- */
 
-int cmd_bench(int argc, char **argv) {
+/* What the command line asks for. */
+typedef struct bench_args {
+    cli_model_args ma;
+    const char *data, *out_dir, *workload;
+    char data_buf[4096];
+    unsigned long runs, warmup, threads;
+    int only, quick, json;
+} bench_args;
+
+/* Parse the command line into a; -1 to go on, else the exit status (--help, a usage error). */
+static int parse_args(int argc, char **argv, bench_args *a) {
     static const struct option longopts[] = {
         {"data", required_argument, 0, 'd'},
         {"runs", required_argument, 0, 'r'},
@@ -936,34 +1010,34 @@ int cmd_bench(int argc, char **argv) {
         CLI_MODEL_LONGOPTS,
         {0, 0, 0, 0},
     };
-    cli_model_args ma = {0};
-    const char *data = NULL, *out_dir = "build/bench", *workload = NULL;
-    unsigned long runs = 5, warmup = 1, threads = 0;
-    int only = SEC_ALL, quick = 0, json = 0, opt, runs_set = 0;
+    memset(a, 0, sizeof *a);
+    a->out_dir = "build/bench";
+    a->runs = 5, a->warmup = 1, a->only = SEC_ALL;
+    int opt, runs_set = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "d:r:w:j:o:hm:", longopts, NULL)) != -1) {
-        int r = cli_model_opt(&ma, opt, optarg);
+        int r = cli_model_opt(&a->ma, opt, optarg);
         if (r < 0) return CLI_USAGE;
         if (r > 0) continue;
         switch (opt) {
-        case 'd': data = optarg; break;
+        case 'd': a->data = optarg; break;
         case 'r':
-            if (cli_parse_uint("--runs", optarg, 1, 1000, &runs)) return CLI_USAGE;
+            if (cli_parse_uint("--runs", optarg, 1, 1000, &a->runs)) return CLI_USAGE;
             runs_set = 1;
             break;
         case 'w':
-            if (cli_parse_uint("--warmup", optarg, 0, 100, &warmup)) return CLI_USAGE;
+            if (cli_parse_uint("--warmup", optarg, 0, 100, &a->warmup)) return CLI_USAGE;
             break;
         case 'j':
-            if (cli_parse_uint("--threads", optarg, 1, 256, &threads)) return CLI_USAGE;
+            if (cli_parse_uint("--threads", optarg, 1, 256, &a->threads)) return CLI_USAGE;
             break;
-        case 'o': out_dir = optarg; break;
+        case 'o': a->out_dir = optarg; break;
         case 0x3001:
-            if ((only = parse_only(optarg)) < 0) return CLI_USAGE;
+            if ((a->only = parse_only(optarg)) < 0) return CLI_USAGE;
             break;
-        case 0x3002: quick = 1; break;
-        case 0x3003: json = 1; break;
-        case 0x3004: workload = optarg; break;
+        case 0x3002: a->quick = 1; break;
+        case 0x3003: a->json = 1; break;
+        case 0x3004: a->workload = optarg; break;
         case 'h': printf(bench_usage, cli_ncpu()); return CLI_OK;
         default:
             fprintf(stderr, "Try 'senti bench --help'.\n");
@@ -974,106 +1048,114 @@ int cmd_bench(int argc, char **argv) {
         cli_error("bench", "unexpected argument '%s'", argv[optind]);
         return CLI_USAGE;
     }
-    char data_buf[4096];
-    if (!data) {
+    if (!a->data) {
         const char *dir = getenv("SENTI_DATA_DIR");
-        snprintf(data_buf, sizeof data_buf, "%s/sst2/dev.tsv", dir && *dir ? dir : "../shared/data");
-        data = data_buf;
+        snprintf(a->data_buf, sizeof a->data_buf, "%s/sst2/dev.tsv", dir && *dir ? dir : "../shared/data");
+        a->data = a->data_buf;
     }
-    if (workload) return run_workload(workload, &ma, data);
-    if (quick && !runs_set) runs = 2;
-    if (!threads) threads = (unsigned long)cli_ncpu();
+    if (a->quick && !runs_set) a->runs = 2;
+    if (!a->threads) a->threads = (unsigned long)cli_ncpu();
+    return -1;
+}
 
-    report R;
-    memset(&R, 0, sizeof R);
-    R.model_spec = ma.spec ? ma.spec : "default";
-    R.data = data;
-    R.runs = (int)runs;
-    R.warmup = (int)warmup;
-    R.quick = quick;
-    R.cores = cli_ncpu();
-    int rc = CLI_FAIL;
-    corpus c;
-    senti_model *m = NULL;
-    senti_ctx *ctx = NULL;
-    if (corpus_load(data, &c) != 0) goto out;
-    R.n_texts = c.n;
-    R.text_bytes = c.bytes;
-    if (out_dir && strcmp(out_dir, "-") != 0 && make_dirs(out_dir) != 0) goto out;
+/* The model as it will be measured, a context, and the time of the first prediction. */
+static int open_model(report *R, const bench_args *a, const corpus *c, senti_model **m, senti_ctx **ctx) {
+    *m = cli_open_model(&a->ma);
+    if (!*m) return -1;
+    R->kind = senti_model_kind(*m);
+    R->model_name = senti_model_meta(*m, "name");
+    senti_memory_stats_get(&R->mem_after_load);
+    double t0 = now_s();
+    int e = senti_ctx_new(*m, ctx);
+    senti_result r;
+    if (e == SENTI_OK) e = senti_predict(*m, *ctx, c->t[0].ptr, c->t[0].len, &r);
+    R->first_pred = now_s() - t0;
+    if (e != SENTI_OK) {
+        cli_error("bench", "cannot score: %s", senti_strerror(e));
+        return -1;
+    }
+    return 0;
+}
 
-    /* load (the first open of the process is the cold one) */
-    if (only & SEC_LOAD) {
-        if (measure_load(&R, &ma) != 0) goto out;
-        R.done |= SEC_LOAD;
-    }
-    m = cli_open_model(&ma);
-    if (!m) goto out;
-    R.kind = senti_model_kind(m);
-    R.model_name = senti_model_meta(m, "name");
-    senti_memory_stats_get(&R.mem_after_load);
-    {
-        double t0 = now_s();
-        int e = senti_ctx_new(m, &ctx);
-        senti_result r;
-        if (e == SENTI_OK) e = senti_predict(m, ctx, c.t[0].ptr, c.t[0].len, &r);
-        R.first_pred = now_s() - t0;
-        if (e != SENTI_OK) {
-            cli_error("bench", "cannot score: %s", senti_strerror(e));
-            goto out;
-        }
-    }
+/* The sections asked for (load is measured before the model is opened for the others). */
+static void measure_all(report *R, const bench_args *a, const senti_model *m, senti_ctx *ctx, const corpus *c) {
+    int only = a->only;
     if (only & (SEC_SINGLE | SEC_THREADS | SEC_LENGTH)) {
-        measure_single(&R, m, ctx, &c);
-        if (only & SEC_SINGLE) R.done |= SEC_SINGLE;
+        measure_single(R, m, ctx, c);
+        if (only & SEC_SINGLE) R->done |= SEC_SINGLE;
     }
     if (only & SEC_BATCH) {
-        measure_batch100(&R, m, &c);
-        R.done |= SEC_BATCH;
+        measure_batch100(R, m, c);
+        R->done |= SEC_BATCH;
     }
     /* memory now: a process that has loaded the model and served the calls above */
-    R.hwm_kb = proc_status_kb("VmHWM");
-    R.rss_kb = proc_status_kb("VmRSS");
-    senti_memory_stats_get(&R.mem);
-    if (only & SEC_MEMORY) R.done |= SEC_MEMORY;
+    R->hwm_kb = proc_status_kb("VmHWM");
+    R->rss_kb = proc_status_kb("VmRSS");
+    senti_memory_stats_get(&R->mem);
+    if (only & SEC_MEMORY) R->done |= SEC_MEMORY;
     if (only & SEC_THREADS) {
-        measure_threads(&R, m, &c, (int)threads);
-        R.done |= SEC_THREADS;
+        measure_threads(R, m, c, (int)a->threads);
+        R->done |= SEC_THREADS;
     }
     if (only & SEC_LENGTH) {
-        measure_length(&R, m, ctx, &c);
-        R.done |= SEC_LENGTH;
+        measure_length(R, m, ctx, c);
+        R->done |= SEC_LENGTH;
     }
+}
 
-    if (json) write_json(stdout, &R);
-    else print_text(stdout, &R);
-    if (out_dir && strcmp(out_dir, "-") != 0) {
-        FILE *f;
-        if ((f = open_out(out_dir, "bench.json"))) write_json(f, &R), fclose(f);
-        if ((f = open_out(out_dir, "bench.csv"))) write_csv(f, &R), fclose(f);
-        if (R.done & SEC_SINGLE) write_latency(out_dir, &R);
-        if ((R.done & SEC_THREADS) && (f = open_out(out_dir, "threads.dat"))) {
-            fputs("# threads texts_per_s_best median worst mb_per_s_best median worst\n", f);
-            for (int i = 0; i < R.n_sweep; i++)
-                fprintf(f, "%d %.6g %.6g %.6g %.6g %.6g %.6g\n", R.sweep_threads[i],
-                        R.sweep_tps[i].max, R.sweep_tps[i].med, R.sweep_tps[i].min,
-                        R.sweep_mbs[i].max, R.sweep_mbs[i].med, R.sweep_mbs[i].min);
-            fclose(f);
-        }
-        if ((R.done & SEC_LENGTH) && (f = open_out(out_dir, "length.dat"))) {
-            fputs("# bytes texts_per_s_best median mb_per_s_best median\n", f);
-            for (size_t i = 0; i < N_LENGTHS; i++)
-                fprintf(f, "%zu %.6g %.6g %.6g %.6g\n", lengths[i], R.len_tps[i].max,
-                        R.len_tps[i].med, R.len_mbs[i].max, R.len_mbs[i].med);
-            fclose(f);
-        }
-        if (!json) fprintf(stdout, "\nwrote %s/bench.json, bench.csv and plot data\n", out_dir);
+/* The report on stdout, the files in the output folder; the exit status. */
+static int write_report(const report *R, const bench_args *a) {
+    if (a->json) write_json(stdout, R);
+    else print_text(stdout, R);
+    int written = 0;
+    if (a->out_dir && strcmp(a->out_dir, "-") != 0) {
+        written = write_outputs(a->out_dir, R);
+        if (!a->json && !written) fprintf(stdout, "\nwrote %s/bench.json, bench.csv and plot data\n", a->out_dir);
     }
-    rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+    int rc = written ? CLI_FAIL : CLI_OK; /* stdout is checked by main() */
     if (n_errors) {
         cli_error("bench", "%zu timed calls failed (first: %s): the numbers above are not valid",
                   n_errors, senti_strerror(first_error));
         rc = CLI_FAIL;
     }
+    return rc;
+}
+
+int cmd_bench(int argc, char **argv) {
+    bench_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0) return rc;
+    if (a.workload) return run_workload(a.workload, &a.ma, a.data);
+    report R;
+    memset(&R, 0, sizeof R);
+    R.model_spec = a.ma.spec ? a.ma.spec : "default";
+    R.data = a.data;
+    R.runs = (int)a.runs;
+    R.warmup = (int)a.warmup;
+    R.quick = a.quick;
+    R.cores = cli_ncpu();
+    rc = CLI_FAIL;
+    corpus c;
+    senti_model *m = NULL;
+    senti_ctx *ctx = NULL;
+    if (corpus_load(a.data, &c) != 0) goto out;
+    R.n_texts = c.n;
+    R.text_bytes = c.bytes;
+    if (a.out_dir && strcmp(a.out_dir, "-") != 0) {
+        if (make_dirs(a.out_dir) != 0) goto out;
+        if (check_outputs(a.out_dir, a.data, &a.ma) != 0) {
+            rc = CLI_USAGE;
+            goto out;
+        }
+    }
+    /* load (the first open of the process is the cold one) */
+    if (a.only & SEC_LOAD) {
+        if (measure_load(&R, &a.ma) != 0) goto out;
+        R.done |= SEC_LOAD;
+    }
+    if (open_model(&R, &a, &c, &m, &ctx) != 0) goto out;
+    measure_all(&R, &a, m, ctx, &c);
+    rc = write_report(&R, &a);
 out:
     free(samples);
     samples = NULL;

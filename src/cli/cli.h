@@ -33,4 +33,9 @@ const char *cli_class_name(int cls);
 /* XXH3-128 of a file's bytes as 32 hex digits; -1 if it cannot be read. */
 int cli_file_digest(const char *path, char out[33]);
 
+/* Flush and close stdout, for every command when it returns (src/cli/main.c): 0, or -1 after
+ * "senti CMD: standard output: write error: ..." if any write to it failed (a full disk, a
+ * closed pipe with SIGPIPE ignored): then the command's report is incomplete and senti exits 1. */
+int cli_finish_stdout(const char *cmd);
+
 #endif

@@ -96,3 +96,14 @@ int cli_file_digest(const char *path, char out[33]) {
     snprintf(out, 33, "%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
     return 0;
 }
+
+int cli_finish_stdout(const char *cmd) {
+    int bad = ferror(stdout), err = 0;
+    errno = 0;
+    if (fflush(stdout) != 0) bad = 1, err = errno;
+    if (fclose(stdout) != 0 && !bad) bad = 1, err = errno;
+    if (!bad) return 0;
+    if (err) cli_error(cmd, "standard output: write error: %s", strerror(err));
+    else cli_error(cmd, "standard output: write error");
+    return -1;
+}

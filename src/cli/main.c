@@ -67,11 +67,11 @@ int main(int argc, char **argv) {
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         print_usage(stdout);
-        return CLI_OK;
+        return cli_finish_stdout("help") ? CLI_FAIL : CLI_OK;
     }
     if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
         printf("senti %s\n", senti_version());
-        return CLI_OK;
+        return cli_finish_stdout("version") ? CLI_FAIL : CLI_OK;
     }
     static const struct {
         const char *name;
@@ -80,7 +80,12 @@ int main(int argc, char **argv) {
                 {"eval", cmd_eval},       {"model", cmd_model}, {"bench", cmd_bench},
                 {"serve", serve_exec}};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
-        if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
+        if (!strcmp(cmd, cmds[i].name)) {
+            int rc = cmds[i].fn(argc - 1, argv + 1);
+            /* every command's writes to stdout, checked in one place: a report that did not
+             * reach its reader is a failure, whatever the command concluded */
+            return cli_finish_stdout(cmd) ? CLI_FAIL : rc;
+        }
     fprintf(stderr, "senti: unknown command '%s'\n\n", cmd);
     print_usage(stderr);
     return CLI_USAGE;

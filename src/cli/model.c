@@ -82,7 +82,7 @@ int cmd_model(int argc, char **argv) {
         return CLI_OK;
     }
     cli_model_args ma = {0};
-    ma.spec = argc == 3 ? argv[2] : "default";
+    if (cli_model_spec(&ma, argc == 3 ? argv[2] : "default")) return CLI_USAGE;
     senti_model *m = cli_open_model(&ma);
     if (!m) return CLI_FAIL;
     int rc = !strcmp(sub, "info") ? info(ma.spec, m) : verify(ma.spec, m);

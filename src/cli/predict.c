@@ -1,15 +1,20 @@
 /* predict.c - `senti predict`: score texts from the command line or stdin. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "tools/records.h"
 
 static const char help[] =
     "usage: senti predict [OPTIONS] [TEXT ...]\n"
     "\n"
-    "Score each TEXT, or each line of standard input when no TEXT is given.\n"
+    "Score each TEXT, or each line of standard input when no TEXT is given (a line\n"
+    "longer than --max-bytes is scored on its first --max-bytes bytes; such lines are\n"
+    "counted on stderr; a read error is exit status 1).\n"
     "Prints one line per text: LABEL<TAB>SCORE, where SCORE is the probability of\n"
     "'positive'; with --json, one JSON object per line:\n"
     "  {\"text\":...,\"label\":...,\"score\":...,\"scores\":{label: probability, ...}}\n"
@@ -64,6 +69,75 @@ typedef struct pstate {
     size_t ccap;
     ranked *order;
 } pstate;
+
+/* ---- standard input, one line at a time, bounded ------------------------------------------- */
+
+/* Lines of a file descriptor. A line keeps at most `limit` bytes (the model's max_text_bytes:
+ * the library scores no more than that anyway); the rest of a longer line is read and dropped,
+ * so a line without a newline costs a bounded buffer however long it is. A read error is
+ * reported as such, never taken for the end of the input. */
+typedef struct lines {
+    int fd;
+    char block[1 << 16];
+    size_t pos, len;   /* unread bytes block[pos..len) */
+    int eof, err;      /* err: errno of a failed read */
+    char *line;        /* the current line: line[0..n), cut to limit */
+    size_t n, cap, limit;
+    size_t no, n_cut;  /* lines read; lines that were cut */
+} lines;
+
+static int lines_fill(lines *L) {
+    for (;;) {
+        ssize_t k = read(L->fd, L->block, sizeof L->block);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) L->err = errno;
+        if (k <= 0) {
+            L->eof = 1;
+            return 0;
+        }
+        L->pos = 0;
+        L->len = (size_t)k;
+        return 1;
+    }
+}
+
+static void lines_keep(lines *L, const char *p, size_t k) {
+    if (L->n >= L->limit) return;
+    if (k > L->limit - L->n) k = L->limit - L->n;
+    if (L->cap - L->n < k) {
+        size_t nc = L->cap ? L->cap : 4096;
+        while (nc - L->n < k) nc = nc > L->limit / 2 ? L->limit : nc * 2;
+        L->line = xrealloc(L->line, nc);
+        L->cap = nc;
+    }
+    memcpy(L->line + L->n, p, k);
+    L->n += k;
+}
+
+/* The next line (without its "\n" or "\r\n") in L->line[0..L->n): 1, or 0 at the end of the
+ * input or on a read error (L->err). */
+static int lines_next(lines *L) {
+    size_t total = 0;
+    int any = 0;
+    L->n = 0;
+    for (;;) {
+        if (L->pos == L->len && (L->eof || !lines_fill(L))) break;
+        any = 1;
+        const char *p = L->block + L->pos;
+        size_t avail = L->len - L->pos;
+        const char *nl = memchr(p, '\n', avail);
+        size_t k = nl ? (size_t)(nl - p) : avail;
+        lines_keep(L, p, k);
+        total += k;
+        L->pos += k + (nl != NULL);
+        if (nl) break;
+    }
+    if (!any || L->err) return 0;
+    if (total > L->n) L->n_cut++;
+    else if (L->n && L->line[L->n - 1] == '\r') L->n--;
+    L->no++;
+    return 1;
+}
 
 static int print_one(pstate *ps, const char *text, size_t len) {
     senti_result r;
@@ -145,6 +219,32 @@ static int print_one(pstate *ps, const char *text, size_t len) {
     return 0;
 }
 
+/* Each line of standard input, kept to limit bytes; *failed if one could not be scored.
+ * Returns 1 if the input could not be read (a read error, or UTF-16/32 text), after saying why. */
+static int predict_stdin(pstate *ps, size_t limit, int *failed) {
+    lines L = {.fd = 0, .limit = limit};
+    int bad = 0;
+    while (!ferror(stdout) && lines_next(&L)) {
+        const char *foreign = L.no == 1 ? senti__bom_foreign(L.line, L.n) : NULL;
+        if (foreign) {
+            fprintf(stderr, "senti predict: standard input: %s text (it starts with that byte order mark); "
+                    SENTI__BOM_ADVICE "\n", foreign);
+            bad = 1;
+            break;
+        }
+        *failed |= print_one(ps, L.line ? L.line : "", L.n) != 0;
+    }
+    if (L.n_cut)
+        fprintf(stderr, "senti predict: %zu line%s longer than %zu bytes: the first %zu bytes of each were scored\n",
+                L.n_cut, L.n_cut == 1 ? " was" : "s were", L.limit, L.limit);
+    if (L.err) {
+        fprintf(stderr, "senti predict: standard input: read error after %zu lines: %s\n", L.no, strerror(L.err));
+        bad = 1;
+    }
+    free(L.line);
+    return bad;
+}
+
 int cmd_predict(int argc, char **argv) {
     static const struct option longopts[] = {
         CLI_MODEL_LONGOPTS, {"json", no_argument, 0, 'j'}, {"explain", optional_argument, 0, 'e'},
@@ -185,28 +285,17 @@ int cmd_predict(int argc, char **argv) {
         ps.contrib = xrealloc(NULL, ps.ccap * sizeof *ps.contrib);
         ps.order = xrealloc(NULL, ps.ccap * sizeof *ps.order);
     }
-    int failed = 0;
+    int failed = 0, read_failed = 0;
     if (optind < argc) {
         for (int i = optind; i < argc; i++) failed |= print_one(&ps, argv[i], strlen(argv[i])) != 0;
     } else {
-        char *line = NULL;
-        size_t lcap = 0;
-        ssize_t n;
-        while ((n = getline(&line, &lcap, stdin)) >= 0) {
-            if (n > 0 && line[n - 1] == '\n') n--;
-            if (n > 0 && line[n - 1] == '\r') n--;
-            failed |= print_one(&ps, line, (size_t)n) != 0;
-        }
-        free(line);
+        read_failed = predict_stdin(&ps, ma.opts.max_text_bytes ? ma.opts.max_text_bytes : SENTI_DEFAULT_MAX_TEXT_BYTES,
+                                    &failed);
     }
     free(ps.buf);
     free(ps.contrib);
     free(ps.order);
     senti_ctx_free(ctx);
     senti_model_free(m);
-    if (fflush(stdout) != 0) {
-        perror("senti predict: write");
-        return CLI_FAIL;
-    }
-    return failed ? CLI_RECORDS : CLI_OK;
+    return read_failed ? CLI_FAIL : failed ? CLI_RECORDS : CLI_OK;
 }

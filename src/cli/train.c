@@ -1,4 +1,5 @@
 /* train.c - `senti train`: train a linear model from labeled data. */
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <math.h>
@@ -9,9 +10,10 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/outfile.h"
 #include "core/core.h"
-#include "tools/dataset.h"
 #include "models/linear/linear.h"
+#include "tools/dataset.h"
 
 static const char help[] =
     "usage: senti train DATA... -o MODEL [OPTIONS]\n"
@@ -496,23 +498,27 @@ static double search_score(const char *path, const corpus *va, const senti__trai
 }
 
 /* Train every point of the grid (first axis slowest), print a row per model, keep the first
- * best in out. o and the weights of ts end as those of the best point. */
+ * best in out (the output's temporary; name: what the messages call it). Each model is
+ * written to a scratch temporary beside it first. o and the weights of ts end as those of the
+ * best point. */
 static int run_search(const grid_axis *ax, int nax, senti__train_opts *o, corpus *tr,
                       senti__train_set *ts, const corpus *va, const senti__train_set *vs, int three,
-                      int class_bal, int file_bal, const char *out, const char *const *meta,
-                      size_t n_meta, senti__train_report *best_rep) {
+                      int class_bal, int file_bal, const char *out, const char *name,
+                      const char *const *meta, size_t n_meta, senti__train_report *best_rep) {
     int idx[GRID_AXES] = {0}, best_idx[GRID_AXES] = {0};
     size_t total = 1;
     for (int a = 0; a < nax; a++) total *= (size_t)ax[a].n;
-    size_t plen = strlen(out) + 16;
-    char *tmp = malloc(plen);
+    cli_out scratch;
     double *per = malloc((size_t)(va->n ? va->n : 1) * sizeof *per);
-    if (!tmp || !per) {
-        free(tmp), free(per);
+    if (!per) {
         cli_error("train", "out of memory");
         return -1;
     }
-    snprintf(tmp, plen, "%s.search", out);
+    if (cli_out_open(&scratch, "train", name) != 0) {
+        free(per);
+        return -1;
+    }
+    const char *tmp = cli_out_path(&scratch);
     printf("search: %zu models, each judged on the %d validation files (average recall on data\n"
            "with neutral rows, else accuracy); ranked by their mean\n\n", total, va->n);
     printf("%4s", "#");
@@ -561,7 +567,7 @@ static int run_search(const grid_axis *ax, int nax, senti__train_opts *o, corpus
             *o = c;
             memcpy(best_idx, idx, sizeof idx);
             if (rename(tmp, out)) {
-                cli_error("train", "cannot write %s", out);
+                cli_error("train", "cannot write %s: %s", name, strerror(errno));
                 rc = -1;
             }
         }
@@ -570,13 +576,12 @@ static int run_search(const grid_axis *ax, int nax, senti__train_opts *o, corpus
             idx[a] = 0;
         }
     }
-    remove(tmp);
+    cli_out_abort(&scratch);
     if (!rc) {
         printf("\nbest:");
         for (int a = 0; a < nax; a++) printf(" %s=%s", ax[a].key, ax[a].vals[best_idx[a]]);
-        printf(" (mean %.4f), written to %s\n", best, out);
+        printf(" (mean %.4f), written to %s\n", best, name);
     }
-    free(tmp);
     free(per);
     return rc;
 }
@@ -589,10 +594,153 @@ static void on_epoch(void *ud, int member, int ep, double tl, double vl, double 
             quiet_total[1], tl, vl, va);
 }
 
-int cmd_train(int argc, char **argv) {
-    enum { O_VALID = 0x2000, O_VFRAC, O_TEXT, O_LABEL, O_FMT, O_NAME, O_BITS, O_NGRAM, O_NONEG,
-           O_NOBOUNDS, O_NORM, O_MAXTOK, O_EPOCHS, O_PATIENCE, O_LR, O_L2, O_SEED, O_THREADS, O_DTYPE,
-           O_CLASSW, O_FILEW, O_CALIB, O_NOCALIB, O_LEXICON, O_SEARCH, O_NB, O_MENTIONS, O_LONG, O_ENSEMBLE };
+/* ---- the command ------------------------------------------------------------------------- */
+
+enum { O_VALID = 0x2000, O_VFRAC, O_TEXT, O_LABEL, O_FMT, O_NAME, O_BITS, O_NGRAM, O_NONEG,
+       O_NOBOUNDS, O_NORM, O_MAXTOK, O_EPOCHS, O_PATIENCE, O_LR, O_L2, O_SEED, O_THREADS, O_DTYPE,
+       O_CLASSW, O_FILEW, O_CALIB, O_NOCALIB, O_LEXICON, O_SEARCH, O_NB, O_MENTIONS, O_LONG, O_ENSEMBLE };
+
+/* What the command line asks for. */
+typedef struct train_args {
+    const char *out, *name, *lex_path;
+    char *search;
+    char *valid_paths[64];
+    int n_valid;
+    char **data;
+    int n_data;
+    senti__dataset_opts dopt;
+    senti__train_opts o;
+    int quiet, class_bal, file_bal;
+    grid_axis axes[GRID_AXES];
+    int n_axes;
+} train_args;
+
+/* A number option within range ("[0, 1]", "(0, 100]", "[0, 0.9)": lo and hi, each open or
+ * closed as the brackets say); -1 after saying so if it is not. */
+static int parse_real(const char *opt, const char *arg, double lo, double hi, const char *range, double *out) {
+    char *end;
+    *out = strtod(arg, &end);
+    size_t rl = strlen(range);
+    int ok = range[0] == '(' ? *out > lo : *out >= lo;
+    ok = ok && (range[rl - 1] == ')' ? *out < hi : *out <= hi);
+    if (*end || !ok) {
+        cli_error("train", "%s expects a number in %s, not '%s'", opt, range, arg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Data, output and search options: 1 handled, 0 not one of them, -1 a bad value (said). */
+static int opt_data(train_args *a, int c, char *arg) {
+    switch (c) {
+    case 'o': a->out = arg; return 1;
+    case O_VALID:
+        if (a->n_valid == 64) {
+            cli_error("train", "at most 64 --valid files");
+            return -1;
+        }
+        a->valid_paths[a->n_valid++] = arg;
+        return 1;
+    case O_VFRAC: return parse_real("--valid-fraction", arg, 0, 0.9, "[0, 0.9)", &a->o.valid_fraction) ? -1 : 1;
+    case O_TEXT: a->dopt.text_col = arg; return 1;
+    case O_LABEL: a->dopt.label_col = arg; return 1;
+    case O_FMT: a->dopt.format = arg; return 1;
+    case O_NAME: a->name = arg; return 1;
+    case O_LEXICON: a->lex_path = arg; return 1;
+    case O_SEARCH: a->search = arg; return 1;
+    case 'q': a->quiet = 1; return 1;
+    }
+    return 0;
+}
+
+/* Feature options (the model's parameters): 1 handled, 0 not one of them, -1 a bad value. */
+static int opt_features(train_args *a, int c, const char *arg) {
+    senti__linear_params *fp = &a->o.fp;
+    unsigned long v;
+    switch (c) {
+    case O_BITS: if (cli_parse_uint("--bits", arg, 10, 26, &v)) return -1; fp->bits = (uint32_t)v; return 1;
+    case O_NGRAM: if (cli_parse_uint("--ngram", arg, 1, 3, &v)) return -1; fp->ngram = (uint32_t)v; return 1;
+    case O_NONEG: fp->negation = 0; return 1;
+    case O_NOBOUNDS: fp->bounds = 0; return 1;
+    case O_NORM:
+        if (!strcmp(arg, "none")) fp->norm = 0;
+        else if (!strcmp(arg, "sqrt")) fp->norm = 1;
+        else { cli_error("train", "--norm expects none or sqrt, not '%s'", arg); return -1; }
+        return 1;
+    case O_MAXTOK: if (cli_parse_uint("--max-tokens", arg, 1, 0xFFFFFFFFul, &v)) return -1; a->o.max_tokens = (uint32_t)v; return 1;
+    case O_MENTIONS: fp->mentions = 1; return 1;
+    case O_LONG:
+        if (cli_parse_uint("--long-tokens", arg, 0, SENTI__LONG_TOKENS_MAX, &v)) return -1;
+        fp->long_tokens = (uint32_t)v;
+        return 1;
+    }
+    return 0;
+}
+
+/* Optimization options: 1 handled, 0 not one of them, -1 a bad value (said). */
+static int opt_optim(train_args *a, int c, const char *arg) {
+    senti__train_opts *o = &a->o;
+    unsigned long v;
+    switch (c) {
+    case O_EPOCHS: if (cli_parse_uint("--epochs", arg, 1, 1000, &v)) return -1; o->epochs = (int)v; return 1;
+    case O_PATIENCE: if (cli_parse_uint("--patience", arg, 1, 1000, &v)) return -1; o->patience = (int)v; return 1;
+    case O_LR: return parse_real("--lr", arg, 0, 100, "(0, 100]", &o->lr) ? -1 : 1;
+    case O_L2: return parse_real("--l2", arg, 0, 1, "[0, 1]", &o->l2) ? -1 : 1;
+    case O_NB: return parse_real("--nb", arg, 0, 1e6, "[0, 1e6]", &o->nb) ? -1 : 1;
+    case O_SEED: if (cli_parse_uint("--seed", arg, 0, ~0ul, &v)) return -1; o->seed = v; return 1;
+    case O_THREADS: if (cli_parse_uint("--threads", arg, 1, 64, &v)) return -1; o->threads = (int)v; return 1;
+    case O_ENSEMBLE: if (cli_parse_uint("--ensemble", arg, 1, 64, &v)) return -1; o->ensemble = (int)v; return 1;
+    case O_DTYPE:
+        if (!strcmp(arg, "f32")) o->quantize = 0;
+        else if (!strcmp(arg, "int8")) o->quantize = 1;
+        else if (!strcmp(arg, "int8-row")) o->quantize = 2;
+        else { cli_error("train", "--dtype expects f32, int8 or int8-row, not '%s'", arg); return -1; }
+        return 1;
+    case O_CLASSW:
+        if ((a->class_bal = class_weight_parse(arg)) >= 0) return 1;
+        cli_error("train", "--class-weight expects none, balanced or sqrt, not '%s'", arg);
+        return -1;
+    case O_FILEW:
+        a->file_bal = !strcmp(arg, "balanced");
+        if (a->file_bal || !strcmp(arg, "none")) return 1;
+        cli_error("train", "--file-weight expects none or balanced, not '%s'", arg);
+        return -1;
+    case O_CALIB: o->calibrate = 1; return 1;
+    case O_NOCALIB: o->calibrate = 0; return 1;
+    }
+    return 0;
+}
+
+/* What the options must agree on, and that the model does not overwrite an input. */
+static int check_args(train_args *a) {
+    if (!a->n_data || !a->out) {
+        cli_error("train", !a->n_data ? "missing DATA" : "missing -o MODEL");
+        fputs(help, stderr);
+        return CLI_USAGE;
+    }
+    if (a->o.fp.long_tokens > a->o.max_tokens) {
+        cli_error("train", "--long-tokens %u is more than --max-tokens %u: no text could be long",
+                  a->o.fp.long_tokens, a->o.max_tokens);
+        return CLI_USAGE;
+    }
+    if (a->search) {
+        if (!a->n_valid) {
+            cli_error("train", "--search needs --valid files to judge the models on");
+            return CLI_USAGE;
+        }
+        if (grid_parse(a->search, a->axes, &a->n_axes, a->o, a->class_bal, a->file_bal)) return CLI_USAGE;
+    }
+    cli_inputs inputs = {0};
+    for (int i = 0; i < a->n_data; i++) cli_inputs_add(&inputs, a->data[i], "the training data");
+    for (int i = 0; i < a->n_valid; i++) cli_inputs_add(&inputs, a->valid_paths[i], "the validation data");
+    cli_inputs_add(&inputs, a->lex_path, "the lexicon");
+    int same = cli_out_check("train", a->out, &inputs);
+    cli_inputs_free(&inputs);
+    return same ? CLI_USAGE : -1;
+}
+
+/* Parse the command line into a; -1 to go on, else the exit status (--help, a usage error). */
+static int parse_args(int argc, char **argv, train_args *a) {
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"valid", required_argument, 0, O_VALID},
         {"valid-fraction", required_argument, 0, O_VFRAC}, {"text-col", required_argument, 0, O_TEXT},
@@ -610,203 +758,151 @@ int cmd_train(int argc, char **argv) {
         {"nb", required_argument, 0, O_NB}, {"mentions", no_argument, 0, O_MENTIONS},
         {"long-tokens", required_argument, 0, O_LONG}, {"ensemble", required_argument, 0, O_ENSEMBLE},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *out = NULL, *name = NULL, *lex_path = NULL;
-    char *search = NULL;
-    char *valid_paths[64];
-    int n_valid = 0;
-    senti__dataset_opts dopt = {0};
-    senti__train_opts o = {0};
-    o.fp = (senti__linear_params){20, 2, 1, 1, 0, 0, 0};
-    o.epochs = 10, o.patience = 3, o.lr = 0.05, o.l2 = 1e-4, o.seed = 1, o.threads = cli_ncpu();
-    o.valid_fraction = 0.05, o.quantize = 1, o.max_tokens = SENTI_DEFAULT_MAX_TOKENS, o.calibrate = 0;
-    int quiet = 0, c, class_bal = 0, file_bal = 0;
-    unsigned long v;
-    char *end;
+    memset(a, 0, sizeof *a);
+    senti__train_opts *o = &a->o;
+    o->fp = (senti__linear_params){20, 2, 1, 1, 0, 0, 0};
+    o->epochs = 10, o->patience = 3, o->lr = 0.05, o->l2 = 1e-4, o->seed = 1, o->threads = cli_ncpu();
+    o->valid_fraction = 0.05, o->quantize = 1, o->max_tokens = SENTI_DEFAULT_MAX_TOKENS, o->calibrate = 0;
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case O_VALID:
-            if (n_valid == 64) {
-                cli_error("train", "at most 64 --valid files");
-                return CLI_USAGE;
-            }
-            valid_paths[n_valid++] = optarg;
-            break;
-        case O_VFRAC:
-            o.valid_fraction = strtod(optarg, &end);
-            if (*end || !(o.valid_fraction >= 0 && o.valid_fraction < 0.9)) {
-                cli_error("train", "--valid-fraction expects a number in [0, 0.9), not '%s'", optarg);
-                return CLI_USAGE;
-            }
-            break;
-        case O_TEXT: dopt.text_col = optarg; break;
-        case O_LABEL: dopt.label_col = optarg; break;
-        case O_FMT: dopt.format = optarg; break;
-        case O_NAME: name = optarg; break;
-        case O_BITS: if (cli_parse_uint("--bits", optarg, 10, 26, &v)) return CLI_USAGE; o.fp.bits = (uint32_t)v; break;
-        case O_NGRAM: if (cli_parse_uint("--ngram", optarg, 1, 3, &v)) return CLI_USAGE; o.fp.ngram = (uint32_t)v; break;
-        case O_NONEG: o.fp.negation = 0; break;
-        case O_NOBOUNDS: o.fp.bounds = 0; break;
-        case O_NORM:
-            if (!strcmp(optarg, "none")) o.fp.norm = 0;
-            else if (!strcmp(optarg, "sqrt")) o.fp.norm = 1;
-            else { cli_error("train", "--norm expects none or sqrt, not '%s'", optarg); return CLI_USAGE; }
-            break;
-        case O_MAXTOK: if (cli_parse_uint("--max-tokens", optarg, 1, 0xFFFFFFFFul, &v)) return CLI_USAGE; o.max_tokens = (uint32_t)v; break;
-        case O_EPOCHS: if (cli_parse_uint("--epochs", optarg, 1, 1000, &v)) return CLI_USAGE; o.epochs = (int)v; break;
-        case O_PATIENCE: if (cli_parse_uint("--patience", optarg, 1, 1000, &v)) return CLI_USAGE; o.patience = (int)v; break;
-        case O_LR:
-            o.lr = strtod(optarg, &end);
-            if (*end || !(o.lr > 0 && o.lr <= 100)) { cli_error("train", "--lr expects a number in (0, 100], not '%s'", optarg); return CLI_USAGE; }
-            break;
-        case O_L2:
-            o.l2 = strtod(optarg, &end);
-            if (*end || !(o.l2 >= 0 && o.l2 <= 1)) { cli_error("train", "--l2 expects a number in [0, 1], not '%s'", optarg); return CLI_USAGE; }
-            break;
-        case O_SEED: if (cli_parse_uint("--seed", optarg, 0, ~0ul, &v)) return CLI_USAGE; o.seed = v; break;
-        case O_THREADS: if (cli_parse_uint("--threads", optarg, 1, 64, &v)) return CLI_USAGE; o.threads = (int)v; break;
-        case O_DTYPE:
-            if (!strcmp(optarg, "f32")) o.quantize = 0;
-            else if (!strcmp(optarg, "int8")) o.quantize = 1;
-            else if (!strcmp(optarg, "int8-row")) o.quantize = 2;
-            else { cli_error("train", "--dtype expects f32, int8 or int8-row, not '%s'", optarg); return CLI_USAGE; }
-            break;
-        case O_CLASSW:
-            if ((class_bal = class_weight_parse(optarg)) < 0) {
-                cli_error("train", "--class-weight expects none, balanced or sqrt, not '%s'", optarg);
-                return CLI_USAGE;
-            }
-            break;
-        case O_FILEW:
-            file_bal = !strcmp(optarg, "balanced");
-            if (!file_bal && strcmp(optarg, "none")) {
-                cli_error("train", "--file-weight expects none or balanced, not '%s'", optarg);
-                return CLI_USAGE;
-            }
-            break;
-        case O_NB:
-            o.nb = strtod(optarg, &end);
-            if (*end || !(o.nb >= 0 && o.nb <= 1e6)) { cli_error("train", "--nb expects a number in [0, 1e6], not '%s'", optarg); return CLI_USAGE; }
-            break;
-        case O_MENTIONS: o.fp.mentions = 1; break;
-        case O_ENSEMBLE: if (cli_parse_uint("--ensemble", optarg, 1, 64, &v)) return CLI_USAGE; o.ensemble = (int)v; break;
-        case O_LONG:
-            if (cli_parse_uint("--long-tokens", optarg, 0, SENTI__LONG_TOKENS_MAX, &v)) return CLI_USAGE;
-            o.fp.long_tokens = (uint32_t)v;
-            break;
-        case O_CALIB: o.calibrate = 1; break;
-        case O_LEXICON: lex_path = optarg; break;
-        case O_SEARCH: search = optarg; break;
-        case O_NOCALIB: o.calibrate = 0; break;
-        case 'q': quiet = 1; break;
-        case 'h': fputs(help, stdout); return CLI_OK;
-        default: fputs(help, stderr); return CLI_USAGE;
+        int r = opt_data(a, c, optarg);
+        if (!r) r = opt_features(a, c, optarg);
+        if (!r) r = opt_optim(a, c, optarg);
+        if (r < 0) return CLI_USAGE;
+        if (r > 0) continue;
+        if (c == 'h') {
+            fputs(help, stdout);
+            return CLI_OK;
         }
-    }
-    if (optind >= argc || !out) {
-        cli_error("train", optind >= argc ? "missing DATA" : "missing -o MODEL");
         fputs(help, stderr);
         return CLI_USAGE;
     }
-    if (o.fp.long_tokens > o.max_tokens) {
-        cli_error("train", "--long-tokens %u is more than --max-tokens %u: no text could be long",
-                  o.fp.long_tokens, o.max_tokens);
-        return CLI_USAGE;
-    }
-    grid_axis axes[GRID_AXES];
-    int n_axes = 0;
-    if (search) {
-        if (!n_valid) {
-            cli_error("train", "--search needs --valid files to judge the models on");
-            return CLI_USAGE;
-        }
-        if (grid_parse(search, axes, &n_axes, o, class_bal, file_bal)) return CLI_USAGE;
-    }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    a->data = argv + optind;
+    a->n_data = argc - optind;
+    return check_args(a);
+}
+
+/* One training run: the data, the lexicon, the metadata and the model file written. */
+typedef struct train_run {
     corpus tr, va;
     lexicon lx;
+    senti__train_set ts, vs;
+    int three;
+    const char *meta[14];
+    size_t n_meta;
+    char lex_name[256];
+    cli_out mf;
+    senti__train_report rep;
+} train_run;
+
+/* The lexicon and the data, as training sets with their weights; -1 after saying why. */
+static int load_data(train_args *a, train_run *R) {
     int seen[3] = {0}, vseen[3] = {0};
-    int rc = CLI_FAIL;
-    memset(&va, 0, sizeof va);
-    memset(&tr, 0, sizeof tr);
-    memset(&lx, 0, sizeof lx);
-    if (lex_path) {
-        if (lexicon_load(lex_path, &lx)) goto done;
-        o.n_lex = lx.n;
-        o.lex_texts = lx.texts;
-        o.lex_lens = lx.lens;
-        o.lex_values = lx.values;
+    senti__train_opts *o = &a->o;
+    if (a->lex_path) {
+        if (lexicon_load(a->lex_path, &R->lx)) return -1;
+        o->n_lex = R->lx.n;
+        o->lex_texts = R->lx.texts;
+        o->lex_lens = R->lx.lens;
+        o->lex_values = R->lx.values;
     }
-    if (corpus_load(&tr, argv + optind, argc - optind, &dopt, seen) ||
-        corpus_load(&va, valid_paths, n_valid, &dopt, vseen))
-        goto done;
-    int three = seen[CLI_NEU];
+    if (corpus_load(&R->tr, a->data, a->n_data, &a->dopt, seen) ||
+        corpus_load(&R->va, a->valid_paths, a->n_valid, &a->dopt, vseen))
+        return -1;
+    R->three = seen[CLI_NEU];
     if (!seen[CLI_NEG] || !seen[CLI_POS]) {
-        cli_error("train", "%s: the data must hold both negative and positive examples", tr.names);
-        goto done;
+        cli_error("train", "%s: the data must hold both negative and positive examples", R->tr.names);
+        return -1;
     }
-    if (!three && vseen[CLI_NEU]) {
-        cli_error("train", "%s has neutral labels but %s has none", va.names, tr.names);
-        goto done;
+    if (!R->three && vseen[CLI_NEU]) {
+        cli_error("train", "%s has neutral labels but %s has none", R->va.names, R->tr.names);
+        return -1;
     }
     static const char *const bin_labels[] = {"negative", "positive"};
     static const char *const tri_labels[] = {"negative", "neutral", "positive"};
-    o.n_classes = three ? 3 : 2;
-    o.labels = three ? tri_labels : bin_labels;
-    senti__train_set ts, vs = {0};
-    if (corpus_set(&tr, three, &ts) || (n_valid && corpus_set(&va, three, &vs))) goto done;
-    if (corpus_weights(&tr, &ts, o.n_classes, class_bal, file_bal)) goto done;
+    o->n_classes = R->three ? 3 : 2;
+    o->labels = R->three ? tri_labels : bin_labels;
+    if (corpus_set(&R->tr, R->three, &R->ts) || (a->n_valid && corpus_set(&R->va, R->three, &R->vs))) return -1;
+    return corpus_weights(&R->tr, &R->ts, o->n_classes, a->class_bal, a->file_bal);
+}
 
-    /* no paths, times or versions: the same data and options must give the same bytes */
-    const char *meta[] = {"name", name ? name : tr.names,
-                          "training_data", tr.names,
-                          "training_data_xxh128", tr.digests,
-                          "validation_data", n_valid ? va.names : "held out from training_data",
-                          "validation_data_xxh128", va.digests,
-                          "lexicon", NULL, "lexicon_xxh128", lx.digest};
-    size_t n_meta = n_valid ? 5 : 4; /* without --valid, no validation digests */
-    char lex_name[256] = "";
-    if (lex_path) {
-        char *copy = strdup(lex_path);
-        snprintf(lex_name, sizeof lex_name, "%s", copy ? basename(copy) : lex_path);
+/* The model file's metadata: no paths, times or versions, so that the same data and options
+ * give the same bytes. */
+static void set_meta(const train_args *a, train_run *R) {
+    const char *meta[] = {"name", a->name ? a->name : R->tr.names,
+                          "training_data", R->tr.names,
+                          "training_data_xxh128", R->tr.digests,
+                          "validation_data", a->n_valid ? R->va.names : "held out from training_data",
+                          "validation_data_xxh128", R->va.digests,
+                          "lexicon", NULL, "lexicon_xxh128", R->lx.digest};
+    memcpy(R->meta, meta, sizeof meta);
+    R->n_meta = a->n_valid ? 5 : 4; /* without --valid, no validation digests */
+    if (a->lex_path) {
+        char *copy = strdup(a->lex_path);
+        snprintf(R->lex_name, sizeof R->lex_name, "%s", copy ? basename(copy) : a->lex_path);
         free(copy);
-        meta[2 * n_meta] = "lexicon", meta[2 * n_meta + 1] = lex_name;
-        meta[2 * n_meta + 2] = "lexicon_xxh128", meta[2 * n_meta + 3] = lx.digest;
-        n_meta += 2;
+        R->meta[2 * R->n_meta] = "lexicon", R->meta[2 * R->n_meta + 1] = R->lex_name;
+        R->meta[2 * R->n_meta + 2] = "lexicon_xxh128", R->meta[2 * R->n_meta + 3] = R->lx.digest;
+        R->n_meta += 2;
     }
-    int qt[3] = {quiet, o.epochs, o.ensemble};
+}
+
+/* Train (one model, or the --search grid) into a temporary beside -o, then put it in place. */
+static int train_write(train_args *a, train_run *R) {
+    int qt[3] = {a->quiet, a->o.epochs, a->o.ensemble};
     char err[512];
-    senti__train_report rep;
-    if (search) {
-        if (run_search(axes, n_axes, &o, &tr, &ts, &va, &vs, three, class_bal, file_bal, out, meta,
-                       n_meta, &rep))
-            goto done;
-    } else {
-        int trc = senti__linear_train(&ts, n_valid ? &vs : NULL, &o, out, meta, n_meta,
-                                      &rep, on_epoch, qt, err, sizeof err);
-        if (trc) {
-            cli_error("train", "%s", err);
-            goto done;
+    if (cli_out_open(&R->mf, "train", a->out) != 0) return -1;
+    if (a->search) {
+        if (run_search(a->axes, a->n_axes, &a->o, &R->tr, &R->ts, &R->va, &R->vs, R->three, a->class_bal,
+                       a->file_bal, cli_out_path(&R->mf), a->out, R->meta, R->n_meta, &R->rep))
+            return -1;
+    } else if (senti__linear_train(&R->ts, a->n_valid ? &R->vs : NULL, &a->o, cli_out_path(&R->mf), R->meta,
+                                   R->n_meta, &R->rep, on_epoch, qt, err, sizeof err)) {
+        cli_error("train", "%s", err);
+        return -1;
+    }
+    return cli_out_commit(&R->mf, "train");
+}
+
+/* The metrics reached, on stdout; the summary on stderr. */
+static void print_report(const train_args *a, const train_run *R, double secs) {
+    const senti__train_report *rep = &R->rep;
+    fprintf(stderr, "trained on %zu texts, validated on %zu (%s), best epoch %d of %d, %.2f s\n",
+            rep->n_train, rep->n_valid, a->n_valid ? R->va.names : "held out", rep->best_epoch,
+            rep->epochs_run, secs);
+    printf("valid_accuracy\t%.4f\nvalid_loss\t%.4f\n", rep->valid_accuracy_quantized, rep->valid_loss);
+    if (a->o.calibrate && rep->n_valid)
+        printf("temperature\t%.4f\nvalid_loss_uncalibrated\t%.4f\n", rep->temperature, rep->valid_loss_uncalibrated);
+    if (a->o.quantize) printf("valid_accuracy_f32\t%.4f\n", rep->valid_accuracy);
+    if (a->lex_path) printf("lexicon_entries_tied\t%zu of %zu\n", rep->n_lex_used, R->lx.n);
+    printf("model\t%s\n", a->out);
+}
+
+int cmd_train(int argc, char **argv) {
+    train_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0) return rc;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    train_run R;
+    memset(&R, 0, sizeof R);
+    rc = CLI_FAIL;
+    if (load_data(&a, &R) == 0) {
+        set_meta(&a, &R);
+        if (train_write(&a, &R) == 0) {
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            print_report(&a, &R, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+            size_t bad = R.tr.bad + R.va.bad;
+            if (bad) fprintf(stderr, "senti train: %zu records skipped (see above)\n", bad);
+            rc = bad ? CLI_RECORDS : CLI_OK;
         }
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    fprintf(stderr, "trained on %zu texts, validated on %zu (%s), best epoch %d of %d, %.2f s\n",
-            rep.n_train, rep.n_valid, n_valid ? va.names : "held out", rep.best_epoch, rep.epochs_run, secs);
-    printf("valid_accuracy\t%.4f\nvalid_loss\t%.4f\n", rep.valid_accuracy_quantized, rep.valid_loss);
-    if (o.calibrate && rep.n_valid)
-        printf("temperature\t%.4f\nvalid_loss_uncalibrated\t%.4f\n", rep.temperature, rep.valid_loss_uncalibrated);
-    if (o.quantize) printf("valid_accuracy_f32\t%.4f\n", rep.valid_accuracy);
-    if (lex_path) printf("lexicon_entries_tied\t%zu of %zu\n", rep.n_lex_used, lx.n);
-    printf("model\t%s\n", out);
-    size_t bad = tr.bad + va.bad;
-    if (bad) fprintf(stderr, "senti train: %zu records skipped (see above)\n", bad);
-    rc = bad ? CLI_RECORDS : CLI_OK;
-done:
-    corpus_free(&tr);
-    corpus_free(&va);
-    lexicon_free(&lx);
+    if (rc == CLI_FAIL && R.mf.path)
+        cli_error("train", "%s was not written (a file already there is left as it was)", a.out);
+    cli_out_abort(&R.mf);
+    corpus_free(&R.tr);
+    corpus_free(&R.va);
+    lexicon_free(&R.lx);
     return rc;
 }

@@ -428,6 +428,12 @@ int senti__dataset_load(const char *path, const senti__dataset_opts *o, senti__d
     if (rc != SENTI_OK) return rc;
 
     loader L = {.name = strcmp(path, "-") == 0 ? "stdin" : path};
+    const char *foreign = senti__bom_foreign(fb.p, fb.len);
+    if (foreign) {
+        rc = senti__err(err, err_size, SENTI_EDATA, "%s: %s text (it starts with that byte order mark); "
+                        SENTI__BOM_ADVICE, L.name, foreign);
+        goto out;
+    }
     size_t bom = senti__bom_len(fb.p, fb.len);
     const char *p = fb.p + bom;
     size_t len = fb.len - bom;

@@ -33,12 +33,20 @@ int cli_parse_uint(const char *opt, const char *s, unsigned long lo, unsigned lo
     return 0;
 }
 
+int cli_model_spec(cli_model_args *a, const char *spec) {
+    if (!spec || !*spec) {
+        fprintf(stderr, "senti: a model is 'default', a model file or KIND:PATH, not an empty string\n");
+        return -1;
+    }
+    a->spec = spec;
+    return 0;
+}
+
 int cli_model_opt(cli_model_args *a, int opt, const char *arg) {
     unsigned long v;
     switch (opt) {
     case 'm':
-        a->spec = arg;
-        return 1;
+        return cli_model_spec(a, arg) ? -1 : 1;
     case 0x1001:
         a->opts.lexicon_dir = arg;
         return 1;

@@ -43,6 +43,9 @@ typedef struct cli_model_args {
     "      --max-tokens N   tokens of each text considered (default 65536)\n"
 
 int cli_model_opt(cli_model_args *a, int opt, const char *arg);
+/* Set a->spec (--model, eval's MODEL, model info's SPEC); -1 after a message if it is empty
+ * (an empty spec would silently mean the default model). */
+int cli_model_spec(cli_model_args *a, const char *spec);
 /* Open the model named by a (prints the error on stderr and returns NULL on failure). */
 senti_model *cli_open_model(const cli_model_args *a);
 /* The model kinds of the library's registry, one "  KIND:PATH  what" line each. */

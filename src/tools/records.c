@@ -53,6 +53,18 @@ size_t senti__bom_len(const char *buf, size_t len) {
     return len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 }
 
+const char *senti__bom_foreign(const char *buf, size_t len) {
+    const unsigned char *b = (const unsigned char *)buf;
+    if (len >= 4 && b[0] == 0xFF && b[1] == 0xFE && b[2] == 0 && b[3] == 0) return "UTF-32LE";
+    if (len >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xFE && b[3] == 0xFF) return "UTF-32BE";
+    /* FF FE or FE FF may also start a line of invalid UTF-8 (scored as it is): UTF-16 text has
+     * a NUL byte in every ASCII character, space and line end, so one is required soon after */
+    int nul = len > 2 && memchr(b + 2, 0, len - 2 < 512 ? len - 2 : 512) != NULL;
+    if (nul && b[0] == 0xFF && b[1] == 0xFE) return "UTF-16LE";
+    if (nul && b[0] == 0xFE && b[1] == 0xFF) return "UTF-16BE";
+    return NULL;
+}
+
 senti__fmt senti__fmt_sniff(const char *buf, size_t len, int allow_csv) {
     size_t i = senti__bom_len(buf, len);
     /* first non-blank line */
@@ -310,12 +322,15 @@ const char *const senti__text_keys[] = {"text", "sentence", "content", "review",
 
 json_t *senti__jsonl_parse(const char *rec, size_t len, char *err, size_t err_size) {
     json_error_t je;
-    json_t *v = json_loadb(rec, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &je);
+    /* a member given twice is malformed: which one holds the text would be a guess */
+    json_t *v = json_loadb(rec, len, JSON_ALLOW_NUL | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
     if (!v) {
         size_t k = 0;
         while (k < len && (rec[k] == ' ' || rec[k] == '\t' || rec[k] == '\r')) k++;
         if (k == len)
             senti__err(err, err_size, SENTI_EDATA, "empty line (expected a JSON object)");
+        else if (json_error_code(&je) == json_error_duplicate_key)
+            senti__err(err, err_size, SENTI_EDATA, "a member given twice (%s)", je.text);
         else
             senti__err(err, err_size, SENTI_EDATA, "invalid JSON at column %d: %s", je.column,
                        je.text);

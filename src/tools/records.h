@@ -61,6 +61,13 @@ senti__fmt senti__fmt_sniff(const char *buf, size_t len, int allow_csv);
 
 /* Bytes of a UTF-8 byte order mark at the start of buf (0 or 3). */
 size_t senti__bom_len(const char *buf, size_t len);
+/* The encoding named by a byte order mark at the start of buf that is not UTF-8 ("UTF-16LE",
+ * "UTF-16BE", "UTF-32LE", "UTF-32BE"), or NULL: text senti would misread as bytes. A UTF-16
+ * mark counts only with a NUL byte within the 512 bytes after it (UTF-16 text has one in every
+ * ASCII character, space and line end), so that FF FE starting invalid UTF-8 stays text. */
+const char *senti__bom_foreign(const char *buf, size_t len);
+/* The advice that goes with it: convert to UTF-8 first. */
+#define SENTI__BOM_ADVICE "senti reads UTF-8; convert it first (iconv -f UTF-16 -t UTF-8, or -f UTF-32)"
 
 /* ---- record boundaries ------------------------------------------------------------------ */
 

@@ -325,6 +325,29 @@ if [ -r /proc/cpuinfo ] && [ "$(wc -l </proc/cpuinfo)" -gt 0 ]; then
         notok "a /proc file (size 0, has content) is read"
 fi
 
+# ---- inputs that would be misread ---------------------------------------------------------------------
+printf 'good film\nbad film\n' | iconv -f UTF-8 -t UTF-16 >"$T/u16.txt"
+b "$T/u16.txt"
+[ "$rc" = 1 ] && [ ! -s "$T/out" ] && grep -q 'u16.txt: UTF-16LE text' "$T/err" &&
+    ok "UTF-16 input (a byte order mark) is refused with the reason" || notok "UTF-16 input (a byte order mark) is refused with the reason"
+printf '{"text":"awful","text":"great"}\n{"text":"good"}\n' >"$T/dup.jsonl"
+b "$T/dup.jsonl"
+[ "$rc" = 3 ] && grep -q 'dup.jsonl:1: a member given twice' "$T/err" && sed -n 1p "$T/out" | grep -q '"error":"a member given twice' &&
+    sed -n 2p "$T/out" | grep -q '"label":"positive"' &&
+    ok "jsonl: an object with a member given twice is malformed (reported, kept, exit 3)" ||
+    notok "jsonl: an object with a member given twice is malformed (reported, kept, exit 3)"
+printf '{"id":1,"text":"great film","meta":{"a":1},"lang":null}\n{"id":2,"text":"awful","extra":"x"}\n{"id":3}\n' >"$T/cols.jsonl"
+b "$T/cols.jsonl" -F tsv
+[ "$rc" = 3 ] && sed -n 1p "$T/out" | grep -q $'^id\ttext\tmeta\tlang\tlabel\tscore\t' &&
+    sed -n 2p "$T/out" | grep -q $'^1\tgreat film\t{"a":1}\t\tpositive\t' && sed -n 3p "$T/out" | grep -q $'^2\tawful\t\t\tnegative\t' &&
+    sed -n 4p "$T/out" | grep -q $'^3\t\t\t\t\t' && grep -q '1 record has members that are not columns' "$T/err" &&
+    ok "jsonl -> tsv: the first object's members are columns; members that are not are counted" ||
+    notok "jsonl -> tsv: the first object's members are columns; members that are not are counted"
+b "$T/cols.jsonl" -F csv
+sed -n 2p "$T/out" | grep -q '^1,great film,"{""a"":1}",,positive,' && ok "jsonl -> csv: the same columns, quoted" || notok "jsonl -> csv: the same columns, quoted"
+b "$T/big.txt" --model ""
+[ "$rc" = 2 ] && grep -q 'not an empty string' "$T/err" && ok '--model "": usage error (2), not the default model' || notok '--model "": usage error (2), not the default model'
+
 # ---- usage --------------------------------------------------------------------------------------------
 "$SENTI" batch --help >"$T/out" 2>&1
 rc=$?

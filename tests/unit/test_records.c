@@ -149,6 +149,22 @@ TEST(records_jsonl_fields) {
     ASSERT(strstr(err, "invalid JSON at column"));
     ASSERT(!senti__jsonl_parse("  ", 2, err, sizeof err));
     ASSERT(strstr(err, "empty line"));
+    /* a member given twice: which one is the text would be a guess */
+    const char *dup = "{\"text\":\"awful\",\"text\":\"great\"}";
+    ASSERT(!senti__jsonl_parse(dup, strlen(dup), err, sizeof err));
+    ASSERT(strstr(err, "a member given twice"));
+}
+
+TEST(records_foreign_bom) {
+    ASSERT_STR(senti__bom_foreign("\xFF\xFEg\0", 4), "UTF-16LE");
+    ASSERT_STR(senti__bom_foreign("\xFE\xFF\0g", 4), "UTF-16BE");
+    ASSERT_STR(senti__bom_foreign("\xFF\xFE\0\0", 4), "UTF-32LE");
+    ASSERT_STR(senti__bom_foreign("\0\0\xFE\xFF", 4), "UTF-32BE");
+    ASSERT(!senti__bom_foreign("\xEF\xBB\xBFgood", 7)); /* UTF-8's: skipped, not refused */
+    ASSERT(!senti__bom_foreign("good", 4));
+    ASSERT(!senti__bom_foreign("\xFF", 1));
+    ASSERT(!senti__bom_foreign("\xFF\xFE bad \xC3\n", 9)); /* invalid UTF-8, no NUL: text */
+    ASSERT(!senti__bom_foreign("", 0));
 }
 
 TEST(records_formats_and_columns) {
