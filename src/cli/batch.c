@@ -115,24 +115,12 @@ static void oom(void) {
     exit(CLI_FAIL);
 }
 
-/* An output buffer: ob_need() before writing n bytes at ob->p + ob->len. */
-typedef struct obuf {
-    char *p;
-    size_t len, cap;
-} obuf;
-
-static void ob_grow(obuf *b, size_t n) {
-    size_t nc = b->cap ? b->cap : 1 << 16;
-    while (nc - b->len < n) {
-        if (nc > SIZE_MAX / 2) oom();
-        nc *= 2;
-    }
-    b->p = xrealloc(b->p, nc);
-    b->cap = nc;
-}
+/* Output goes into the one growable buffer of src/base: ob_need() before writing n bytes at
+ * ob->p + ob->len; running out of memory ends the run. */
+typedef senti__buf obuf;
 
 static inline char *ob_need(obuf *b, size_t n) {
-    if (b->cap - b->len < n) ob_grow(b, n);
+    if (b->cap - b->len <= n && senti__buf_reserve(b, n)) oom();
     return b->p + b->len;
 }
 
@@ -145,12 +133,6 @@ static inline void ob_put(obuf *b, const void *s, size_t n) {
 static inline void ob_c(obuf *b, char c) {
     *ob_need(b, 1) = c;
     b->len++;
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static int write_all(int fd, const char *p, size_t n) {
@@ -977,7 +959,7 @@ static void write_chunk(input *in, int out_fd, const char *out_name, chunk *c, s
 }
 
 static void progress(const input *in, const stats *st, double t0, int final) {
-    double dt = now_s() - t0;
+    double dt = senti__now_s() - t0;
     double mbs = dt > 0 ? st->bytes / dt / 1e6 : 0;
     if (final) {
         fputs("\r\033[K", stderr);
@@ -1371,7 +1353,7 @@ static int start_output(run *R) {
         cli_error("batch", "%s: write error: %s", R->out_name, strerror(errno));
         rc = -1;
     }
-    free(hdr_out.p);
+    senti__buf_free(&hdr_out);
     R->st.line_base += 1;
     return rc;
 }
@@ -1417,7 +1399,7 @@ static int start_workers(run *R) {
  * Returns the seconds it took. */
 static double run_loop(run *R) {
     batch *B = &R->B;
-    double t0 = now_s(), last_progress = t0;
+    double t0 = senti__now_s(), last_progress = t0;
     int input_done = 0;
     pthread_mutex_lock(&B->mu);
     for (;;) {
@@ -1426,9 +1408,9 @@ static double run_loop(run *R) {
             chunk *c = &B->ring[B->seq_written % B->n_slots];
             pthread_mutex_unlock(&B->mu);
             write_chunk(&R->in, R->out_fd, R->out_name, c, &R->st);
-            if (R->o.show_progress && now_s() - last_progress > 0.1) {
+            if (R->o.show_progress && senti__now_s() - last_progress > 0.1) {
                 progress(&R->in, &R->st, t0, 0);
-                last_progress = now_s();
+                last_progress = senti__now_s();
             }
             pthread_mutex_lock(&B->mu);
             c->state = SLOT_FREE;
@@ -1460,7 +1442,7 @@ static double run_loop(run *R) {
     pthread_cond_broadcast(&B->work_cv);
     pthread_mutex_unlock(&B->mu);
     for (int t = 0; t < R->started; t++) pthread_join(R->W[t].tid, NULL);
-    double dt = now_s() - t0;
+    double dt = senti__now_s() - t0;
     if (R->o.show_progress) progress(&R->in, &R->st, t0, 1);
     return dt;
 }
@@ -1503,12 +1485,12 @@ static int run_free(run *R, int rc) {
         senti_ctx_free(R->W[t].ctx);
         senti__csv_free(&R->W[t].csv);
         free(R->W[t].f);
-        free(R->W[t].tmp.p);
+        senti__buf_free(&R->W[t].tmp);
     }
     for (size_t i = 0; B->ring && i < B->n_slots; i++) {
         free(B->ring[i].own);
-        free(B->ring[i].out.p);
-        free(B->ring[i].msgs.p);
+        senti__buf_free(&B->ring[i].out);
+        senti__buf_free(&B->ring[i].msgs);
     }
     if (B->ring) {
         pthread_mutex_destroy(&B->mu);

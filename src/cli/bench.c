@@ -81,12 +81,6 @@ static const char bench_usage[] =
 
 /* ---- small helpers ------------------------------------------------------------------------- */
 
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -666,9 +660,9 @@ static int measure_load(report *R, const cli_model_args *ma) {
     for (int i = -R->warmup - 1; i < n; i++) {
         senti_model *m = NULL;
         char err[512];
-        double t0 = now_s();
+        double t0 = senti__now_s();
         int rc = senti_model_open(ma->spec, &ma->opts, &m, err, sizeof err);
-        double t = now_s() - t0;
+        double t = senti__now_s() - t0;
         senti_model_free(m);
         if (rc) {
             cli_error("bench", "cannot open model '%s': %s", ma->spec ? ma->spec : "default", err);
@@ -711,9 +705,9 @@ static void measure_single(report *R, const senti_model *m, senti_ctx *ctx, cons
     double sum = 0;
     for (int k = 0; k < runs; k++) {
         for (size_t i = 0; i < n; i++) {
-            double t0 = now_s();
+            double t0 = senti__now_s();
             int rc = senti_predict(m, ctx, c->t[i].ptr, c->t[i].len, &r);
-            double t = now_s() - t0;
+            double t = senti__now_s() - t0;
             note_status(rc);
             sink += r.score;
             run[i] = t;
@@ -854,9 +848,9 @@ static void measure_batch100(report *R, const senti_model *m, const corpus *c) {
     for (int k = -R->warmup * 10; k < calls; k++) {
         for (size_t i = 0; i < 100; i++) b[i] = c->t[(off + i) % c->n];
         off = (off + 100) % c->n;
-        double t0 = now_s();
+        double t0 = senti__now_s();
         int rc = senti_predict_batch(m, b, 100, out, 0);
-        double t = now_s() - t0;
+        double t = senti__now_s() - t0;
         note_status(rc);
         sink += out[0].score;
         if (k >= 0) v[k] = t;
@@ -884,14 +878,14 @@ static void measure_threads(report *R, const senti_model *m, const corpus *c, in
     double *tps = xmalloc((size_t)R->runs * sizeof *tps), *mbs = xmalloc((size_t)R->runs * sizeof *mbs);
     for (int s = 0; s < nt; s++) {
         for (int k = -R->warmup; k < R->runs; k++) {
-            double t0 = now_s();
+            double t0 = senti__now_s();
             for (size_t done = 0; done < n;) {
                 size_t cnt = n - done < SLICE ? n - done : SLICE;
                 for (size_t i = 0; i < cnt; i++) t[i] = c->t[(done + i) % c->n];
                 note_status(senti_predict_batch(m, t, cnt, out, th[s]));
                 done += cnt;
             }
-            double dt = now_s() - t0;
+            double dt = senti__now_s() - t0;
             if (k >= 0) {
                 tps[k] = (double)n / dt;
                 mbs[k] = (double)bytes / dt / 1e6;
@@ -930,12 +924,12 @@ static void measure_length(report *R, const senti_model *m, senti_ctx *ctx, cons
         /* calibrate: how many texts of this length make one run */
         size_t n = 8;
         for (;;) {
-            double t0 = now_s();
+            double t0 = senti__now_s();
             for (size_t i = 0; i < n; i++) {
                 senti_predict(m, ctx, s + (i % slots) * L, L, &r);
                 sink += r.score;
             }
-            double dt = now_s() - t0;
+            double dt = senti__now_s() - t0;
             if (dt > budget / 4 || n > ((size_t)1 << 26)) {
                 n = (size_t)((double)n * budget / (dt > 0 ? dt : 1e-9));
                 break;
@@ -945,12 +939,12 @@ static void measure_length(report *R, const senti_model *m, senti_ctx *ctx, cons
         if (n < 4) n = 4;
         R->len_texts[li] = n;
         for (int k = -R->warmup; k < R->runs; k++) {
-            double t0 = now_s();
+            double t0 = senti__now_s();
             for (size_t i = 0; i < n; i++) {
                 note_status(senti_predict(m, ctx, s + (i % slots) * L, L, &r));
                 sink += r.score;
             }
-            double dt = now_s() - t0;
+            double dt = senti__now_s() - t0;
             if (k >= 0) {
                 tps[k] = (double)n / dt;
                 mbs[k] = (double)n * (double)L / dt / 1e6;
@@ -1065,11 +1059,11 @@ static int open_model(report *R, const bench_args *a, const corpus *c, senti_mod
     R->kind = senti_model_kind(*m);
     R->model_name = senti_model_meta(*m, "name");
     senti_memory_stats_get(&R->mem_after_load);
-    double t0 = now_s();
+    double t0 = senti__now_s();
     int e = senti_ctx_new(*m, ctx);
     senti_result r;
     if (e == SENTI_OK) e = senti_predict(*m, *ctx, c->t[0].ptr, c->t[0].len, &r);
-    R->first_pred = now_s() - t0;
+    R->first_pred = senti__now_s() - t0;
     if (e != SENTI_OK) {
         cli_error("bench", "cannot score: %s", senti_strerror(e));
         return -1;

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "base/base.h"
 #include "senti.h"
 #include "tools/progs.h"
 

@@ -188,11 +188,9 @@ static senti_result *score_all(const senti_model *m, const senti__dataset *ds, i
     senti_text *tx = xmalloc(ds->n * sizeof *tx);
     senti_result *res = xmalloc(ds->n * sizeof *res);
     for (size_t i = 0; i < ds->n; i++) tx[i] = (senti_text){ds->texts[i], ds->lens[i]};
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = senti__now_s();
     senti_predict_batch(m, tx, ds->n, res, threads);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    M->secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    M->secs = senti__now_s() - t0;
     free(tx);
     return res;
 }

@@ -883,16 +883,14 @@ int cmd_train(int argc, char **argv) {
     train_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0) return rc;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = senti__now_s();
     train_run R;
     memset(&R, 0, sizeof R);
     rc = CLI_FAIL;
     if (load_data(&a, &R) == 0) {
         set_meta(&a, &R);
         if (train_write(&a, &R) == 0) {
-            clock_gettime(CLOCK_MONOTONIC, &t1);
-            print_report(&a, &R, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+            print_report(&a, &R, senti__now_s() - t0);
             size_t bad = R.tr.bad + R.va.bad;
             if (bad) fprintf(stderr, "senti train: %zu records skipped (see above)\n", bad);
             rc = bad ? CLI_RECORDS : CLI_OK;
