@@ -95,9 +95,10 @@ typedef struct req {
 static enum MHD_Result queue(server *S, struct MHD_Connection *c, req *r, int status,
                              const char *ctype, char *body, size_t len, const char *h1,
                              const char *v1) {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    /* bodies come from the base layer's buffer: libmicrohttpd frees them with senti__free */
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, body, senti__free);
     if (!resp) {
-        free(body);
+        senti__free(body);
         return MHD_NO;
     }
     MHD_add_response_header(resp, "Content-Type", ctype);
@@ -117,7 +118,7 @@ static enum MHD_Result queue_json(server *S, struct MHD_Connection *c, req *r, i
     char *body = sb_take(b);
     if (!body) {
         static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
-        body = strdup(oom);
+        body = senti__strdup(oom);
         if (!body) return MHD_NO;
         status = 500;
         len = sizeof oom - 1;

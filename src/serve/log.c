@@ -59,7 +59,9 @@ void slog_write(int level, const char *msg, const char *members, size_t mlen) {
     sbuf b = {stack, 0, sizeof stack, 0};
     char t[40];
     iso_time(t, sizeof t);
-    /* the stack buffer is used until it is full; sb_reserve then moves to the heap */
+    /* the stack buffer is used only when the whole line fits (need, with a byte to spare for
+     * the buffer's NUL); otherwise the line goes to a heap buffer: the stack one must never
+     * be grown, which would hand a stack address to the allocator */
     b.len = (size_t)snprintf(stack, sizeof stack, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":", t,
                              names[level]);
     sbuf h = {0};

@@ -107,7 +107,7 @@ void process_metrics_render(sbuf *b, double start_time) {
     /* the library's own accounting of the heap it holds (senti_memory_stats_get) */
     senti_memory_stats ms;
     senti_memory_stats_get(&ms);
-    one(b, "senti_library_heap_bytes", "gauge", "Heap bytes the senti library holds now.",
+    one(b, "senti_library_heap_bytes", "gauge", "Heap bytes held through the senti library's allocator now (models read into memory, scratch, the service's buffers).",
         (double)ms.current_bytes);
     one(b, "senti_library_heap_peak_bytes", "gauge", "The most heap bytes the senti library has held.",
         (double)ms.peak_bytes);

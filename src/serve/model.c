@@ -69,7 +69,7 @@ void serve_model_release(serve_model *sm) {
     for (size_t i = 0; i < sm->npool; i++) senti_ctx_free(sm->pool[i]);
     free(sm->pool);
     pthread_mutex_destroy(&sm->pool_lock);
-    free(sm->name_json);
+    senti__free(sm->name_json);
     senti_model_free(sm->m);
     free(sm);
 }

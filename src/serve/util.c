@@ -1,6 +1,5 @@
-/* util.c - the service's byte buffer (libc-allocated, since libmicrohttpd frees response
- * bodies with free(); JSON strings go through the one escaper of src/base), wall clocks,
- * duration and size parsing. The monotonic clock is src/base's. */
+/* util.c - Prometheus escaping and numbers for the service's buffer (src/base's senti__buf),
+ * wall clocks, duration and size parsing. The monotonic clock is src/base's. */
 #include "serve/util.h"
 
 #include "base/base.h"
@@ -12,67 +11,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-
-void sb_reserve(sbuf *b, size_t extra) {
-    if (b->oom) return;
-    if (b->len + extra + 1 <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1) {
-        if (cap > SIZE_MAX / 2) {
-            b->oom = 1;
-            return;
-        }
-        cap *= 2;
-    }
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->oom = 1;
-        return;
-    }
-    b->p = p;
-    b->cap = cap;
-}
-
-void sb_put(sbuf *b, const void *s, size_t n) {
-    sb_reserve(b, n);
-    if (b->oom) return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-void sb_printf(sbuf *b, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    char tmp[256];
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n < sizeof tmp) {
-        sb_put(b, tmp, (size_t)n);
-        return;
-    }
-    sb_reserve(b, (size_t)n);
-    if (b->oom) return;
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-/* The one JSON string escaper (src/base/text.c), written straight into the buffer. */
-void sb_json_str(sbuf *b, const char *s, size_t n) {
-    if (n > (SIZE_MAX - 2) / 6) {
-        b->oom = 1;
-        return;
-    }
-    sb_reserve(b, SENTI__JSON_ESCAPE_MAX(n));
-    if (b->oom) return;
-    b->len += senti__json_escape(b->p + b->len, s, n);
-    b->p[b->len] = 0;
-}
 
 void sb_label(sbuf *b, const char *s) {
     for (; *s; s++) {
@@ -98,29 +36,6 @@ void sb_double(sbuf *b, double v) {
         if (strtod(tmp, NULL) == v) break;
     }
     sb_str(b, tmp);
-}
-
-void sb_free(sbuf *b) {
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
-char *sb_take(sbuf *b) {
-    if (b->oom) {
-        sb_free(b);
-        return NULL;
-    }
-    sb_reserve(b, 0);
-    if (b->oom) {
-        sb_free(b);
-        return NULL;
-    }
-    b->p[b->len] = 0;
-    char *p = b->p;
-    b->p = NULL;
-    b->len = b->cap = 0;
-    return p;
 }
 
 uint64_t now_ns(void) { return senti__now_ns(); }

@@ -1,6 +1,7 @@
 /*
- * util.h - small helpers of the HTTP service: a growable byte buffer with JSON escaping,
- * clocks, and parsers for durations and sizes given on the command line.
+ * util.h - small helpers of the HTTP service: short names for the base layer's buffer,
+ * Prometheus escaping, wall clocks, and parsers for durations and sizes given on the
+ * command line.
  */
 #ifndef SENTI_SERVE_UTIL_H
 #define SENTI_SERVE_UTIL_H
@@ -8,28 +9,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A growable buffer. After an allocation failure `oom` is set and further appends are
- * ignored, so a caller checks once at the end instead of after every append. */
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
+#include "base/base.h"
 
-void sb_reserve(sbuf *b, size_t extra);
-void sb_put(sbuf *b, const void *s, size_t n);
-void sb_str(sbuf *b, const char *s);
-void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The service's buffer is the one growable buffer of src/base (senti__buf: after an
+ * allocation failure `oom` is set and further appends are ignored, so a caller checks once at
+ * the end); these short names keep the service's code readable. A body taken from it is freed
+ * with senti__free, which is what the responses handed to libmicrohttpd are given. */
+typedef senti__buf sbuf;
+
+static inline void sb_reserve(sbuf *b, size_t extra) { senti__buf_reserve(b, extra); }
+static inline void sb_put(sbuf *b, const void *s, size_t n) { senti__buf_add(b, s, n); }
+static inline void sb_str(sbuf *b, const char *s) { senti__buf_str(b, s); }
+#define sb_printf(b, ...) ((void)senti__buf_printf((b), __VA_ARGS__))
 /* s[0..n) as a JSON string, quotes included; invalid UTF-8 becomes U+FFFD. */
-void sb_json_str(sbuf *b, const char *s, size_t n);
+static inline void sb_json_str(sbuf *b, const char *s, size_t n) { senti__buf_json(b, s, n); }
+static inline void sb_free(sbuf *b) { senti__buf_free(b); }
+/* Detach the contents (NUL-terminated; free with senti__free). NULL after a failure. */
+static inline char *sb_take(sbuf *b) { return senti__buf_take(b); }
 /* Prometheus label value: backslash, double quote and newline escaped. */
 void sb_label(sbuf *b, const char *s);
 /* A finite double in shortest round-trip form ("0.25", "1e-06"); NaN/Inf as Prometheus spells them. */
 void sb_double(sbuf *b, double v);
-void sb_free(sbuf *b);
-/* Detach the buffer (NUL-terminated); the caller frees it. NULL after an allocation failure. */
-char *sb_take(sbuf *b);
-
 /* Monotonic nanoseconds; wall-clock seconds since the epoch. */
 uint64_t now_ns(void);
 double unix_now(void);
