@@ -1,0 +1,343 @@
+/*
+ * x86_avx2.c - the kernels for x86-64 CPUs with AVX2 and FMA (Haswell, Zen 1 and later):
+ * 8 floats or 32 bytes per register, 16 registers.
+ *
+ * Products are dot products of two contiguous rows (see kernels.h), tiled 2 rows of A by 4
+ * rows of B: the 8 accumulators, 4 B vectors and one A vector fit the 16 registers, and each
+ * loaded vector feeds 2 or 4 FMAs. Tails shorter than a register go through masked loads
+ * (vmaskmovps) for f32 and a scalar loop for int8.
+ *
+ * int8: vpmaddubsw multiplies u8 by s8 and adds pairs into a SATURATING int16, so the
+ * operands are arranged so that no pair can reach 32767: the unsigned side is |w| (at most
+ * 128, -128 included) and the signed side is the activation with w's sign moved onto it
+ * (vpsignb; activations are in [-127, 127], so negating one cannot overflow); a pair is then
+ * at most 2 * 128 * 127 = 32512. vpmaddwd by ones widens to int32. The sums are exact and
+ * equal ref's.
+ *
+ * exp, erf and tanh are vectorized approximations (x86_math.h); their error bounds are stated
+ * there and checked by tests/unit/test_kernels.c.
+ */
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+#include <math.h>
+
+#include "kernels/kernels.h"
+
+SENTI_KERNELS_TARGET_BEGIN("avx2,fma")
+
+#define V8 __m256
+#include "kernels/x86_math.h"
+
+#define AVX2_INLINE static inline __attribute__((always_inline))
+
+/* lanes < n set (n <= 8) */
+AVX2_INLINE __m256i mask8(size_t n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+AVX2_INLINE float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+AVX2_INLINE int32_t hsum8i(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    return _mm_cvtsi128_si32(s);
+}
+
+static float avx2_dot(const float *a, const float *b, size_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+    }
+    for (; i < n; i += 8) {
+        __m256i m = mask8(n - i);
+        s0 = _mm256_fmadd_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m), s0);
+    }
+    return hsum8(_mm256_add_ps(s0, s1));
+}
+
+/* ---- f32 product: one MR x NR tile of dot products ------------------------------------ */
+
+enum { MR = 2, NR = 4 };
+
+AVX2_INLINE void tile_f32(size_t K, const float *A, size_t lda, const float *B, size_t ldb,
+                          const float *bias, float *C, size_t ldc, int mr, int nr) {
+    __m256 acc[MR][NR], b[NR];
+#pragma GCC unroll 4
+    for (int i = 0; i < mr; i++)
+#pragma GCC unroll 4
+        for (int j = 0; j < nr; j++) acc[i][j] = _mm256_setzero_ps();
+    size_t k = 0;
+    for (; k + 8 <= K; k += 8) {
+#pragma GCC unroll 4
+        for (int j = 0; j < nr; j++) b[j] = _mm256_loadu_ps(B + j * ldb + k);
+#pragma GCC unroll 4
+        for (int i = 0; i < mr; i++) {
+            __m256 a = _mm256_loadu_ps(A + i * lda + k);
+#pragma GCC unroll 4
+            for (int j = 0; j < nr; j++) acc[i][j] = _mm256_fmadd_ps(a, b[j], acc[i][j]);
+        }
+    }
+    if (k < K) {
+        __m256i m = mask8(K - k);
+#pragma GCC unroll 4
+        for (int j = 0; j < nr; j++) b[j] = _mm256_maskload_ps(B + j * ldb + k, m);
+#pragma GCC unroll 4
+        for (int i = 0; i < mr; i++) {
+            __m256 a = _mm256_maskload_ps(A + i * lda + k, m);
+#pragma GCC unroll 4
+            for (int j = 0; j < nr; j++) acc[i][j] = _mm256_fmadd_ps(a, b[j], acc[i][j]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < mr; i++)
+#pragma GCC unroll 4
+        for (int j = 0; j < nr; j++) C[i * ldc + j] = hsum8(acc[i][j]) + (bias ? bias[j] : 0.0f);
+}
+
+#define F32_TILE(mr, nr)                                                                     \
+    case (mr) * 8 + (nr): tile_f32(K, A, lda, B, ldb, bias, C, ldc, mr, nr); break
+static void tile_f32_any(size_t K, const float *A, size_t lda, const float *B, size_t ldb,
+                         const float *bias, float *C, size_t ldc, int mr, int nr) {
+    switch (mr * 8 + nr) {
+        F32_TILE(1, 1); F32_TILE(1, 2); F32_TILE(1, 3); F32_TILE(1, 4);
+        F32_TILE(2, 1); F32_TILE(2, 2); F32_TILE(2, 3); F32_TILE(2, 4);
+    }
+}
+
+static void avx2_matmul(size_t M, size_t N, size_t K, const float *A, size_t lda,
+                        const float *B, size_t ldb, const float *bias, float *C, size_t ldc) {
+    for (size_t j = 0; j < N; j += NR) {
+        int nr = N - j < NR ? (int)(N - j) : NR;
+        for (size_t m = 0; m < M; m += MR) {
+            int mr = M - m < MR ? (int)(M - m) : MR;
+            tile_f32_any(K, A + m * lda, lda, B + j * ldb, ldb, bias ? bias + j : NULL,
+                         C + m * ldc + j, ldc, mr, nr);
+        }
+    }
+}
+
+/* ---- int8 ------------------------------------------------------------------------------ */
+
+static void avx2_quantize_row(const float *x, size_t n, int8_t *q, float *scale) {
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 vmax = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i < n; i += 8) {
+        __m256 v = _mm256_maskload_ps(x + i, mask8(n - i < 8 ? n - i : 8));
+        vmax = _mm256_max_ps(vmax, _mm256_and_ps(v, absmask));
+    }
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    float amax = _mm_cvtss_f32(_mm_max_ss(h, _mm_movehdup_ps(h)));
+    if (!(amax >= 1e-36f)) amax = 0.0f;
+    float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+    const __m256 vinv = _mm256_set1_ps(inv);
+    const __m256i lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127);
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256i r = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i), vinv));
+        r = _mm256_min_epi32(_mm256_max_epi32(r, lo), hi);
+        __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
+        _mm_storel_epi64((__m128i *)(q + i), _mm_packs_epi16(w, w));
+    }
+    for (; i < n; i++) {
+        float r = nearbyintf(x[i] * inv);
+        q[i] = (int8_t)(r > 127.0f ? 127 : r < -127.0f ? -127 : (int)r);
+    }
+    *scale = amax / 127.0f;
+}
+
+static int32_t dot_s8_tail(const int8_t *a, const int8_t *w, size_t k0, size_t k) {
+    int32_t s = 0;
+    for (size_t i = k0; i < k; i++) s += (int32_t)a[i] * (int32_t)w[i];
+    return s;
+}
+
+/* out[i][j] = sum_k A[i][k] * W[j][k] */
+AVX2_INLINE void tile_s8(size_t K, const int8_t *A, size_t lda, const int8_t *W, size_t ldw,
+                         int32_t out[MR][NR], int mr, int nr) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i acc[MR][NR], aw[NR];
+#pragma GCC unroll 4
+    for (int i = 0; i < mr; i++)
+#pragma GCC unroll 4
+        for (int j = 0; j < nr; j++) acc[i][j] = _mm256_setzero_si256();
+    size_t k = 0;
+    for (; k + 32 <= K; k += 32) {
+#pragma GCC unroll 4
+        for (int j = 0; j < nr; j++)
+            aw[j] = _mm256_abs_epi8(_mm256_loadu_si256((const __m256i *)(W + j * ldw + k)));
+#pragma GCC unroll 4
+        for (int i = 0; i < mr; i++) {
+            __m256i a = _mm256_loadu_si256((const __m256i *)(A + i * lda + k));
+#pragma GCC unroll 4
+            for (int j = 0; j < nr; j++) {
+                __m256i w = _mm256_loadu_si256((const __m256i *)(W + j * ldw + k));
+                __m256i p = _mm256_maddubs_epi16(aw[j], _mm256_sign_epi8(a, w));
+                acc[i][j] = _mm256_add_epi32(acc[i][j], _mm256_madd_epi16(p, ones));
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < mr; i++)
+#pragma GCC unroll 4
+        for (int j = 0; j < nr; j++)
+            out[i][j] = hsum8i(acc[i][j]) + dot_s8_tail(A + i * lda, W + j * ldw, k, K);
+}
+
+#define S8_TILE(mr, nr)                                                                      \
+    case (mr) * 8 + (nr): tile_s8(K, A, lda, W, ldw, out, mr, nr); break
+static void tile_s8_any(size_t K, const int8_t *A, size_t lda, const int8_t *W, size_t ldw,
+                        int32_t out[MR][NR], int mr, int nr) {
+    switch (mr * 8 + nr) {
+        S8_TILE(1, 1); S8_TILE(1, 2); S8_TILE(1, 3); S8_TILE(1, 4);
+        S8_TILE(2, 1); S8_TILE(2, 2); S8_TILE(2, 3); S8_TILE(2, 4);
+    }
+}
+
+/* the int8 product with either epilogue: exact int32 (Cf NULL) or dequantized f32 */
+static void avx2_qmatmul_any(size_t M, const int8_t *A, size_t lda, const float *a_scale,
+                             const senti__qweights *W, size_t n0, size_t n1, const float *bias,
+                             float *Cf, int32_t *Ci, size_t ldc) {
+    int32_t out[MR][NR];
+    for (size_t j = n0; j < n1; j += NR) {
+        int nr = n1 - j < NR ? (int)(n1 - j) : NR;
+        for (size_t m = 0; m < M; m += MR) {
+            int mr = M - m < MR ? (int)(M - m) : MR;
+            tile_s8_any(W->k, A + m * lda, lda, W->q + j * W->ld, W->ld, out, mr, nr);
+            for (int i = 0; i < mr; i++)
+                for (int t = 0; t < nr; t++) {
+                    size_t at = (m + i) * ldc + j + t;
+                    if (!Cf) { Ci[at] = out[i][t]; continue; }
+                    Cf[at] = (float)out[i][t] * (a_scale[m + i] * W->scale[j + t]) +
+                             (bias ? bias[j + t] : 0.0f);
+                }
+        }
+    }
+}
+
+static void avx2_qmatmul(size_t M, const int8_t *A, size_t lda, const float *a_scale,
+                         const senti__qweights *W, size_t n0, size_t n1, const float *bias,
+                         float *C, size_t ldc) {
+    avx2_qmatmul_any(M, A, lda, a_scale, W, n0, n1, bias, C, NULL, ldc);
+}
+
+static void avx2_qmatmul_s32(size_t M, const int8_t *A, size_t lda, const senti__qweights *W,
+                             size_t n0, size_t n1, int32_t *C, size_t ldc) {
+    avx2_qmatmul_any(M, A, lda, NULL, W, n0, n1, NULL, NULL, C, ldc);
+}
+
+/* ---- row kernels ----------------------------------------------------------------------- */
+
+/* y[i] = f(x[i]) over a row, the tail through masked loads and stores */
+#define AVX2_MAP(name, expr)                                                                 \
+    static void name(float *y, const float *x, size_t n) {                                   \
+        for (size_t i = 0; i < n; i += 8) {                                                  \
+            __m256i m = mask8(n - i < 8 ? n - i : 8);                                        \
+            __m256 v = _mm256_maskload_ps(x + i, m);                                         \
+            _mm256_maskstore_ps(y + i, m, (expr));                                           \
+        }                                                                                    \
+    }
+AVX2_MAP(avx2_gelu, x86_gelu(v))
+AVX2_MAP(avx2_gelu_tanh, x86_gelu_tanh(v))
+AVX2_MAP(avx2_tanh, x86_tanh(v))
+
+static void avx2_layernorm(float *y, const float *x, size_t n, const float *gamma,
+                           const float *beta, float eps) {
+    if (n == 0) return;
+    __m256 s = _mm256_setzero_ps();
+    for (size_t i = 0; i < n; i += 8) s = _mm256_add_ps(s, _mm256_maskload_ps(x + i, mask8(n - i < 8 ? n - i : 8)));
+    const __m256 mean = _mm256_set1_ps(hsum8(s) / (float)n);
+    __m256 v = _mm256_setzero_ps();
+    for (size_t i = 0; i < n; i += 8) {
+        __m256i m = mask8(n - i < 8 ? n - i : 8);
+        __m256 d = _mm256_and_ps(_mm256_sub_ps(_mm256_maskload_ps(x + i, m), mean),
+                                 _mm256_castsi256_ps(m));
+        v = _mm256_fmadd_ps(d, d, v);
+    }
+    const __m256 rstd = _mm256_set1_ps(1.0f / sqrtf(hsum8(v) / (float)n + eps));
+    for (size_t i = 0; i < n; i += 8) {
+        __m256i m = mask8(n - i < 8 ? n - i : 8);
+        __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_maskload_ps(x + i, m), mean), rstd);
+        __m256 r = _mm256_fmadd_ps(d, _mm256_maskload_ps(gamma + i, m), _mm256_maskload_ps(beta + i, m));
+        _mm256_maskstore_ps(y + i, m, r);
+    }
+}
+
+static void avx2_softmax(float *y, const float *x, size_t n) {
+    if (n == 0) return;
+    const __m256 ninf = _mm256_set1_ps(-INFINITY);
+    __m256 vmax = ninf;
+    for (size_t i = 0; i < n; i += 8) {
+        __m256i m = mask8(n - i < 8 ? n - i : 8);
+        vmax = _mm256_max_ps(vmax, _mm256_blendv_ps(ninf, _mm256_maskload_ps(x + i, m), _mm256_castsi256_ps(m)));
+    }
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    const __m256 max = _mm256_set1_ps(_mm_cvtss_f32(_mm_max_ss(h, _mm_movehdup_ps(h))));
+    __m256 s = _mm256_setzero_ps();
+    for (size_t i = 0; i < n; i += 8) {
+        __m256i m = mask8(n - i < 8 ? n - i : 8);
+        __m256 e = x86_exp(_mm256_sub_ps(_mm256_maskload_ps(x + i, m), max));
+        e = _mm256_and_ps(e, _mm256_castsi256_ps(m));
+        _mm256_maskstore_ps(y + i, m, e);
+        s = _mm256_add_ps(s, e);
+    }
+    const __m256 inv = _mm256_set1_ps(1.0f / hsum8(s));
+    for (size_t i = 0; i < n; i += 8) {
+        __m256i m = mask8(n - i < 8 ? n - i : 8);
+        _mm256_maskstore_ps(y + i, m, _mm256_mul_ps(_mm256_maskload_ps(y + i, m), inv));
+    }
+}
+
+static void avx2_add(float *y, const float *a, const float *b, size_t n) {
+    for (size_t i = 0; i < n; i += 8) {
+        __m256i m = mask8(n - i < 8 ? n - i : 8);
+        _mm256_maskstore_ps(y + i, m, _mm256_add_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m)));
+    }
+}
+
+static void avx2_scale(float *y, const float *x, float s, size_t n) {
+    const __m256 vs = _mm256_set1_ps(s);
+    for (size_t i = 0; i < n; i += 8) {
+        __m256i m = mask8(n - i < 8 ? n - i : 8);
+        _mm256_maskstore_ps(y + i, m, _mm256_mul_ps(_mm256_maskload_ps(x + i, m), vs));
+    }
+}
+
+static void avx2_axpy(float *y, float a, const float *x, size_t n) {
+    const __m256 va = _mm256_set1_ps(a);
+    for (size_t i = 0; i < n; i += 8) {
+        __m256i m = mask8(n - i < 8 ? n - i : 8);
+        _mm256_maskstore_ps(y + i, m, _mm256_fmadd_ps(va, _mm256_maskload_ps(x + i, m), _mm256_maskload_ps(y + i, m)));
+    }
+}
+
+SENTI_KERNELS_TARGET_END()
+
+const senti__kernels senti__kernels_avx2 = {
+    .name = "avx2",
+    .dot = avx2_dot,
+    .matmul = avx2_matmul,
+    .quantize_row = avx2_quantize_row,
+    .qmatmul = avx2_qmatmul,
+    .qmatmul_s32 = avx2_qmatmul_s32,
+    .layernorm = avx2_layernorm,
+    .gelu = avx2_gelu,
+    .gelu_tanh = avx2_gelu_tanh,
+    .softmax = avx2_softmax,
+    .tanh = avx2_tanh,
+    .add = avx2_add,
+    .scale = avx2_scale,
+    .axpy = avx2_axpy,
+};
+
+#endif
