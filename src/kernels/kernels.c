@@ -7,9 +7,10 @@
  * variant SENTI_KERNELS names if there is one and this CPU runs it, else the last runnable
  * one. Nothing is printed: callers who want to know ask the table's name.
  *
- * senti__qweights holds the weights of one int8 matrix as the kernels read them: the int8
- * rows, a scale per row and the sum of each row (the correction the u8-offset VNNI path
- * subtracts). It is built once at load, from f32 weights or from weights already quantized.
+ * senti__qweights holds the weights of one int8 matrix as the kernels read them: packed in
+ * panels of 16 output columns (the layout is drawn in kernels.h), a scale per row and the sum
+ * of each row (the correction the u8-offset VNNI path subtracts). It is built once at load,
+ * from f32 weights or from weights already quantized.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -96,33 +97,46 @@ const senti__kernels *senti__kernels_get(void) {
 
 static int qweights_alloc(senti__qweights *W, size_t N, size_t K) {
     memset(W, 0, sizeof *W);
-    if (N && K > SIZE_MAX / N) return -1;
-    W->q = senti__malloc(N * K > 0 ? N * K : 1);
-    W->scale = senti__calloc(N ? N : 1, sizeof *W->scale);
-    W->sum = senti__calloc(N ? N : 1, sizeof *W->sum);
-    if (!W->q || !W->scale || !W->sum) {
+    size_t kg = (K + 3) / 4, panels = (N + SENTI_QW_COLS - 1) / SENTI_QW_COLS;
+    if (K > 131072 || (panels && kg > SIZE_MAX / 64 / panels)) return -1;
+    W->p = senti__calloc(panels * kg > 0 ? panels * kg : 1, 64);
+    W->scale = senti__calloc(panels ? panels * SENTI_QW_COLS : 1, sizeof *W->scale);
+    W->sum = senti__calloc(panels ? panels * SENTI_QW_COLS : 1, sizeof *W->sum);
+    if (!W->p || !W->scale || !W->sum) {
         senti__qweights_free(W);
         return -1;
     }
     W->n = N;
     W->k = K;
-    W->ld = K;
+    W->kgroups = kg;
+    W->panels = panels;
     return 0;
 }
 
-static void qweights_sums(senti__qweights *W) {
-    for (size_t j = 0; j < W->n; j++) {
-        int32_t s = 0;
-        for (size_t k = 0; k < W->k; k++) s += W->q[j * W->ld + k];
-        W->sum[j] = s;
+/* row j of K int8 into its panel, and its sum */
+static void qweights_put_row(senti__qweights *W, size_t j, const int8_t *q) {
+    int8_t *panel = W->p + (j / SENTI_QW_COLS) * W->kgroups * 64 + (j % SENTI_QW_COLS) * 4;
+    int32_t s = 0;
+    for (size_t k = 0; k < W->k; k++) {
+        panel[(k / 4) * 64 + k % 4] = q[k];
+        s += q[k];
     }
+    W->sum[j] = s;
 }
 
 int senti__qweights_quantize(senti__qweights *W, const float *w, size_t N, size_t K, size_t ldw) {
     if (qweights_alloc(W, N, K)) return -1;
+    int8_t *row = senti__malloc(K ? K : 1);
+    if (!row) {
+        senti__qweights_free(W);
+        return -1;
+    }
     const senti__kernels *kt = senti__kernels_get();
-    for (size_t j = 0; j < N; j++) kt->quantize_row(w + j * ldw, K, W->q + j * K, &W->scale[j]);
-    qweights_sums(W);
+    for (size_t j = 0; j < N; j++) {
+        kt->quantize_row(w + j * ldw, K, row, &W->scale[j]);
+        qweights_put_row(W, j, row);
+    }
+    senti__free(row);
     return 0;
 }
 
@@ -130,15 +144,14 @@ int senti__qweights_from_int8(senti__qweights *W, const int8_t *q, size_t ldq, c
                               size_t N, size_t K) {
     if (qweights_alloc(W, N, K)) return -1;
     for (size_t j = 0; j < N; j++) {
-        if (K) memcpy(W->q + j * K, q + j * ldq, K);
+        qweights_put_row(W, j, q + j * ldq);
         W->scale[j] = scale[j];
     }
-    qweights_sums(W);
     return 0;
 }
 
 void senti__qweights_free(senti__qweights *W) {
-    senti__free(W->q);
+    senti__free(W->p);
     senti__free(W->scale);
     senti__free(W->sum);
     memset(W, 0, sizeof *W);

@@ -31,11 +31,17 @@
  * range argument). Each output element is computed by one thread, so results do not depend on
  * the split.
  *
- * Matrix product layout: C[M x N] = A[M x K] . B[N x K]^T + bias[N]. B is stored as N rows of K
+ * f32 product layout: C[M x N] = A[M x K] . B[N x K]^T + bias[N]. B is stored as N rows of K
  * - the layout of a Hugging Face nn.Linear weight (out_features x in_features), and of the keys
  * in Q.K^T - so every output is a dot product of two contiguous rows, which the kernels tile
- * 4 x 4 (AVX-512) or 2 x 4 (AVX2) to reuse each loaded vector. For P.V (V not transposed) the
- * caller transposes V once per head (128 x 64 floats) or accumulates with axpy.
+ * 4 x 4 (AVX-512) or 2 x 4 (AVX2) to reuse each loaded vector; B needs no preparation, so the
+ * same kernel serves weights and attention. For P.V (V not transposed) the caller transposes V
+ * once per head (128 x 64 floats) or accumulates with axpy.
+ *
+ * int8 product layout: the weights are packed once at load (senti__qweights below) so the
+ * kernels compute outer products - 4 activation bytes broadcast against 16 output columns -
+ * and never reduce a vector horizontally: tiles of 6 rows x 64 columns (VNNI), 4 x 64
+ * (AVX-512BW), 4 x 16 (AVX2).
  *
  * int8 products (see docs/KERNELS.md for the reasoning):
  *   activations  quantized per row at run time, symmetric: scale = max|x| / 127,
@@ -55,14 +61,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* int8 weights prepared once at load: N rows of K int8 (row stride ld), a scale and the sum
- * of each row. Owned by the struct when built by the functions below. */
+/* int8 weights prepared once at load, packed for the products. Output columns come in panels
+ * of 16 (N rounded up, zero columns added); within a panel, K in groups of 4 (K rounded up,
+ * zeros added); a group holds 16 columns x 4 consecutive k: 64 bytes, one AVX-512 register,
+ * exactly what vpdpbusd multiplies against 4 broadcast activation bytes (AVX2 reads it as two
+ * 32-byte halves, vpmaddubsw pairs the bytes within each 4). So
+ *   weight (j, k) = p[((j / 16) * kgroups + k / 4) * 64 + (j % 16) * 4 + k % 4].
+ * scale and sum are padded with zeros to whole panels too. Built and owned by the functions
+ * below; read-only afterwards, so threads share one. */
+enum { SENTI_QW_COLS = 16 };
 typedef struct senti__qweights {
-    int8_t *q;      /* N x K, row stride ld */
-    float *scale;   /* N: the real weight is q * scale */
-    int32_t *sum;   /* N: sum of each row's q (the u8 offset correction) */
-    size_t n, k, ld;
+    int8_t *p;      /* panels x kgroups x 64 bytes */
+    float *scale;   /* panels x 16: the real weight (j, k) is q(j, k) * scale[j] */
+    int32_t *sum;   /* panels x 16: sum over k of q(j, k) (the u8 offset correction) */
+    size_t n, k, kgroups, panels;
 } senti__qweights;
+
+static inline int8_t senti__qweights_at(const senti__qweights *W, size_t j, size_t k) {
+    return W->p[((j / SENTI_QW_COLS) * W->kgroups + k / 4) * 64 + (j % SENTI_QW_COLS) * 4 + k % 4];
+}
 
 typedef struct senti__kernels {
     const char *name; /* "ref", "avx2", "avx512", "avx512vnni" */
@@ -76,13 +93,14 @@ typedef struct senti__kernels {
 
     /* q[i] = round(x[i] / s), s = max|x| / 127 (0 for a row of zeros, or of |x| < 1e-36) */
     void (*quantize_row)(const float *x, size_t n, int8_t *q, float *scale);
-    /* for j in [n0, n1): C[m][j] = (float)(sum_k A[m][k] * W.q[j][k]) * (a_scale[m] *
+    /* for j in [n0, n1): C[m][j] = (float)(sum_k A[m][k] * q(j, k)) * (a_scale[m] *
      * W.scale[j]) (+ bias[j]). A: M rows of W->k int8 in [-127, 127], stride lda. Column j
-     * of C and bias are absolute (the same pointers from every thread). */
+     * of C and bias are absolute (the same pointers from every thread); n1 <= W->n. Splits
+     * on multiples of 64 columns keep every thread on whole tiles. K <= 131072 (exact int32). */
     void (*qmatmul)(size_t M, const int8_t *A, size_t lda, const float *a_scale,
                     const senti__qweights *W, size_t n0, size_t n1, const float *bias, float *C,
                     size_t ldc);
-    /* the exact integer sums of qmatmul: C[m][j] = sum_k A[m][k] * W.q[j][k], j in [n0, n1) */
+    /* the exact integer sums of qmatmul: C[m][j] = sum_k A[m][k] * q(j, k), j in [n0, n1) */
     void (*qmatmul_s32)(size_t M, const int8_t *A, size_t lda, const senti__qweights *W,
                         size_t n0, size_t n1, int32_t *C, size_t ldc);
 
@@ -118,8 +136,8 @@ const senti__kernels *const *senti__kernels_list(size_t *n);
 int senti__kernels_supported(const senti__kernels *k);
 
 /* Prepare int8 weights from f32 rows (N x K, stride ldw): each row quantized with
- * quantize_row of the chosen table (all variants quantize identically). 0, or -1 if out of
- * memory (then *W is empty). */
+ * quantize_row of the chosen table (all variants quantize identically), then packed. 0, or -1
+ * if out of memory or too large (then *W is empty). */
 int senti__qweights_quantize(senti__qweights *W, const float *w, size_t N, size_t K, size_t ldw);
 /* The same from weights already quantized (q: N x K, stride ldq; scale: N). */
 int senti__qweights_from_int8(senti__qweights *W, const int8_t *q, size_t ldq, const float *scale,

@@ -42,17 +42,17 @@ static void ref_quantize_row(const float *x, size_t n, int8_t *q, float *scale) 
     *scale = amax / 127.0f;
 }
 
-static int32_t ref_dot_s8(const int8_t *a, const int8_t *w, size_t k) {
+/* sum_k a[k] * q(j, k), read through the packed layout one weight at a time */
+static int32_t ref_dot_s8(const int8_t *a, const senti__qweights *W, size_t j) {
     int32_t s = 0;
-    for (size_t i = 0; i < k; i++) s += (int32_t)a[i] * (int32_t)w[i];
+    for (size_t k = 0; k < W->k; k++) s += (int32_t)a[k] * senti__qweights_at(W, j, k);
     return s;
 }
 
 static void ref_qmatmul_s32(size_t M, const int8_t *A, size_t lda, const senti__qweights *W,
                             size_t n0, size_t n1, int32_t *C, size_t ldc) {
     for (size_t m = 0; m < M; m++)
-        for (size_t j = n0; j < n1; j++)
-            C[m * ldc + j] = ref_dot_s8(A + m * lda, W->q + j * W->ld, W->k);
+        for (size_t j = n0; j < n1; j++) C[m * ldc + j] = ref_dot_s8(A + m * lda, W, j);
 }
 
 static void ref_qmatmul(size_t M, const int8_t *A, size_t lda, const float *a_scale,
@@ -60,7 +60,7 @@ static void ref_qmatmul(size_t M, const int8_t *A, size_t lda, const float *a_sc
                         float *C, size_t ldc) {
     for (size_t m = 0; m < M; m++)
         for (size_t j = n0; j < n1; j++) {
-            int32_t acc = ref_dot_s8(A + m * lda, W->q + j * W->ld, W->k);
+            int32_t acc = ref_dot_s8(A + m * lda, W, j);
             C[m * ldc + j] = (float)acc * (a_scale[m] * W->scale[j]) + (bias ? bias[j] : 0.0f);
         }
 }

@@ -21,6 +21,7 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 
 #include "kernels/kernels.h"
 
@@ -155,73 +156,106 @@ static void avx2_quantize_row(const float *x, size_t n, int8_t *q, float *scale)
     *scale = amax / 127.0f;
 }
 
-static int32_t dot_s8_tail(const int8_t *a, const int8_t *w, size_t k0, size_t k) {
-    int32_t s = 0;
-    for (size_t i = k0; i < k; i++) s += (int32_t)a[i] * (int32_t)w[i];
-    return s;
+/* Integer products are outer products over the packed weights (kernels.h): a tile is up to
+ * QMR rows of A by one panel of 16 columns (two registers of 8 int32 sums); 4 bytes of an A
+ * row are broadcast against each half of the panel's 64-byte group. */
+enum { QMR = 4 };
+
+AVX2_INLINE int32_t load4(const int8_t *p) {
+    int32_t x;
+    memcpy(&x, p, 4);
+    return x;
+}
+/* the last, partial group of 4 bytes of a row of K, zero-padded (never read past the row) */
+AVX2_INLINE int32_t load_tail4(const int8_t *row, size_t K) {
+    int32_t x = 0;
+    memcpy(&x, row + (K & ~(size_t)3), K & 3);
+    return x;
 }
 
-/* out[i][j] = sum_k A[i][k] * W[j][k] */
-AVX2_INLINE void tile_s8(size_t K, const int8_t *A, size_t lda, const int8_t *W, size_t ldw,
-                         int32_t out[MR][NR], int mr, int nr) {
+/* out[i][h] lane t = sum_k A[i][k] * q(16 pb + 8 h + t, k) */
+AVX2_INLINE void qtile(const senti__qweights *W, size_t pb, const int8_t *A, size_t lda,
+                       __m256i out[QMR][2], int mr) {
+    const size_t kg = W->kgroups, kfull = W->k / 4, K = W->k;
+    const int8_t *P = W->p + pb * kg * 64;
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256i acc[MR][NR], aw[NR];
+    __m256i c[QMR][2], aw[2], w[2];
 #pragma GCC unroll 4
-    for (int i = 0; i < mr; i++)
-#pragma GCC unroll 4
-        for (int j = 0; j < nr; j++) acc[i][j] = _mm256_setzero_si256();
-    size_t k = 0;
-    for (; k + 32 <= K; k += 32) {
-#pragma GCC unroll 4
-        for (int j = 0; j < nr; j++)
-            aw[j] = _mm256_abs_epi8(_mm256_loadu_si256((const __m256i *)(W + j * ldw + k)));
+    for (int i = 0; i < mr; i++) c[i][0] = c[i][1] = _mm256_setzero_si256();
+    for (size_t g = 0; g < kg; g++) {
+        w[0] = _mm256_loadu_si256((const __m256i *)(P + g * 64));
+        w[1] = _mm256_loadu_si256((const __m256i *)(P + g * 64 + 32));
+        aw[0] = _mm256_abs_epi8(w[0]);
+        aw[1] = _mm256_abs_epi8(w[1]);
 #pragma GCC unroll 4
         for (int i = 0; i < mr; i++) {
-            __m256i a = _mm256_loadu_si256((const __m256i *)(A + i * lda + k));
-#pragma GCC unroll 4
-            for (int j = 0; j < nr; j++) {
-                __m256i w = _mm256_loadu_si256((const __m256i *)(W + j * ldw + k));
-                __m256i p = _mm256_maddubs_epi16(aw[j], _mm256_sign_epi8(a, w));
-                acc[i][j] = _mm256_add_epi32(acc[i][j], _mm256_madd_epi16(p, ones));
+            const int8_t *row = A + i * lda;
+            __m256i a = _mm256_set1_epi32(g < kfull ? load4(row + 4 * g) : load_tail4(row, K));
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; h++) {
+                __m256i p = _mm256_maddubs_epi16(aw[h], _mm256_sign_epi8(a, w[h]));
+                c[i][h] = _mm256_add_epi32(c[i][h], _mm256_madd_epi16(p, ones));
             }
         }
     }
 #pragma GCC unroll 4
-    for (int i = 0; i < mr; i++)
-#pragma GCC unroll 4
-        for (int j = 0; j < nr; j++)
-            out[i][j] = hsum8i(acc[i][j]) + dot_s8_tail(A + i * lda, W + j * ldw, k, K);
+    for (int i = 0; i < mr; i++) out[i][0] = c[i][0], out[i][1] = c[i][1];
 }
 
-#define S8_TILE(mr, nr)                                                                      \
-    case (mr) * 8 + (nr): tile_s8(K, A, lda, W, ldw, out, mr, nr); break
-static void tile_s8_any(size_t K, const int8_t *A, size_t lda, const int8_t *W, size_t ldw,
-                        int32_t out[MR][NR], int mr, int nr) {
-    switch (mr * 8 + nr) {
-        S8_TILE(1, 1); S8_TILE(1, 2); S8_TILE(1, 3); S8_TILE(1, 4);
-        S8_TILE(2, 1); S8_TILE(2, 2); S8_TILE(2, 3); S8_TILE(2, 4);
+static void qtile_any(const senti__qweights *W, size_t pb, const int8_t *A, size_t lda,
+                      __m256i out[QMR][2], int mr) {
+    switch (mr) {
+    case 1: qtile(W, pb, A, lda, out, 1); break;
+    case 2: qtile(W, pb, A, lda, out, 2); break;
+    case 3: qtile(W, pb, A, lda, out, 3); break;
+    case 4: qtile(W, pb, A, lda, out, 4); break;
     }
 }
 
-/* the int8 product with either epilogue: exact int32 (Cf NULL) or dequantized f32 */
+/* row `row` of C, columns [j0, j0 + 8) clipped to [n0, n1): exact int32 (Cf NULL) or
+ * dequantized as ref does, in the same order */
+static void qstore(__m256i s, size_t row, size_t j0, size_t n0, size_t n1,
+                   const senti__qweights *W, const float *a_scale, const float *bias, float *Cf,
+                   int32_t *Ci, size_t ldc) {
+    if (j0 >= n1 || j0 + 8 <= n0) return;
+    int32_t si[8];
+    float sf[8];
+    if (Cf) {
+        __m256 sc = _mm256_mul_ps(_mm256_set1_ps(a_scale[row]), _mm256_loadu_ps(W->scale + j0));
+        __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(s), sc);
+        if (j0 >= n0 && j0 + 8 <= n1) {
+            if (bias) f = _mm256_add_ps(f, _mm256_loadu_ps(bias + j0));
+            else f = _mm256_add_ps(f, _mm256_setzero_ps());
+            _mm256_storeu_ps(Cf + row * ldc + j0, f);
+            return;
+        }
+        _mm256_storeu_ps(sf, f);
+    } else if (j0 >= n0 && j0 + 8 <= n1) {
+        _mm256_storeu_si256((__m256i *)(Ci + row * ldc + j0), s);
+        return;
+    }
+    _mm256_storeu_si256((__m256i *)si, s);
+    for (size_t t = 0; t < 8; t++) {
+        size_t j = j0 + t;
+        if (j < n0 || j >= n1) continue;
+        if (Cf) Cf[row * ldc + j] = sf[t] + (bias ? bias[j] : 0.0f);
+        else Ci[row * ldc + j] = si[t];
+    }
+}
+
+/* the int8 product over tiles of up to QMR rows x one panel, either epilogue */
 static void avx2_qmatmul_any(size_t M, const int8_t *A, size_t lda, const float *a_scale,
                              const senti__qweights *W, size_t n0, size_t n1, const float *bias,
                              float *Cf, int32_t *Ci, size_t ldc) {
-    int32_t out[MR][NR];
-    for (size_t j = n0; j < n1; j += NR) {
-        int nr = n1 - j < NR ? (int)(n1 - j) : NR;
-        for (size_t m = 0; m < M; m += MR) {
-            int mr = M - m < MR ? (int)(M - m) : MR;
-            tile_s8_any(W->k, A + m * lda, lda, W->q + j * W->ld, W->ld, out, mr, nr);
+    __m256i acc[QMR][2];
+    for (size_t pb = n0 / 16; pb * 16 < n1; pb++)
+        for (size_t m = 0; m < M; m += QMR) {
+            int mr = M - m < QMR ? (int)(M - m) : QMR;
+            qtile_any(W, pb, A + m * lda, lda, acc, mr);
             for (int i = 0; i < mr; i++)
-                for (int t = 0; t < nr; t++) {
-                    size_t at = (m + i) * ldc + j + t;
-                    if (!Cf) { Ci[at] = out[i][t]; continue; }
-                    Cf[at] = (float)out[i][t] * (a_scale[m + i] * W->scale[j + t]) +
-                             (bias ? bias[j + t] : 0.0f);
-                }
+                for (int h = 0; h < 2; h++)
+                    qstore(acc[i][h], m + i, pb * 16 + 8 * (size_t)h, n0, n1, W, a_scale, bias, Cf, Ci, ldc);
         }
-    }
 }
 
 static void avx2_qmatmul(size_t M, const int8_t *A, size_t lda, const float *a_scale,

@@ -19,6 +19,7 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 
 #include "kernels/kernels.h"
 
@@ -30,7 +31,6 @@ SENTI_KERNELS_TARGET_BEGIN("avx2,fma,avx512f,avx512bw,avx512vl,avx512dq")
 #define AVX512_INLINE static inline __attribute__((always_inline))
 
 AVX512_INLINE __mmask16 mask16(size_t n) { return n >= 16 ? 0xffff : (__mmask16)((1u << n) - 1); }
-AVX512_INLINE __mmask64 mask64(size_t n) { return n >= 64 ? ~0ull : (1ull << n) - 1; }
 
 static float avx512_dot(const float *a, const float *b, size_t n) {
     __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
@@ -50,6 +50,17 @@ static float avx512_dot(const float *a, const float *b, size_t n) {
 
 enum { MR = 4, NR = 4 };
 
+/* the four sums of v[0..3], in one register: halves added pairwise, then hadd */
+AVX512_INLINE __m128 hsum4(const __m512 v[4]) {
+    __m256 a = _mm256_add_ps(_mm512_castps512_ps256(v[0]), _mm512_extractf32x8_ps(v[0], 1));
+    __m256 b = _mm256_add_ps(_mm512_castps512_ps256(v[1]), _mm512_extractf32x8_ps(v[1], 1));
+    __m256 c = _mm256_add_ps(_mm512_castps512_ps256(v[2]), _mm512_extractf32x8_ps(v[2], 1));
+    __m256 d = _mm256_add_ps(_mm512_castps512_ps256(v[3]), _mm512_extractf32x8_ps(v[3], 1));
+    __m256 ab = _mm256_hadd_ps(a, b), cd = _mm256_hadd_ps(c, d); /* a01 a23 b01 b23 | a45.. */
+    __m256 abcd = _mm256_hadd_ps(ab, cd);                       /* a0-3 b0-3 c0-3 d0-3 | a4-7.. */
+    return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
+}
+
 AVX512_INLINE void tile_f32(size_t K, const float *A, size_t lda, const float *B, size_t ldb,
                             const float *bias, float *C, size_t ldc, int mr, int nr) {
     __m512 acc[MR][NR], b[NR];
@@ -57,7 +68,18 @@ AVX512_INLINE void tile_f32(size_t K, const float *A, size_t lda, const float *B
     for (int i = 0; i < mr; i++)
 #pragma GCC unroll 4
         for (int j = 0; j < nr; j++) acc[i][j] = _mm512_setzero_ps();
-    for (size_t k = 0; k < K; k += 16) {
+    size_t k = 0;
+    for (; k + 16 <= K; k += 16) {
+#pragma GCC unroll 4
+        for (int j = 0; j < nr; j++) b[j] = _mm512_loadu_ps(B + j * ldb + k);
+#pragma GCC unroll 4
+        for (int i = 0; i < mr; i++) {
+            __m512 a = _mm512_loadu_ps(A + i * lda + k);
+#pragma GCC unroll 4
+            for (int j = 0; j < nr; j++) acc[i][j] = _mm512_fmadd_ps(a, b[j], acc[i][j]);
+        }
+    }
+    if (k < K) {
         __mmask16 m = mask16(K - k);
 #pragma GCC unroll 4
         for (int j = 0; j < nr; j++) b[j] = _mm512_maskz_loadu_ps(m, B + j * ldb + k);
@@ -68,11 +90,18 @@ AVX512_INLINE void tile_f32(size_t K, const float *A, size_t lda, const float *B
             for (int j = 0; j < nr; j++) acc[i][j] = _mm512_fmadd_ps(a, b[j], acc[i][j]);
         }
     }
+    float out[MR][NR] = {{0}};
+    if (nr == NR) {
 #pragma GCC unroll 4
+        for (int i = 0; i < mr; i++) _mm_storeu_ps(out[i], hsum4(acc[i]));
+    } else {
+#pragma GCC unroll 4
+        for (int i = 0; i < mr; i++)
+#pragma GCC unroll 4
+            for (int j = 0; j < nr; j++) out[i][j] = _mm512_reduce_add_ps(acc[i][j]);
+    }
     for (int i = 0; i < mr; i++)
-#pragma GCC unroll 4
-        for (int j = 0; j < nr; j++)
-            C[i * ldc + j] = _mm512_reduce_add_ps(acc[i][j]) + (bias ? bias[j] : 0.0f);
+        for (int j = 0; j < nr; j++) C[i * ldc + j] = out[i][j] + (bias ? bias[j] : 0.0f);
 }
 
 #define F32_TILE(mr, nr)                                                                     \
@@ -119,77 +148,107 @@ static void avx512_quantize_row(const float *x, size_t n, int8_t *q, float *scal
     *scale = amax / 127.0f;
 }
 
-/* the int32 sums of one tile, without VNNI: out[i][j] = sum_k A[i][k] * W[j][k] */
-AVX512_INLINE void tile_s8(size_t K, const int8_t *A, size_t lda, const int8_t *W, size_t ldw,
-                           int32_t out[MR][NR], int mr, int nr) {
+/* Integer products are outer products over the packed weights (kernels.h): a tile is up to
+ * QMR rows of A by QNV panels of 16 columns, one accumulator register per (row, panel) and
+ * k group; 4 bytes of an A row are broadcast against one 64-byte group of each panel. */
+enum { QMR = 6, QNV = 4 };
+
+AVX512_INLINE int32_t load4(const int8_t *p) {
+    int32_t x;
+    memcpy(&x, p, 4);
+    return x;
+}
+/* the last, partial group of 4 bytes of a row of K, zero-padded (never read past the row) */
+AVX512_INLINE int32_t load_tail4(const int8_t *row, size_t K) {
+    int32_t x = 0;
+    memcpy(&x, row + (K & ~(size_t)3), K & 3);
+    return x;
+}
+
+/* out[i][v] = sum_k A[i][k] * q(16 (pb + v) + lane, k), without VNNI: vpmaddubsw with |w|
+ * and the broadcast activations negated where w < 0, then vpmaddwd by ones */
+AVX512_INLINE void qtile_bw(const senti__qweights *W, size_t pb, const int8_t *A, size_t lda,
+                            __m512i out[QMR][QNV], int mr, int nv) {
+    const size_t kg = W->kgroups, kfull = W->k / 4, K = W->k;
+    const int8_t *P = W->p + pb * kg * 64;
     const __m512i ones = _mm512_set1_epi16(1), zero = _mm512_setzero_si512();
-    __m512i acc[MR][NR], aw[NR];
-    __mmask64 neg[NR];
-#pragma GCC unroll 4
+    __m512i c[QMR][QNV], aw[QNV];
+    __mmask64 neg[QNV];
+#pragma GCC unroll 6
     for (int i = 0; i < mr; i++)
 #pragma GCC unroll 4
-        for (int j = 0; j < nr; j++) acc[i][j] = zero;
-    for (size_t k = 0; k < K; k += 64) {
-        __mmask64 m = mask64(K - k);
+        for (int v = 0; v < nv; v++) c[i][v] = zero;
+    for (size_t g = 0; g < kg; g++) {
 #pragma GCC unroll 4
-        for (int j = 0; j < nr; j++) {
-            __m512i w = _mm512_maskz_loadu_epi8(m, W + j * ldw + k);
-            neg[j] = _mm512_movepi8_mask(w);
-            aw[j] = _mm512_abs_epi8(w);
+        for (int v = 0; v < nv; v++) {
+            __m512i w = _mm512_loadu_si512(P + (v * kg + g) * 64);
+            neg[v] = _mm512_movepi8_mask(w);
+            aw[v] = _mm512_abs_epi8(w);
         }
-#pragma GCC unroll 4
+#pragma GCC unroll 6
         for (int i = 0; i < mr; i++) {
-            __m512i a = _mm512_maskz_loadu_epi8(m, A + i * lda + k);
+            const int8_t *row = A + i * lda;
+            __m512i a = _mm512_set1_epi32(g < kfull ? load4(row + 4 * g) : load_tail4(row, K));
 #pragma GCC unroll 4
-            for (int j = 0; j < nr; j++) {
-                __m512i sa = _mm512_mask_sub_epi8(a, neg[j], zero, a);
-                __m512i p = _mm512_maddubs_epi16(aw[j], sa);
-                acc[i][j] = _mm512_add_epi32(acc[i][j], _mm512_madd_epi16(p, ones));
+            for (int v = 0; v < nv; v++) {
+                __m512i p = _mm512_maddubs_epi16(aw[v], _mm512_mask_sub_epi8(a, neg[v], zero, a));
+                c[i][v] = _mm512_add_epi32(c[i][v], _mm512_madd_epi16(p, ones));
             }
         }
     }
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (int i = 0; i < mr; i++)
 #pragma GCC unroll 4
-        for (int j = 0; j < nr; j++) out[i][j] = _mm512_reduce_add_epi32(acc[i][j]);
+        for (int v = 0; v < nv; v++) out[i][v] = c[i][v];
 }
 
-#define S8_TILE(fn, mr, nr)                                                                  \
-    case (mr) * 8 + (nr): fn(K, A, lda, W, ldw, out, mr, nr); break
-#define S8_TILES(fn)                                                                         \
-    switch (mr * 8 + nr) {                                                                   \
-        S8_TILE(fn, 1, 1); S8_TILE(fn, 1, 2); S8_TILE(fn, 1, 3); S8_TILE(fn, 1, 4);          \
-        S8_TILE(fn, 2, 1); S8_TILE(fn, 2, 2); S8_TILE(fn, 2, 3); S8_TILE(fn, 2, 4);          \
-        S8_TILE(fn, 3, 1); S8_TILE(fn, 3, 2); S8_TILE(fn, 3, 3); S8_TILE(fn, 3, 4);          \
-        S8_TILE(fn, 4, 1); S8_TILE(fn, 4, 2); S8_TILE(fn, 4, 3); S8_TILE(fn, 4, 4);          \
+#define QTILE_CASE(fn, mr, nv)                                                               \
+    case (mr) * 8 + (nv): fn(W, pb, A, lda, out, mr, nv); break
+#define QTILE_ROW(fn, mr)                                                                    \
+    QTILE_CASE(fn, mr, 1); QTILE_CASE(fn, mr, 2); QTILE_CASE(fn, mr, 3); QTILE_CASE(fn, mr, 4)
+
+static void qtile_bw_any(const senti__qweights *W, size_t pb, const int8_t *A, size_t lda,
+                         __m512i out[QMR][QNV], int mr, int nv) {
+    switch (mr * 8 + nv) {
+        QTILE_ROW(qtile_bw, 1); QTILE_ROW(qtile_bw, 2); QTILE_ROW(qtile_bw, 3); QTILE_ROW(qtile_bw, 4);
     }
-static void tile_s8_any(size_t K, const int8_t *A, size_t lda, const int8_t *W, size_t ldw,
-                        int32_t out[MR][NR], int mr, int nr) {
-    S8_TILES(tile_s8)
 }
 
-typedef void tile_s8_fn(size_t K, const int8_t *A, size_t lda, const int8_t *W, size_t ldw,
-                        int32_t out[MR][NR], int mr, int nr);
+typedef void qtile_fn(const senti__qweights *W, size_t pb, const int8_t *A, size_t lda,
+                      __m512i out[QMR][QNV], int mr, int nv);
 
-/* the int8 product over tiles with either epilogue: exact int32 (Cf NULL) or dequantized
- * f32. sum_off is 128 for the VNNI tiles, whose sums carry 128 * sum(W row). */
-static void qmatmul_any(tile_s8_fn *tile, int32_t sum_off, size_t M, const int8_t *A,
+/* row `row` of C, columns [j0, j0 + 16) clipped to [n0, n1), from the sums in s (which carry
+ * off * sum(W row)): exact int32 (Cf NULL) or dequantized as ref does, in the same order */
+AVX512_INLINE void qstore(__m512i s, int off, size_t row, size_t j0, size_t n0, size_t n1,
+                          const senti__qweights *W, const float *a_scale, const float *bias,
+                          float *Cf, int32_t *Ci, size_t ldc) {
+    size_t lo = n0 > j0 ? n0 - j0 : 0, hi = n1 - j0 < 16 ? n1 - j0 : 16;
+    __mmask16 m = (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
+    if (off) s = _mm512_sub_epi32(s, _mm512_slli_epi32(_mm512_loadu_si512(W->sum + j0), 7));
+    if (!Cf) {
+        _mm512_mask_storeu_epi32(Ci + row * ldc + j0, m, s);
+        return;
+    }
+    __m512 sc = _mm512_mul_ps(_mm512_set1_ps(a_scale[row]), _mm512_loadu_ps(W->scale + j0));
+    __m512 b = bias ? _mm512_maskz_loadu_ps(m, bias + j0) : _mm512_setzero_ps();
+    _mm512_mask_storeu_ps(Cf + row * ldc + j0, m, _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(s), sc), b));
+}
+
+/* the int8 product over tiles of up to mr_max x QNV panels, either epilogue */
+static void qmatmul_any(qtile_fn *tile, int mr_max, int off, size_t M, const int8_t *A,
                         size_t lda, const float *a_scale, const senti__qweights *W, size_t n0,
                         size_t n1, const float *bias, float *Cf, int32_t *Ci, size_t ldc) {
-    int32_t out[MR][NR];
-    for (size_t j = n0; j < n1; j += NR) {
-        int nr = n1 - j < NR ? (int)(n1 - j) : NR;
-        for (size_t m = 0; m < M; m += MR) {
-            int mr = M - m < MR ? (int)(M - m) : MR;
-            tile(W->k, A + m * lda, lda, W->q + j * W->ld, W->ld, out, mr, nr);
+    __m512i acc[QMR][QNV];
+    if (n0 >= n1) return;
+    size_t pb1 = (n1 + 15) / 16;
+    for (size_t pb = n0 / 16; pb < pb1; pb += QNV) {
+        int nv = pb1 - pb < QNV ? (int)(pb1 - pb) : QNV;
+        for (size_t m = 0; m < M; m += (size_t)mr_max) {
+            int mr = M - m < (size_t)mr_max ? (int)(M - m) : mr_max;
+            tile(W, pb, A + m * lda, lda, acc, mr, nv);
             for (int i = 0; i < mr; i++)
-                for (int t = 0; t < nr; t++) {
-                    size_t at = (m + i) * ldc + j + t;
-                    int32_t s = out[i][t] - sum_off * W->sum[j + t];
-                    if (!Cf) { Ci[at] = s; continue; }
-                    Cf[at] = (float)s * (a_scale[m + i] * W->scale[j + t]) +
-                             (bias ? bias[j + t] : 0.0f);
-                }
+                for (int v = 0; v < nv; v++)
+                    qstore(acc[i][v], off, m + i, (pb + v) * 16, n0, n1, W, a_scale, bias, Cf, Ci, ldc);
         }
     }
 }
@@ -197,12 +256,12 @@ static void qmatmul_any(tile_s8_fn *tile, int32_t sum_off, size_t M, const int8_
 static void avx512_qmatmul(size_t M, const int8_t *A, size_t lda, const float *a_scale,
                            const senti__qweights *W, size_t n0, size_t n1, const float *bias,
                            float *C, size_t ldc) {
-    qmatmul_any(tile_s8_any, 0, M, A, lda, a_scale, W, n0, n1, bias, C, NULL, ldc);
+    qmatmul_any(qtile_bw_any, 4, 0, M, A, lda, a_scale, W, n0, n1, bias, C, NULL, ldc);
 }
 
 static void avx512_qmatmul_s32(size_t M, const int8_t *A, size_t lda, const senti__qweights *W,
                                size_t n0, size_t n1, int32_t *C, size_t ldc) {
-    qmatmul_any(tile_s8_any, 0, M, A, lda, NULL, W, n0, n1, NULL, NULL, C, ldc);
+    qmatmul_any(qtile_bw_any, 4, 0, M, A, lda, NULL, W, n0, n1, NULL, NULL, C, ldc);
 }
 
 /* ---- row kernels ----------------------------------------------------------------------- */
@@ -292,46 +351,52 @@ SENTI_KERNELS_TARGET_END()
 
 SENTI_KERNELS_TARGET_BEGIN("avx2,fma,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")
 
-/* out[i][j] = sum_k (A[i][k] + 128) * W[j][k] */
-AVX512_INLINE void tile_vnni(size_t K, const int8_t *A, size_t lda, const int8_t *W, size_t ldw,
-                             int32_t out[MR][NR], int mr, int nr) {
+/* out[i][v] = sum_k (A[i][k] + 128) * q(16 (pb + v) + lane, k): vpdpbusd, u8 x s8 -> int32 */
+AVX512_INLINE void qtile_vnni(const senti__qweights *W, size_t pb, const int8_t *A, size_t lda,
+                              __m512i out[QMR][QNV], int mr, int nv) {
+    const size_t kg = W->kgroups, kfull = W->k / 4, K = W->k;
+    const int8_t *P = W->p + pb * kg * 64;
     const __m512i flip = _mm512_set1_epi8((char)0x80);
-    __m512i acc[MR][NR], w[NR];
-#pragma GCC unroll 4
+    __m512i c[QMR][QNV], w[QNV];
+#pragma GCC unroll 6
     for (int i = 0; i < mr; i++)
 #pragma GCC unroll 4
-        for (int j = 0; j < nr; j++) acc[i][j] = _mm512_setzero_si512();
-    for (size_t k = 0; k < K; k += 64) {
-        __mmask64 m = mask64(K - k);
+        for (int v = 0; v < nv; v++) c[i][v] = _mm512_setzero_si512();
+    for (size_t g = 0; g < kg; g++) {
 #pragma GCC unroll 4
-        for (int j = 0; j < nr; j++) w[j] = _mm512_maskz_loadu_epi8(m, W + j * ldw + k);
-#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++) w[v] = _mm512_loadu_si512(P + (v * kg + g) * 64);
+#pragma GCC unroll 6
         for (int i = 0; i < mr; i++) {
-            __m512i a = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, A + i * lda + k), flip);
+            const int8_t *row = A + i * lda;
+            __m512i a = _mm512_set1_epi32(g < kfull ? load4(row + 4 * g) : load_tail4(row, K));
+            a = _mm512_xor_si512(a, flip);
 #pragma GCC unroll 4
-            for (int j = 0; j < nr; j++) acc[i][j] = _mm512_dpbusd_epi32(acc[i][j], a, w[j]);
+            for (int v = 0; v < nv; v++) c[i][v] = _mm512_dpbusd_epi32(c[i][v], a, w[v]);
         }
     }
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (int i = 0; i < mr; i++)
 #pragma GCC unroll 4
-        for (int j = 0; j < nr; j++) out[i][j] = _mm512_reduce_add_epi32(acc[i][j]);
+        for (int v = 0; v < nv; v++) out[i][v] = c[i][v];
 }
 
-static void tile_vnni_any(size_t K, const int8_t *A, size_t lda, const int8_t *W, size_t ldw,
-                          int32_t out[MR][NR], int mr, int nr) {
-    S8_TILES(tile_vnni)
+static void qtile_vnni_any(const senti__qweights *W, size_t pb, const int8_t *A, size_t lda,
+                           __m512i out[QMR][QNV], int mr, int nv) {
+    switch (mr * 8 + nv) {
+        QTILE_ROW(qtile_vnni, 1); QTILE_ROW(qtile_vnni, 2); QTILE_ROW(qtile_vnni, 3);
+        QTILE_ROW(qtile_vnni, 4); QTILE_ROW(qtile_vnni, 5); QTILE_ROW(qtile_vnni, 6);
+    }
 }
 
 static void vnni_qmatmul(size_t M, const int8_t *A, size_t lda, const float *a_scale,
                          const senti__qweights *W, size_t n0, size_t n1, const float *bias,
                          float *C, size_t ldc) {
-    qmatmul_any(tile_vnni_any, 128, M, A, lda, a_scale, W, n0, n1, bias, C, NULL, ldc);
+    qmatmul_any(qtile_vnni_any, QMR, 128, M, A, lda, a_scale, W, n0, n1, bias, C, NULL, ldc);
 }
 
 static void vnni_qmatmul_s32(size_t M, const int8_t *A, size_t lda, const senti__qweights *W,
                              size_t n0, size_t n1, int32_t *C, size_t ldc) {
-    qmatmul_any(tile_vnni_any, 128, M, A, lda, NULL, W, n0, n1, NULL, NULL, C, ldc);
+    qmatmul_any(qtile_vnni_any, QMR, 128, M, A, lda, NULL, W, n0, n1, NULL, NULL, C, ldc);
 }
 
 SENTI_KERNELS_TARGET_END()

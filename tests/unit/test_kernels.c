@@ -294,17 +294,42 @@ TEST(kernels_qweights) {
     float w[2 * 5] = {1, -2, 3, -4, 0.5f, 0, 0, 0, 0, 0};
     senti__qweights W;
     ASSERT(senti__qweights_quantize(&W, w, 2, 5, 5) == 0);
-    ASSERT_EQ(W.q[3], -127);
+    ASSERT_EQ(senti__qweights_at(&W, 0, 3), -127);
+    ASSERT_EQ(senti__qweights_at(&W, 0, 0), 32);
     ASSERT_EQ(W.sum[0], 32 - 64 + 95 - 127 + 16);
     ASSERT_EQ(W.sum[1], 0);
     ASSERT(W.scale[1] == 0.0f);
     senti__qweights_free(&W);
-    ASSERT(W.q == NULL);
+    ASSERT(W.p == NULL);
     senti__alloc_fail_after(1);
     int rc = senti__qweights_quantize(&W, w, 2, 5, 5);
     senti__alloc_fail_after(-1);
     ASSERT_EQ(rc, -1);
-    ASSERT(W.q == NULL && W.scale == NULL && W.sum == NULL);
+    ASSERT(W.p == NULL && W.scale == NULL && W.sum == NULL);
+    /* the packed layout: every weight where senti__qweights_at says, zeros around */
+    enum { N = 21, K = 11 };
+    int8_t q[N * K];
+    float sc[N];
+    for (int i = 0; i < N * K; i++) q[i] = (int8_t)(i * 37 % 256 - 128);
+    for (int j = 0; j < N; j++) sc[j] = (float)j;
+    ASSERT(senti__qweights_from_int8(&W, q, K, sc, N, K) == 0);
+    ASSERT(W.panels == 2 && W.kgroups == 3);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < W.panels * W.kgroups * 64; i++) nonzero += W.p[i] != 0;
+    for (int j = 0; j < N; j++) {
+        int32_t sum = 0;
+        for (int k = 0; k < K; k++) {
+            ASSERT_EQ(senti__qweights_at(&W, j, k), q[j * K + k]);
+            sum += q[j * K + k];
+            nonzero -= q[j * K + k] != 0;
+        }
+        ASSERT_EQ(W.sum[j], sum);
+        ASSERT(W.scale[j] == (float)j);
+    }
+    ASSERT_EQ(nonzero, 0); /* the padding is zero */
+    ASSERT(W.sum[N] == 0 && W.scale[2 * 16 - 1] == 0.0f);
+    senti__qweights_free(&W);
+    ASSERT(senti__qweights_from_int8(&W, q, K, sc, N, 131073) == -1); /* int32 could overflow */
 }
 
 /* ---- row kernels ----------------------------------------------------------------------- */

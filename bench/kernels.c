@@ -1,0 +1,208 @@
+/*
+ * kernels.c - speed of the kernel layer (src/kernels/) at the shapes of a BERT-base forward
+ * pass, for every variant this CPU runs: `make bench-kernels` (build/bench-kernels [--json]
+ * [--runs N] [--only VARIANT]).
+ *
+ * Products: M = 1, 8, 128 tokens against the three weight shapes of a BERT-base layer
+ * (K x N = 768 x 768 attention projections, 768 x 3072 FFN up, 3072 x 768 FFN down); the
+ * rate is 2 M N K / time (GFLOP/s for f32, GOP/s for int8, where the activations are
+ * already quantized - quantize_row is its own line). Row kernels: layer norm and the GELUs
+ * over 128 x 768 (and the FFN's 128 x 3072), softmax over 12 heads x 128 x 128 scores; their
+ * rate is in G elements/s. Each line is the best of N samples (CLOCK_MONOTONIC), a sample
+ * being enough calls to last >= 20 ms; "x ref" divides the rate by ref's on the same line.
+ * Single-threaded, like the kernels.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kernels/kernels.h"
+
+typedef struct bench_ctx {
+    const senti__kernels *k;
+    size_t M, N, K, rows, n;
+    float *A, *B, *C, *bias, *gamma, *beta, *a_scale;
+    int8_t *qa;
+    senti__qweights W;
+} bench_ctx;
+
+typedef struct result {
+    const char *variant, *kernel, *unit;
+    char shape[48];
+    double us, rate;
+} result;
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void run_matmul(bench_ctx *c) {
+    c->k->matmul(c->M, c->N, c->K, c->A, c->K, c->B, c->K, c->bias, c->C, c->N);
+}
+static void run_qmatmul(bench_ctx *c) {
+    c->k->qmatmul(c->M, c->qa, c->K, c->a_scale, &c->W, 0, c->N, c->bias, c->C, c->N);
+}
+static void run_quantize(bench_ctx *c) {
+    for (size_t r = 0; r < c->rows; r++)
+        c->k->quantize_row(c->A + r * c->n, c->n, c->qa + r * c->n, &c->a_scale[r]);
+}
+static void run_layernorm(bench_ctx *c) {
+    for (size_t r = 0; r < c->rows; r++)
+        c->k->layernorm(c->C + r * c->n, c->A + r * c->n, c->n, c->gamma, c->beta, 1e-12f);
+}
+static void run_gelu(bench_ctx *c) { c->k->gelu(c->C, c->A, c->rows * c->n); }
+static void run_gelu_tanh(bench_ctx *c) { c->k->gelu_tanh(c->C, c->A, c->rows * c->n); }
+static void run_tanh(bench_ctx *c) { c->k->tanh(c->C, c->A, c->rows * c->n); }
+static void run_softmax(bench_ctx *c) {
+    for (size_t r = 0; r < c->rows; r++) c->k->softmax(c->C + r * c->n, c->A + r * c->n, c->n);
+}
+static void run_add(bench_ctx *c) { c->k->add(c->C, c->A, c->B, c->rows * c->n); }
+
+/* best time of one call over `runs` samples of >= 20 ms each */
+static double best_time(void (*fn)(bench_ctx *), bench_ctx *c, int runs) {
+    fn(c); /* warm the caches and the page tables */
+    size_t reps = 1;
+    double t0 = now_s();
+    fn(c);
+    double one = now_s() - t0;
+    if (one < 0.02) reps = (size_t)(0.02 / (one > 1e-9 ? one : 1e-9)) + 1;
+    double best = 1e30;
+    for (int r = 0; r < runs; r++) {
+        t0 = now_s();
+        for (size_t i = 0; i < reps; i++) fn(c);
+        double t = (now_s() - t0) / (double)reps;
+        if (t < best) best = t;
+    }
+    return best;
+}
+
+static void *xmalloc(size_t n) {
+    void *p = malloc(n);
+    if (!p) {
+        fprintf(stderr, "bench-kernels: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+static float *randoms(size_t n, float r) {
+    float *x = xmalloc(n * sizeof *x);
+    uint32_t s = 12345;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1664525u + 1013904223u;
+        x[i] = ((float)(s >> 8) / 16777216.0f * 2.0f - 1.0f) * r;
+    }
+    return x;
+}
+
+enum { MAXN = 128 * 3072, MAXW = 3072 * 768, MAXRES = 256 };
+
+static void products(bench_ctx *c, int runs, result *res, size_t *nres) {
+    static const size_t Ms[] = {1, 8, 128}, KN[][2] = {{768, 768}, {768, 3072}, {3072, 768}};
+    for (size_t s = 0; s < 3; s++)
+        for (size_t mi = 0; mi < 3; mi++) {
+            c->M = Ms[mi], c->K = KN[s][0], c->N = KN[s][1];
+            senti__qweights_free(&c->W);
+            if (senti__qweights_quantize(&c->W, c->B, c->N, c->K, c->K)) exit(1);
+            run_quantize(&(bench_ctx){.k = c->k, .rows = c->M, .n = c->K, .A = c->A, .qa = c->qa,
+                                      .a_scale = c->a_scale});
+            double ops = 2.0 * (double)c->M * (double)c->N * (double)c->K;
+            for (int q = 0; q < 2; q++) {
+                result *r = &res[(*nres)++];
+                double t = best_time(q ? run_qmatmul : run_matmul, c, runs);
+                *r = (result){c->k->name, q ? "qmatmul_i8" : "matmul_f32", q ? "GOP/s" : "GFLOP/s",
+                              "", t * 1e6, ops / t * 1e-9};
+                snprintf(r->shape, sizeof r->shape, "M=%zu K=%zu N=%zu", c->M, c->K, c->N);
+            }
+        }
+}
+
+static void rows(bench_ctx *c, int runs, result *res, size_t *nres) {
+    static const struct {
+        const char *name;
+        void (*fn)(bench_ctx *);
+        size_t rows, n;
+        const char *shape;
+    } R[] = {
+        {"quantize_row", run_quantize, 128, 768, "128 x 768"},
+        {"layernorm", run_layernorm, 128, 768, "128 x 768"},
+        {"gelu", run_gelu, 128, 3072, "128 x 3072"},
+        {"gelu_tanh", run_gelu_tanh, 128, 3072, "128 x 3072"},
+        {"gelu", run_gelu, 128, 768, "128 x 768"},
+        {"softmax", run_softmax, 12 * 128, 128, "12 x 128 x 128"},
+        {"tanh", run_tanh, 1, 768, "1 x 768"},
+        {"add", run_add, 128, 768, "128 x 768"},
+    };
+    for (size_t i = 0; i < sizeof R / sizeof R[0]; i++) {
+        c->rows = R[i].rows, c->n = R[i].n;
+        double t = best_time(R[i].fn, c, runs);
+        result *r = &res[(*nres)++];
+        *r = (result){c->k->name, R[i].name, "Gelem/s", "", t * 1e6,
+                      (double)(R[i].rows * R[i].n) / t * 1e-9};
+        snprintf(r->shape, sizeof r->shape, "%s", R[i].shape);
+    }
+}
+
+static double ref_rate(const result *res, size_t n, const result *r) {
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(res[i].variant, "ref") && !strcmp(res[i].kernel, r->kernel) &&
+            !strcmp(res[i].shape, r->shape))
+            return res[i].rate;
+    return 0;
+}
+
+static void print(const result *res, size_t n, int json) {
+    if (!json)
+        printf("%-11s %-13s %-22s %12s %10s %-8s %7s\n", "variant", "kernel", "shape", "time_us",
+               "rate", "unit", "x ref");
+    for (size_t i = 0; i < n; i++) {
+        const result *r = &res[i];
+        double base = ref_rate(res, n, r);
+        if (json)
+            printf("%s{\"variant\":\"%s\",\"kernel\":\"%s\",\"shape\":\"%s\",\"time_us\":%.3f,"
+                   "\"rate\":%.4g,\"unit\":\"%s\",\"vs_ref\":%.3g}%s\n",
+                   i ? " " : "[", r->variant, r->kernel, r->shape, r->us, r->rate, r->unit,
+                   base > 0 ? r->rate / base : 0.0, i + 1 < n ? "," : "]");
+        else
+            printf("%-11s %-13s %-22s %12.2f %10.2f %-8s %7.1f\n", r->variant, r->kernel, r->shape,
+                   r->us, r->rate, r->unit, base > 0 ? r->rate / base : 0.0);
+    }
+}
+
+int main(int argc, char **argv) {
+    int json = 0, runs = 5;
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) json = 1;
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else {
+            fprintf(stderr, "usage: %s [--json] [--runs N] [--only VARIANT]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (runs < 1) runs = 1;
+    bench_ctx c = {.A = randoms(MAXN, 3.0f), .B = randoms(MAXW, 0.05f),
+                   .C = xmalloc(MAXN * sizeof(float)), .bias = randoms(3072, 0.1f),
+                   .gamma = randoms(3072, 1.0f), .beta = randoms(3072, 0.1f),
+                   .a_scale = xmalloc(12 * 128 * sizeof(float)), .qa = xmalloc(MAXN)};
+    static result res[MAXRES];
+    size_t nres = 0, nk;
+    const senti__kernels *const *all = senti__kernels_list(&nk);
+    for (size_t i = 0; i < nk; i++) {
+        if (!senti__kernels_supported(all[i]) || (only && strcmp(only, all[i]->name) &&
+                                                  strcmp(all[i]->name, "ref")))
+            continue;
+        c.k = all[i];
+        products(&c, runs, res, &nres);
+        rows(&c, runs, res, &nres);
+    }
+    print(res, nres, json);
+    senti__qweights_free(&c.W);
+    free(c.A), free(c.B), free(c.C), free(c.bias), free(c.gamma), free(c.beta);
+    free(c.a_scale), free(c.qa);
+    return 0;
+}
