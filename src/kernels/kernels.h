@@ -40,7 +40,7 @@
  *
  * int8 product layout: the weights are packed once at load (senti__qweights below) so the
  * kernels compute outer products - 4 activation bytes broadcast against 16 output columns -
- * and never reduce a vector horizontally: tiles of 6 rows x 64 columns (VNNI), 4 x 64
+ * and never reduce a vector horizontally: tiles of 8 rows x 48 columns (VNNI), 4 x 48
  * (AVX-512BW), 4 x 16 (AVX2).
  *
  * int8 products (see docs/KERNELS.md for the reasoning):
