@@ -51,6 +51,20 @@ AVX2_INLINE int32_t hsum8i(__m256i v) {
     return _mm_cvtsi128_si32(s);
 }
 
+/* 8 floats at p, of which `left` (if < 8) are real: the tail goes through vmaskmovps, which is
+ * slow on AMD (a masked store is microcoded), so full vectors never do */
+AVX2_INLINE __m256 ld8(const float *p, size_t left) {
+    return left >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, mask8(left));
+}
+AVX2_INLINE void st8(float *p, size_t left, __m256 v) {
+    if (left >= 8) _mm256_storeu_ps(p, v);
+    else _mm256_maskstore_ps(p, mask8(left), v);
+}
+/* v with the lanes past `left` replaced by `fill` */
+AVX2_INLINE __m256 keep8(__m256 v, size_t left, __m256 fill) {
+    return left >= 8 ? v : _mm256_blendv_ps(fill, v, _mm256_castsi256_ps(mask8(left)));
+}
+
 static float avx2_dot(const float *a, const float *b, size_t n) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
     size_t i = 0;
@@ -132,10 +146,7 @@ static void avx2_quantize_row(const float *x, size_t n, int8_t *q, float *scale)
     const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     __m256 vmax = _mm256_setzero_ps();
     size_t i = 0;
-    for (; i < n; i += 8) {
-        __m256 v = _mm256_maskload_ps(x + i, mask8(n - i < 8 ? n - i : 8));
-        vmax = _mm256_max_ps(vmax, _mm256_and_ps(v, absmask));
-    }
+    for (; i < n; i += 8) vmax = _mm256_max_ps(vmax, _mm256_and_ps(ld8(x + i, n - i), absmask));
     __m128 h = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
     h = _mm_max_ps(h, _mm_movehl_ps(h, h));
     float amax = _mm_cvtss_f32(_mm_max_ss(h, _mm_movehdup_ps(h)));
@@ -271,13 +282,12 @@ static void avx2_qmatmul_s32(size_t M, const int8_t *A, size_t lda, const senti_
 
 /* ---- row kernels ----------------------------------------------------------------------- */
 
-/* y[i] = f(x[i]) over a row, the tail through masked loads and stores */
+/* y[i] = f(x[i]) over a row */
 #define AVX2_MAP(name, expr)                                                                 \
     static void name(float *y, const float *x, size_t n) {                                   \
         for (size_t i = 0; i < n; i += 8) {                                                  \
-            __m256i m = mask8(n - i < 8 ? n - i : 8);                                        \
-            __m256 v = _mm256_maskload_ps(x + i, m);                                         \
-            _mm256_maskstore_ps(y + i, m, (expr));                                           \
+            __m256 v = ld8(x + i, n - i);                                                    \
+            st8(y + i, n - i, (expr));                                                       \
         }                                                                                    \
     }
 AVX2_MAP(avx2_gelu, x86_gelu(v))
@@ -287,72 +297,51 @@ AVX2_MAP(avx2_tanh, x86_tanh(v))
 static void avx2_layernorm(float *y, const float *x, size_t n, const float *gamma,
                            const float *beta, float eps) {
     if (n == 0) return;
-    __m256 s = _mm256_setzero_ps();
-    for (size_t i = 0; i < n; i += 8) s = _mm256_add_ps(s, _mm256_maskload_ps(x + i, mask8(n - i < 8 ? n - i : 8)));
+    const __m256 zero = _mm256_setzero_ps();
+    __m256 s = zero, v = zero;
+    for (size_t i = 0; i < n; i += 8) s = _mm256_add_ps(s, ld8(x + i, n - i));
     const __m256 mean = _mm256_set1_ps(hsum8(s) / (float)n);
-    __m256 v = _mm256_setzero_ps();
     for (size_t i = 0; i < n; i += 8) {
-        __m256i m = mask8(n - i < 8 ? n - i : 8);
-        __m256 d = _mm256_and_ps(_mm256_sub_ps(_mm256_maskload_ps(x + i, m), mean),
-                                 _mm256_castsi256_ps(m));
+        __m256 d = keep8(_mm256_sub_ps(ld8(x + i, n - i), mean), n - i, zero);
         v = _mm256_fmadd_ps(d, d, v);
     }
     const __m256 rstd = _mm256_set1_ps(1.0f / sqrtf(hsum8(v) / (float)n + eps));
     for (size_t i = 0; i < n; i += 8) {
-        __m256i m = mask8(n - i < 8 ? n - i : 8);
-        __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_maskload_ps(x + i, m), mean), rstd);
-        __m256 r = _mm256_fmadd_ps(d, _mm256_maskload_ps(gamma + i, m), _mm256_maskload_ps(beta + i, m));
-        _mm256_maskstore_ps(y + i, m, r);
+        __m256 d = _mm256_mul_ps(_mm256_sub_ps(ld8(x + i, n - i), mean), rstd);
+        st8(y + i, n - i, _mm256_fmadd_ps(d, ld8(gamma + i, n - i), ld8(beta + i, n - i)));
     }
 }
 
 static void avx2_softmax(float *y, const float *x, size_t n) {
     if (n == 0) return;
     const __m256 ninf = _mm256_set1_ps(-INFINITY);
-    __m256 vmax = ninf;
-    for (size_t i = 0; i < n; i += 8) {
-        __m256i m = mask8(n - i < 8 ? n - i : 8);
-        vmax = _mm256_max_ps(vmax, _mm256_blendv_ps(ninf, _mm256_maskload_ps(x + i, m), _mm256_castsi256_ps(m)));
-    }
+    __m256 vmax = ninf, s = _mm256_setzero_ps();
+    for (size_t i = 0; i < n; i += 8) vmax = _mm256_max_ps(vmax, keep8(ld8(x + i, n - i), n - i, ninf));
     __m128 h = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
     h = _mm_max_ps(h, _mm_movehl_ps(h, h));
     const __m256 max = _mm256_set1_ps(_mm_cvtss_f32(_mm_max_ss(h, _mm_movehdup_ps(h))));
-    __m256 s = _mm256_setzero_ps();
     for (size_t i = 0; i < n; i += 8) {
-        __m256i m = mask8(n - i < 8 ? n - i : 8);
-        __m256 e = x86_exp(_mm256_sub_ps(_mm256_maskload_ps(x + i, m), max));
-        e = _mm256_and_ps(e, _mm256_castsi256_ps(m));
-        _mm256_maskstore_ps(y + i, m, e);
+        __m256 e = keep8(x86_exp(_mm256_sub_ps(ld8(x + i, n - i), max)), n - i, _mm256_setzero_ps());
+        st8(y + i, n - i, e);
         s = _mm256_add_ps(s, e);
     }
     const __m256 inv = _mm256_set1_ps(1.0f / hsum8(s));
-    for (size_t i = 0; i < n; i += 8) {
-        __m256i m = mask8(n - i < 8 ? n - i : 8);
-        _mm256_maskstore_ps(y + i, m, _mm256_mul_ps(_mm256_maskload_ps(y + i, m), inv));
-    }
+    for (size_t i = 0; i < n; i += 8) st8(y + i, n - i, _mm256_mul_ps(ld8(y + i, n - i), inv));
 }
 
 static void avx2_add(float *y, const float *a, const float *b, size_t n) {
-    for (size_t i = 0; i < n; i += 8) {
-        __m256i m = mask8(n - i < 8 ? n - i : 8);
-        _mm256_maskstore_ps(y + i, m, _mm256_add_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m)));
-    }
+    for (size_t i = 0; i < n; i += 8) st8(y + i, n - i, _mm256_add_ps(ld8(a + i, n - i), ld8(b + i, n - i)));
 }
 
 static void avx2_scale(float *y, const float *x, float s, size_t n) {
     const __m256 vs = _mm256_set1_ps(s);
-    for (size_t i = 0; i < n; i += 8) {
-        __m256i m = mask8(n - i < 8 ? n - i : 8);
-        _mm256_maskstore_ps(y + i, m, _mm256_mul_ps(_mm256_maskload_ps(x + i, m), vs));
-    }
+    for (size_t i = 0; i < n; i += 8) st8(y + i, n - i, _mm256_mul_ps(ld8(x + i, n - i), vs));
 }
 
 static void avx2_axpy(float *y, float a, const float *x, size_t n) {
     const __m256 va = _mm256_set1_ps(a);
-    for (size_t i = 0; i < n; i += 8) {
-        __m256i m = mask8(n - i < 8 ? n - i : 8);
-        _mm256_maskstore_ps(y + i, m, _mm256_fmadd_ps(va, _mm256_maskload_ps(x + i, m), _mm256_maskload_ps(y + i, m)));
-    }
+    for (size_t i = 0; i < n; i += 8)
+        st8(y + i, n - i, _mm256_fmadd_ps(va, ld8(x + i, n - i), ld8(y + i, n - i)));
 }
 
 SENTI_KERNELS_TARGET_END()
