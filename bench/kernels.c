@@ -11,6 +11,10 @@
  * rate is in G elements/s. Each line is the best of N samples (CLOCK_MONOTONIC), a sample
  * being enough calls to last >= 20 ms; "x ref" divides the rate by ref's on the same line.
  * Single-threaded, like the kernels.
+ *
+ * The machine's own ceiling is measured alongside, per variant: 12 independent chains of the
+ * variant's multiply-add (vfmadd231ps ymm or zmm; vpdpbusd zmm for VNNI), so "% peak" on a
+ * product line is comparable even on a shared, loaded machine.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,10 @@
 #include <time.h>
 
 #include "kernels/kernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 typedef struct bench_ctx {
     const senti__kernels *k;
@@ -77,6 +85,93 @@ static double best_time(void (*fn)(bench_ctx *), bench_ctx *c, int runs) {
         if (t < best) best = t;
     }
     return best;
+}
+
+/* ---- the multiply-add ceiling: 12 independent accumulator chains ------------------------ */
+
+enum { PEAK_ITERS = 20000000 };
+#define CHAINS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static double peak_fma256(float seed) {
+#define P_INIT(i) __m256 a##i = _mm256_set1_ps(seed * (i + 1));
+#define P_STEP(i) a##i = _mm256_fmadd_ps(a##i, b, c);
+#define P_SUM(i) s = _mm256_add_ps(s, a##i);
+    CHAINS(P_INIT)
+    __m256 b = _mm256_set1_ps(0.999f), c = _mm256_set1_ps(1e-3f), s = _mm256_setzero_ps();
+    double t0 = now_s();
+    for (long k = 0; k < PEAK_ITERS; k++) { CHAINS(P_STEP) }
+    double t = now_s() - t0;
+    CHAINS(P_SUM)
+    volatile float sink = _mm256_cvtss_f32(s);
+    (void)sink;
+    return 12.0 * 16 * PEAK_ITERS / t * 1e-9;
+#undef P_INIT
+#undef P_STEP
+#undef P_SUM
+}
+__attribute__((target("avx512f"))) static double peak_fma512(float seed) {
+#define P_INIT(i) __m512 a##i = _mm512_set1_ps(seed * (i + 1));
+#define P_STEP(i) a##i = _mm512_fmadd_ps(a##i, b, c);
+#define P_SUM(i) s = _mm512_add_ps(s, a##i);
+    CHAINS(P_INIT)
+    __m512 b = _mm512_set1_ps(0.999f), c = _mm512_set1_ps(1e-3f), s = _mm512_setzero_ps();
+    double t0 = now_s();
+    for (long k = 0; k < PEAK_ITERS; k++) { CHAINS(P_STEP) }
+    double t = now_s() - t0;
+    CHAINS(P_SUM)
+    volatile float sink = _mm512_reduce_add_ps(s);
+    (void)sink;
+    return 12.0 * 32 * PEAK_ITERS / t * 1e-9;
+#undef P_INIT
+#undef P_STEP
+#undef P_SUM
+}
+__attribute__((target("avx512f,avx512vnni"))) static double peak_vnni(float seed) {
+#define P_INIT(i) __m512i a##i = _mm512_set1_epi32((int)seed + i);
+#define P_STEP(i) a##i = _mm512_dpbusd_epi32(a##i, b, c);
+#define P_SUM(i) s = _mm512_add_epi32(s, a##i);
+    CHAINS(P_INIT)
+    __m512i b = _mm512_set1_epi8(3), c = _mm512_set1_epi8(-2), s = _mm512_setzero_si512();
+    double t0 = now_s();
+    for (long k = 0; k < PEAK_ITERS; k++) { CHAINS(P_STEP) }
+    double t = now_s() - t0;
+    CHAINS(P_SUM)
+    volatile int sink = _mm512_reduce_add_epi32(s);
+    (void)sink;
+    return 12.0 * 128 * PEAK_ITERS / t * 1e-9;
+#undef P_INIT
+#undef P_STEP
+#undef P_SUM
+}
+#endif
+
+/* the ceiling line of a variant (best of runs), or nothing for ref */
+static void peak(const senti__kernels *k, int runs, result *res, size_t *nres) {
+#if defined(__x86_64__)
+    double (*fn)(float) = !strcmp(k->name, "avx2") ? peak_fma256
+                          : !strcmp(k->name, "avx512") ? peak_fma512
+                          : !strcmp(k->name, "avx512vnni") ? peak_vnni : NULL;
+    if (!fn) return;
+    double best = 0;
+    for (int r = 0; r < runs; r++) {
+        double g = fn(1.0f + (float)r);
+        if (g > best) best = g;
+    }
+    int vnni = fn == peak_vnni;
+    result *p = &res[(*nres)++];
+    *p = (result){k->name, vnni ? "peak_vpdpbusd" : "peak_fma", vnni ? "GOP/s" : "GFLOP/s",
+                  "12 chains", 0, best};
+    if (vnni) { /* the f32 ceiling too */
+        p = &res[(*nres)++];
+        *p = (result){k->name, "peak_fma", "GFLOP/s", "12 chains", 0, 0};
+        for (int r = 0; r < runs; r++) {
+            double g = peak_fma512(1.0f + (float)r);
+            if (g > p->rate) p->rate = g;
+        }
+    }
+#else
+    (void)k, (void)runs, (void)res, (void)nres;
+#endif
 }
 
 static void *xmalloc(size_t n) {
@@ -154,21 +249,31 @@ static double ref_rate(const result *res, size_t n, const result *r) {
     return 0;
 }
 
+/* the variant's ceiling for a product line (0 if none measured) */
+static double peak_rate(const result *res, size_t n, const result *r) {
+    const char *want = !strcmp(r->kernel, "matmul_f32") ? "peak_fma"
+                       : !strcmp(r->kernel, "qmatmul_i8") ? "peak_vpdpbusd" : NULL;
+    for (size_t i = 0; want && i < n; i++)
+        if (!strcmp(res[i].variant, r->variant) && !strcmp(res[i].kernel, want)) return res[i].rate;
+    return 0;
+}
+
 static void print(const result *res, size_t n, int json) {
     if (!json)
-        printf("%-11s %-13s %-22s %12s %10s %-8s %7s\n", "variant", "kernel", "shape", "time_us",
-               "rate", "unit", "x ref");
+        printf("%-11s %-14s %-20s %11s %9s %-8s %7s %7s\n", "variant", "kernel", "shape", "time_us",
+               "rate", "unit", "x ref", "% peak");
     for (size_t i = 0; i < n; i++) {
         const result *r = &res[i];
-        double base = ref_rate(res, n, r);
+        double base = ref_rate(res, n, r), top = peak_rate(res, n, r);
+        double xref = base > 0 ? r->rate / base : 0.0, pct = top > 0 ? 100 * r->rate / top : 0.0;
         if (json)
             printf("%s{\"variant\":\"%s\",\"kernel\":\"%s\",\"shape\":\"%s\",\"time_us\":%.3f,"
-                   "\"rate\":%.4g,\"unit\":\"%s\",\"vs_ref\":%.3g}%s\n",
-                   i ? " " : "[", r->variant, r->kernel, r->shape, r->us, r->rate, r->unit,
-                   base > 0 ? r->rate / base : 0.0, i + 1 < n ? "," : "]");
+                   "\"rate\":%.4g,\"unit\":\"%s\",\"vs_ref\":%.3g,\"pct_peak\":%.3g}%s\n",
+                   i ? " " : "[", r->variant, r->kernel, r->shape, r->us, r->rate, r->unit, xref,
+                   pct, i + 1 < n ? "," : "]");
         else
-            printf("%-11s %-13s %-22s %12.2f %10.2f %-8s %7.1f\n", r->variant, r->kernel, r->shape,
-                   r->us, r->rate, r->unit, base > 0 ? r->rate / base : 0.0);
+            printf("%-11s %-14s %-20s %11.2f %9.2f %-8s %7.1f %7.0f\n", r->variant, r->kernel,
+                   r->shape, r->us, r->rate, r->unit, xref, pct);
     }
 }
 
@@ -197,6 +302,7 @@ int main(int argc, char **argv) {
                                                   strcmp(all[i]->name, "ref")))
             continue;
         c.k = all[i];
+        peak(c.k, runs, res, &nres);
         products(&c, runs, res, &nres);
         rows(&c, runs, res, &nres);
     }
