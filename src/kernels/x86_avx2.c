@@ -44,13 +44,6 @@ AVX2_INLINE float hsum8(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-AVX2_INLINE int32_t hsum8i(__m256i v) {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-    return _mm_cvtsi128_si32(s);
-}
-
 /* 8 floats at p, of which `left` (if < 8) are real: the tail goes through vmaskmovps, which is
  * slow on AMD (a masked store is microcoded), so full vectors never do */
 AVX2_INLINE __m256 ld8(const float *p, size_t left) {
