@@ -2,10 +2,12 @@
  * x86_avx2.c - the kernels for x86-64 CPUs with AVX2 and FMA (Haswell, Zen 1 and later):
  * 8 floats or 32 bytes per register, 16 registers.
  *
- * Products are dot products of two contiguous rows (see kernels.h), tiled 2 rows of A by 4
- * rows of B: the 8 accumulators, 4 B vectors and one A vector fit the 16 registers, and each
- * loaded vector feeds 2 or 4 FMAs. Tails shorter than a register go through masked loads
- * (vmaskmovps) for f32 and a scalar loop for int8.
+ * f32 products are dot products of two contiguous rows (see kernels.h), tiled 2 rows of A by
+ * 4 rows of B: the 8 accumulators, 4 B vectors and one A vector fit the 16 registers, and each
+ * loaded vector feeds 2 or 4 FMAs. int8 products are outer products over the packed weights:
+ * 4 rows of A by one 16-column panel (two registers of 8 int32 sums each).
+ * Tails: f32 rows end in one masked load (vmaskmovps; only the tail, because a masked store
+ * is microcoded on AMD), int8 rows in a zero-padded group of 4 bytes.
  *
  * int8: vpmaddubsw multiplies u8 by s8 and adds pairs into a SATURATING int16, so the
  * operands are arranged so that no pair can reach 32767: the unsigned side is |w| (at most

@@ -2,10 +2,12 @@
  * x86_avx512.c - the kernels for x86-64 CPUs with AVX-512 F/BW/VL/DQ (Skylake-SP, Ice Lake,
  * Zen 4 and later), and the AVX-512 VNNI variant, which differs only in its int8 product.
  *
- * 16 floats or 64 bytes per register, 32 registers and mask registers: products are tiled 4
- * rows of A by 4 rows of B (16 accumulators, 8 operand vectors), and every tail - the last
- * k < 16 floats or < 64 bytes of a row, the last elements of a row kernel - is a masked
- * load or store, so there is no scalar remainder loop anywhere.
+ * 16 floats or 64 bytes per register, 32 registers and mask registers. f32 products are
+ * tiled 4 rows of A by 4 rows of B (16 accumulators, 8 operand vectors), their four sums per
+ * row reduced together (hsum4); int8 products are outer products over the packed weights, 8
+ * rows of A by 3 panels of 16 columns (4 x 3 without VNNI). Every tail - the last k < 16
+ * floats of a row, the last elements of a row kernel - is a masked load or store; int8 rows
+ * end in a zero-padded group of 4 bytes. No scalar remainder loop anywhere.
  *
  * int8 without VNNI: vpmaddubsw as in x86_avx2.c (|w| unsigned, the activation negated
  * where w < 0 - AVX-512 has no vpsignb, so a masked subtract from zero; pairs <= 32512, no
@@ -13,7 +15,7 @@
  * int8 with VNNI: vpdpbusd sums four u8 x s8 products straight into int32 (no int16 step, no
  * saturation). The activations are made unsigned by flipping their sign bit (q ^ 0x80 =
  * q + 128), so each sum is too large by 128 * sum(W row), which senti__qweights precomputed;
- * masked-off tail bytes are 0 in W, so they add nothing. Both paths give ref's exact sums.
+ * the zero padding of W adds nothing. Both paths give ref's exact sums.
  */
 #if defined(__x86_64__)
 
