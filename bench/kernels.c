@@ -6,7 +6,8 @@
  * Products: M = 1, 8, 128 tokens against the three weight shapes of a BERT-base layer
  * (K x N = 768 x 768 attention projections, 768 x 3072 FFN up, 3072 x 768 FFN down); the
  * rate is 2 M N K / time (GFLOP/s for f32, GOP/s for int8, where the activations are
- * already quantized - quantize_row is its own line). Row kernels: layer norm and the GELUs
+ * already quantized - quantize_row is its own line); and one attention head's two products
+ * (QK^T: 128 x 128 scores over 64; P.V: 128 x 64 over 128, V transposed). Row kernels: layer norm and the GELUs
  * over 128 x 768 (and the FFN's 128 x 3072), softmax over 12 heads x 128 x 128 scores; their
  * rate is in G elements/s. Each line is the best of N samples (CLOCK_MONOTONIC), a sample
  * being enough calls to last >= 20 ms; "x ref" divides the rate by ref's on the same line.
@@ -49,6 +50,9 @@ static double now_s(void) {
 
 static void run_matmul(bench_ctx *c) {
     c->k->matmul(c->M, c->N, c->K, c->A, c->K, c->B, c->K, c->bias, c->C, c->N);
+}
+static void run_matmul_head(bench_ctx *c) { /* rows of [128 x 768] projections */
+    c->k->matmul(c->M, c->N, c->K, c->A, 768, c->B, 768, NULL, c->C, c->N);
 }
 static void run_qmatmul(bench_ctx *c) {
     c->k->qmatmul(c->M, c->qa, c->K, c->a_scale, &c->W, 0, c->N, c->bias, c->C, c->N);
@@ -215,6 +219,21 @@ static void products(bench_ctx *c, int runs, result *res, size_t *nres) {
         }
 }
 
+/* attention per head (BERT-base: 128 tokens, head size 64): scores Q.K^T, then P.V with V
+ * transposed; A and B are rows of the [128 x 768] projections (stride 768) */
+static void attention(bench_ctx *c, int runs, result *res, size_t *nres) {
+    static const size_t shape[2][3] = {{128, 128, 64}, {128, 64, 128}}; /* M, N, K */
+    for (size_t s = 0; s < 2; s++) {
+        c->M = shape[s][0], c->N = shape[s][1], c->K = shape[s][2];
+        double t = best_time(run_matmul_head, c, runs);
+        result *r = &res[(*nres)++];
+        *r = (result){c->k->name, "matmul_f32", "GFLOP/s", "", t * 1e6,
+                      2.0 * (double)(c->M * c->N * c->K) / t * 1e-9};
+        snprintf(r->shape, sizeof r->shape, "%s M=%zu K=%zu N=%zu", s ? "P.V" : "QK^T", c->M,
+                 c->K, c->N);
+    }
+}
+
 static void rows(bench_ctx *c, int runs, result *res, size_t *nres) {
     static const struct {
         const char *name;
@@ -304,6 +323,7 @@ int main(int argc, char **argv) {
         c.k = all[i];
         peak(c.k, runs, res, &nres);
         products(&c, runs, res, &nres);
+        attention(&c, runs, res, &nres);
         rows(&c, runs, res, &nres);
     }
     print(res, nres, json);

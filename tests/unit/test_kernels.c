@@ -163,6 +163,13 @@ TEST(kernels_matmul) {
                 for (size_t ni = 0; ni < sizeof Ns / sizeof Ns[0]; ni++)
                     ASSERT(!check_matmul(kt, Ms[mi], Ns[ni], SIZES[s], (int)(mi + ni) & 1));
         ASSERT(!check_matmul(kt, 33, 70, 768, 1)); /* several full tiles */
+        /* the packed path of short rows (AVX-512: M >= 16, K <= 256): edges in M, N and K */
+        static const size_t Kp[] = {1, 15, 16, 17, 64, 129, 256};
+        for (size_t i = 0; i < sizeof Kp / sizeof Kp[0]; i++) {
+            ASSERT(!check_matmul(kt, 16, 32, Kp[i], 1));
+            ASSERT(!check_matmul(kt, 29, 47, Kp[i], 0));
+            ASSERT(!check_matmul(kt, 128, 17, Kp[i], 1));
+        }
     }
 }
 
