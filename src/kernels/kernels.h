@@ -28,15 +28,19 @@
  * says "in place". The kernels never allocate, never fail and are single-threaded; to run a
  * product on T threads the caller splits it: by rows (offset A and C by m0 rows, pass fewer
  * M) or by columns (f32: offset B by n0 rows, bias and C by n0 columns; int8: the [n0, n1)
- * range argument). Each output element is computed by one thread, so results do not depend on
- * the split.
+ * range argument). Each output element is computed by one thread. int8 results never depend
+ * on the split; f32 results do not either as long as every part keeps >= 16 rows (AVX-512
+ * takes another path, rounding differently, below 16 rows when K <= 256) - column splits never
+ * matter.
  *
  * f32 product layout: C[M x N] = A[M x K] . B[N x K]^T + bias[N]. B is stored as N rows of K
  * - the layout of a Hugging Face nn.Linear weight (out_features x in_features), and of the keys
  * in Q.K^T - so every output is a dot product of two contiguous rows, which the kernels tile
  * 4 x 4 (AVX-512) or 2 x 4 (AVX2) to reuse each loaded vector; B needs no preparation, so the
- * same kernel serves weights and attention. For P.V (V not transposed) the caller transposes V
- * once per head (128 x 64 floats) or accumulates with axpy.
+ * same kernel serves weights and attention. With many short rows (AVX-512, M >= 16, K <= 256:
+ * attention) it transposes slices of B into a stack buffer and computes outer products
+ * instead. For P.V (V not transposed) the caller transposes V once per head (128 x 64 floats)
+ * or accumulates with axpy.
  *
  * int8 product layout: the weights are packed once at load (senti__qweights below) so the
  * kernels compute outer products - 4 activation bytes broadcast against 16 output columns -

@@ -66,10 +66,11 @@ AVX512_INLINE __m128 hsum4(const __m512 v[4]) {
 AVX512_INLINE void tile_f32(size_t K, const float *A, size_t lda, const float *B, size_t ldb,
                             const float *bias, float *C, size_t ldc, int mr, int nr) {
     __m512 acc[MR][NR], b[NR];
+    /* all NR columns start at zero, so an edge tile sums in the same order as a full one */
 #pragma GCC unroll 4
     for (int i = 0; i < mr; i++)
 #pragma GCC unroll 4
-        for (int j = 0; j < nr; j++) acc[i][j] = _mm512_setzero_ps();
+        for (int j = 0; j < NR; j++) acc[i][j] = _mm512_setzero_ps();
     size_t k = 0;
     for (; k + 16 <= K; k += 16) {
 #pragma GCC unroll 4
@@ -92,16 +93,9 @@ AVX512_INLINE void tile_f32(size_t K, const float *A, size_t lda, const float *B
             for (int j = 0; j < nr; j++) acc[i][j] = _mm512_fmadd_ps(a, b[j], acc[i][j]);
         }
     }
-    float out[MR][NR] = {{0}};
-    if (nr == NR) {
+    float out[MR][NR];
 #pragma GCC unroll 4
-        for (int i = 0; i < mr; i++) _mm_storeu_ps(out[i], hsum4(acc[i]));
-    } else {
-#pragma GCC unroll 4
-        for (int i = 0; i < mr; i++)
-#pragma GCC unroll 4
-            for (int j = 0; j < nr; j++) out[i][j] = _mm512_reduce_add_ps(acc[i][j]);
-    }
+    for (int i = 0; i < mr; i++) _mm_storeu_ps(out[i], hsum4(acc[i]));
     for (int i = 0; i < mr; i++)
         for (int j = 0; j < nr; j++) C[i * ldc + j] = out[i][j] + (bias ? bias[j] : 0.0f);
 }

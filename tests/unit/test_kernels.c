@@ -173,6 +173,38 @@ TEST(kernels_matmul) {
     }
 }
 
+/* the split a caller makes for threads does not change a bit (kernels.h): columns anywhere,
+ * rows in parts of >= 16 */
+static int split_same(const senti__kernels *kt, size_t K) {
+    enum { M = 40, N = 37 };
+    float *A = malloc(M * K * sizeof *A), *B = malloc(N * K * sizeof *B), bias[N];
+    float *C = malloc(M * N * sizeof *C), *S = malloc(M * N * sizeof *S);
+    int same = A && B && C && S;
+    if (same) {
+        fill(A, M * K, 1.0f);
+        fill(B, N * K, 1.0f);
+        fill(bias, N, 1.0f);
+        kt->matmul(M, N, K, A, K, B, K, bias, C, N);
+        kt->matmul(M, 13, K, A, K, B, K, bias, S, N); /* columns [0, 13) and [13, 37) */
+        kt->matmul(M, N - 13, K, A, K, B + 13 * K, K, bias + 13, S + 13, N);
+        same = memcmp(C, S, M * N * sizeof *C) == 0;
+        memset(S, 0, M * N * sizeof *S);
+        kt->matmul(16, N, K, A, K, B, K, bias, S, N); /* rows [0, 16) and [16, 40) */
+        kt->matmul(M - 16, N, K, A + 16 * K, K, B, K, bias, S + 16 * N, N);
+        same = same && memcmp(C, S, M * N * sizeof *C) == 0;
+    }
+    free(A); free(B); free(C); free(S);
+    return same;
+}
+
+TEST(kernels_matmul_split) {
+    const senti__kernels *all[9] = {&senti__kernels_ref};
+    size_t n = 1 + others(all + 1);
+    for (size_t v = 0; v < n; v++)
+        for (size_t K = 60; K <= 600; K += 270) /* 60 and 330: both AVX-512 paths */
+            if (!split_same(all[v], K)) TEST_FAIL_("%s: a split changed C (K = %zu)", all[v]->name, K);
+}
+
 /* ---- int8 ------------------------------------------------------------------------------ */
 
 TEST(kernels_quantize_row) {
