@@ -292,10 +292,13 @@ AVX2_MAP(avx2_tanh, x86_tanh(v))
 static void avx2_layernorm(float *y, const float *x, size_t n, const float *gamma,
                            const float *beta, float eps) {
     if (n == 0) return;
-    const __m256 zero = _mm256_setzero_ps();
+    /* the mean of x - x[0], then + x[0]: a large common offset (1000 + noise) would otherwise
+     * swamp the float sums (shifted-data algorithm) */
+    const __m256 zero = _mm256_setzero_ps(), x0 = _mm256_set1_ps(x[0]);
     __m256 s = zero, v = zero;
-    for (size_t i = 0; i < n; i += 8) s = _mm256_add_ps(s, ld8(x + i, n - i));
-    const __m256 mean = _mm256_set1_ps(hsum8(s) / (float)n);
+    for (size_t i = 0; i < n; i += 8)
+        s = _mm256_add_ps(s, keep8(_mm256_sub_ps(ld8(x + i, n - i), x0), n - i, zero));
+    const __m256 mean = _mm256_set1_ps(x[0] + hsum8(s) / (float)n);
     for (size_t i = 0; i < n; i += 8) {
         __m256 d = keep8(_mm256_sub_ps(ld8(x + i, n - i), mean), n - i, zero);
         v = _mm256_fmadd_ps(d, d, v);

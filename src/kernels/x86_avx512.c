@@ -401,9 +401,15 @@ AVX512_MAP(avx512_tanh, x86_tanh(v))
 static void avx512_layernorm(float *y, const float *x, size_t n, const float *gamma,
                              const float *beta, float eps) {
     if (n == 0) return;
+    /* the mean of x - x[0], then + x[0]: a large common offset (1000 + noise) would otherwise
+     * swamp the float sums (shifted-data algorithm) */
+    const __m512 x0 = _mm512_set1_ps(x[0]);
     __m512 s = _mm512_setzero_ps();
-    for (size_t i = 0; i < n; i += 16) s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mask16(n - i), x + i));
-    const __m512 mean = _mm512_set1_ps(_mm512_reduce_add_ps(s) / (float)n);
+    for (size_t i = 0; i < n; i += 16) {
+        __mmask16 m = mask16(n - i);
+        s = _mm512_add_ps(s, _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, x + i), x0));
+    }
+    const __m512 mean = _mm512_set1_ps(x[0] + _mm512_reduce_add_ps(s) / (float)n);
     __m512 v = _mm512_setzero_ps();
     for (size_t i = 0; i < n; i += 16) {
         __mmask16 m = mask16(n - i);
