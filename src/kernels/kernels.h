@@ -25,7 +25,8 @@
  * the starts of two rows), so a kernel can read one attention head out of a [tokens x 768]
  * matrix without a copy. Sizes are size_t; n == 0 (or M/N/K == 0) is a no-op. Inputs must be
  * finite (no NaN/Inf handling in the fast paths). Output may alias the input where a kernel
- * says "in place". The kernels never allocate, never fail and are single-threaded; to run a
+ * says "in place". The kernels never allocate (the AVX-512 f32 product uses 16 KB of stack),
+ * never fail and are single-threaded; to run a
  * product on T threads the caller splits it: by rows (offset A and C by m0 rows, pass fewer
  * M) or by columns (f32: offset B by n0 rows, bias and C by n0 columns; int8: the [n0, n1)
  * range argument). Each output element is computed by one thread. int8 results never depend

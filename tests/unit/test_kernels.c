@@ -300,6 +300,34 @@ TEST(kernels_qmatmul) {
     ASSERT(!check_qmatmul(33, 70, 768, -127, 127, -128, 127, 0, 70));
 }
 
+/* empty sizes: K = 0 gives C = bias; M = 0 or an empty column range writes nothing */
+TEST(kernels_empty) {
+    const senti__kernels *all[9] = {&senti__kernels_ref};
+    size_t n = 1 + others(all + 1);
+    float A[1] = {1}, B[1] = {1}, bias[3] = {1, -2, 3}, C[6], as[2] = {1, 1};
+    int8_t qa[1] = {1};
+    int32_t Ci[6];
+    senti__qweights W;
+    ASSERT(senti__qweights_quantize(&W, B, 3, 0, 0) == 0);
+    for (size_t v = 0; v < n; v++) {
+        const senti__kernels *kt = all[v];
+        for (int i = 0; i < 6; i++) C[i] = 9.0f, Ci[i] = 9;
+        kt->matmul(2, 3, 0, A, 0, B, 0, bias, C, 3);
+        for (int i = 0; i < 6; i++) ASSERT(C[i] == bias[i % 3]);
+        kt->qmatmul(2, qa, 0, as, &W, 0, 3, bias, C, 3);
+        for (int i = 0; i < 6; i++) ASSERT(C[i] == bias[i % 3]);
+        kt->qmatmul_s32(2, qa, 0, &W, 0, 3, Ci, 3);
+        for (int i = 0; i < 6; i++) ASSERT_EQ(Ci[i], 0);
+        for (int i = 0; i < 6; i++) C[i] = 9.0f;
+        kt->matmul(0, 3, 1, A, 1, B, 1, bias, C, 3);
+        kt->qmatmul(2, qa, 0, as, &W, 2, 2, bias, C, 3);
+        kt->softmax(C, C, 0);
+        kt->layernorm(C, C, 0, bias, bias, 1e-5f);
+        for (int i = 0; i < 6; i++) ASSERT(C[i] == 9.0f);
+    }
+    senti__qweights_free(&W);
+}
+
 /* quantized product of f32 data close to the f32 product: the scales are applied right */
 TEST(kernels_qmatmul_accuracy) {
     enum { M = 8, N = 24, K = 768 };
