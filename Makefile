@@ -218,6 +218,14 @@ bench-latency: $(B)/bench-latency ## in-process cost of one prediction and throu
 	$(B)/bench-latency $(DATA)/sst2/dev.tsv
 bench-fasttext: all ## accuracy, speed, RSS and start-up against fastText
 	bench/fasttext.sh
+# the kernel layer (src/kernels/): speed per kernel, shape and CPU variant; ARGS=--json.
+# The x86 kernel files carry their ISA flags in the source (#pragma target), so no per-file
+# flags here and the clang fuzz build compiles them as they are.
+.PHONY: bench-kernels
+$(B)/bench-kernels: bench/kernels.c $(B)/libsenti.a
+	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS)
+bench-kernels: $(B)/bench-kernels
+	$(B)/bench-kernels $(ARGS)
 
 # ---- performance tooling (docs/PERFORMANCE.md) ----------------------------------------------
 # benchmark        senti bench: the targets table, latency percentiles, throughput at 1..N

@@ -1,0 +1,158 @@
+/*
+ * kernels.c - which kernel table runs, and the int8 weights the tables read.
+ *
+ * The list of compiled variants runs from the slowest to the fastest; each has a predicate
+ * asking the CPU (__builtin_cpu_supports, which also checks that the OS saves the AVX and
+ * AVX-512 registers) whether it can run. senti__kernels_get picks, once (pthread_once), the
+ * variant SENTI_KERNELS names if there is one and this CPU runs it, else the last runnable
+ * one. Nothing is printed: callers who want to know ask the table's name.
+ *
+ * senti__qweights holds the weights of one int8 matrix as the kernels read them: packed in
+ * panels of 16 output columns (the layout is drawn in kernels.h), a scale per row and the sum
+ * of each row (the correction the u8-offset VNNI path subtracts). It is built once at load,
+ * from f32 weights or from weights already quantized.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "kernels/kernels.h"
+
+typedef struct variant {
+    const senti__kernels *k;
+    int (*supported)(void);
+} variant;
+
+static int always(void) { return 1; }
+
+#if defined(__x86_64__)
+static int has_avx2(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+static int has_avx512(void) {
+    return has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+}
+static int has_avx512vnni(void) { return has_avx512() && __builtin_cpu_supports("avx512vnni"); }
+#endif
+
+/* slowest first; a NEON variant would be one more line under an __aarch64__ guard */
+static const variant variants[] = {
+    {&senti__kernels_ref, always},
+#if defined(__x86_64__)
+    {&senti__kernels_avx2, has_avx2},
+    {&senti__kernels_avx512, has_avx512},
+    {&senti__kernels_avx512vnni, has_avx512vnni},
+#endif
+};
+enum { NVARIANTS = sizeof variants / sizeof variants[0] };
+
+static const senti__kernels *const tables[] = {
+    &senti__kernels_ref,
+#if defined(__x86_64__)
+    &senti__kernels_avx2,
+    &senti__kernels_avx512,
+    &senti__kernels_avx512vnni,
+#endif
+};
+
+const senti__kernels *const *senti__kernels_list(size_t *n) {
+    *n = NVARIANTS;
+    return tables;
+}
+
+int senti__kernels_supported(const senti__kernels *k) {
+    for (size_t i = 0; i < NVARIANTS; i++)
+        if (variants[i].k == k) return variants[i].supported();
+    return 0;
+}
+
+const senti__kernels *senti__kernels_by_name(const char *name) {
+    for (size_t i = 0; name && i < NVARIANTS; i++)
+        if (strcmp(variants[i].k->name, name) == 0)
+            return variants[i].supported() ? variants[i].k : NULL;
+    return NULL;
+}
+
+static const senti__kernels *chosen;
+static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
+
+const senti__kernels *senti__kernels_pick(const char *name) {
+    const senti__kernels *k = senti__kernels_by_name(name);
+    for (size_t i = NVARIANTS; !k && i-- > 0;)
+        if (variants[i].supported()) k = variants[i].k;
+    return k;
+}
+
+static void choose(void) { chosen = senti__kernels_pick(getenv("SENTI_KERNELS")); }
+
+const senti__kernels *senti__kernels_get(void) {
+    pthread_once(&chosen_once, choose);
+    return chosen;
+}
+
+/* ---- int8 weights ---------------------------------------------------------------------- */
+
+static int qweights_alloc(senti__qweights *W, size_t N, size_t K) {
+    memset(W, 0, sizeof *W);
+    size_t kg = (K + 3) / 4, panels = (N + SENTI_QW_COLS - 1) / SENTI_QW_COLS;
+    if (K > 131072 || (panels && kg > SIZE_MAX / 64 / panels)) return -1;
+    W->p = senti__calloc(panels * kg > 0 ? panels * kg : 1, 64);
+    W->scale = senti__calloc(panels ? panels * SENTI_QW_COLS : 1, sizeof *W->scale);
+    W->sum = senti__calloc(panels ? panels * SENTI_QW_COLS : 1, sizeof *W->sum);
+    if (!W->p || !W->scale || !W->sum) {
+        senti__qweights_free(W);
+        return -1;
+    }
+    W->n = N;
+    W->k = K;
+    W->kgroups = kg;
+    W->panels = panels;
+    return 0;
+}
+
+/* row j of K int8 into its panel, and its sum */
+static void qweights_put_row(senti__qweights *W, size_t j, const int8_t *q) {
+    int8_t *panel = W->p + (j / SENTI_QW_COLS) * W->kgroups * 64 + (j % SENTI_QW_COLS) * 4;
+    int32_t s = 0;
+    for (size_t k = 0; k < W->k; k++) {
+        panel[(k / 4) * 64 + k % 4] = q[k];
+        s += q[k];
+    }
+    W->sum[j] = s;
+}
+
+int senti__qweights_quantize(senti__qweights *W, const float *w, size_t N, size_t K, size_t ldw) {
+    if (qweights_alloc(W, N, K)) return -1;
+    int8_t *row = senti__malloc(K ? K : 1);
+    if (!row) {
+        senti__qweights_free(W);
+        return -1;
+    }
+    const senti__kernels *kt = senti__kernels_get();
+    for (size_t j = 0; j < N; j++) {
+        kt->quantize_row(w + j * ldw, K, row, &W->scale[j]);
+        qweights_put_row(W, j, row);
+    }
+    senti__free(row);
+    return 0;
+}
+
+int senti__qweights_from_int8(senti__qweights *W, const int8_t *q, size_t ldq, const float *scale,
+                              size_t N, size_t K) {
+    if (qweights_alloc(W, N, K)) return -1;
+    for (size_t j = 0; j < N; j++) {
+        qweights_put_row(W, j, q + j * ldq);
+        W->scale[j] = scale[j];
+    }
+    return 0;
+}
+
+void senti__qweights_free(senti__qweights *W) {
+    senti__free(W->p);
+    senti__free(W->scale);
+    senti__free(W->sum);
+    memset(W, 0, sizeof *W);
+}
