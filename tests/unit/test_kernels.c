@@ -20,7 +20,7 @@
 #include <stdlib.h>
 
 #include "../harness.h"
-#include "internal.h"
+#include "base/base.h"
 #include "kernels/kernels.h"
 
 static const size_t SIZES[] = {1, 3, 7, 17, 64, 100, 768, 3072};
