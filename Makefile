@@ -37,8 +37,8 @@ DEFAULT_MODEL := models/default.safetensors
 # The library (libsenti: the API of include/senti.h) is everything under src/ but the programs
 # (src/cli, src/serve), what only they use (src/tools, each model kind's trainer
 # src/models/KIND/train*.c, the safetensors writer), which make the tools library
-# (libsenti-tools.a, linked into the programs and tests only). Per-ISA kernel files get their
-# own flags (KERNEL_FLAGS below) so that the rest of the build stays portable.
+# (libsenti-tools.a, linked into the programs and tests only). The per-ISA kernel files turn on
+# their instruction sets in the source (#pragma target regions), so the build stays portable.
 TOOLS_SRC := $(sort $(wildcard src/tools/*.c src/models/*/train*.c src/io/safetensors_write.c))
 LIB_SRC  := $(filter-out $(TOOLS_SRC),$(sort $(shell find src -name '*.c' -not -path 'src/cli/*' -not -path 'src/serve/*')))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
@@ -66,7 +66,7 @@ help:
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LIBFLAGS) $(KERNEL_FLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) $(LIBFLAGS) -MMD -MP -c $< -o $@
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 
@@ -224,7 +224,7 @@ bench-fasttext: all ## accuracy, speed, RSS and start-up against fastText
 .PHONY: bench-kernels
 $(B)/bench-kernels: bench/kernels.c $(B)/libsenti.a
 	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS)
-bench-kernels: $(B)/bench-kernels
+bench-kernels: $(B)/bench-kernels ## GFLOP/s per kernel, shape and CPU variant (ARGS=--json)
 	$(B)/bench-kernels $(ARGS)
 
 # ---- performance tooling (docs/PERFORMANCE.md) ----------------------------------------------
