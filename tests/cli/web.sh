@@ -123,14 +123,33 @@ fi
 if [ -n "$skip" ]; then
     echo "browser tests skipped: $skip"
 else
-    # a small CSV with what senti batch has rules for: quotes, commas, a quoted line break,
-    # CRLF, non-ASCII text, a record with the wrong number of fields
-    printf 'id,text,stars\n1,"what a wonderful, moving film",5\n2,a dull lifeless mess,1\r\n3,"she said ""meh""\nand left", 3\n4,only two fields\n5,Très bien · 素晴らしい,4\n6,,\n' > "$TMP/reviews.csv"
-    "$SENTI" batch "$TMP/reviews.csv" -o "$TMP/expected.csv" 2>"$TMP/batch.err"
+    # small files with what senti batch has rules for: CSV quotes, commas, a quoted line break,
+    # CRLF, non-ASCII text, a record with the wrong number of fields; TSV with a result name
+    # already a column (pred_label) and a CR inside a record; JSONL with a clashing member, an
+    # object without text and an empty line; plain lines with an empty line and no final newline
+    W=$TMP/files
+    mkdir -p "$W"
+    printf 'id,text,stars\n1,"what a wonderful, moving film",5\n2,a dull lifeless mess,1\r\n3,"she said ""meh""\nand left", 3\n4,only two fields\n5,Très bien · 素晴らしい,4\n6,,\n' > "$W/reviews.csv"
+    printf 'text\tlabel\ngreat fun\t1\nawful\rboring\t0\n\ttab first\n' > "$W/reviews.tsv"
+    printf '{"id":1,"text":"lovely","label":"x"}\n{"review":"not good at all"}\n{"title":"no text"}\n\n{}\n{"text":"émoji 😀"}\n' > "$W/reviews.jsonl"
+    printf 'what a wonderful film\r\n\nawful\nok I guess' > "$W/reviews.txt"
+    FILES=""
+    for f in reviews.csv reviews.tsv reviews.jsonl reviews.txt; do
+        "$SENTI" batch "$W/$f" -o "$W/expected-$f" 2>>"$TMP/batch.err"
+        FILES="$FILES $W/$f=$W/expected-$f"
+    done
     mkdir -p build/web
-    BASE=$U CHROMIUM=$CHROMIUM CSV=$TMP/reviews.csv EXPECTED=$TMP/expected.csv OUT=build/web \
+    BASE=$U CHROMIUM=$CHROMIUM FILES=$FILES OUT=build/web \
         timeout 120 node tests/web/web.test.mjs >"$TMP/browser.out" 2>&1
     rc=$?
+    # a model with values of its own (VADER's neg, neu, pos, compound: more result columns)
+    if [ "$rc" -ne 77 ] && [ -f "$DATA/vader/vader_lexicon.txt" ] && start vader --model "vader:$DATA/vader"; then
+        printf 'id,text,compound\n1,"I LOVE it :)",x\n2,this is awful,y\n' > "$W/vader.csv"
+        "$SENTI" batch --model "vader:$DATA/vader" "$W/vader.csv" -o "$W/expected-vader.csv" 2>>"$TMP/batch.err"
+        BASE=http://127.0.0.1:$PORT_vader CHROMIUM=$CHROMIUM ONLY_FILES=1 FILES="$W/vader.csv=$W/expected-vader.csv" \
+            OUT=build/web/vader timeout 60 node tests/web/web.test.mjs >>"$TMP/browser.out" 2>&1 || rc=$?
+        stop vader
+    fi
     if [ "$rc" -eq 77 ]; then
         echo "browser tests skipped: $(head -n 1 "$TMP/browser.out")"
     else
@@ -138,7 +157,7 @@ else
         PASS=$((PASS + $(grep -c '^ok - ' "$TMP/browser.out")))
         FAIL=$((FAIL + $(grep -c '^not ok - ' "$TMP/browser.out")))
         [ "$rc" -eq 0 ] || not_ok "the browser test ran to its end" "exit $rc: $(tail -n 5 "$TMP/browser.out")"
-        echo "screenshots: build/web/try.png file.png watch.png phone.png"
+        echo "screenshots: build/web/try.png file.png watch.png phone.png readme.png"
     fi
 fi
 stop main

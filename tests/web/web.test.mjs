@@ -10,11 +10,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const { BASE, CHROMIUM, CSV, EXPECTED, OUT } = process.env;
+const full = !process.env.ONLY_FILES; // ONLY_FILES=1: the file flow only (a second model's server)
 const origin = new URL(BASE).origin;
 const ok = (name) => console.log(`ok - ${name}`);
 const notOk = (name, why) => console.log(`not ok - ${name}${why ? `\n    ${String(why).slice(0, 600)}` : ''}`);
 const check = (name, cond, why) => (cond ? ok(name) : notOk(name, why));
 
+fs.mkdirSync(OUT, { recursive: true });
 let browser;
 try {
   browser = await chromium.launch({
@@ -60,6 +62,7 @@ await withTimeout('the model is named', async () => {
 });
 
 // ---- Try: label and highlighted tokens, read from the DOM
+if (full) {
 async function tryText(text) {
   await page.fill('#try-text', text);
   await page.waitForFunction((t) => document.getElementById('try-tokens').textContent === t &&
@@ -84,10 +87,11 @@ await withTimeout('Try: a negative text', async () => {
   check('Try: its words are highlighted away from positive', bad.length === 3 && bad.every((t) => t.w < 0),
     JSON.stringify(r.tokens));
 });
-fs.mkdirSync(OUT, { recursive: true });
 await page.fill('#try-text', 'not a bad film at all: the cast is wonderful, though the ending drags');
 await page.waitForFunction(() => document.querySelectorAll('#try-tokens .tok').length > 10, null, { timeout: 10000 }).catch(() => {});
 await page.screenshot({ path: path.join(OUT, 'try.png') });
+// the README's picture (docs/img/web.png is this file, copied when the page changes meaningfully)
+await page.screenshot({ path: path.join(OUT, 'readme.png'), clip: { x: 0, y: 0, width: 1000, height: 600 } });
 check('a screenshot is written', fs.statSync(path.join(OUT, 'try.png')).size > 1000);
 
 // ---- keyboard: arrows move between the tabs
@@ -98,26 +102,35 @@ check('keyboard: ArrowRight selects the next tab',
     !document.getElementById('panel-compare').hidden));
 check('Compare says how many models the server has',
   /one model|models/.test(await page.textContent('#compare-note')));
+}
 
-// ---- Score a file: the download is `senti batch` byte for byte
-await withTimeout('Score a file', async () => {
+// ---- Score a file: the download is `senti batch` byte for byte, for each FILES pair
+// ("INPUT=EXPECTED ..."; the first is a CSV with a malformed record)
+async function scoreFile(input, expected, first) {
+  const name = path.basename(input);
   await page.click('#tab-file');
-  await page.setInputFiles('#file-input', CSV);
+  await page.evaluate(() => { document.getElementById('file-download').disabled = true; });
+  await page.setInputFiles('#file-input', input);
   await page.waitForFunction(() => !document.getElementById('file-download').disabled, null, { timeout: 20000 });
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#file-download')]);
-  const got = path.join(OUT, 'download.csv');
+  const got = path.join(OUT, `download-${name}`);
   await dl.saveAs(got);
-  const a = fs.readFileSync(got), b = fs.readFileSync(EXPECTED);
-  check('Score a file: the download equals `senti batch` byte for byte', a.equals(b),
-    `got ${a.length} bytes, expected ${b.length}:\n${a.toString().slice(0, 300)}\n---\n${b.toString().slice(0, 300)}`);
+  const a = fs.readFileSync(got), b = fs.readFileSync(expected);
+  check(`Score a file: ${name}: the download equals \`senti batch\` byte for byte`, a.equals(b),
+    `got ${a.length} bytes, expected ${b.length}:\n${a.toString().slice(0, 400)}\n---\n${b.toString().slice(0, 400)}`);
+  if (!first) return;
   const rows = await page.$$eval('#file-rows tr', (t) => t.length);
   check('Score a file: a table of the first rows', rows > 0, `${rows} rows`);
   const errs = await page.$$eval('#file-errors li', (l) => l.map((x) => x.textContent));
   check('Score a file: a malformed record is shown with its line', errs.some((e) => /:\d+: /.test(e)), JSON.stringify(errs));
   await page.screenshot({ path: path.join(OUT, 'file.png') });
-});
+}
+const pairs = (process.env.FILES || `${CSV}=${EXPECTED}`).split(' ').filter(Boolean).map((p) => p.split('='));
+for (const [i, [input, expected]] of pairs.entries())
+  await withTimeout(`Score a file: ${path.basename(input)}`, () => scoreFile(input, expected, i === 0 && full));
 
 // ---- Watch: the charts move after requests
+if (full) {
 await withTimeout('Watch', async () => {
   await page.click('#tab-watch');
   await page.waitForFunction(() => Number(document.getElementById('c-rps').dataset.points || 0) >= 1, null, { timeout: 10000 });
@@ -145,6 +158,7 @@ await page.click('#tab-try');
 const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 check('phone-sized screen: no horizontal scrolling', overflow <= 0, `${overflow} px too wide`);
 await page.screenshot({ path: path.join(OUT, 'phone.png') });
+}
 
 check('no request leaves for another host', foreign.length === 0, foreign.join(' '));
 check('no console errors', consoleErrors.length === 0, consoleErrors.join(' | '));
