@@ -73,6 +73,9 @@ check "GET / sends nosniff" grep -qi '^X-Content-Type-Options: nosniff' "$TMP/hd
 etag=$(hdr ETag)
 check "GET / has an ETag" test -n "$etag"
 is "GET / with If-None-Match: its ETag answers 304" 304 "$(code "$U/" -H "If-None-Match: $etag")"
+is "GET / with a weak or listed ETag answers 304" 304 "$(code "$U/" -H "If-None-Match: \"x\", W/$etag")"
+is "GET / with another ETag answers 200" 200 "$(code "$U/" -H 'If-None-Match: "0123456789abcdef"')"
+is "GET /index.html is the page too" 200 "$(code "$U/index.html")"
 is "HEAD / answers 200" 200 "$(code "$U/" -I)"
 cmp -s <(curl -s "$U/") src/serve/web/index.html && ok "GET / is index.html as built in" || not_ok "GET / is index.html as built in"
 is "GET /app.js is JavaScript" "text/javascript; charset=utf-8" "$(code "$U/app.js" >/dev/null; hdr Content-Type)"
