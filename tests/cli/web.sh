@@ -141,8 +141,10 @@ else
         "$SENTI" batch "$W/$f" -o "$W/expected-$f" 2>>"$TMP/batch.err"
         FILES="$FILES $W/$f=$W/expected-$f"
     done
+    printf 'id,body\n1,great fun\n2,awful\n' > "$W/notext.csv"
+    "$SENTI" batch "$W/notext.csv" --text-col body -o "$W/expected-notext.csv" 2>>"$TMP/batch.err"
     mkdir -p build/web
-    BASE=$U CHROMIUM=$CHROMIUM FILES=$FILES OUT=build/web \
+    BASE=$U CHROMIUM=$CHROMIUM FILES=$FILES NOTEXT=$W/notext.csv=$W/expected-notext.csv OUT=build/web \
         timeout 120 node tests/web/web.test.mjs >"$TMP/browser.out" 2>&1
     rc=$?
     # a model with values of its own (VADER's neg, neu, pos, compound: more result columns)

@@ -129,6 +129,23 @@ const pairs = (process.env.FILES || `${CSV}=${EXPECTED}`).split(' ').filter(Bool
 for (const [i, [input, expected]] of pairs.entries())
   await withTimeout(`Score a file: ${path.basename(input)}`, () => scoreFile(input, expected, i === 0 && full));
 
+// ---- a CSV without a text column: the page asks for one; the result is `senti batch --text-col`
+if (full && process.env.NOTEXT) await withTimeout('Score a file: choosing the text column', async () => {
+  const [input, expected] = process.env.NOTEXT.split('=');
+  await page.setInputFiles('#file-input', input);
+  await page.waitForFunction(() => /no text column/.test(document.getElementById('file-status').textContent) &&
+    !document.getElementById('file-col-box').hidden, null, { timeout: 10000 });
+  ok('Score a file: a file without a text column asks for one');
+  await page.evaluate(() => { document.getElementById('file-download').disabled = true; });
+  await page.selectOption('#file-col', { label: 'body' });
+  await page.waitForFunction(() => !document.getElementById('file-download').disabled, null, { timeout: 20000 });
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#file-download')]);
+  const got = path.join(OUT, 'download-notext.csv');
+  await dl.saveAs(got);
+  check('Score a file: the chosen column gives `senti batch --text-col` byte for byte',
+    fs.readFileSync(got).equals(fs.readFileSync(expected)), fs.readFileSync(got).toString().slice(0, 300));
+});
+
 // ---- Watch: the charts move after requests
 if (full) {
 await withTimeout('Watch', async () => {

@@ -524,84 +524,101 @@ function showDistribution(counts) {
   svg.setAttribute('aria-label', 'Label distribution: ' + entries.map(([l, n]) => `${l} ${n}`).join(', '));
 }
 
+/* The file's bytes (a UTF-8 byte order mark skipped, as senti batch does) and format; throws
+ * with the reason for a file that cannot be read. */
+async function readInput(file) {
+  if (file.size > MAX_FILE) throw new Error(`${file.name} is larger than ${MAX_FILE >> 20} MB`);
+  let bytes = new Uint8Array(await file.arrayBuffer());
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)))
+    throw new Error(`${file.name}: UTF-16 text; senti reads UTF-8 (convert it first)`);
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+  return { bytes, fmt: formatOf(file.name, bytes) };
+}
+
+/* TSV/CSV: the header record (taken from the records iterator) and the text column. */
+function readHeader(file, bytes, fmt, it, textColChoice) {
+  if (fmt !== 'csv' && fmt !== 'tsv') { $('file-col-box').hidden = true; return { hdr: null, hrec: null, textCol: -1 }; }
+  const first = it.next();
+  if (first.done) return { hdr: null, hrec: null, textCol: -1 };
+  const hrec = first.value;
+  const raw = bytes.subarray(hrec.start, hrec.end);
+  const hdr = fmt === 'csv' ? (hrec.badQuote ? { error: 'a quoted field is not closed' } : csvFields(raw)) : splitTsv(raw);
+  if (hdr.error) throw new Error(`${file.name}:1: malformed header: ${hdr.error}`);
+  showColumns(hdr, file, textColChoice);
+  let textCol = textColChoice !== undefined ? textColChoice
+    : TEXT_KEYS.map((k) => hdr.findIndex((h) => h.toLowerCase() === k)).find((k) => k >= 0) ?? -1;
+  if (textCol < 0 && hdr.length === 1) textCol = 0;
+  if (textCol < 0) throw new Error(`${file.name}: no text column (text, sentence, content or review) in the header; choose one`);
+  return { hdr, hrec, textCol };
+}
+
+/* The next run of records: up to 500 texts or 256 kB of them (one batch request). */
+function nextChunk(it, parse) {
+  const recs = [];
+  let texts = 0, size = 0;
+  while (texts < 500 && size < (256 << 10)) {
+    const n = it.next();
+    if (n.done) break;
+    const r = parse(n.value);
+    recs.push(r);
+    if (r.error === undefined) { texts++; size += r.text.length + 8; }
+  }
+  return recs;
+}
+
+/* What the page shows of a scored record: counts, the first rows, the first errors. */
+function tally(view, r, name) {
+  const l = r.error !== undefined ? 'error' : r.res.label;
+  view.counts[l] = (view.counts[l] || 0) + 1;
+  view.n++;
+  if (r.error !== undefined && ++view.failed <= 50)
+    $('file-errors').append(el('li', { text: `${name}:${r.line}: ${r.error}` }));
+  if (view.n <= 20) $('file-rows').append(el('tr', null,
+    el('td', { class: 'num', text: String(r.line) }), el('td', { text: (r.text || '').slice(0, 120) }),
+    el('td', { text: l }), el('td', { class: 'num', text: r.error !== undefined ? '' : fmtNum(r.res.score) })));
+}
+
+/* Read, score chunk by chunk (each chunk's output written before the next is read: the
+ * records themselves are not kept), and offer the result for download. */
+let fileRun = 0;
 async function scoreFile(file, textColChoice) {
-  const status = $('file-status'), prog = $('file-progress');
+  const runId = ++fileRun, status = $('file-status'), prog = $('file-progress');
   $('file-errors').replaceChildren();
   $('file-rows').replaceChildren();
   $('file-download').disabled = true;
   download = null;
-  if (file.size > MAX_FILE) { status.textContent = `${file.name} is larger than ${MAX_FILE >> 20} MB.`; return; }
-  let bytes = new Uint8Array(await file.arrayBuffer());
-  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
-    status.textContent = `${file.name}: UTF-16 text; senti reads UTF-8 (convert it first).`;
-    return;
-  }
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
-  const fmt = formatOf(file.name, bytes);
+  const { bytes, fmt } = await readInput(file);
   const it = records(bytes, fmt, 0);
-  let hdr = null, hrec = null, textCol = -1;
-  if (fmt === 'csv' || fmt === 'tsv') {
-    const first = it.next();
-    if (!first.done) {
-      hrec = first.value;
-      const raw = bytes.subarray(hrec.start, hrec.end);
-      hdr = fmt === 'csv' ? (hrec.badQuote ? { error: 'a quoted field is not closed' } : csvFields(raw)) : splitTsv(raw);
-      if (hdr.error) { status.textContent = `${file.name}:1: malformed header: ${hdr.error}`; return; }
-      showColumns(hdr, file, textColChoice);
-      textCol = textColChoice !== undefined ? textColChoice
-        : TEXT_KEYS.map((k) => hdr.findIndex((h) => h.toLowerCase() === k)).find((k) => k >= 0) ?? -1;
-      if (textCol < 0 && hdr.length === 1) textCol = 0;
-      if (textCol < 0) { status.textContent = `${file.name}: no text column (text, sentence, content or review) in the header; choose one.`; return; }
-    }
-  } else {
-    $('file-col-box').hidden = true;
-  }
-  const all = [];
-  for (const rec of it) all.push(parseRecord(fmt, bytes, rec, hdr, textCol));
-  prog.hidden = false;
-  prog.max = all.length || 1;
-  prog.value = 0;
-  const todo = all.filter((r) => r.error === undefined);
-  const counts = {};
+  const { hdr, hrec, textCol } = readHeader(file, bytes, fmt, it, textColChoice);
+  const w = makeWriter(fmt, hdr, bytes);
+  const parts = hrec ? w.header(hrec) : [];
+  const view = { counts: {}, n: 0, failed: 0 };
+  Object.assign(prog, { hidden: false, max: bytes.length || 1, value: 0 });
   const t0 = performance.now();
-  for (let i = 0; i < todo.length;) {
-    let j = i, size = 0;
-    while (j < todo.length && j - i < 500 && size < (256 << 10)) size += todo[j++].text.length + 8;
-    const chunk = todo.slice(i, j);
-    const res = await scoreChunk(chunk);
-    chunk.forEach((r, k) => {
+  for (;;) {
+    const recs = nextChunk(it, (rec) => parseRecord(fmt, bytes, rec, hdr, textCol));
+    if (!recs.length) break;
+    const todo = recs.filter((r) => r.error === undefined);
+    const res = todo.length ? await scoreChunk(todo) : [];
+    if (runId !== fileRun) return; /* another file was chosen meanwhile */
+    todo.forEach((r, k) => {
       r.members = res[k];
       r.res = JSON.parse(`{${res[k]}}`);
       if (r.res.error !== undefined) r.error = r.res.error;
     });
-    i = j;
-    prog.value = i + (all.length - todo.length);
-    status.textContent = `${file.name}: ${i} of ${todo.length} texts scored…`;
+    for (const r of recs) { parts.push(...w.row(r)); tally(view, r, file.name); }
+    prog.value = recs[recs.length - 1].rec.end;
+    status.textContent = `${file.name}: ${view.n} records scored…`;
   }
-  const w = makeWriter(fmt, hdr, bytes);
-  const parts = hrec ? w.header(hrec) : [];
-  let failed = 0;
-  for (const r of all) {
-    parts.push(...w.row(r));
-    const l = r.error !== undefined ? 'error' : r.res.label;
-    counts[l] = (counts[l] || 0) + 1;
-    if (r.error !== undefined) {
-      failed++;
-      if (failed <= 50) $('file-errors').append(el('li', { text: `${file.name}:${r.line}: ${r.error}` }));
-    }
-  }
-  all.slice(0, 20).forEach((r) => $('file-rows').append(el('tr', null,
-    el('td', { class: 'num', text: String(r.line) }), el('td', { text: (r.text || '').slice(0, 120) }),
-    el('td', { text: r.error !== undefined ? 'error' : r.res.label }),
-    el('td', { class: 'num', text: r.error !== undefined ? '' : fmtNum(r.res.score) }))));
-  showDistribution(counts);
+  prog.value = prog.max;
+  showDistribution(view.counts);
   const type = { csv: 'text/csv', tsv: 'text/tab-separated-values', jsonl: 'application/x-ndjson', lines: 'text/plain' }[fmt];
-  const base = file.name.replace(/\.[^.]*$/, '') || 'scored';
   const ext = /\.[^.]+$/.exec(file.name);
+  const base = file.name.replace(/\.[^.]*$/, '') || 'scored';
   download = { blob: new Blob(parts, { type }), name: `${base}.scored${ext ? ext[0] : '.txt'}` };
   $('file-download').disabled = false;
   const secs = ((performance.now() - t0) / 1000).toFixed(2);
-  status.textContent = `${file.name} (${fmt}): ${all.length} records in, ${all.length} out, ${failed} failed, ${secs} s.`;
+  status.textContent = `${file.name} (${fmt}): ${view.n} records in, ${view.n} out, ${view.failed} failed, ${secs} s.`;
 }
 
 function showColumns(hdr, file, chosen) {
@@ -614,7 +631,9 @@ function showColumns(hdr, file, chosen) {
 }
 
 function run(file, col) {
-  scoreFile(file, col).catch((e) => { $('file-status').textContent = `Could not score ${file.name}: ${e.message}`; });
+  scoreFile(file, col).catch((e) => {
+    $('file-status').textContent = e.message.startsWith(file.name) ? `${e.message}.` : `Could not score ${file.name}: ${e.message}`;
+  });
 }
 
 function setupFile() {
