@@ -480,6 +480,10 @@ function parseRecord(fmt, bytes, rec, hdr, textCol) {
   return r;
 }
 
+/* Texts per batch request: the server's default --max-batch; halved for good on a 413 (a server
+ * with a smaller --max-batch or --max-body). */
+let batchTexts = 1000;
+
 async function scoreChunk(items) {
   for (let attempt = 0; ; attempt++) {
     try {
@@ -493,6 +497,7 @@ async function scoreChunk(items) {
       }
       if (e.status === 413 && items.length > 1) {
         const h = items.length >> 1;
+        batchTexts = Math.min(batchTexts, h);
         return [...await scoreChunk(items.slice(0, h)), ...await scoreChunk(items.slice(h))];
       }
       throw e;
@@ -552,11 +557,11 @@ function readHeader(file, bytes, fmt, it, textColChoice) {
   return { hdr, hrec, textCol };
 }
 
-/* The next run of records: up to 500 texts or 256 kB of them (one batch request). */
+/* The next run of records: up to batchTexts texts or 512 kB of them (one batch request). */
 function nextChunk(it, parse) {
   const recs = [];
   let texts = 0, size = 0;
-  while (texts < 500 && size < (256 << 10)) {
+  while (texts < batchTexts && size < (512 << 10)) {
     const n = it.next();
     if (n.done) break;
     const r = parse(n.value);
@@ -595,12 +600,17 @@ async function scoreFile(file, textColChoice) {
   const view = { counts: {}, n: 0, failed: 0 };
   Object.assign(prog, { hidden: false, max: bytes.length || 1, value: 0 });
   const t0 = performance.now();
-  for (;;) {
+  /* two batches in flight: the next is on its way while this one's output is written */
+  const start = () => {
     const recs = nextChunk(it, (rec) => parseRecord(fmt, bytes, rec, hdr, textCol));
-    if (!recs.length) break;
     const todo = recs.filter((r) => r.error === undefined);
-    const res = todo.length ? await scoreChunk(todo) : [];
+    return { recs, todo, res: todo.length ? scoreChunk(todo) : Promise.resolve([]) };
+  };
+  for (let next = start(); next.recs.length;) {
+    const { recs, todo } = next;
+    const res = await next.res;
     if (runId !== fileRun) return; /* another file was chosen meanwhile */
+    next = start();
     todo.forEach((r, k) => {
       r.members = res[k];
       r.res = JSON.parse(`{${res[k]}}`);
