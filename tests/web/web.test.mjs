@@ -93,6 +93,13 @@ await page.screenshot({ path: path.join(OUT, 'try.png') });
 await page.screenshot({ path: path.join(OUT, 'readme.png'), clip: { x: 0, y: 0, width: 1000, height: 585 } });
 check('a screenshot is written', fs.statSync(path.join(OUT, 'try.png')).size > 1000);
 
+// ---- every control is labelled; the page says its language
+const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+  .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
+  .map((e) => e.id || e.outerHTML.slice(0, 60)));
+check('every control has a label', unlabelled.length === 0, unlabelled.join(' '));
+check('the page says its language', await page.evaluate(() => document.documentElement.lang === 'en'));
+
 // ---- keyboard: arrows move between the tabs
 await page.focus('#tab-try');
 await page.keyboard.press('ArrowRight');
