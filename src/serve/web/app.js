@@ -509,7 +509,8 @@ function showDistribution(counts) {
   const svg = $('file-dist');
   svg.replaceChildren();
   const ns = 'http://www.w3.org/2000/svg';
-  const entries = Object.entries(counts);
+  const rank = (l) => (state.labels.includes(l) ? state.labels.indexOf(l) : state.labels.length);
+  const entries = Object.entries(counts).sort((x, y) => rank(x[0]) - rank(y[0])); /* the model's order, errors last */
   const total = entries.reduce((a, [, n]) => a + n, 0) || 1;
   const h = 22;
   svg.setAttribute('viewBox', `0 0 300 ${entries.length * (h + 6) + 4}`);
