@@ -113,9 +113,9 @@ function renderBars(box, scores, label) {
   box.replaceChildren();
   for (const l of state.labels) {
     const p = scores[l] || 0;
-    const bar = el('div', { class: `bar ${l}`, role: 'presentation' }, el('span'));
+    const bar = el('div', { class: `bar ${l}`, 'aria-hidden': 'true' }, el('span')); /* the number says it */
     bar.firstChild.style.width = `${(p * 100).toFixed(1)}%`;
-    box.append(el('span', { text: l, role: 'listitem', class: l === label ? 'chosen' : '' }), bar,
+    box.append(el('span', { text: l, class: l === label ? 'chosen' : '' }), bar,
       el('span', { class: 'num', text: `${(p * 100).toFixed(1)}%` }));
   }
 }
