@@ -213,12 +213,11 @@ void api_explain(server *S, const char *body, size_t len, api_reply *rep) {
     if (rc != SENTI_OK) {
         api_error(rep, 500, "model_error", "the model could not score this text");
     } else {
-        char tmp[512];
-        size_t need = senti_result_json(sm->m, &res, tmp, sizeof tmp);
         sbuf *b = &rep->body;
         sb_put(b, "{", 1);
-        if (need < sizeof tmp) sb_put(b, tmp, need);
-        else b->oom = 1; /* a result never needs this much: labels and values are short */
+        size_t need = senti_result_json(sm->m, &res, NULL, 0);
+        sb_reserve(b, need + 1);
+        if (!b->oom) b->len += senti_result_json(sm->m, &res, b->p + b->len, need + 1);
         sb_str(b, ",\"model\":");
         sb_str(b, sm->name_json);
         size_t shown = n < EXPLAIN_MAX + 1 ? n : EXPLAIN_MAX + 1;
