@@ -47,7 +47,7 @@ TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/src/default_model.o
 TOOLS_OBJ := $(TOOLS_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
-SERVE_OBJ := $(SERVE_SRC:%.c=$(B)/obj/%.o)
+SERVE_OBJ := $(SERVE_SRC:%.c=$(B)/obj/%.o) $(B)/obj/src/serve/web_assets.o
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/obj/%.o)
 # the programs link the tools library first, then the library and its dependencies
 PROG_LIBS := $(B)/libsenti-tools.a $(B)/libsenti.a
@@ -74,6 +74,11 @@ $(B)/obj/src/default_model.o: src/default_model.S $(DEFAULT_MODEL)
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@ -DSENTI_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"'
 
+# the web page's files (src/serve/web/), embedded in senti-serve by .incbin (web_assets.S)
+$(B)/obj/src/serve/web_assets.o: src/serve/web_assets.S $(wildcard src/serve/web/*)
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
 $(B)/libsenti.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
@@ -97,6 +102,9 @@ $(B)/test_unit: $(TEST_OBJ) $(PROG_LIBS)
 APT_BUILD := build-essential pkg-config libutf8proc-dev libxxhash-dev libjansson-dev libcsv-dev \
              libmicrohttpd-dev libhiredis-dev
 APT_TEST  := valgrind python3 fasttext curl jq wrk prometheus redis-server gnuplot-nox
+# the web page's browser test (tests/cli/web.sh): Debian's chromium, driven by playwright-core
+# from npm (tests/web/package-lock.json; no browser download)
+APT_TEST  += chromium nodejs npm
 deps: ## install the Debian build dependencies
 	@tools/apt-ensure $(APT_BUILD)
 deps-test: deps ## install the Debian test dependencies too
@@ -204,7 +212,7 @@ $(B)/fuzz-replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(PROG_LIBS)
 # this explicit rule wins over the fuzz-replay-% pattern, and `make fuzz` adds FUZZ_SERVE to
 # the compile line of fuzz_http only.
 SERVE_FUZZ_OBJ := $(filter-out $(B)/obj/src/serve/entry.o,$(SERVE_OBJ))
-FUZZ_SERVE := $(filter-out src/serve/entry.c,$(SERVE_SRC)) $(LDLIBS_SERVE)
+FUZZ_SERVE := $(filter-out src/serve/entry.c,$(SERVE_SRC)) src/serve/web_assets.S $(LDLIBS_SERVE)
 $(B)/fuzz-replay-fuzz_http: tests/fuzz/fuzz_http.c tests/fuzz/replay.c $(SERVE_FUZZ_OBJ) $(PROG_LIBS)
 	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS_SERVE) $(LDLIBS_TOOLS) $(LDLIBS)
 

@@ -137,6 +137,100 @@ void api_sentiment(server *S, const char *body, size_t len, api_reply *rep) {
     rep->status = 200;
 }
 
+/* ---- explanations ----------------------------------------------------------------------- */
+
+/* Features listed at most (the bias and the first ones in text order); the rest are counted
+ * in "features" and the answer says "truncated". Bounds the answer of a long text. */
+#define EXPLAIN_MAX 4096
+
+/* What contribution c adds to class p's logit against the others (the mean of theirs): for a
+ * binary model logit[0] is toward class 1, so class 0 gets its negation. */
+static double explain_toward(int k, const senti_contribution *c, int p) {
+    if (k == 2) return p == 1 ? c->logit[0] : -c->logit[0];
+    double others = 0;
+    for (int j = 0; j < k; j++)
+        if (j != p) others += c->logit[j];
+    return c->logit[p] - others / (k - 1);
+}
+
+/* The "contributions" array: {"start","end" (bytes of the text),"order" (1-3 words, 0 a pair
+ * with the text's start or end, "bias"),"negated","weights":{class: what it adds toward it}}. */
+static void explain_render(const senti_model *m, const senti_contribution *c, size_t n, sbuf *b) {
+    int k = senti_model_n_classes(m);
+    sb_str(b, ",\"contributions\":[");
+    for (size_t i = 0; i < n; i++) {
+        int bias = c[i].order == SENTI_CONTRIB_BIAS;
+        sb_printf(b, "%s{\"start\":%u,\"end\":%u,\"order\":", i ? "," : "", c[i].start, c[i].end);
+        if (bias) sb_str(b, "\"bias\"");
+        else sb_printf(b, "%u", c[i].order);
+        sb_printf(b, ",\"negated\":%s,\"weights\":{", c[i].flags & SENTI_CONTRIB_NEGATED ? "true" : "false");
+        for (int j = 0; j < k; j++) {
+            const char *l = senti_model_label(m, j);
+            if (j) sb_put(b, ",", 1);
+            sb_json_str(b, l, strlen(l));
+            sb_put(b, ":", 1);
+            char t[48];
+            senti__fmt_rounded(t, sizeof t, explain_toward(k, &c[i], j), 4);
+            sb_str(b, t);
+        }
+        sb_str(b, "}}");
+    }
+    sb_put(b, "]", 1);
+}
+
+void api_explain(server *S, const char *body, size_t len, api_reply *rep) {
+    json_t *root = parse_body(body, len, rep);
+    if (!root) return;
+    json_t *t = json_object_get(root, "text");
+    if (!t || !json_is_string(t)) {
+        json_decref(root);
+        if (!t) api_error(rep, 400, "missing_text", "the body has no \"text\" member");
+        else api_error(rep, 400, "invalid_text", "\"text\" must be a string");
+        return;
+    }
+    senti_contribution *contrib = malloc((EXPLAIN_MAX + 1) * sizeof *contrib);
+    if (!contrib) {
+        json_decref(root);
+        api_error(rep, 503, "overloaded", "out of memory");
+        return;
+    }
+    serve_model *sm = serve_model_acquire(S);
+    senti_ctx *ctx = serve_model_ctx_get(sm);
+    senti_result res;
+    size_t n = 0;
+    const char *text = json_string_value(t);
+    size_t tlen = json_string_length(t);
+    uint64_t t0 = now_ns();
+    int rc = senti_explain(sm->m, ctx, text, tlen, &res, contrib, EXPLAIN_MAX + 1, &n);
+    int explained = rc == SENTI_OK;
+    if (rc == SENTI_ENOTSUP) rc = senti_predict(sm->m, ctx, text, tlen, &res); /* no explanations */
+    hist_observe(&S->predict_latency, (double)(now_ns() - t0) * 1e-9);
+    ADD(S->texts_scored, 1);
+    serve_model_ctx_put(sm, ctx);
+    json_decref(root);
+    rep->n_texts = 1;
+    if (rc == SENTI_OK) rc = res.status;
+    if (rc != SENTI_OK) {
+        api_error(rep, 500, "model_error", "the model could not score this text");
+    } else {
+        sbuf *b = &rep->body;
+        sb_put(b, "{", 1);
+        size_t need = senti_result_json(sm->m, &res, NULL, 0);
+        sb_reserve(b, need + 1);
+        if (!b->oom) b->len += senti_result_json(sm->m, &res, b->p + b->len, need + 1);
+        sb_str(b, ",\"model\":");
+        sb_str(b, sm->name_json);
+        size_t shown = n < EXPLAIN_MAX + 1 ? n : EXPLAIN_MAX + 1;
+        sb_printf(b, ",\"explained\":%s,\"features\":%zu,\"truncated\":%s", explained ? "true" : "false",
+                  n ? n - 1 : 0, n > shown ? "true" : "false");
+        if (explained) explain_render(sm->m, contrib, shown, b);
+        sb_put(b, "}", 1);
+        rep->status = 200;
+    }
+    serve_model_release(sm);
+    free(contrib);
+}
+
 /* Check a batch's array before anything is scored: 0, or -1 with the error in rep. */
 static int batch_valid(json_t *arr, int items, api_reply *rep) {
     char msg[160];

@@ -28,6 +28,8 @@ void api_error(api_reply *rep, int status, const char *code, const char *msg);
  * as it goes and answers 504 once it has passed. */
 void api_sentiment(server *S, const char *body, size_t len, api_reply *rep);
 void api_batch(server *S, const char *body, size_t len, uint64_t deadline, api_reply *rep);
+/* POST /v1/explain {"text"}: the result and each feature's contribution (never cached). */
+void api_explain(server *S, const char *body, size_t len, api_reply *rep);
 
 /* Content-Type is application/json (parameters allowed). */
 int api_is_json_type(const char *ct);

@@ -41,6 +41,7 @@
 #include "serve/api.h"
 #include "serve/log.h"
 #include "serve/serve.h"
+#include "serve/web.h"
 
 #define ADD(p, v) __atomic_fetch_add(&(p), (v), __ATOMIC_RELAXED)
 #define SUB(p, v) __atomic_fetch_sub(&(p), (v), __ATOMIC_RELAXED)
@@ -48,11 +49,13 @@
 #define STORE(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
 
 const char *const serve_route_names[RT_N] = {"/v1/sentiment", "/v1/sentiment/batch", "/v1/models",
-                                             "/healthz", "/readyz", "/metrics", "other"};
+                                             "/healthz", "/readyz", "/metrics", "/v1/explain",
+                                             "/v1/stats", "ui", "other"};
 /* POST routes take a JSON body; the others are GET (and HEAD). Exempt routes bypass the
- * rate limit and the in-flight limit, so that probes and scrapes work under overload. */
-static const int route_post[RT_N] = {1, 1, 0, 0, 0, 0, 0};
-static const int route_exempt[RT_N] = {0, 0, 0, 1, 1, 1, 1};
+ * rate limit and the in-flight limit, so that probes, scrapes and the page's own files work
+ * under overload (what the page calls, the scoring routes, is limited as for any client). */
+static const int route_post[RT_N] = {1, 1, 0, 0, 0, 0, 1, 0, 0, 0};
+static const int route_exempt[RT_N] = {0, 0, 0, 1, 1, 1, 0, 1, 1, 1};
 
 struct sconn {
     sconn *prev, *next;
@@ -147,6 +150,30 @@ static enum MHD_Result reply(server *S, struct MHD_Connection *c, req *r, api_re
 
 /* ---- GET routes -------------------------------------------------------------------------- */
 
+/* A file of the web page (web.c): 304 when the browser's copy is current. */
+static enum MHD_Result do_ui(server *S, struct MHD_Connection *c, req *r) {
+    const web_asset *a = web_find(r->path);
+    if (!a) return error(S, c, r, 404, "not_found", "no such route");
+    int fresh = web_etag_matches(a, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match"));
+    int status = fresh ? 304 : 200;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(fresh ? 0 : a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+    if (!resp) return MHD_NO;
+    if (!fresh) MHD_add_response_header(resp, "Content-Type", a->type);
+    MHD_add_response_header(resp, "ETag", a->etag);
+    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    MHD_add_response_header(resp, "Content-Security-Policy", web_csp);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Request-Id", r->id);
+    if (r->close || LOAD(S->draining)) MHD_add_response_header(resp, "Connection", "close");
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    r->status = status;
+    r->out_bytes = fresh ? 0 : a->len;
+    return ret;
+}
+
 static enum MHD_Result do_models(server *S, struct MHD_Connection *c, req *r) {
     serve_model *sm = serve_model_acquire(S);
     const senti_model *m = sm->m;
@@ -191,6 +218,10 @@ static enum MHD_Result do_get(server *S, struct MHD_Connection *c, req *r) {
     sbuf b = {0};
     switch (r->route) {
     case RT_MODELS: return do_models(S, c, r);
+    case RT_UI: return do_ui(S, c, r);
+    case RT_STATS:
+        serve_stats_json(S, &b);
+        return queue_json(S, c, r, 200, &b, "Cache-Control", "no-store");
     case RT_HEALTHZ:
         sb_str(&b, "{\"status\":\"ok\"}");
         return queue_json(S, c, r, 200, &b, NULL, NULL);
@@ -212,9 +243,10 @@ static enum MHD_Result do_get(server *S, struct MHD_Connection *c, req *r) {
 
 /* ---- the access handler ---------------------------------------------------------------------- */
 
-static int route_of(const char *url) {
-    for (int i = 0; i < RT_OTHER; i++)
+static int route_of(const server *S, const char *url) {
+    for (int i = 0; i < RT_UI; i++)
         if (!strcmp(url, serve_route_names[i])) return i;
+    if (!S->cfg.no_ui && web_find(url)) return RT_UI;
     return RT_OTHER;
 }
 
@@ -382,7 +414,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *con_cls = r;
         r->t0 = now_ns();
         r->deadline = r->t0 + (uint64_t)(S->cfg.request_timeout * 1e9);
-        r->route = route_of(url);
+        r->route = route_of(S, url);
         r->conn = conn_of(c);
         snprintf(r->method, sizeof r->method, "%s", method);
         snprintf(r->path, sizeof r->path, "%s", url);
@@ -453,6 +485,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (r->conn) STORE(r->conn->busy, 1);
     api_reply rep = {0};
     if (r->route == RT_SENTIMENT) api_sentiment(S, r->body, r->len, &rep);
+    else if (r->route == RT_EXPLAIN) api_explain(S, r->body, r->len, &rep);
     else api_batch(S, r->body, r->len, r->deadline, &rep);
     enum MHD_Result ret = reply(S, c, r, &rep);
     if (r->conn) STORE(r->conn->busy, 0);

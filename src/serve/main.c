@@ -25,13 +25,15 @@
 
 #include "serve/log.h"
 #include "serve/serve.h"
+#include "serve/web.h"
 
 #define LOAD(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
 #define STORE(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
 
 /* ---- options ----------------------------------------------------------------------------- */
 
-typedef enum { O_STR, O_ULONG, O_SIZE, O_DUR, O_DOUBLE, O_BOOL, O_MODEL } otype;
+/* O_FLAG: a flag without a value (sets 1; its variable takes on/off like O_BOOL) */
+typedef enum { O_STR, O_ULONG, O_SIZE, O_DUR, O_DOUBLE, O_BOOL, O_FLAG, O_MODEL } otype;
 
 typedef struct optdef {
     const char *name;
@@ -117,6 +119,8 @@ static const optdef options[] = {
      OFF(log_level), 0, 0},
     {"access-log", 0x2016, O_BOOL, "SENTI_ACCESS_LOG", "on", "on|off",
      "one JSON line per request at level info (failures are logged at warn either way)", OFF(access_log), 0, 0},
+    {"no-ui", 0x201a, O_FLAG, "SENTI_NO_UI", NULL, "",
+     "no web page: GET / and the page's files answer 404 (the API is unchanged)", OFF(no_ui), 0, 0},
     {"fault-delay", 0x2017, O_ULONG, "SENTI_FAULT_DELAY_US", "0", "US",
      "testing only: sleep this many microseconds before scoring each text", OFF(fault_delay_us), 0, 10000000},
 };
@@ -144,6 +148,12 @@ static void print_help(FILE *f) {
           "  GET  /readyz              200 when serving; 503 while draining\n"
           "  GET  /metrics             Prometheus text format (requests, latency histograms,\n"
           "                            cache, rate limiting, model info, process)\n"
+          "  POST /v1/explain          {\"text\": \"...\"} -> the result and \"contributions\": what each\n"
+          "                            word or n-gram (byte span) adds toward each class; not cached\n"
+          "  GET  /v1/stats            the counters the web page charts (requests, latency buckets,\n"
+          "                            cache), as JSON\n"
+          "  GET  /                    the web page: try a text, score a file, watch the service\n"
+          "                            (embedded; --no-ui turns it off)\n"
           "\n"
           "errors are {\"error\": {\"code\", \"message\"}} with status\n"
           "  400 malformed JSON, missing or non-string text    404 unknown path\n"
@@ -242,6 +252,8 @@ static int apply(serve_config *cfg, const optdef *o, const char *v, const char *
         return 0;
     }
     case O_BOOL:
+    case O_FLAG:
+        if (o->type == O_FLAG && !v) v = "on";
         if (!strcmp(v, "on") || !strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes")) *(int *)p = 1;
         else if (!strcmp(v, "off") || !strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no")) *(int *)p = 0;
         else {
@@ -268,7 +280,8 @@ static int parse_config(serve_config *cfg, int argc, char **argv, int *help) {
     char shortopts[64] = "h";
     size_t sl = 1;
     for (size_t i = 0; i < N_OPTIONS; i++) {
-        longopts[i] = (struct option){options[i].name, required_argument, 0, options[i].code};
+        longopts[i] = (struct option){options[i].name, options[i].type == O_FLAG ? no_argument : required_argument,
+                                      0, options[i].code};
         if (options[i].code < 128 && sl + 3 < sizeof shortopts) {
             shortopts[sl++] = (char)options[i].code;
             shortopts[sl++] = ':';
@@ -326,7 +339,8 @@ static void log_config(const serve_config *cfg) {
         case O_SIZE: sb_printf(&b, "%lld", *(const long long *)p); break;
         case O_DUR:
         case O_DOUBLE: sb_double(&b, *(const double *)p); break;
-        case O_BOOL: sb_str(&b, *(const int *)p ? "true" : "false"); break;
+        case O_BOOL:
+        case O_FLAG: sb_str(&b, *(const int *)p ? "true" : "false"); break;
         case O_MODEL:
             if (o->code == 'm') {
                 const char *s = cfg->model.spec ? cfg->model.spec : "default";
@@ -526,6 +540,7 @@ int cmd_serve(int argc, char **argv) {
     hist_init(&S->predict_latency, predict_bounds, sizeof predict_bounds / sizeof *predict_bounds, 1e-9);
     hist_init(&S->batch_size, batch_bounds, sizeof batch_bounds / sizeof *batch_bounds, 1);
     log_config(&S->cfg);
+    web_init();
     fit_fd_limit(&S->cfg);
 
     /* Block the signals before any thread starts, so that only sigtimedwait sees them. */

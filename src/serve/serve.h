@@ -6,7 +6,8 @@
  *         http.c      libmicrohttpd callbacks: routing, limits, bodies, responses, access log
  *         api.c       request bodies to responses without sockets (JSON, scoring), framing
  *         model.c     reference-counted model generations with a pool of scoring contexts
- *         stats.c     the /metrics page
+ *         stats.c     the /metrics page and its JSON digest /v1/stats (for the web page)
+ *         web.c       the web page's files, embedded (src/serve/web/)
  *         cache.c     response cache (sharded LRU + TTL)      ratelimit.c  token buckets
  *         connlimit.c connections per client
  *         redis.c     optional shared cache                   log.c        JSON log lines
@@ -53,6 +54,7 @@ typedef struct serve_config {
     const char *redis_url;
     double redis_timeout;
     unsigned long fault_delay_us; /* testing: sleep per scored text */
+    int no_ui;                    /* --no-ui: no web page at / */
     cli_model_args model;
 } serve_config;
 
@@ -91,6 +93,9 @@ enum {
     RT_HEALTHZ,
     RT_READYZ,
     RT_METRICS,
+    RT_EXPLAIN,
+    RT_STATS,
+    RT_UI,      /* the web page's files (web.c) */
     RT_OTHER,
     RT_N
 };
@@ -145,6 +150,8 @@ void serve_http_stop(server *S);
 
 /* stats.c */
 void serve_metrics_render(server *S, sbuf *b);
+/* GET /v1/stats: the counters the web page charts, as one JSON object. */
+void serve_stats_json(server *S, sbuf *b);
 
 /* redis.c: NULL url -> 0 and *out = NULL */
 int redis_pool_new(const char *url, double timeout, double ttl, redis_pool **out, char *err,

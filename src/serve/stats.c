@@ -113,3 +113,54 @@ void serve_metrics_render(server *S, sbuf *b) {
 
     process_metrics_render(b, S->start_time);
 }
+
+/* ---- GET /v1/stats: what the web page's Watch tab charts ---------------------------------- */
+
+/* The scoring routes' latency as one histogram: the bucket bounds (seconds) and the counts
+ * per bucket (not cumulative; the last is +Inf). The routes share their bounds (main.c). */
+static void stats_latency(server *S, sbuf *b) {
+    static const int routes[] = {RT_SENTIMENT, RT_BATCH, RT_EXPLAIN};
+    const hist *h0 = &S->latency[RT_SENTIMENT];
+    sb_str(b, ",\"latency\":{\"bounds\":[");
+    for (int i = 0; i < h0->n; i++) {
+        if (i) sb_put(b, ",", 1);
+        sb_double(b, h0->bounds[i]);
+    }
+    sb_str(b, "],\"counts\":[");
+    for (int i = 0; i <= h0->n; i++) {
+        uint64_t v = 0;
+        for (size_t r = 0; r < sizeof routes / sizeof *routes; r++) v += LOAD(S->latency[routes[r]].counts[i]);
+        sb_printf(b, "%s%llu", i ? "," : "", (unsigned long long)v);
+    }
+    sb_str(b, "]}");
+}
+
+void serve_stats_json(server *S, sbuf *b) {
+    sb_reserve(b, 1024);
+    sb_str(b, "{\"time\":");
+    sb_double(b, unix_now());
+    sb_str(b, ",\"uptime\":");
+    sb_double(b, unix_now() - S->start_time);
+    sb_str(b, ",\"requests\":{");
+    for (int r = 0; r < RT_N; r++) {
+        uint64_t n = 0, err = 0;
+        for (int s = 100; s < 600; s++) {
+            uint64_t v = LOAD(S->requests[r][s]);
+            n += v;
+            if (s >= 400) err += v;
+        }
+        sb_str(b, r ? "," : "");
+        sb_json_str(b, serve_route_names[r], strlen(serve_route_names[r]));
+        sb_printf(b, ":{\"total\":%llu,\"errors\":%llu}", (unsigned long long)n, (unsigned long long)err);
+    }
+    cache_stats cs;
+    cache_get_stats(S->cache, &cs);
+    sb_printf(b, "},\"texts_scored\":%llu,\"cache\":{\"enabled\":%s,\"hits\":%llu,\"misses\":%llu}",
+              (unsigned long long)LOAD(S->texts_scored), S->cache ? "true" : "false",
+              (unsigned long long)cs.hits, (unsigned long long)cs.misses);
+    sb_printf(b, ",\"in_flight\":%llu,\"connections\":%llu,\"rate_limited\":%llu",
+              (unsigned long long)LOAD(S->inflight), (unsigned long long)LOAD(S->connections),
+              (unsigned long long)LOAD(S->rate_limited));
+    stats_latency(S, b);
+    sb_put(b, "}", 1);
+}

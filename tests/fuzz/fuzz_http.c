@@ -4,8 +4,9 @@
  *   request line \n header lines (Name: value) \n \n body
  *
  * The headers are judged by the framing checks (Content-Length, Transfer-Encoding, header
- * names) and the Content-Type test; the body goes to POST /v1/sentiment, and to
- * POST /v1/sentiment/batch, through the response cache and the embedded model. Every answer
+ * names) and the Content-Type test; the body goes to POST /v1/sentiment, to
+ * POST /v1/sentiment/batch (through the response cache and the embedded model) and to
+ * POST /v1/explain (the model's explanation, not cached). Every answer
  * must be a known status with a body that is valid JSON (an error body has error.code);
  * anything else aborts, and so the fuzzer reports it. Seeds: tests/fuzz/seeds/http-*. */
 #include <jansson.h>
@@ -91,5 +92,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
     api_batch(S, p + body, size - body, now_ns() + 10000000000ull, &brep);
     check_reply(&brep);
     sb_free(&brep.body);
+    api_reply erep = {0};
+    api_explain(S, p + body, size - body, &erep);
+    check_reply(&erep);
+    sb_free(&erep.body);
     return 0;
 }
