@@ -236,6 +236,12 @@ typedef struct senti_contribution {
 SENTI_API int senti_explain(const senti_model *m, senti_ctx *ctx, const char *text, size_t len,
                             senti_result *out, senti_contribution *contrib, size_t cap, size_t *n);
 
+/* What contribution c adds to label's logit against the other labels: for a binary model
+ * logit[0] for "positive" and its negation for "negative"; with K labels, logit[label] minus
+ * the mean of the others' logits. 0 for a label out of range. */
+SENTI_API float senti_contribution_toward(const senti_model *m, const senti_contribution *c,
+                                          int label);
+
 /* Write the result as JSON object members (no braces), e.g.
  *   "label":"positive","score":0.9731,"scores":{"negative":0.0269,"positive":0.9731}
  * followed by the model's own values (VADER: ,"neg":0.0,"neu":0.254,"pos":0.746,"compound":0.8316).

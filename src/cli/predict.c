@@ -48,16 +48,6 @@ static int cmp_expl(const void *a, const void *b) {
     return i < j ? -1 : i > j;
 }
 
-/* What contribution c adds to label p's logit, relative to the other labels. */
-static float toward(const senti_model *m, const senti_contribution *c, int p) {
-    int k = senti_model_n_classes(m);
-    if (k == 2) return p == 1 ? c->logit[0] : -c->logit[0];
-    float others = 0;
-    for (int j = 0; j < k; j++)
-        if (j != p) others += c->logit[j];
-    return c->logit[p] - others / (float)(k - 1);
-}
-
 typedef struct pstate {
     const senti_model *m;
     senti_ctx *ctx;
@@ -165,7 +155,7 @@ static int print_one(pstate *ps, const char *text, size_t len) {
     }
     size_t shown = 0;
     if (ps->explain) {
-        for (size_t i = 0; i < nc; i++) ps->order[i] = (ranked){toward(ps->m, &ps->contrib[i], r.label), i};
+        for (size_t i = 0; i < nc; i++) ps->order[i] = (ranked){senti_contribution_toward(ps->m, &ps->contrib[i], r.label), i};
         qsort(ps->order, nc, sizeof *ps->order, cmp_expl);
         shown = nc < (size_t)ps->explain ? nc : (size_t)ps->explain;
     }

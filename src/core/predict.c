@@ -60,6 +60,17 @@ SENTI_API int senti_explain(const senti_model *m, senti_ctx *ctx, const char *te
     return rc;
 }
 
+SENTI_API float senti_contribution_toward(const senti_model *m, const senti_contribution *c,
+                                          int label) {
+    int k = m && c ? m->n_classes : 0;
+    if (label < 0 || label >= k) return 0;
+    if (k == 2) return label == 1 ? c->logit[0] : -c->logit[0];
+    float others = 0;
+    for (int j = 0; j < k; j++)
+        if (j != label) others += c->logit[j];
+    return c->logit[label] - others / (float)(k - 1);
+}
+
 typedef struct batch_job {
     const senti_model *m;
     const senti_text *texts;

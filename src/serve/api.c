@@ -143,16 +143,6 @@ void api_sentiment(server *S, const char *body, size_t len, api_reply *rep) {
  * in "features" and the answer says "truncated". Bounds the answer of a long text. */
 #define EXPLAIN_MAX 4096
 
-/* What contribution c adds to class p's logit against the others (the mean of theirs): for a
- * binary model logit[0] is toward class 1, so class 0 gets its negation. */
-static double explain_toward(int k, const senti_contribution *c, int p) {
-    if (k == 2) return p == 1 ? c->logit[0] : -c->logit[0];
-    double others = 0;
-    for (int j = 0; j < k; j++)
-        if (j != p) others += c->logit[j];
-    return c->logit[p] - others / (k - 1);
-}
-
 /* The "contributions" array: {"start","end" (bytes of the text),"order" (1-3 words, 0 a pair
  * with the text's start or end, "bias"),"negated","weights":{class: what it adds toward it}}. */
 static void explain_render(const senti_model *m, const senti_contribution *c, size_t n, sbuf *b) {
@@ -170,7 +160,7 @@ static void explain_render(const senti_model *m, const senti_contribution *c, si
             sb_json_str(b, l, strlen(l));
             sb_put(b, ":", 1);
             char t[48];
-            senti__fmt_rounded(t, sizeof t, explain_toward(k, &c[i], j), 4);
+            senti__fmt_rounded(t, sizeof t, senti_contribution_toward(m, &c[i], j), 4);
             sb_str(b, t);
         }
         sb_str(b, "}}");

@@ -257,3 +257,27 @@ TEST(vader_digest_covers_both_lexicons) {
     ASSERT(strcmp(d1, d2) != 0);
     ASSERT_EQ(n2, n1 + strlen("\xf0\x9f\xab\xa0\tmelting face\n"));
 }
+
+/* senti_contribution_toward: a binary model's logit[0] toward positive, its negation toward
+ * negative; with three labels, a class against the mean of the others. */
+TEST(contribution_toward) {
+    senti_model *m = NULL;
+    ASSERT_EQ(senti_model_open("default", NULL, &m, NULL, 0), SENTI_OK);
+    senti_contribution c = {0};
+    c.logit[0] = 1.0f, c.logit[1] = -2.0f, c.logit[2] = 4.0f;
+    ASSERT_NEAR(senti_contribution_toward(m, &c, 2), 4.0 - (1.0 - 2.0) / 2, 1e-6);
+    ASSERT_NEAR(senti_contribution_toward(m, &c, 0), 1.0 - (-2.0 + 4.0) / 2, 1e-6);
+    ASSERT_EQ(senti_contribution_toward(m, &c, 3), 0);
+    ASSERT_EQ(senti_contribution_toward(m, &c, -1), 0);
+    ASSERT_EQ(senti_contribution_toward(NULL, &c, 0), 0);
+    /* the contributions toward the predicted label add up to its margin */
+    senti_result r;
+    senti_contribution cs[64];
+    size_t n;
+    ASSERT_EQ(senti_explain(m, NULL, "not bad at all", 14, &r, cs, 64, &n), SENTI_OK);
+    ASSERT(n <= 64);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) sum += senti_contribution_toward(m, &cs[i], r.label);
+    senti_model_free(m);
+    ASSERT(sum > 0); /* the predicted label is ahead of the others' mean */
+}
