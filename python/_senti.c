@@ -383,11 +383,15 @@ static PyObject *spec_bytes(PyObject *spec) {
 static int model_init(ModelObject *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"spec", "max_text_bytes", "max_tokens", "lexicon_dir", "read", NULL};
     PyObject *spec = Py_None, *lexdir = Py_None;
-    unsigned int max_text = 0, max_tok = 0;
+    long long max_text = 0, max_tok = 0;
     int read = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O$IIOp", kwlist, &spec, &max_text, &max_tok,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O$LLOp", kwlist, &spec, &max_text, &max_tok,
                                      &lexdir, &read))
         return -1;
+    if (max_text < 0 || max_text > UINT32_MAX || max_tok < 0 || max_tok > UINT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "max_text_bytes and max_tokens must be in [0, 2**32)");
+        return -1;
+    }
     if (self->busy) {
         PyErr_SetString(PyExc_RuntimeError, "Model.__init__ on a model in use");
         return -1;
@@ -397,7 +401,7 @@ static int model_init(ModelObject *self, PyObject *args, PyObject *kw) {
         Py_XDECREF(sb), Py_XDECREF(lb);
         return -1;
     }
-    senti_options o = {.max_text_bytes = max_text, .max_tokens = max_tok,
+    senti_options o = {.max_text_bytes = (uint32_t)max_text, .max_tokens = (uint32_t)max_tok,
                        .lexicon_dir = lb ? PyBytes_AsString(lb) : NULL,
                        .flags = read ? SENTI_OPEN_READ : 0};
     char err[ERR_SIZE] = "";
@@ -414,7 +418,7 @@ static int model_init(ModelObject *self, PyObject *args, PyObject *kw) {
     Py_CLEAR(self->labels);
     Py_CLEAR(self->value_names);
     self->m = m;
-    self->max_text = max_text ? max_text : SENTI_DEFAULT_MAX_TEXT_BYTES;
+    self->max_text = max_text ? (uint32_t)max_text : SENTI_DEFAULT_MAX_TEXT_BYTES;
     self->labels = str_tuple(senti_model_n_classes(m), senti_model_label, m);
     self->value_names = str_tuple(senti_model_n_values(m), senti_model_value_name, m);
     if (!self->labels || !self->value_names) return model_release(self), -1;

@@ -78,6 +78,7 @@ setup(
         sources=["_senti.c"],
         include_dirs=[os.path.join(ROOT, "include"), os.path.join(ROOT, "src")],
         extra_objects=LIBS + dep_objects,
+        depends=LIBS + [os.path.join(ROOT, "include", "senti.h")],
         libraries=dep_libraries,
         extra_compile_args=["-std=c17", "-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers",
                             "-Wno-cast-function-type", "-fvisibility=hidden"],
