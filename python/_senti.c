@@ -34,6 +34,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,7 +43,7 @@
 #include "models/linear/linear.h"
 
 #define POOL_MAX 16
-#define BATCH_CHUNK 16384 /* texts encoded and scored at a time by predict_batch */
+#define BATCH_CHUNK 4096 /* texts encoded and scored at a time by predict_batch */
 #define ERR_SIZE 512
 
 static PyObject *ModelError;
@@ -490,116 +491,182 @@ static PyObject *model_values(ModelObject *self, PyObject *text) {
     return res;
 }
 
-/* as_columns: {"label": [...], "score": [...], then one list per label and per value name} */
-static PyObject *columns_new(ModelObject *self) {
-    PyObject *d = PyDict_New();
-    PyObject *keys[2] = {self->labels, self->value_names};
-    if (!d) return NULL;
-    const char *fixed[2] = {"label", "score"};
-    for (int i = 0; i < 2; i++) {
-        PyObject *l = PyList_New(0);
-        if (!l || PyDict_SetItemString(d, fixed[i], l) < 0) goto fail_l;
-        Py_DECREF(l);
-        continue;
-    fail_l:
-        Py_XDECREF(l);
-        Py_DECREF(d);
-        return NULL;
-    }
-    for (int k = 0; k < 2; k++)
-        for (Py_ssize_t i = 0; i < PyTuple_Size(keys[k]); i++) {
-            PyObject *l = PyList_New(0);
-            if (!l || PyDict_SetItem(d, PyTuple_GetItem(keys[k], i), l) < 0) {
-                Py_XDECREF(l);
-                Py_DECREF(d);
-                return NULL;
-            }
-            Py_DECREF(l);
-        }
-    return d;
-}
-
-static int append_float(PyObject *d, PyObject *key, double v) {
-    PyObject *l = PyDict_GetItemWithError(d, key), *f = PyFloat_FromDouble(v);
-    int rc = l && f ? PyList_Append(l, f) : -1;
-    Py_XDECREF(f);
-    return rc;
-}
-
-static int columns_add(ModelObject *self, PyObject *d, const senti_result *r) {
-    PyObject *lab = PyTuple_GetItem(self->labels, r->label);
-    PyObject *ll = PyDict_GetItemString(d, "label"), *ls = PyDict_GetItemString(d, "score");
-    PyObject *f = PyFloat_FromDouble(r->score);
-    int rc = lab && ll && ls && f && PyList_Append(ll, lab) == 0 && PyList_Append(ls, f) == 0 ? 0 : -1;
-    Py_XDECREF(f);
-    for (int i = 0; !rc && i < r->n_classes; i++)
-        rc = append_float(d, PyTuple_GetItem(self->labels, i), r->probs[i]);
-    for (int i = 0; !rc && i < r->n_values; i++)
-        rc = append_float(d, PyTuple_GetItem(self->value_names, i), r->values[i]);
-    return rc;
-}
-
+/* Where predict_batch puts its results: a list of Result, or (as_columns) the label list and
+ * one block of doubles, column after column (score, each label's probability, each value),
+ * which the Python side views as arrays without a Python object per number. */
 typedef struct {
+    PyObject *list;   /* Results, or the labels (str) */
+    PyObject *block;  /* as_columns: bytearray of ncols * n doubles */
+    double *col;
+    Py_ssize_t n;
+    int ncols, columns;
+} batch_out;
+
+static int out_init(ModelObject *self, batch_out *o, Py_ssize_t n, int columns) {
+    *o = (batch_out){.n = n, .columns = columns};
+    o->ncols = 1 + (int)PyTuple_Size(self->labels) + (int)PyTuple_Size(self->value_names);
+    o->list = PyList_New(n);
+    if (columns && o->list) {
+        o->block = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)sizeof(double) * o->ncols * (n ? n : 1));
+        if (o->block) o->col = (double *)(void *)PyByteArray_AsString(o->block);
+    }
+    return o->list && (!columns || o->block) ? 0 : -1;
+}
+
+/* Result i of the batch */
+static int out_put(ModelObject *self, batch_out *o, Py_ssize_t i, const senti_result *r, int cut) {
+    if (!o->columns) {
+        PyObject *res = result_new(self, r, cut);
+        return res ? PyList_SetItem(o->list, i, res) : -1;
+    }
+    PyObject *lab = PyTuple_GetItem(self->labels, r->label);
+    if (!lab) return -1;
+    Py_INCREF(lab);
+    PyList_SetItem(o->list, i, lab);
+    double *c = o->col + i;
+    c[0] = r->score;
+    int nl = (int)PyTuple_Size(self->labels), nv = (int)PyTuple_Size(self->value_names);
+    for (int k = 0; k < nl; k++) c[(k + 1) * o->n] = k < r->n_classes ? r->probs[k] : 0.0;
+    for (int k = 0; k < nv; k++) c[(k + 1 + nl) * o->n] = k < r->n_values ? r->values[k] : 0.0;
+    return 0;
+}
+
+/* The batch's answer: the list, or (labels, block, ncols) for the Python side */
+static PyObject *out_finish(batch_out *o) {
+    if (!o->columns) return o->list;
+    PyObject *t = Py_BuildValue("(OOi)", o->list, o->block, o->ncols);
+    Py_DECREF(o->list), Py_DECREF(o->block);
+    return t;
+}
+
+static void out_clear(batch_out *o) {
+    Py_CLEAR(o->list);
+    Py_CLEAR(o->block);
+}
+
+/* predict_batch runs as a pipeline of chunks: while the library scores chunk k on its threads
+ * (started from a thread of ours, the GIL released there), this thread, holding the GIL,
+ * turns the results of chunk k-1 into Python objects and encodes chunk k+1. The Python work
+ * thus overlaps the scoring instead of adding to it, and memory stays bounded by two chunks. */
+typedef struct {
+    const senti_model *m;
+    Py_ssize_t lo, n;
     senti_text *texts;
     senti_result *res;
-    PyObject **keep;
+    PyObject **keep; /* the bytes objects holding texts[i] */
     int *cut;
-} batch_buf;
+    int threads, status, running;
+    pthread_t tid;
+} batch_chunk;
 
-/* Score items [lo, hi) of list into out (a list, or the columns dict). */
-static int batch_chunk(ModelObject *self, PyObject *list, Py_ssize_t lo, Py_ssize_t hi, int threads,
-                       PyObject *out, int columns, batch_buf *b) {
-    Py_ssize_t n = 0;
-    int rc = 0;
-    for (Py_ssize_t i = lo; i < hi; i++, n++) {
+static void *chunk_score(void *arg) {
+    batch_chunk *c = arg;
+    c->status = senti_predict_batch(c->m, c->texts, (size_t)c->n, c->res, c->threads);
+    return NULL;
+}
+
+static void chunk_release(batch_chunk *c) {
+    for (Py_ssize_t i = 0; i < c->n; i++) Py_CLEAR(c->keep[i]);
+    c->n = 0;
+}
+
+/* Encode items [lo, lo + n) of list; 0, or -1 with an exception naming the item. */
+static int chunk_encode(ModelObject *self, PyObject *list, batch_chunk *c, Py_ssize_t lo, Py_ssize_t n) {
+    c->lo = lo, c->n = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
         text_view tv;
-        if (text_get(PyList_GetItem(list, i), self->max_text, &tv)) {
+        if (text_get(PyList_GetItem(list, lo + i), self->max_text, &tv)) {
             PyObject *t, *v, *tb;
             PyErr_Fetch(&t, &v, &tb);
-            PyErr_Format(t, "texts[%zd]: %S", i, v ? v : Py_None);
+            PyErr_Format(t, "texts[%zd]: %S", lo + i, v ? v : Py_None);
             Py_XDECREF(t), Py_XDECREF(v), Py_XDECREF(tb);
-            rc = -1;
-            break;
+            return -1;
         }
-        b->keep[n] = tv.keep, b->cut[n] = tv.cut;
-        b->texts[n] = (senti_text){tv.p, tv.n};
+        c->keep[i] = tv.keep, c->cut[i] = tv.cut;
+        c->texts[i] = (senti_text){tv.p, tv.n};
+        c->n = i + 1;
     }
-    if (!rc) {
-        int st;
+    return 0;
+}
+
+/* Start scoring c: on a thread of ours when overlap is wanted, else right here. */
+static void chunk_start(batch_chunk *c, int overlap) {
+    c->running = overlap && pthread_create(&c->tid, NULL, chunk_score, c) == 0;
+    if (!c->running) {
         Py_BEGIN_ALLOW_THREADS
-        st = senti_predict_batch(self->m, b->texts, (size_t)n, b->res, threads);
+        chunk_score(c);
         Py_END_ALLOW_THREADS
-        if (st) rc = -1, raise_status(st, NULL);
     }
-    for (Py_ssize_t i = 0; !rc && i < n; i++) {
-        if (columns) rc = columns_add(self, out, &b->res[i]);
-        else {
-            PyObject *r = result_new(self, &b->res[i], b->cut[i]);
-            rc = r ? PyList_Append(out, r) : -1;
-            Py_XDECREF(r);
-        }
+}
+
+static int chunk_join(batch_chunk *c) {
+    if (c->running) {
+        Py_BEGIN_ALLOW_THREADS
+        pthread_join(c->tid, NULL);
+        Py_END_ALLOW_THREADS
+        c->running = 0;
     }
-    for (Py_ssize_t i = 0; i < n; i++) Py_DECREF(b->keep[i]);
+    return c->status ? (raise_status(c->status, NULL), -1) : 0;
+}
+
+/* Put c's results into out. */
+static int chunk_emit(ModelObject *self, batch_chunk *c, batch_out *out) {
+    int rc = 0;
+    for (Py_ssize_t i = 0; !rc && i < c->n; i++) rc = out_put(self, out, c->lo + i, &c->res[i], c->cut[i]);
     return rc;
+}
+
+static int chunks_alloc(batch_chunk c[2], const senti_model *m, Py_ssize_t cap, int threads) {
+    for (int k = 0; k < 2; k++) {
+        c[k] = (batch_chunk){.m = m, .threads = threads};
+        c[k].texts = PyMem_Calloc((size_t)cap, sizeof *c[k].texts);
+        c[k].res = PyMem_Calloc((size_t)cap, sizeof *c[k].res);
+        c[k].keep = PyMem_Calloc((size_t)cap, sizeof *c[k].keep);
+        c[k].cut = PyMem_Calloc((size_t)cap, sizeof *c[k].cut);
+        if (!c[k].texts || !c[k].res || !c[k].keep || !c[k].cut) return PyErr_NoMemory(), -1;
+    }
+    return 0;
+}
+
+static void chunks_free(batch_chunk c[2]) {
+    for (int k = 0; k < 2; k++) {
+        if (c[k].keep) chunk_release(&c[k]);
+        PyMem_Free(c[k].texts), PyMem_Free(c[k].res), PyMem_Free(c[k].keep), PyMem_Free(c[k].cut);
+    }
 }
 
 static PyObject *batch_run(ModelObject *self, PyObject *list, int threads, int columns) {
     Py_ssize_t n = PyList_Size(list), cap = n < BATCH_CHUNK ? n : BATCH_CHUNK;
-    batch_buf b = {PyMem_Calloc((size_t)cap + 1, sizeof *b.texts), PyMem_Calloc((size_t)cap + 1, sizeof *b.res),
-                   PyMem_Calloc((size_t)cap + 1, sizeof *b.keep), PyMem_Calloc((size_t)cap + 1, sizeof *b.cut)};
-    PyObject *out = columns ? columns_new(self) : PyList_New(0);
-    if (!b.texts || !b.res || !b.keep || !b.cut) {
-        Py_CLEAR(out);
-        PyErr_NoMemory();
+    batch_chunk c[2];
+    batch_out out = {0};
+    if (chunks_alloc(c, self->m, cap + 1, threads) || out_init(self, &out, n, columns) ||
+        chunk_encode(self, list, &c[0], 0, cap)) {
+        chunks_free(c);
+        out_clear(&out);
+        return NULL;
     }
-    for (Py_ssize_t lo = 0; out && lo < n; lo += cap)
-        if (batch_chunk(self, list, lo, lo + cap < n ? lo + cap : n, threads, out, columns, &b)) Py_CLEAR(out);
-    PyMem_Free(b.texts), PyMem_Free(b.res), PyMem_Free(b.keep), PyMem_Free(b.cut);
-    return out;
+    int rc = 0, overlap = n > cap;
+    for (int k = 0; c[k & 1].lo < n && c[k & 1].n; k++) {
+        batch_chunk *cur = &c[k & 1], *other = &c[(k + 1) & 1];
+        chunk_start(cur, overlap);
+        if (k > 0 && !rc) rc = chunk_emit(self, other, &out); /* chunk k-1 */
+        chunk_release(other);
+        Py_ssize_t next = cur->lo + cur->n;
+        if (!rc && next < n) rc = chunk_encode(self, list, other, next, n - next < cap ? n - next : cap);
+        if (chunk_join(cur) && !rc) rc = -1;
+        if (rc) break;
+        if (next >= n) rc = chunk_emit(self, cur, &out); /* the last chunk */
+    }
+    chunks_free(c);
+    if (rc) {
+        out_clear(&out);
+        return NULL;
+    }
+    return out_finish(&out);
 }
 
 static PyObject *model_predict_batch(ModelObject *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"texts", "threads", "as_columns", NULL};
+    static char *kwlist[] = {"texts", "threads", "_columns", NULL};
     PyObject *texts;
     int threads = 0, columns = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|i$p", kwlist, &texts, &threads, &columns)) return NULL;
@@ -757,10 +824,10 @@ static PyMethodDef model_methods[] = {
      "values(text) -> dict\n\nThe model's own named values for one text (VADER: neg, neu, pos, "
      "compound), the fastest call when that is all you need."},
     {"predict_batch", (PyCFunction)(void (*)(void))model_predict_batch, METH_VARARGS | METH_KEYWORDS,
-     "predict_batch(texts, threads=0, *, as_columns=False) -> list of Result, or dict of lists\n\n"
+     "predict_batch(texts, threads=0) -> list of Result\n\n"
      "Score any iterable of str or bytes (a list, a numpy object array, a pandas Series) with\n"
-     "the library's threads (0: all cores), the GIL released. Order is kept. as_columns=True\n"
-     "returns {'label': [...], 'score': [...], <label>: [...], <value name>: [...]}."},
+     "the library's threads (0: all cores), the GIL released. Order is kept. (_columns=True:\n"
+     "(labels, bytearray of doubles, number of columns), which senti.Model turns into arrays.)"},
     {"_explain", (PyCFunction)model_explain, METH_O,
      "_explain(text) -> (Result, utf8 bytes, [(start, end, order, flags, logits)]); see explain()"},
     {"close", (PyCFunction)model_close, METH_NOARGS,

@@ -54,6 +54,6 @@ def score(df, column, model=None, *, prefix="", expand=False, threads=0, copy=Tr
             put(name, cols[name], "float64")
     else:
         labels = m.labels
-        rows = [dict(zip(labels, r)) for r in zip(*(cols[lab] for lab in labels))]
+        rows = [dict(zip(labels, r)) for r in zip(*(cols[lab].tolist() for lab in labels))]
         put("scores", rows, "object")
     return out

@@ -93,7 +93,7 @@ class SentimentIntensityAnalyzer:
         """polarity_scores over many texts with the library's threads; a list of dicts."""
         cols = self.model.predict_batch(texts, threads, as_columns=True)
         keys = ("neg", "neu", "pos", "compound")
-        return [dict(zip(keys, row)) for row in zip(*(cols[k] for k in keys))]
+        return [dict(zip(keys, row)) for row in zip(*(cols[k].tolist() for k in keys))]
 
     def _read(self, name):
         with open(os.path.join(self.lexicon_dir, name), encoding="utf-8") as f:

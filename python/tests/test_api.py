@@ -117,9 +117,12 @@ def test_predict_batch_lists_and_columns(model, sst2_dev):
     rs = model.predict_batch(texts)
     assert rs == [model.predict(t) for t in texts]
     cols = model.predict_batch(texts, as_columns=True)
-    assert cols["label"] == [r.label for r in rs] and cols["score"] == [r.score for r in rs]
+    assert list(cols) == ["label", "score"] + list(model.labels)
+    assert cols["label"] == [r.label for r in rs] and cols["score"].tolist() == [r.score for r in rs]
     for lab in model.labels:
-        assert cols[lab] == [r.scores[lab] for r in rs]
+        assert cols[lab].tolist() == [r.scores[lab] for r in rs]
+    empty = model.predict_batch([], as_columns=True)
+    assert empty["label"] == [] and len(empty["score"]) == 0
     assert model.predict_batch([]) == []
     assert model.predict_batch(iter(texts[:3])) == rs[:3]
     assert model.predict_batch(tuple(texts[:3]), 1) == rs[:3]
@@ -133,3 +136,26 @@ def test_predict_batch_numpy_and_pandas(model):
     assert model.predict_batch(np.array(texts)) == want
     pd = pytest.importorskip("pandas")
     assert model.predict_batch(pd.Series(texts)) == want
+
+
+def test_columns_without_numpy(model, monkeypatch):
+    import builtins
+    import array
+    real = builtins.__import__
+
+    def no_numpy(name, *a, **k):
+        if name == "numpy":
+            raise ImportError("no numpy")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_numpy)
+    cols = model.predict_batch(["good", "bad"], as_columns=True)
+    assert isinstance(cols["score"], array.array)
+    assert cols["score"].tolist() == [model.predict("good").score, model.predict("bad").score]
+
+
+def test_columns_vader_values(vader_dir):
+    m = senti.Model("vader:" + vader_dir)
+    cols = m.predict_batch(["VADER is smart, handsome, and funny.", "awful"], as_columns=True)
+    assert list(cols) == ["label", "score", "negative", "neutral", "positive", "neg", "neu", "pos", "compound"]
+    assert cols["compound"].tolist() == [0.8316, m.values("awful")["compound"]]

@@ -35,7 +35,9 @@ def test_batch_across_chunks(model, sst2_dev):
     texts = (sst2_dev[0] * 24)[:20000]  # more than one 16,384-text chunk
     cols = model.predict_batch(texts, as_columns=True)
     assert len(cols["label"]) == 20000
-    assert cols["score"][16384:16400] == [model.predict(t).score for t in texts[16384:16400]]
+    assert cols["score"][16384:16400].tolist() == [model.predict(t).score for t in texts[16384:16400]]
+    assert cols["label"][4090:4100] == [model.predict(t).label for t in texts[4090:4100]]
+    assert model.predict_batch(texts) == [model.predict(t) for t in texts]
 
 
 def test_close_while_other_threads_score(sst2_dev):

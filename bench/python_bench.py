@@ -1,0 +1,181 @@
+#!/usr/bin/python3
+"""python_bench.py - the Python binding's speed on the 872 SST-2 dev sentences, in one run.
+
+    make bench-python          (PYTHONPATH=build/python DATA=../shared/data /usr/bin/python3 bench/python_bench.py)
+
+Measures, on the same sentences and machine (each figure the best of --passes passes):
+  - the C call: build/bench-latency (senti_predict in a loop, embedded model) and
+    build/bench-vader-speed (the vader kind), both run here as programs;
+  - senti.Model().predict per call, and the overhead over the C call;
+  - predict_batch throughput (texts/s; all cores and one thread; list of Result and
+    as_columns) over the sentences repeated --repeat times, against `senti batch` on a file of
+    the same lines (its own records/s summary, the in-process figure);
+  - senti.vader's polarity_scores per call against NLTK's VADER (Debian python3-nltk), and
+    vaderSentiment's if it is importable (it is not packaged by Debian);
+  - scikit-learn TF-IDF + logistic regression (trained here on SST-2 train) predict_proba,
+    one text per call and the whole list in one call;
+  - fastText's Python binding, if importable.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+
+def read_dev(path):
+    with open(path, encoding="utf-8") as f:
+        next(f)
+        return [line.rstrip("\n").split("\t", 1)[1] for line in f]
+
+
+def best(fn, passes):
+    out = []
+    for _ in range(passes):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return min(out)
+
+
+def per_call_us(fn, texts, passes):
+    def loop():
+        for t in texts:
+            fn(t)
+    return best(loop, passes) / len(texts) * 1e6
+
+
+def c_figures(data, build, passes):
+    """Microseconds per call of the C library (embedded model, vader): best of passes runs."""
+    lin, vad = [], []
+    for _ in range(passes):
+        lat = subprocess.run([os.path.join(build, "bench-latency"), os.path.join(data, "sst2", "dev.tsv"), "100"],
+                             capture_output=True, text=True, check=True).stdout
+        lin.append(1e6 / float(re.search(r"throughput 1 thread (\d+) texts/s", lat).group(1)))
+        vd = subprocess.run([os.path.join(build, "bench-vader-speed"), data, "20", "3"],
+                            capture_output=True, text=True, check=True).stdout
+        vad.append(float(vd.split()[0]))
+    return min(lin), min(vad)
+
+
+def senti_batch_once(senti, lines_file):
+    """One `senti batch` run: its own records/s (the in-process figure) and its CPU seconds."""
+    before = os.times()
+    p = subprocess.run([senti, "batch", lines_file, "-f", "lines", "-o", os.devnull, "--no-progress"],
+                       capture_output=True, text=True, check=True)
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return float(re.search(r"([\d.]+) records/s", p.stderr).group(1)), cpu
+
+
+def timed(fn):
+    """(wall seconds, CPU seconds of this process) of fn()."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    fn()
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def row(name, value, unit, note=""):
+    print("%-48s %12.3f %-10s %s" % (name, value, unit, note))
+
+
+def bench_senti(args, texts, lines_file):
+    import senti
+    m = senti.Model()
+    c_us, c_vader_us = c_figures(args.data, args.build, args.passes)
+    us = per_call_us(m.predict, texts, args.passes)
+    row("C senti_predict (bench-latency)", c_us, "us/call")
+    row("senti.Model().predict", us, "us/call", "overhead %.3f us" % (us - c_us))
+    big = texts * args.repeat
+    senti = os.path.join(args.build, "senti")
+    # interleaved passes (the machine may be shared): best rate and least CPU of each
+    ways = {"senti batch (all cores)": None}
+    for threads in (0, 1):
+        for cols in (False, True):
+            ways["predict_batch threads=%d%s" % (threads, " as_columns" if cols else "")] = (threads, cols)
+    rate = {k: 0.0 for k in ways}
+    cpu = {k: float("inf") for k in ways}
+    for _ in range(args.passes):
+        for k, how in ways.items():
+            if how is None:
+                r, c = senti_batch_once(senti, lines_file)
+            else:
+                w, c = timed(lambda: m.predict_batch(big, how[0], as_columns=how[1]))
+                r = len(big) / w
+            rate[k], cpu[k] = max(rate[k], r), min(cpu[k], c)
+    base = rate["senti batch (all cores)"]
+    for k in ways:
+        row(k + " [%d texts]" % len(big), rate[k], "texts/s",
+            "%.1f%% of senti batch; %.3f us CPU/text" % (100 * rate[k] / base, cpu[k] / len(big) * 1e6))
+    return c_vader_us
+
+
+def bench_vader(args, texts, c_vader_us):
+    from senti.vader import SentimentIntensityAnalyzer
+    sia = SentimentIntensityAnalyzer(os.path.join(args.data, "vader"))
+    ours = per_call_us(sia.polarity_scores, texts, args.passes)
+    row("C vader senti_predict (bench-vader-speed)", c_vader_us, "us/call")
+    row("senti.vader polarity_scores", ours, "us/call", "overhead %.3f us" % (ours - c_vader_us))
+    try:
+        from peer import nltk_analyzer
+        nl = nltk_analyzer(os.path.join(args.data, "vader"))
+        theirs = per_call_us(nl.polarity_scores, texts, 1)
+        row("NLTK VADER polarity_scores", theirs, "us/call", "senti.vader is %.0fx faster" % (theirs / ours))
+    except ImportError as e:
+        print("NLTK VADER: not importable (%s)" % e)
+    try:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer as Ref
+        ref = Ref()
+        theirs = per_call_us(ref.polarity_scores, texts, 1)
+        row("vaderSentiment polarity_scores", theirs, "us/call", "senti.vader is %.0fx faster" % (theirs / ours))
+    except ImportError:
+        print("vaderSentiment: not installed (not packaged by Debian; no PyPI here)")
+
+
+def bench_sklearn(args, texts):
+    try:
+        from peer import read_tsv
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+    except ImportError as e:
+        print("scikit-learn: not importable (%s)" % e)
+        return
+    X, y = read_tsv(os.path.join(args.data, "sst2", "train.tsv"))
+    pipe = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
+                         LogisticRegression(C=4.0, max_iter=2000, solver="liblinear")).fit(X, y)
+    row("sklearn TF-IDF+LR predict_proba([t])", per_call_us(lambda t: pipe.predict_proba([t]), texts, 1), "us/call")
+    t = best(lambda: pipe.predict_proba(texts * args.repeat), 1)
+    row("sklearn TF-IDF+LR predict_proba(list)", len(texts) * args.repeat / t, "texts/s")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", default=os.environ.get("DATA", os.path.join(ROOT, "..", "shared", "data")))
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--passes", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=100, help="copies of the 872 sentences for throughput")
+    args = ap.parse_args()
+    texts = read_dev(os.path.join(args.data, "sst2", "dev.tsv"))
+    print("python %s, %d SST-2 dev sentences, %d cores" % (sys.version.split()[0], len(texts), os.cpu_count()))
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8") as f:
+        f.write("\n".join(texts * args.repeat) + "\n")
+        f.flush()
+        c_vader_us = bench_senti(args, texts, f.name)
+    bench_vader(args, texts, c_vader_us)
+    bench_sklearn(args, texts)
+    try:
+        import fasttext  # noqa: F401
+        print("fastText's binding is importable but has no model here; see make bench-fasttext")
+    except ImportError:
+        print("fastText's Python binding: not installed (Debian python3-fasttext)")
+
+
+if __name__ == "__main__":
+    main()
