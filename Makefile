@@ -112,7 +112,7 @@ run: deps ## install dependencies, build, and score TEXT with the embedded model
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(B)/fuzz-replay-%,$(wildcard tests/fuzz/fuzz_*.c))
 test: deps-test ## install dependencies, build, and run every test suite (SUITES=... for some)
 	@$(MAKE) --no-print-directory all $(B)/test_unit $(FUZZ_REPLAY) python
-	@$(MAKE) --no-print-directory SANITIZE=address,undefined build-san/senti build-san/senti-serve build-san/test_unit \
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined build-san/senti build-san/senti-serve build-san/test_unit python \
 	  $(subst $(B)/,build-san/,$(FUZZ_REPLAY))
 	@DATA=$(DATA) tests/run.sh $(SUITES)
 
@@ -260,10 +260,10 @@ loadtest: deps ## wrk against senti serve and a Flask peer (DURATION=30)
 # libsenti) with Debian's setuptools and no network into $(B)/python; tests/run.sh python runs
 # its pytest suite from there. PYTHON picks the interpreter (Debian's: its python3-* packages).
 PYTHON ?= /usr/bin/python3
-PIP_OFFLINE := --no-build-isolation --no-index --no-deps --root-user-action=ignore
+PIP_OFFLINE := --no-build-isolation --no-index --no-deps
 .PHONY: python python-wheel bench-python
 python: $(B)/libsenti.a $(B)/libsenti-tools.a ## build the Python package into build/python
-	SENTI_BUILD_DIR=$(B) $(PYTHON) -m pip install -q $(PIP_OFFLINE) --upgrade --target $(B)/python ./python
+	SENTI_BUILD_DIR=$(B) SENTI_SANITIZE=$(SANITIZE) $(PYTHON) -m pip install -q $(PIP_OFFLINE) --root-user-action=ignore --upgrade --target $(B)/python ./python
 python-wheel: $(B)/libsenti.a $(B)/libsenti-tools.a ## the Python package as an abi3 wheel in build/dist
 	SENTI_BUILD_DIR=$(B) $(PYTHON) -m pip wheel -q $(PIP_OFFLINE) -w $(B)/dist ./python
 bench-python: python $(B)/bench-latency $(B)/bench-vader-speed ## the Python binding against C, NLTK VADER and scikit-learn

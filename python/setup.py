@@ -21,6 +21,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BUILD = os.environ.get("SENTI_BUILD_DIR", "build")
 LIBS = [os.path.join(ROOT, BUILD, "libsenti-tools.a"), os.path.join(ROOT, BUILD, "libsenti.a")]
+# SENTI_SANITIZE=address,undefined: the extension for a sanitized library (build-san/); run
+# Python with the sanitizer runtimes preloaded (make python-san, tests/run.sh python-san)
+SANITIZE = ["-fsanitize=" + os.environ["SENTI_SANITIZE"]] if os.environ.get("SENTI_SANITIZE") else []
 STATIC_DIRS = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib", "/usr/local/lib"]
 
 
@@ -72,6 +75,7 @@ setup(
                 "scikit-learn and pandas helpers",
     packages=["senti"],
     package_data={"senti": ["py.typed", "*.pyi"]},
+    include_package_data=False,
     python_requires=">=3.9",
     ext_modules=[Extension(
         "senti._senti",
@@ -80,13 +84,15 @@ setup(
         extra_objects=LIBS + dep_objects,
         depends=LIBS + [os.path.join(ROOT, "include", "senti.h")],
         libraries=dep_libraries,
-        extra_compile_args=["-std=c17", "-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers",
+        extra_compile_args=SANITIZE + ["-std=c17", "-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers",
                             "-Wno-cast-function-type", "-fvisibility=hidden"],
-        extra_link_args=["-pthread", "-Wl,--exclude-libs,ALL"],
+        extra_link_args=SANITIZE + ["-pthread", "-Wl,--exclude-libs,ALL"],
         define_macros=[("Py_LIMITED_API", "0x03090000")],
         py_limited_api=True,
     )],
     cmdclass={"build_ext": BuildExt},
-    options={"bdist_wheel": {"py_limited_api": "cp39"}},
+    # objects go to the build folder of the library they link (not python/build)
+    options={"bdist_wheel": {"py_limited_api": "cp39"},
+             "build": {"build_base": os.path.join(ROOT, BUILD, "python-build")}},
     zip_safe=False,
 )

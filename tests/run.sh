@@ -83,8 +83,17 @@ for t in tests/cli/*.sh; do
     fi
 done
 wanted include-check && run "include circles" python3 tools/include-graph.py --check src
-# the Python package (python/tests; conftest.py prints the summary line), with Debian's python3
-wanted python && run "python" env PYTHONPATH=build/python /usr/bin/python3 -m pytest -q -p no:cacheprovider python/tests
+# the Python package (python/tests; conftest.py prints the summary line), with Debian's python3;
+# then built against the sanitized library (make SANITIZE=address,undefined python), the
+# sanitizer runtimes preloaded (Python itself is not instrumented: leak detection off)
+pytest_cmd=(/usr/bin/python3 -m pytest -q -p no:cacheprovider python/tests)
+wanted python && run "python" env PYTHONPATH=build/python "${pytest_cmd[@]}"
+if wanted python && [ "${SKIP_SAN:-0}" != 1 ]; then
+    run "python (ASan+UBSan)" env SANITIZED=1 PYTHONPATH=build-san/python \
+        LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)" \
+        ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        "${pytest_cmd[@]}"
+fi
 if wanted valgrind && [ "${SKIP_VALGRIND:-0}" != 1 ]; then
     run "valgrind" bash tests/valgrind.sh
 fi
