@@ -17,6 +17,7 @@ Measures, on the same sentences and machine (each figure the best of --passes pa
   - fastText's Python binding, if importable.
 """
 import argparse
+import collections
 import os
 import re
 import subprocess
@@ -45,10 +46,16 @@ def best(fn, passes):
 
 
 def per_call_us(fn, texts, passes):
+    """Microseconds per call in a plain for loop (what a user's loop costs)."""
     def loop():
         for t in texts:
             fn(t)
     return best(loop, passes) / len(texts) * 1e6
+
+
+def per_call_map_us(fn, texts, passes):
+    """The same with the loop in C (deque(map(...))): the binding's own cost per call."""
+    return best(lambda: collections.deque(map(fn, texts), 0), passes) / len(texts) * 1e6
 
 
 def c_figures(data, build, passes):
@@ -90,8 +97,10 @@ def bench_senti(args, texts, lines_file):
     m = senti.Model()
     c_us, c_vader_us = c_figures(args.data, args.build, args.passes)
     us = per_call_us(m.predict, texts, args.passes)
+    us_map = per_call_map_us(m.predict, texts, args.passes)
     row("C senti_predict (bench-latency)", c_us, "us/call")
-    row("senti.Model().predict", us, "us/call", "overhead %.3f us" % (us - c_us))
+    row("senti.Model().predict (for loop)", us, "us/call", "overhead %.3f us" % (us - c_us))
+    row("senti.Model().predict (map)", us_map, "us/call", "overhead %.3f us" % (us_map - c_us))
     big = texts * args.repeat
     senti = os.path.join(args.build, "senti")
     # interleaved passes (the machine may be shared): best rate and least CPU of each
@@ -120,8 +129,10 @@ def bench_vader(args, texts, c_vader_us):
     from senti.vader import SentimentIntensityAnalyzer
     sia = SentimentIntensityAnalyzer(os.path.join(args.data, "vader"))
     ours = per_call_us(sia.polarity_scores, texts, args.passes)
+    ours_map = per_call_map_us(sia.polarity_scores, texts, args.passes)
     row("C vader senti_predict (bench-vader-speed)", c_vader_us, "us/call")
-    row("senti.vader polarity_scores", ours, "us/call", "overhead %.3f us" % (ours - c_vader_us))
+    row("senti.vader polarity_scores (for loop)", ours, "us/call", "overhead %.3f us" % (ours - c_vader_us))
+    row("senti.vader polarity_scores (map)", ours_map, "us/call", "overhead %.3f us" % (ours_map - c_vader_us))
     try:
         from peer import nltk_analyzer
         nl = nltk_analyzer(os.path.join(args.data, "vader"))
