@@ -266,5 +266,5 @@ python: $(B)/libsenti.a $(B)/libsenti-tools.a ## build the Python package into b
 	SENTI_BUILD_DIR=$(B) SENTI_SANITIZE=$(SANITIZE) $(PYTHON) -m pip install -q $(PIP_OFFLINE) --root-user-action=ignore --upgrade --target $(B)/python ./python
 python-wheel: $(B)/libsenti.a $(B)/libsenti-tools.a ## the Python package as an abi3 wheel in build/dist
 	SENTI_BUILD_DIR=$(B) $(PYTHON) -m pip wheel -q $(PIP_OFFLINE) -w $(B)/dist ./python
-bench-python: python $(B)/bench-latency $(B)/bench-vader-speed ## the Python binding against C, NLTK VADER and scikit-learn
+bench-python: all python ## the Python binding against C, NLTK VADER and scikit-learn
 	PYTHONPATH=$(B)/python DATA=$(DATA) $(PYTHON) bench/python_bench.py

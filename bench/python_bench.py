@@ -3,10 +3,12 @@
 
     make bench-python          (PYTHONPATH=build/python DATA=../shared/data /usr/bin/python3 bench/python_bench.py)
 
-Measures, on the same sentences and machine (each figure the best of --passes passes):
-  - the C call: build/bench-latency (senti_predict in a loop, embedded model) and
-    build/bench-vader-speed (the vader kind), both run here as programs;
-  - senti.Model().predict per call, and the overhead over the C call;
+Measures, on the same sentences and machine (each figure the best of --passes passes,
+the things compared run in alternation so that a busy machine slows both alike):
+  - the C call, senti_predict in a C loop in this process (Model._c_loop, one context, as
+    build/bench-latency does), against senti.Model().predict per call (in a for loop, and
+    with the loop in C: deque(map(...)), the binding's own cost), for the embedded model
+    and for the vader kind (polarity_scores);
   - predict_batch throughput (texts/s; all cores and one thread; list of Result and
     as_columns) over the sentences repeated --repeat times, against `senti batch` on a file of
     the same lines (its own records/s summary, the in-process figure);
@@ -53,22 +55,20 @@ def per_call_us(fn, texts, passes):
     return best(loop, passes) / len(texts) * 1e6
 
 
-def per_call_map_us(fn, texts, passes):
-    """The same with the loop in C (deque(map(...))): the binding's own cost per call."""
-    return best(lambda: collections.deque(map(fn, texts), 0), passes) / len(texts) * 1e6
-
-
-def c_figures(data, build, passes):
-    """Microseconds per call of the C library (embedded model, vader): best of passes runs."""
-    lin, vad = [], []
+def per_call_vs_c(model, fn, texts, passes):
+    """(C, for loop, map) microseconds per call, interleaved pass by pass in this process:
+    Model._c_loop times senti_predict over the same texts in C (one context, as bench-latency)."""
+    c, loop, mapped = [], [], []
     for _ in range(passes):
-        lat = subprocess.run([os.path.join(build, "bench-latency"), os.path.join(data, "sst2", "dev.tsv"), "100"],
-                             capture_output=True, text=True, check=True).stdout
-        lin.append(1e6 / float(re.search(r"throughput 1 thread (\d+) texts/s", lat).group(1)))
-        vd = subprocess.run([os.path.join(build, "bench-vader-speed"), data, "20", "3"],
-                            capture_output=True, text=True, check=True).stdout
-        vad.append(float(vd.split()[0]))
-    return min(lin), min(vad)
+        c.append(model._c_loop(texts))
+        t0 = time.perf_counter()
+        for t in texts:
+            fn(t)
+        loop.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        collections.deque(map(fn, texts), 0)
+        mapped.append(time.perf_counter() - t0)
+    return [min(x) / len(texts) * 1e6 for x in (c, loop, mapped)]
 
 
 def senti_batch_once(senti, lines_file):
@@ -95,10 +95,8 @@ def row(name, value, unit, note=""):
 def bench_senti(args, texts, lines_file):
     import senti
     m = senti.Model()
-    c_us, c_vader_us = c_figures(args.data, args.build, args.passes)
-    us = per_call_us(m.predict, texts, args.passes)
-    us_map = per_call_map_us(m.predict, texts, args.passes)
-    row("C senti_predict (bench-latency)", c_us, "us/call")
+    c_us, us, us_map = per_call_vs_c(m, m.predict, texts, args.passes)
+    row("C senti_predict (in process)", c_us, "us/call")
     row("senti.Model().predict (for loop)", us, "us/call", "overhead %.3f us" % (us - c_us))
     row("senti.Model().predict (map)", us_map, "us/call", "overhead %.3f us" % (us_map - c_us))
     big = texts * args.repeat
@@ -122,17 +120,15 @@ def bench_senti(args, texts, lines_file):
     for k in ways:
         row(k + " [%d texts]" % len(big), rate[k], "texts/s",
             "%.1f%% of senti batch; %.3f us CPU/text" % (100 * rate[k] / base, cpu[k] / len(big) * 1e6))
-    return c_vader_us
 
 
-def bench_vader(args, texts, c_vader_us):
+def bench_vader(args, texts):
     from senti.vader import SentimentIntensityAnalyzer
     sia = SentimentIntensityAnalyzer(os.path.join(args.data, "vader"))
-    ours = per_call_us(sia.polarity_scores, texts, args.passes)
-    ours_map = per_call_map_us(sia.polarity_scores, texts, args.passes)
-    row("C vader senti_predict (bench-vader-speed)", c_vader_us, "us/call")
-    row("senti.vader polarity_scores (for loop)", ours, "us/call", "overhead %.3f us" % (ours - c_vader_us))
-    row("senti.vader polarity_scores (map)", ours_map, "us/call", "overhead %.3f us" % (ours_map - c_vader_us))
+    c_us, ours, ours_map = per_call_vs_c(sia.model, sia.polarity_scores, texts, args.passes)
+    row("C vader senti_predict (in process)", c_us, "us/call")
+    row("senti.vader polarity_scores (for loop)", ours, "us/call", "overhead %.3f us" % (ours - c_us))
+    row("senti.vader polarity_scores (map)", ours_map, "us/call", "overhead %.3f us" % (ours_map - c_us))
     try:
         from peer import nltk_analyzer
         nl = nltk_analyzer(os.path.join(args.data, "vader"))
@@ -178,8 +174,8 @@ def main():
     with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8") as f:
         f.write("\n".join(texts * args.repeat) + "\n")
         f.flush()
-        c_vader_us = bench_senti(args, texts, f.name)
-    bench_vader(args, texts, c_vader_us)
+        bench_senti(args, texts, f.name)
+    bench_vader(args, texts)
     bench_sklearn(args, texts)
     try:
         import fasttext  # noqa: F401

@@ -37,6 +37,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "senti.h"
@@ -747,6 +748,33 @@ leave:
     return out;
 }
 
+/* ---- Model: the C baseline of the benchmark --------------------------------------------- */
+
+/* _c_loop(texts) -> seconds: one pass of senti_predict over the texts (encoded beforehand,
+ * one context, the GIL released), timed in C. bench/python_bench.py interleaves it with
+ * passes of predict() in the same process to measure the binding's own cost per call. */
+static PyObject *model_c_loop(ModelObject *self, PyObject *texts) {
+    if (model_enter(self)) return NULL;
+    PyObject *list = PySequence_List(texts), *out = NULL;
+    Py_ssize_t n = list ? PyList_Size(list) : 0;
+    batch_chunk c[2] = {{0}, {0}};
+    if (list && chunks_alloc(c, self->m, n + 1, 1) == 0 && chunk_encode(self, list, &c[0], 0, n) == 0) {
+        senti_ctx *ctx = ctx_take(self);
+        struct timespec a, b;
+        Py_BEGIN_ALLOW_THREADS
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        for (Py_ssize_t i = 0; i < n; i++) senti_predict(self->m, ctx, c[0].texts[i].ptr, c[0].texts[i].len, &c[0].res[i]);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        Py_END_ALLOW_THREADS
+        ctx_give(self, ctx);
+        out = PyFloat_FromDouble((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9);
+    }
+    chunks_free(c);
+    Py_XDECREF(list);
+    model_leave(self);
+    return out;
+}
+
 /* ---- Model: properties ----------------------------------------------------------------- */
 
 static int open_or_raise(ModelObject *self) {
@@ -830,6 +858,8 @@ static PyMethodDef model_methods[] = {
      "(labels, bytearray of doubles, number of columns), which senti.Model turns into arrays.)"},
     {"_explain", (PyCFunction)model_explain, METH_O,
      "_explain(text) -> (Result, utf8 bytes, [(start, end, order, flags, logits)]); see explain()"},
+    {"_c_loop", (PyCFunction)model_c_loop, METH_O,
+     "_c_loop(texts) -> seconds of one pass of the C call over texts (the benchmark's baseline)"},
     {"close", (PyCFunction)model_close, METH_NOARGS,
      "close(): free the model (deferred to the end of calls in flight in other threads)"},
     {"__enter__", (PyCFunction)model_enter_ctx, METH_NOARGS, NULL},
