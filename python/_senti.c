@@ -676,12 +676,14 @@ static PyObject *model_predict_batch(ModelObject *self, PyObject *args, PyObject
         return PyErr_Format(PyExc_TypeError, "texts must be an iterable of texts, not one text "
                                              "(use predict for one text)");
     if (model_enter(self)) return NULL;
-    PyObject *list = PySequence_List(texts), *out = NULL;
-    if (list) out = batch_run(self, list, threads, columns);
-    else if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+    PyObject *it = PyObject_GetIter(texts), *list = NULL, *out = NULL;
+    if (!it && PyErr_ExceptionMatches(PyExc_TypeError)) {
         PyErr_Clear();
         PyErr_SetString(PyExc_TypeError, "texts must be an iterable of str or bytes");
     }
+    if (it) list = PySequence_List(it); /* our own copy: other threads may change theirs meanwhile */
+    if (list) out = batch_run(self, list, threads, columns);
+    Py_XDECREF(it);
     Py_XDECREF(list);
     model_leave(self);
     return out;

@@ -20,6 +20,13 @@ def test_batch_names_the_bad_item(model):
     with pytest.raises(ValueError):
         model.predict_batch(["a"], -1)
 
+    def gen():
+        yield "a"
+        raise KeyError("from the generator")
+
+    with pytest.raises(KeyError, match="from the generator"):
+        model.predict_batch(gen())
+
 
 def test_open_errors(tmp_path):
     with pytest.raises(senti.ModelError) as ei:
