@@ -81,3 +81,13 @@ def test_bad_arguments():
         SentiClassifier(bits=40).fit(["a", "b"] * 20, [0, 1] * 20)
     with pytest.raises(TypeError):
         SentiClassifier().fit(["a", None] * 20, [0, 1] * 20)
+
+
+def test_binary_model_explains():
+    import math
+    X = ["great film", "awful film", "great", "awful", "good movie", "bad movie"] * 20
+    clf = SentiClassifier(epochs=5).fit(X, [1, 0, 1, 0, 1, 0] * 20)
+    e = clf.model_.explain("great film")
+    assert all(len(c.logits) == 1 for c in e.contributions)
+    z = sum(c.weight for c in e.contributions)
+    assert math.isclose(1 / (1 + math.exp(-z)), e.result.scores["positive"], abs_tol=1e-6)
