@@ -16,7 +16,11 @@ the things compared run in alternation so that a busy machine slows both alike):
     vaderSentiment's if it is importable (it is not packaged by Debian);
   - scikit-learn TF-IDF + logistic regression (trained here on SST-2 train) predict_proba,
     one text per call and the whole list in one call;
-  - fastText's Python binding, if importable.
+  - fastText's Python binding, if importable;
+  - with --instructions (valgrind), the instructions per text, which a busy machine does not
+    change: `senti batch -j 1` (the whole process: read, score, write) against this process
+    scoring the same lines by the C loop, predict_batch (list and columns) and a predict loop
+    (each beyond a baseline that only reads the lines).
 """
 import argparse
 import collections
@@ -71,10 +75,11 @@ def per_call_vs_c(model, fn, texts, passes):
     return [min(x) / len(texts) * 1e6 for x in (c, loop, mapped)]
 
 
-def senti_batch_once(senti, lines_file):
+def senti_batch_once(senti, lines_file, threads):
     """One `senti batch` run: its own records/s (the in-process figure) and its CPU seconds."""
     before = os.times()
-    p = subprocess.run([senti, "batch", lines_file, "-f", "lines", "-o", os.devnull, "--no-progress"],
+    p = subprocess.run([senti, "batch", lines_file, "-f", "lines", "-o", os.devnull, "--no-progress",
+                        "-j", str(threads)],
                        capture_output=True, text=True, check=True)
     after = os.times()
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
@@ -102,22 +107,23 @@ def bench_senti(args, texts, lines_file):
     big = texts * args.repeat
     senti = os.path.join(args.build, "senti")
     # interleaved passes (the machine may be shared): best rate and least CPU of each
-    ways = {"senti batch (all cores)": None}
+    ways = {}
     for threads in (0, 1):
+        ways["senti batch -j %d" % threads] = ("cli", threads)
         for cols in (False, True):
             ways["predict_batch threads=%d%s" % (threads, " as_columns" if cols else "")] = (threads, cols)
     rate = {k: 0.0 for k in ways}
     cpu = {k: float("inf") for k in ways}
     for _ in range(args.passes):
         for k, how in ways.items():
-            if how is None:
-                r, c = senti_batch_once(senti, lines_file)
+            if how[0] == "cli":
+                r, c = senti_batch_once(senti, lines_file, how[1])
             else:
                 w, c = timed(lambda: m.predict_batch(big, how[0], as_columns=how[1]))
                 r = len(big) / w
             rate[k], cpu[k] = max(rate[k], r), min(cpu[k], c)
-    base = rate["senti batch (all cores)"]
-    for k in ways:
+    for k, how in ways.items():
+        base = rate["senti batch -j %d" % (how[1] if how[0] == "cli" else how[0])]
         row(k + " [%d texts]" % len(big), rate[k], "texts/s",
             "%.1f%% of senti batch; %.3f us CPU/text" % (100 * rate[k] / base, cpu[k] / len(big) * 1e6))
 
@@ -162,21 +168,64 @@ def bench_sklearn(args, texts):
     row("sklearn TF-IDF+LR predict_proba(list)", len(texts) * args.repeat / t, "texts/s")
 
 
+def instruction_mode(mode, lines_file):
+    """Run one workload of --instructions (this script run under callgrind by itself)."""
+    import numpy  # noqa: F401  (imported in the baseline too, so its cost cancels)
+    import senti
+    with open(lines_file, encoding="utf-8") as f:
+        texts = f.read().split("\n")[:-1]
+    m = senti.Model()
+    if mode == "cloop":
+        m._c_loop(texts)
+    elif mode == "list":
+        m.predict_batch(texts, 1)
+    elif mode == "columns":
+        m.predict_batch(texts, 1, as_columns=True)
+    elif mode == "loop":
+        for t in texts:
+            m.predict(t)
+
+
+def collected(cmd):
+    p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + os.devnull] + cmd,
+                       capture_output=True, text=True, env=dict(os.environ))
+    return int(re.search(r"Collected : (\d+)", p.stderr).group(1))
+
+
+def bench_instructions(args, lines_file, n):
+    senti = collected([os.path.join(args.build, "senti"), "batch", lines_file, "-f", "lines", "-o", os.devnull,
+                       "-j", "1", "-q", "--no-progress"])
+    me = [sys.executable, os.path.abspath(__file__), "--mode"]
+    base = collected(me + ["none", lines_file])
+    row("senti batch -j 1 (whole process)", senti / n, "instr/text")
+    for mode in ("cloop", "list", "columns", "loop"):
+        v = (collected(me + [mode, lines_file]) - base) / n
+        row("python: %s" % mode, v, "instr/text", "%+.1f%% vs senti batch" % (100 * (v / (senti / n) - 1)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=os.environ.get("DATA", os.path.join(ROOT, "..", "shared", "data")))
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--passes", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=100, help="copies of the 872 sentences for throughput")
+    ap.add_argument("--instructions", action="store_true", help="also count instructions (valgrind)")
+    ap.add_argument("--mode", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.mode:
+        return instruction_mode(*args.mode)
     texts = read_dev(os.path.join(args.data, "sst2", "dev.tsv"))
-    print("python %s, %d SST-2 dev sentences, %d cores" % (sys.version.split()[0], len(texts), os.cpu_count()))
+    print("python %s, %d SST-2 dev sentences, %d cores, load average %.1f at the start"
+          % (sys.version.split()[0], len(texts), os.cpu_count(), os.getloadavg()[0]))
     with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8") as f:
         f.write("\n".join(texts * args.repeat) + "\n")
         f.flush()
         bench_senti(args, texts, f.name)
+        if args.instructions:
+            bench_instructions(args, f.name, len(texts) * args.repeat)
     bench_vader(args, texts)
     bench_sklearn(args, texts)
+    print("load average %.1f at the end" % os.getloadavg()[0])
     try:
         import fasttext  # noqa: F401
         print("fastText's binding is importable but has no model here; see make bench-fasttext")

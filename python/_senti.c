@@ -44,7 +44,9 @@
 #include "models/linear/linear.h"
 
 #define POOL_MAX 16
-#define BATCH_CHUNK 4096 /* texts encoded and scored at a time by predict_batch */
+#define BATCH_CHUNKS 8          /* predict_batch: chunks per batch, */
+#define BATCH_CHUNK_MIN 2048    /* of at least this many texts */
+#define BATCH_CHUNK_MAX 65536   /* and at most this many */
 #define ERR_SIZE 512
 
 static PyObject *ModelError;
@@ -548,7 +550,8 @@ static void out_clear(batch_out *o) {
 /* predict_batch runs as a pipeline of chunks: while the library scores chunk k on its threads
  * (started from a thread of ours, the GIL released there), this thread, holding the GIL,
  * turns the results of chunk k-1 into Python objects and encodes chunk k+1. The Python work
- * thus overlaps the scoring instead of adding to it, and memory stays bounded by two chunks. */
+ * thus overlaps the scoring instead of adding to it, and memory stays bounded by two chunks.
+ * With threads=1 the chunks are scored one after the other on this thread, the GIL released. */
 typedef struct {
     const senti_model *m;
     Py_ssize_t lo, n;
@@ -636,8 +639,16 @@ static void chunks_free(batch_chunk c[2]) {
     }
 }
 
+/* Texts per chunk: about BATCH_CHUNKS chunks, so that the handoffs to the scoring thread (which
+ * can wait for a time slice on a busy machine) are few, within bounds on the memory held. */
+static Py_ssize_t chunk_size(Py_ssize_t n) {
+    Py_ssize_t c = (n + BATCH_CHUNKS - 1) / BATCH_CHUNKS;
+    c = c < BATCH_CHUNK_MIN ? BATCH_CHUNK_MIN : c > BATCH_CHUNK_MAX ? BATCH_CHUNK_MAX : c;
+    return n < c ? n : c;
+}
+
 static PyObject *batch_run(ModelObject *self, PyObject *list, int threads, int columns) {
-    Py_ssize_t n = PyList_Size(list), cap = n < BATCH_CHUNK ? n : BATCH_CHUNK;
+    Py_ssize_t n = PyList_Size(list), cap = chunk_size(n);
     batch_chunk c[2];
     batch_out out = {0};
     if (chunks_alloc(c, self->m, cap + 1, threads) || out_init(self, &out, n, columns) ||
@@ -646,7 +657,7 @@ static PyObject *batch_run(ModelObject *self, PyObject *list, int threads, int c
         out_clear(&out);
         return NULL;
     }
-    int rc = 0, overlap = n > cap;
+    int rc = 0, overlap = n > cap && threads != 1; /* threads=1: this thread alone */
     for (int k = 0; c[k & 1].lo < n && c[k & 1].n; k++) {
         batch_chunk *cur = &c[k & 1], *other = &c[(k + 1) & 1];
         chunk_start(cur, overlap);
