@@ -225,12 +225,12 @@ def main():
             bench_instructions(args, f.name, len(texts) * args.repeat)
     bench_vader(args, texts)
     bench_sklearn(args, texts)
-    print("load average %.1f at the end" % os.getloadavg()[0])
     try:
         import fasttext  # noqa: F401
         print("fastText's binding is importable but has no model here; see make bench-fasttext")
     except ImportError:
         print("fastText's Python binding: not installed (Debian python3-fasttext)")
+    print("load average %.1f at the end" % os.getloadavg()[0])
 
 
 if __name__ == "__main__":
