@@ -54,8 +54,9 @@ class BuildExt(build_ext):
 
     def run(self):
         if not all(os.path.exists(p) for p in LIBS):
-            subprocess.check_call(["make", "-C", ROOT, "-j2",
-                                   os.path.join(BUILD, "libsenti.a"), os.path.join(BUILD, "libsenti-tools.a")])
+            san = ["SANITIZE=" + os.environ["SENTI_SANITIZE"]] if SANITIZE else []
+            subprocess.check_call(["make", "-C", ROOT, "-j2"] + san +
+                                  [os.path.join(BUILD, "libsenti.a"), os.path.join(BUILD, "libsenti-tools.a")])
         super().run()
 
 

@@ -1,12 +1,15 @@
-"""senti - sentiment analysis at C speed (Python bindings of libsenti).
+"""Sentiment analysis at C speed: the Python package of libsenti.
 
     >>> import senti
     >>> m = senti.Model()                      # the embedded default model
-    >>> r = m.predict("not bad at all")
-    >>> r.label, r.score, r.scores             # ('positive', 0.83..., {'negative': ..., 'positive': ...})
+    >>> r = m.predict("what a wonderful, moving film")
+    >>> r.label, r.score                       # ('positive', 0.9992735571029822)
+    >>> r.scores                               # {'negative': 0.0006..., 'neutral': 0.0001..., 'positive': 0.9992...}
     >>> m.predict_batch(texts)                 # list in, list out, order kept, all cores, GIL released
-    >>> m.predict_batch(texts, as_columns=True)   # {'label': [...], 'score': [...], ...}
+    >>> m.predict_batch(texts, as_columns=True)   # {'label': [...], 'score': array, ...}
     >>> m.explain("not bad at all")            # what each word and word pair adds
+
+docs/python.md in the source tree is the guide.
 
 Models (the spec of Model(spec)):
     None or "default"   the linear model embedded in the library
