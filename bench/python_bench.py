@@ -16,7 +16,7 @@ the things compared run in alternation so that a busy machine slows both alike):
     vaderSentiment's if it is importable (it is not packaged by Debian);
   - scikit-learn TF-IDF + logistic regression (trained here on SST-2 train) predict_proba,
     one text per call and the whole list in one call;
-  - fastText's Python binding, if importable;
+  - fastText's Python binding (trained here on SST-2 train), if importable;
   - with --instructions (valgrind), the instructions per text, which a busy machine does not
     change: `senti batch -j 1` (the whole process: read, score, write) against this process
     scoring the same lines by the C loop, predict_batch (list and columns) and a predict loop
@@ -168,6 +168,27 @@ def bench_sklearn(args, texts):
     row("sklearn TF-IDF+LR predict_proba(list)", len(texts) * args.repeat / t, "texts/s")
 
 
+def bench_fasttext(args, texts):
+    """fastText's Python binding (Debian python3-fasttext) on a model it trains here on SST-2
+    train (word pairs, 5 epochs): predict per call and on the whole list."""
+    try:
+        import fasttext
+        from peer import read_tsv
+    except ImportError:
+        print("fastText's Python binding: not installed (Debian python3-fasttext)")
+        return
+    fasttext.FastText.eprint = lambda *a, **k: None  # the deprecation notice
+    X, y = read_tsv(os.path.join(args.data, "sst2", "train.tsv"))
+    with tempfile.NamedTemporaryFile("w", suffix=".ft", encoding="utf-8") as f:
+        f.write("".join("__label__%d %s\n" % (label, t.replace("\n", " ")) for t, label in zip(X, y)))
+        f.flush()
+        m = fasttext.train_supervised(input=f.name, epoch=5, wordNgrams=2, verbose=0, thread=2)
+    row("fastText predict(t)", per_call_us(m.predict, texts, args.passes), "us/call")
+    big = texts * args.repeat
+    t = best(lambda: m.predict(big), 3)
+    row("fastText predict(list)", len(big) / t, "texts/s")
+
+
 def instruction_mode(mode, lines_file):
     """Run one workload of --instructions (this script run under callgrind by itself)."""
     import numpy  # noqa: F401  (imported in the baseline too, so its cost cancels)
@@ -225,11 +246,7 @@ def main():
             bench_instructions(args, f.name, len(texts) * args.repeat)
     bench_vader(args, texts)
     bench_sklearn(args, texts)
-    try:
-        import fasttext  # noqa: F401
-        print("fastText's binding is importable but has no model here; see make bench-fasttext")
-    except ImportError:
-        print("fastText's Python binding: not installed (Debian python3-fasttext)")
+    bench_fasttext(args, texts)
     print("load average %.1f at the end" % os.getloadavg()[0])
 
 
