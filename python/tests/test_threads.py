@@ -81,3 +81,19 @@ def test_gil_released_during_batch(sst2_dev):
     done.set()
     t.join()
     assert len(ticks) > 3
+
+
+def test_bad_item_in_a_later_chunk(model, sst2_dev):
+    """An error while the previous chunk is being scored: the scoring thread is joined, the
+    error names the item, and the model stays usable."""
+    texts = (sst2_dev[0] * 24)[:20000]
+    for pos in (2499, 2500, 15000, 19999):
+        bad = texts[:pos] + [None] + texts[pos + 1:]
+        for cols in (False, True):
+            try:
+                model.predict_batch(bad, as_columns=cols)
+            except TypeError as e:
+                assert "texts[%d]" % pos in str(e)
+            else:
+                raise AssertionError("no TypeError")
+    assert model.predict_batch(texts[:10]) == [model.predict(t) for t in texts[:10]]
