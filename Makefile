@@ -265,7 +265,7 @@ PIP_OFFLINE := --no-build-isolation --no-index --no-deps
 python: $(B)/libsenti.a $(B)/libsenti-tools.a ## build the Python package into build/python
 	SENTI_BUILD_DIR=$(B) SENTI_SANITIZE=$(SANITIZE) $(PYTHON) -m pip install -q $(PIP_OFFLINE) --root-user-action=ignore --upgrade --target $(B)/python ./python
 python-wheel: $(B)/libsenti.a $(B)/libsenti-tools.a ## the Python package as an abi3 wheel in build/dist
-	SENTI_BUILD_DIR=$(B) $(PYTHON) -m pip wheel -q $(PIP_OFFLINE) -w $(B)/dist ./python
+	SENTI_BUILD_DIR=$(B) SENTI_SANITIZE=$(SANITIZE) $(PYTHON) -m pip wheel -q $(PIP_OFFLINE) -w $(B)/dist ./python
 bench-python: all python ## the Python binding against C, NLTK VADER and scikit-learn
 	@tools/apt-ensure valgrind python3-nltk python3-sklearn python3-numpy python3-fasttext
 	PYTHONPATH=$(B)/python DATA=$(DATA) $(PYTHON) bench/python_bench.py --instructions

@@ -7,8 +7,10 @@
  *   Model     a senti_model: open by spec (as senti_model_open), predict (one text, METH_O),
  *             values (one text -> the model's named values as a dict: VADER's polarity_scores),
  *             predict_batch (any iterable; senti_predict_batch with the library's threads, in
- *             chunks so that memory stays bounded), _explain (senti_explain, byte spans; the
- *             Python side turns them into characters), close and the context manager.
+ *             chunks whose Python work overlaps the scoring of the next, so that memory stays
+ *             bounded; or columns: the labels and one block of doubles), _explain
+ *             (senti_explain, byte spans; the Python side turns them into characters), close and
+ *             the context manager, _c_loop (the benchmark's C baseline).
  *   Result    one text's result, immutable: label, score, scores and the model's own values
  *             (VADER's neg/neu/pos/compound as attributes and keys). The scores and values
  *             dicts are built only when asked for, so a predict call allocates one object.
