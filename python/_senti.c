@@ -37,6 +37,7 @@
 #include <Python.h>
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -67,13 +68,12 @@ typedef struct {
 } ModelObject;
 
 typedef struct {
-    PyObject_HEAD
+    PyObject_VAR_HEAD
     PyObject *labels, *value_names; /* the model's tuples (shared) */
     int32_t label, n_classes, n_values;
     uint32_t n_tokens, truncated;
     double score;
-    double probs[SENTI_MAX_CLASSES];
-    double values[SENTI_MAX_VALUES];
+    double v[]; /* the n_classes probabilities, then the n_values values: no more than used */
 } ResultObject;
 
 /* ---- errors ---------------------------------------------------------------------------- */
@@ -179,15 +179,17 @@ static int text_get(PyObject *o, uint32_t max_text, text_view *tv) {
 /* ---- Result ---------------------------------------------------------------------------- */
 
 static PyObject *result_new(const ModelObject *mo, const senti_result *r, int cut) {
-    ResultObject *o = PyObject_New(ResultObject, ResultType);
+    int nc = r->n_classes < 0 ? 0 : r->n_classes > SENTI_MAX_CLASSES ? SENTI_MAX_CLASSES : r->n_classes;
+    int nv = r->n_values < 0 ? 0 : r->n_values > SENTI_MAX_VALUES ? SENTI_MAX_VALUES : r->n_values;
+    ResultObject *o = PyObject_NewVar(ResultObject, ResultType, nc + nv);
     if (!o) return NULL;
     Py_INCREF(mo->labels), o->labels = mo->labels;
     Py_INCREF(mo->value_names), o->value_names = mo->value_names;
-    o->label = r->label, o->n_classes = r->n_classes, o->n_values = r->n_values;
+    o->label = r->label, o->n_classes = nc, o->n_values = nv;
     o->n_tokens = r->n_tokens, o->truncated = r->truncated || cut;
     o->score = r->score;
-    memcpy(o->probs, r->probs, sizeof o->probs);
-    memcpy(o->values, r->values, sizeof o->values);
+    memcpy(o->v, r->probs, (size_t)nc * sizeof *o->v);
+    memcpy(o->v + nc, r->values, (size_t)nv * sizeof *o->v);
     return (PyObject *)o;
 }
 
@@ -220,11 +222,11 @@ static PyObject *result_index(ResultObject *o, void *c) { (void)c; return PyLong
 static PyObject *result_score(ResultObject *o, void *c) { (void)c; return PyFloat_FromDouble(o->score); }
 static PyObject *result_scores(ResultObject *o, void *c) {
     (void)c;
-    return named_dict(o->labels, o->probs, o->n_classes);
+    return named_dict(o->labels, o->v, o->n_classes);
 }
 static PyObject *result_values(ResultObject *o, void *c) {
     (void)c;
-    return named_dict(o->value_names, o->values, o->n_values);
+    return named_dict(o->value_names, o->v + o->n_classes, o->n_values);
 }
 static PyObject *result_ntokens(ResultObject *o, void *c) { (void)c; return PyLong_FromUnsignedLong(o->n_tokens); }
 static PyObject *result_truncated(ResultObject *o, void *c) { (void)c; return PyBool_FromLong(o->truncated); }
@@ -234,7 +236,7 @@ static PyObject *result_value_named(ResultObject *o, PyObject *key) {
     if (!PyUnicode_Check(key)) return NULL;
     for (int i = 0; i < o->n_values && i < PyTuple_Size(o->value_names); i++) {
         int eq = PyUnicode_Compare(PyTuple_GetItem(o->value_names, i), key) == 0;
-        if (eq) return PyFloat_FromDouble(o->values[i]);
+        if (eq) return PyFloat_FromDouble(o->v[o->n_classes + i]);
     }
     return NULL;
 }
@@ -326,8 +328,8 @@ static PyType_Slot result_slots[] = {
     {Py_tp_doc, "One text's result (immutable): label, score, scores, the model's own values.\n\n"
                 "r.label, r.score, r.scores, r.values, r.to_dict(), r['compound'], r.compound"},
     {0, NULL}};
-static PyType_Spec result_spec = {"senti.Result", sizeof(ResultObject), 0, Py_TPFLAGS_DEFAULT,
-                                  result_slots};
+static PyType_Spec result_spec = {"senti.Result", (int)offsetof(ResultObject, v), (int)sizeof(double),
+                                  Py_TPFLAGS_DEFAULT, result_slots};
 
 /* ---- Model: lifetime ------------------------------------------------------------------- */
 
