@@ -4,8 +4,8 @@
     >>> SentimentIntensityAnalyzer().polarity_scores("VADER is smart, handsome, and funny.")
     {'neg': 0.0, 'neu': 0.254, 'pos': 0.746, 'compound': 0.8316}
 
-polarity_scores gives the numbers of vaderSentiment 3.3.2 (the reference implementation)
-exactly, rounding included: the library's `vader` kind is checked against the reference's
+polarity_scores gives the numbers of vaderSentiment (the reference implementation, at the
+commit ../shared/data/vader/SOURCE.md names) exactly, rounding included: the library's `vader` kind is checked against the reference's
 outputs on 28,895 texts (python/tests/test_vader.py). NLTK's port is an older variant of the
 algorithm (another tokenizer, no emoji handling, another "but" rule), so where it disagrees
 with vaderSentiment this class answers as vaderSentiment does.
