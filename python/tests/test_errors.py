@@ -71,3 +71,25 @@ def test_huge_and_empty_texts(model):
     assert small.predict("good " * 10).truncated
     assert small.predict("ab" * 8).truncated is False
     assert small.predict("abc" * 8).truncated is True
+
+
+def test_random_texts_never_crash(model, vader_dir):
+    """Random code points (surrogates, NUL, controls, astral) and random bytes: every call
+    answers, and batch and single calls agree."""
+    import random
+    rng = random.Random(15)
+    vader = senti.Model("vader:" + vader_dir)
+
+    def one():
+        if rng.random() < 0.3:
+            return bytes(rng.randrange(256) for _ in range(rng.randrange(40)))
+        pool = [lambda: rng.randrange(0x80), lambda: rng.randrange(0xD800, 0xE000),
+                lambda: rng.randrange(0x10000, 0x110000), lambda: rng.randrange(0x110000)]
+        return "".join(chr(rng.choice(pool)()) for _ in range(rng.randrange(40)))
+
+    texts = [one() for _ in range(2000)]
+    for m in (model, vader):
+        assert m.predict_batch(texts) == [m.predict(t) for t in texts]
+    for t in texts[:300]:
+        assert model.explain(t).result == model.predict(t)
+        vader.values(t)
