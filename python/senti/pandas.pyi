@@ -1,3 +1,4 @@
+# Type hints of senti.pandas.
 from typing import Any, Hashable, Optional
 
 from . import Model

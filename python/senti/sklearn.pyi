@@ -1,3 +1,4 @@
+# Type hints of senti.sklearn, the scikit-learn estimator.
 from typing import Any, Dict, Iterable, Optional, Sequence, Union
 
 from . import Model

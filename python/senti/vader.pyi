@@ -1,3 +1,4 @@
+# Type hints of senti.vader, the VADER drop-in.
 import os
 from typing import Dict, Iterable, List, Optional, Union
 
