@@ -105,6 +105,9 @@ APT_TEST  := valgrind python3 fasttext curl jq wrk prometheus redis-server gnupl
 # the web page's browser test (tests/cli/web.sh): Debian's chromium, driven by playwright-core
 # from npm (tests/web/package-lock.json; no browser download)
 APT_TEST  += chromium nodejs npm
+# the Python package's build and tests (python/, `make python`)
+APT_TEST  += python3-dev python3-setuptools python3-wheel python3-pip python3-pytest python3-numpy \
+             python3-pandas python3-sklearn python3-nltk
 deps: ## install the Debian build dependencies
 	@tools/apt-ensure $(APT_BUILD)
 deps-test: deps ## install the Debian test dependencies too
@@ -116,8 +119,8 @@ run: deps ## install dependencies, build, and score TEXT with the embedded model
 
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(B)/fuzz-replay-%,$(wildcard tests/fuzz/fuzz_*.c))
 test: deps-test ## install dependencies, build, and run every test suite (SUITES=... for some)
-	@$(MAKE) --no-print-directory all $(B)/test_unit $(FUZZ_REPLAY)
-	@$(MAKE) --no-print-directory SANITIZE=address,undefined build-san/senti build-san/senti-serve build-san/test_unit \
+	@$(MAKE) --no-print-directory all $(B)/test_unit $(FUZZ_REPLAY) python
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined build-san/senti build-san/senti-serve build-san/test_unit python \
 	  $(subst $(B)/,build-san/,$(FUZZ_REPLAY))
 	@DATA=$(DATA) tests/run.sh $(SUITES)
 
@@ -308,3 +311,18 @@ loadtest: deps ## wrk against senti serve and a Flask peer (DURATION=30)
 	@$(MAKE) --no-print-directory $(B)/senti $(B)/senti-serve
 	@SENTI=$(B)/senti DATA=$(DATA) bench/loadtest.sh $(DURATION)
 .PHONY: loadtest
+
+# ---- Python package (python/, docs/python.md) ------------------------------------------------
+# `make python` builds the senti package (the _senti extension linked statically against
+# libsenti) with Debian's setuptools and no network into $(B)/python; tests/run.sh python runs
+# its pytest suite from there. PYTHON picks the interpreter (Debian's: its python3-* packages).
+PYTHON ?= /usr/bin/python3
+PIP_OFFLINE := --no-build-isolation --no-index --no-deps
+.PHONY: python python-wheel bench-python
+python: $(B)/libsenti.a $(B)/libsenti-tools.a ## build the Python package into build/python
+	SENTI_BUILD_DIR=$(B) SENTI_SANITIZE=$(SANITIZE) $(PYTHON) -m pip install -q $(PIP_OFFLINE) --root-user-action=ignore --upgrade --target $(B)/python ./python
+python-wheel: $(B)/libsenti.a $(B)/libsenti-tools.a ## the Python package as an abi3 wheel in build/dist
+	SENTI_BUILD_DIR=$(B) SENTI_SANITIZE=$(SANITIZE) $(PYTHON) -m pip wheel -q $(PIP_OFFLINE) -w $(B)/dist ./python
+bench-python: all python ## the Python binding against C, NLTK VADER and scikit-learn
+	@tools/apt-ensure valgrind python3-nltk python3-sklearn python3-numpy python3-fasttext
+	PYTHONPATH=$(B)/python DATA=$(DATA) $(PYTHON) bench/python_bench.py --instructions

@@ -5,7 +5,8 @@
 #                             integration scripts in tests/cli/ against both binaries,
 #                             valgrind memcheck over the CLI, and the include-circle check
 #   tests/run.sh SUITE...     only the named suites: unit, fuzz, valgrind, include-check, or a
-#                             script of tests/cli/ by name (core, batch, serve, ...)
+#                             script of tests/cli/ by name (core, batch, serve, ...), or python
+#                             (the Python package's pytest suite; `make python` builds it)
 # Environment: DATA (../shared/data), SKIP_SAN=1, SKIP_VALGRIND=1 to leave suites out,
 # SENTI_QUICK=1 to leave out the slowest single checks (the default model's rebuild).
 set -u
@@ -55,7 +56,7 @@ wanted() {
 SUITES=("$@")
 for s in "${SUITES[@]}"; do
     case $s in
-    unit | fuzz | valgrind | include-check) ;;
+    unit | fuzz | valgrind | include-check | python) ;;
     *) [ -f "tests/cli/$s.sh" ] || { echo "tests/run.sh: no suite '$s'" >&2; exit 2; } ;;
     esac
 done
@@ -87,6 +88,17 @@ for t in tests/cli/*.sh; do
     fi
 done
 wanted include-check && run "include circles" python3 tools/include-graph.py --check src
+# the Python package (python/tests; conftest.py prints the summary line), with Debian's python3;
+# then built against the sanitized library (make SANITIZE=address,undefined python), the
+# sanitizer runtimes preloaded (Python itself is not instrumented: leak detection off)
+pytest_cmd=(/usr/bin/python3 -m pytest -q -p no:cacheprovider python/tests)
+wanted python && run "python" env PYTHONPATH=build/python "${pytest_cmd[@]}"
+if wanted python && [ "${SKIP_SAN:-0}" != 1 ]; then
+    run "python (ASan+UBSan)" env SANITIZED=1 PYTHONPATH=build-san/python \
+        LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)" \
+        ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        "${pytest_cmd[@]}"
+fi
 if wanted valgrind && [ "${SKIP_VALGRIND:-0}" != 1 ]; then
     run "valgrind" bash tests/valgrind.sh
 fi

@@ -1,0 +1,19 @@
+# Type hints of senti.vader, the VADER drop-in.
+import os
+from typing import Dict, Iterable, List, Optional, Union
+
+from . import Model
+
+def find_lexicon_dir() -> Optional[str]: ...
+
+class SentimentIntensityAnalyzer:
+    model: Model
+    lexicon_dir: str
+    def __init__(self, lexicon_file: Union[str, "os.PathLike[str]", None] = ...,
+                 emoji_lexicon: Optional[str] = ...) -> None: ...
+    def polarity_scores(self, text: Union[str, bytes]) -> Dict[str, float]: ...
+    def polarity_scores_batch(self, texts: Iterable[Union[str, bytes]], threads: int = ...) -> List[Dict[str, float]]: ...
+    @property
+    def lexicon(self) -> Dict[str, float]: ...
+    @property
+    def emojis(self) -> Dict[str, str]: ...
