@@ -89,6 +89,20 @@ for k in bert bpe bpe-prefix; do
     fi
 done
 
+# every assigned plane's code points, alone and inside a word, through byte-level BPE (for
+# WordPiece the documented differences of transformers.js, unassigned code points and CJK beyond
+# the BMP, are everywhere in such a sweep: docs/TRANSFORMER.md gives its numbers). The reference
+# takes half a minute of CPU here, so the sanitized run of this suite leaves it out.
+if [ "$have_node" = 1 ] && [ -z "${SANITIZED:-}" ]; then
+    python3 "$REF/corpus.py" --every-code-point > "$TMP/every.hex"
+    "$TOK" --hex "$TMP/bpe" < "$TMP/every.hex" > "$TMP/every.c"
+    (cd "$REF" && node reference.mjs "$TMP/bpe" "$TMP/every.hex") > "$TMP/every.ref"
+    N_ALL=$N N=$(wc -l < "$TMP/every.hex")
+    same_ids "bpe: every code point, alone and in a word: the ids of transformers.js ($N texts)" \
+        "$TMP/every.c" "$TMP/every.ref"
+    N=$N_ALL
+fi
+
 # ---- the older files ---------------------------------------------------------------------------------
 "$TOK" --hex "$DATA/bert-base-uncased" < "$TMP/texts.hex" > "$TMP/vocab-txt.c"
 same_ids "bert: vocab.txt alone gives the ids of tokenizer.json" "$TMP/vocab-txt.c" "$TMP/bert.c"

@@ -2,6 +2,10 @@
 """The texts of the tokenizer parity test (tests/cli/tokenizer.sh), one a line in hexadecimal.
 
     corpus.py DATA_DIR > texts.hex
+    corpus.py --every-code-point > texts.hex
+        every code point of the planes Unicode 17 assigns (U+0000-U+323FF, U+E0000-U+E01FF)
+        but the surrogates, 64 a line: alone (between spaces) and inside a word ("A" + it +
+        "b"); 3,192 lines
 
 SST-2 (dev, and a sample of train), tweets with emoji (SemEval 2017, tweet sentiment
 extraction), hand-written texts (accents, Greek sigma, Turkish dotted I, CJK, Hangul, scripts,
@@ -81,7 +85,17 @@ def random_text(rng):
     return b"".join(s)
 
 
+def every_code_point():
+    cps = [c for c in list(range(0x32400)) + list(range(0xE0000, 0xE0200)) if not 0xD800 <= c <= 0xDFFF]
+    for i in range(0, len(cps), 64):
+        chunk = [chr(c) for c in cps[i:i + 64]]
+        text = " ".join(chunk) + "  " + " ".join("A" + c + "b" for c in chunk)
+        sys.stdout.write(text.encode("utf-8").hex() + "\n")
+
+
 def main():
+    if sys.argv[1] == "--every-code-point":
+        return every_code_point()
     data = sys.argv[1]
     texts = column(f"{data}/sst2/dev.tsv", 1, 872)
     texts += column(f"{data}/sst2/train.tsv", 67, 1000)
