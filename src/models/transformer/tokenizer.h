@@ -70,8 +70,9 @@ void senti__hftok_free(senti__hftok *t);
 
 /* Ids of s[0..len) (len < 4 GiB), framed by the special tokens and truncated so that at most
  * max_len ids come out: the text's tokens are cut, the special tokens are kept. ids (and
- * spans, if not NULL) hold max_len entries; *n is the count. SENTI_EINVAL if max_len cannot
- * hold the special tokens plus one, SENTI_ENOMEM. */
+ * spans, if not NULL) hold max_len entries; *n is the count. SENTI_EINVAL if max_len is below
+ * the number of special tokens (max_len equal to it gives them alone) or len is 4 GiB or more;
+ * SENTI_ENOMEM. */
 int senti__hftok_encode(const senti__hftok *t, const char *s, size_t len, size_t max_len,
                         int32_t *ids, senti__tokspan *spans, size_t *n);
 
