@@ -312,3 +312,25 @@ TEST(tokenizer_allocation_failures) {
     }
     ASSERT(ok);
 }
+
+/* A merges.txt of one merge and ten million empty lines: the merge table is sized by the lines
+ * that hold a merge, not by every line (which held half a gigabyte). */
+TEST(tokenizer_merges_table_sized_by_merges) {
+    size_t n = 10u << 20;
+    char *lines = malloc(n);
+    ASSERT(lines);
+    memset(lines, '\n', n);
+    memcpy(lines, "a b\n", 4);
+    senti_memory_stats before, after;
+    senti_memory_stats_get(&before);
+    senti__hftok *t = NULL;
+    char err[256];
+    const char vocab[] = "{\"a\":0,\"b\":1,\"ab\":2,\"<unk>\":3,\"<s>\":4,\"</s>\":5}";
+    int rc = senti__hftok_from_bpe_files(vocab, sizeof vocab - 1, lines, n, NULL, 0, NULL, 0, &t, err,
+                                         sizeof err);
+    senti_memory_stats_get(&after);
+    free(lines);
+    senti__hftok_free(t);
+    ASSERT_EQ(rc, 0);
+    ASSERT(after.current_bytes - before.current_bytes < (1u << 20));
+}

@@ -71,6 +71,8 @@ static const tok_merge *merge_find(const senti__hftok *t, int32_t a, int32_t b) 
 int senti__bpe_merge_add(senti__hftok *t, const char *a, size_t an, const char *b, size_t bn,
                          uint32_t rank, size_t capacity, char *err, size_t err_size) {
     if (!t->merges) {
+        /* capacity: the caller's count of merges (a bound from the file), at most the limit */
+        if (capacity > TOK_MAX_VOCAB) capacity = TOK_MAX_VOCAB;
         size_t cap = 16;
         while (cap < 2 * capacity + 2) cap *= 2;
         if (!(t->merges = senti__malloc(cap * sizeof *t->merges))) return SENTI_ENOMEM;

@@ -142,8 +142,11 @@ static int read_vocab_json(tok_vocab *v, const char *s, size_t n, char *err, siz
 }
 
 static int read_merge_lines(senti__hftok *t, const char *s, size_t n, char *err, size_t err_size) {
-    size_t count = 1, rank = 0;
-    for (size_t i = 0; i < n; i++) count += s[i] == '\n';
+    size_t count = 1, rank = 0; /* a bound on the merges: the lines that hold a space */
+    for (const char *p = s, *end = s + n; (p = memchr(p, ' ', (size_t)(end - p))); count++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl ? nl : end;
+    }
     for (size_t at = 0; at < n;) {
         const char *line = s + at, *nl = memchr(line, '\n', n - at);
         size_t len = nl ? (size_t)(nl - line) : n - at;
