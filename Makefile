@@ -119,8 +119,9 @@ run: deps ## install dependencies, build, and score TEXT with the embedded model
 
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(B)/fuzz-replay-%,$(wildcard tests/fuzz/fuzz_*.c))
 test: deps-test ## install dependencies, build, and run every test suite (SUITES=... for some)
-	@$(MAKE) --no-print-directory all $(B)/test_unit $(FUZZ_REPLAY) python
-	@$(MAKE) --no-print-directory SANITIZE=address,undefined build-san/senti build-san/senti-serve build-san/test_unit python \
+	@$(MAKE) --no-print-directory all $(B)/test_unit $(B)/test-tokenize $(FUZZ_REPLAY) python
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined build-san/senti build-san/senti-serve build-san/test_unit \
+	  build-san/test-tokenize python \
 	  $(subst $(B)/,build-san/,$(FUZZ_REPLAY))
 	@DATA=$(DATA) tests/run.sh $(SUITES)
 
@@ -218,6 +219,10 @@ SERVE_FUZZ_OBJ := $(filter-out $(B)/obj/src/serve/entry.o,$(SERVE_OBJ))
 FUZZ_SERVE := $(filter-out src/serve/entry.c,$(SERVE_SRC)) src/serve/web_assets.S $(LDLIBS_SERVE)
 $(B)/fuzz-replay-fuzz_http: tests/fuzz/fuzz_http.c tests/fuzz/replay.c $(SERVE_FUZZ_OBJ) $(PROG_LIBS)
 	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS_SERVE) $(LDLIBS_TOOLS) $(LDLIBS)
+
+# the transformer tokenizers' test and benchmark program (tests/cli/tokenizer.sh)
+$(B)/test-tokenize: tests/tokenize_main.c $(B)/libsenti.a
+	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---- benchmarks -----------------------------------------------------------------------------
 $(B)/bench-latency: bench/latency.c $(B)/libsenti.a

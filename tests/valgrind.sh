@@ -24,4 +24,12 @@ vg "bench" bench --quick --runs 1 --warmup 0 --only load,single,batch,memory --d
 if [ -d "$DATA/vader" ]; then
     vg "predict vader" predict --model "vader:$DATA/vader" --json "I LOVE it :) but not the ending!!" "meh"
 fi
+# the transformer tokenizers (tests/tokenize_main.c): the three file layouts, spans, truncation
+TOK=$(dirname "$SENTI")/test-tokenize
+if [ -x "$TOK" ]; then
+    check "valgrind: tokenizer bpe tokenizer.json" "${VG[@]}" "$TOK" --spans --tokens tests/tokenizer/bpe < "$TMP/lines.txt"
+    check "valgrind: tokenizer bpe vocab.json + merges.txt" "${VG[@]}" "$TOK" --max 8 tests/tokenizer/bpe/legacy < "$TMP/lines.txt"
+    [ -r "$DATA/bert-base-uncased/vocab.txt" ] &&
+        check "valgrind: tokenizer wordpiece vocab.txt" "${VG[@]}" "$TOK" --spans "$DATA/bert-base-uncased" < "$TMP/lines.txt"
+fi
 finish
