@@ -33,6 +33,8 @@ LDLIBS   := -lutf8proc -ljansson -lxxhash -lm -pthread
 LDLIBS_SERVE := -lmicrohttpd -lhiredis
 
 DEFAULT_MODEL := models/default.safetensors
+VERSION := $(shell sed -n 's/^\#define SENTI_VERSION_STRING "\(.*\)"/\1/p' include/senti.h)
+SONAME_VERSION := $(word 1,$(subst ., ,$(VERSION)))$(if $(filter 0,$(word 1,$(subst ., ,$(VERSION)))),.$(word 2,$(subst ., ,$(VERSION))))
 
 # The library (libsenti: the API of include/senti.h) is everything under src/ but the programs
 # (src/cli, src/serve), what only they use (src/tools, each model kind's trainer
@@ -85,8 +87,10 @@ $(B)/libsenti.a: $(LIB_OBJ)
 $(B)/libsenti-tools.a: $(TOOLS_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
+# the shared library's name carries what keeps its ABI: the major version, and while that is 0
+# the minor too (libsenti.so.0.2)
 $(B)/libsenti.so: $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libsenti.so.$(shell sed -n 's/^#define SENTI_VERSION_MAJOR //p' include/senti.h) \
+	$(CC) -shared -Wl,-soname,libsenti.so.$(SONAME_VERSION) \
 	  -Wl,--as-needed $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/senti: $(CLI_OBJ) $(PROG_LIBS)
@@ -288,14 +292,13 @@ docs: all ## regenerate the measured section of docs/PERFORMANCE.md
 	DATA=$(DATA) SENTI=$(B)/senti tools/perf-docs.sh
 
 # ---- install --------------------------------------------------------------------------------
-VERSION := $(shell sed -n 's/^#define SENTI_VERSION_STRING "\(.*\)"/\1/p' include/senti.h)
 install: all ## install PREFIX=/usr/local: programs, libraries, header, pkg-config file
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(B)/senti $(DESTDIR)$(PREFIX)/bin/senti
 	install -m 755 $(B)/senti-serve $(DESTDIR)$(PREFIX)/bin/senti-serve
 	install -m 644 $(B)/libsenti.a $(DESTDIR)$(PREFIX)/lib/libsenti.a
 	install -m 755 $(B)/libsenti.so $(DESTDIR)$(PREFIX)/lib/libsenti.so.$(VERSION)
-	ln -sf libsenti.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsenti.so.$(firstword $(subst ., ,$(VERSION)))
+	ln -sf libsenti.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsenti.so.$(SONAME_VERSION)
 	ln -sf libsenti.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsenti.so
 	install -m 644 include/senti.h $(DESTDIR)$(PREFIX)/include/senti.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' senti.pc.in \

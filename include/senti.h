@@ -19,8 +19,8 @@
  * go into a buffer the caller supplies. The library never prints, exits or aborts, and
  * reports allocation failure as SENTI_ENOMEM.
  *
- * Versioning: same major version = same ABI (from 1.0; 0.x minor versions may still change
- * it). The structs the caller allocates (senti_options, senti_memory_stats, senti_result,
+ * Versioning: same major version = same ABI from 1.0 on; before that, same major and minor
+ * (0.2.x), and the shared library's name says so (libsenti.so.0.2). The structs the caller allocates (senti_options, senti_memory_stats, senti_result,
  * senti_contribution)
  * end in reserved space so that later versions can grow them without changing their size.
  */
@@ -41,13 +41,13 @@ extern "C" {
 #endif
 
 #define SENTI_VERSION_MAJOR 0
-#define SENTI_VERSION_MINOR 1
+#define SENTI_VERSION_MINOR 2
 #define SENTI_VERSION_PATCH 0
 #define SENTI_VERSION_HEX \
     ((SENTI_VERSION_MAJOR << 16) | (SENTI_VERSION_MINOR << 8) | SENTI_VERSION_PATCH)
-#define SENTI_VERSION_STRING "0.1.0"
+#define SENTI_VERSION_STRING "0.2.0"
 
-/* "0.1.0" (the library actually linked, which may differ from the header's). */
+/* "0.2.0" (the library actually linked, which may differ from the header's). */
 SENTI_API const char *senti_version(void);
 SENTI_API uint32_t senti_version_hex(void);
 
@@ -117,8 +117,8 @@ typedef struct senti_options {
     uint32_t max_text_bytes; /* 0: SENTI_DEFAULT_MAX_TEXT_BYTES */
     uint32_t max_tokens;     /* 0: SENTI_DEFAULT_MAX_TOKENS */
     const char *lexicon_dir; /* vader: folder of vader_lexicon.txt / emoji_utf8_lexicon.txt */
-    uint32_t flags;          /* SENTI_OPEN_* */
-    uint32_t reserved[7];    /* zero */
+    uint32_t flags;          /* SENTI_OPEN_*; other bits are refused (SENTI_EINVAL) */
+    uint32_t reserved[7];    /* zero (anything else is refused) */
 } senti_options;
 
 /*
@@ -145,7 +145,8 @@ SENTI_API int senti_model_open_default(const senti_options *opts, senti_model **
 SENTI_API void senti_model_free(senti_model *m);
 
 /* The model kinds this library knows, in the order of its registry: i in [0, senti_kind_count());
- * the name ("linear") and a one-line description for help texts; NULL out of range. */
+ * the name ("linear") and its help line, the spec form and what it is ("linear:FILE    a linear
+ * n-gram model file ..."); NULL out of range. */
 SENTI_API int senti_kind_count(void);
 SENTI_API const char *senti_kind_name(int i);
 SENTI_API const char *senti_kind_help(int i);

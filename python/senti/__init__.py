@@ -39,7 +39,7 @@ __version__ = _senti.version()
 
 
 def version():
-    """The version of the libsenti linked into this module, e.g. '0.1.0'."""
+    """The version of the libsenti linked into this module, e.g. '0.2.0'."""
     return _senti.version()
 
 

@@ -66,12 +66,18 @@ int senti__fmt_rounded(char *buf, size_t size, double v, int decimals);
 
 /* A growable byte buffer, kept NUL-terminated. After an allocation failure `oom` is set and
  * further appends are ignored, so a caller may check once at the end; the appending
- * functions also return SENTI_ENOMEM for callers that check each step. */
+ * functions also return SENTI_ENOMEM for callers that check each step. A buffer over memory
+ * the caller owns (senti__buf_fixed: a stack array, say) never grows: what does not fit sets
+ * `oom` instead, and free leaves the memory alone. */
 typedef struct senti__buf {
     char *p;
     size_t len, cap;
     int oom;
+    int fixed; /* p is the caller's: never reallocated or freed */
 } senti__buf;
+
+/* A buffer over mem[0..cap), cap >= 1. */
+senti__buf senti__buf_fixed(char *mem, size_t cap);
 
 /* Make room for n more bytes (and the NUL); 0 or SENTI_ENOMEM. */
 int senti__buf_reserve(senti__buf *b, size_t n);

@@ -8,9 +8,16 @@
 
 #include "base/base.h"
 
+senti__buf senti__buf_fixed(char *mem, size_t cap) {
+    senti__buf b = {mem, 0, cap, 0, 1};
+    if (cap) mem[0] = 0;
+    return b;
+}
+
 int senti__buf_reserve(senti__buf *b, size_t n) {
     if (b->oom) return SENTI_ENOMEM;
     if (n < b->cap - b->len) return SENTI_OK; /* room for n bytes and the NUL */
+    if (b->fixed) return b->oom = 1, SENTI_ENOMEM;
     if (n > SIZE_MAX / 2 - b->len) return b->oom = 1, SENTI_ENOMEM;
     size_t cap = b->cap ? b->cap : 256;
     while (cap <= b->len + n) cap *= 2;
@@ -54,18 +61,19 @@ int senti__buf_json(senti__buf *b, const char *s, size_t n) {
 }
 
 char *senti__buf_take(senti__buf *b) {
-    char *p = b->oom ? NULL : b->p;
-    if (!p && !b->oom) p = senti__strdup("");
-    if (b->oom) senti__free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-    b->oom = 0;
+    char *p = NULL;
+    if (b->fixed) {
+        if (!b->oom) p = senti__strndup(b->p, b->len);
+    } else {
+        p = b->oom ? NULL : b->p;
+        if (!p && !b->oom) p = senti__strdup("");
+        if (b->oom) senti__free(b->p);
+    }
+    *b = (senti__buf){0};
     return p;
 }
 
 void senti__buf_free(senti__buf *b) {
-    senti__free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-    b->oom = 0;
+    if (!b->fixed) senti__free(b->p);
+    *b = (senti__buf){0};
 }

@@ -1524,16 +1524,17 @@ int cmd_batch(int argc, char **argv) {
     rc = CLI_FAIL;
     if (input_open(&R.in, o->in_path) != 0) goto out;
     cli_inputs_add(&R.inputs, o->in_path, "the input");
-    cli_inputs_add_model(&R.inputs, &o->ma);
-    if (cli_out_check("batch", o->out_path, &R.inputs) != 0) {
-        rc = CLI_USAGE;
-        goto out;
-    }
     /* format, header and text column (reads the start of the input: guarded against SIGBUS) */
     rc = guarded_setup(&R.in, &R.B, &R.H, o);
     if (rc != CLI_OK) goto out;
     rc = CLI_FAIL;
-    if (setup_model(&R) != 0 || start_output(&R) != 0 || start_workers(&R) != 0) goto out;
+    if (setup_model(&R) != 0) goto out;
+    cli_inputs_add_model(&R.inputs, R.m);
+    if (cli_out_check("batch", o->out_path, &R.inputs) != 0) {
+        rc = CLI_USAGE;
+        goto out;
+    }
+    if (start_output(&R) != 0 || start_workers(&R) != 0) goto out;
     rc = report(&R, run_loop(&R));
 out:
     return run_free(&R, rc);

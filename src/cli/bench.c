@@ -799,10 +799,10 @@ static const struct out_file {
 };
 
 /* None of the files of the output folder may be an input (the data, the model). */
-static int check_outputs(const char *dir, const char *data, const cli_model_args *ma) {
+static int check_outputs(const char *dir, const char *data, const senti_model *m) {
     cli_inputs in = {0};
     cli_inputs_add(&in, data, "the data");
-    cli_inputs_add_model(&in, ma);
+    cli_inputs_add_model(&in, m);
     int rc = 0;
     for (size_t i = 0; i < sizeof out_files / sizeof *out_files && !rc; i++) {
         char path[4096];
@@ -1135,19 +1135,17 @@ int cmd_bench(int argc, char **argv) {
     if (corpus_load(a.data, &c) != 0) goto out;
     R.n_texts = c.n;
     R.text_bytes = c.bytes;
-    if (a.out_dir && strcmp(a.out_dir, "-") != 0) {
-        if (make_dirs(a.out_dir) != 0) goto out;
-        if (check_outputs(a.out_dir, a.data, &a.ma) != 0) {
-            rc = CLI_USAGE;
-            goto out;
-        }
-    }
+    if (a.out_dir && strcmp(a.out_dir, "-") != 0 && make_dirs(a.out_dir) != 0) goto out;
     /* load (the first open of the process is the cold one) */
     if (a.only & SEC_LOAD) {
         if (measure_load(&R, &a.ma) != 0) goto out;
         R.done |= SEC_LOAD;
     }
     if (open_model(&R, &a, &c, &m, &ctx) != 0) goto out;
+    if (a.out_dir && strcmp(a.out_dir, "-") != 0 && check_outputs(a.out_dir, a.data, m) != 0) {
+        rc = CLI_USAGE;
+        goto out;
+    }
     measure_all(&R, &a, m, ctx, &c);
     rc = write_report(&R, &a);
 out:

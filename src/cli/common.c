@@ -14,7 +14,7 @@
 #include "core/core.h"
 #include "tools/records.h"
 
-/* Escaped with the record writer's escaper (src/io/records.c), a piece at a time through a
+/* Escaped with the one JSON escaper (senti__json_escape, src/base/text.c), a piece at a time through a
  * buffer on the stack, so the output is written in large runs. Pieces end on UTF-8 character
  * boundaries, so a character is never split (and so never mistaken for invalid). */
 void cli_json_string(FILE *f, const char *s, size_t n) {

@@ -582,14 +582,6 @@ static int parse_args(int argc, char **argv, eval_args *a) {
                 a->data[i].path = path;
                 a->data[i].name = name;
             }
-    if (a->plot_path) { /* the plot must not replace the model or a data set */
-        cli_inputs in = {0};
-        cli_inputs_add_model(&in, &a->ma);
-        for (int i = 0; i < a->nd; i++) cli_inputs_add(&in, a->data[i].path, "a data set");
-        int same = cli_out_check("eval", a->plot_path, &in);
-        cli_inputs_free(&in);
-        if (same) return CLI_USAGE;
-    }
     return -1;
 }
 
@@ -649,12 +641,26 @@ static int plot_and_gate(const eval_args *a, const metrics *M, int loaded, int r
     return rc;
 }
 
+/* The plot must not replace the model's files or a data set. */
+static int plot_replaces_input(const senti_model *m, const eval_args *a) {
+    cli_inputs in = {0};
+    cli_inputs_add_model(&in, m);
+    for (int i = 0; i < a->nd; i++) cli_inputs_add(&in, a->data[i].path, "a data set");
+    int same = cli_out_check("eval", a->plot_path, &in);
+    cli_inputs_free(&in);
+    return same != 0;
+}
+
 int cmd_eval(int argc, char **argv) {
     eval_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0) return rc;
     senti_model *m = cli_open_model(&a.ma);
     if (!m) return CLI_FAIL;
+    if (a.plot_path && plot_replaces_input(m, &a)) {
+        senti_model_free(m);
+        return CLI_USAGE;
+    }
     metrics *M = xmalloc((size_t)a.nd * sizeof *M);
     int loaded = 0;
     rc = CLI_OK;

@@ -49,34 +49,11 @@ void cli_inputs_add(cli_inputs *in, const char *path, const char *role) {
     in->n++;
 }
 
-/* VADER's PATH as the model reads it (src/models/vader.c): empty means $SENTI_VADER_LEXICON,
- * then --lexicon DIR; a folder holds vader_lexicon.txt, and emoji_utf8_lexicon.txt sits beside
- * the lexicon file. */
-static void add_vader(cli_inputs *in, const char *path, const char *lexicon_dir) {
-    if (!path || !*path) path = getenv("SENTI_VADER_LEXICON");
-    if (!path || !*path) path = lexicon_dir;
-    if (!path || !*path) return;
-    struct stat st;
-    char lex[PATH_MAX], emo[PATH_MAX];
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(lex, sizeof lex, "%s/vader_lexicon.txt", path);
-        snprintf(emo, sizeof emo, "%s/emoji_utf8_lexicon.txt", path);
-    } else {
-        const char *slash = strrchr(path, '/');
-        snprintf(lex, sizeof lex, "%s", path);
-        if (slash) snprintf(emo, sizeof emo, "%.*s/emoji_utf8_lexicon.txt", (int)(slash - path), path);
-        else snprintf(emo, sizeof emo, "emoji_utf8_lexicon.txt");
-    }
-    cli_inputs_add(in, lex, "the model's lexicon");
-    cli_inputs_add(in, emo, "the model's emoji lexicon");
-}
-
-void cli_inputs_add_model(cli_inputs *in, const cli_model_args *a) {
-    const char *spec = a->spec;
-    if (!spec || !*spec || !strcmp(spec, "default")) return; /* embedded: no file */
-    if (!strncmp(spec, "linear:", 7)) cli_inputs_add(in, spec + 7, "the model");
-    else if (!strncmp(spec, "vader:", 6)) add_vader(in, spec + 6, a->opts.lexicon_dir);
-    else cli_inputs_add(in, spec, "the model");
+/* The files the model was read from, as the library reports them (senti_model_path, and the
+ * emoji lexicon a VADER model names in its metadata): the spec is not parsed a second time. */
+void cli_inputs_add_model(cli_inputs *in, const senti_model *m) {
+    cli_inputs_add(in, senti_model_path(m), "the model");
+    cli_inputs_add(in, senti_model_meta(m, "emoji_lexicon"), "the model's emoji lexicon");
 }
 
 void cli_inputs_free(cli_inputs *in) {

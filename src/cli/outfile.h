@@ -38,8 +38,8 @@ typedef struct cli_inputs {
 
 /* Add a file (copied); a NULL or empty path is ignored. Exits on out of memory. */
 void cli_inputs_add(cli_inputs *in, const char *path, const char *role);
-/* Add the files the model spec of a reads: a model file, or VADER's two lexicons. */
-void cli_inputs_add_model(cli_inputs *in, const cli_model_args *a);
+/* Add the files the opened model was read from (its file, or VADER's two lexicons). */
+void cli_inputs_add_model(cli_inputs *in, const senti_model *m);
 void cli_inputs_free(cli_inputs *in);
 
 /* 0 if writing out would not overwrite any of in; else prints "senti CMD: refusing to write

@@ -76,7 +76,7 @@ static const char help[] =
     "      --lexicon FILE       tie rated words to shared weights while training: FILE has\n"
     "                           lines TOKEN<TAB>VALENCE (-4..4), e.g. VADER's vader_lexicon.txt;\n"
     "                           words of a valence share what the data teaches about it (the\n"
-    "                           written model is an ordinary one; see src/models/train.c)\n"
+    "                           written model is an ordinary one; see src/models/linear/train.c)\n"
     "search:\n"
     "      --search GRID        train one model per point of GRID and keep the best: GRID is\n"
     "                           KEY=V1,V2,...[;KEY=...] with KEY one of lr, l2, nb, ngram,\n"

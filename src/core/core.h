@@ -31,7 +31,8 @@ typedef struct senti__model_ops {
     /* Score one text; text has already been cut to the model's max_text_bytes. */
     int (*predict)(const senti_model *m, senti_ctx *ctx, const char *text, size_t len,
                    senti_result *out);
-    /* Optional: predict and list contributions (see senti_explain). */
+    /* Optional: predict and list contributions (see senti_explain; a binary model writes one
+     * logit per contribution, toward "positive", as senti.h says). */
     int (*explain)(const senti_model *m, senti_ctx *ctx, const char *text, size_t len,
                    senti_result *out, senti_contribution *contrib, size_t cap, size_t *n);
     /* Scratch: make per-thread state (NULL allowed if the kind needs none). */
@@ -110,10 +111,12 @@ int senti__model_set_labels(senti_model *m, int n, const char *const *labels, ch
  * or control character, so that every output format can carry them as they are. */
 int senti__model_parse_labels(senti_model *m, const char *csv, char *err, size_t err_size);
 /* Record where a model that is not one file came from: a path (copied), the bytes that
- * determine its answers and their digest (32 hex digits). */
+ * determine its answers and their digest (32 hex digits; a kind that passes NULL leaves the
+ * model without those bytes, and its digest is that of no bytes). */
 int senti__model_set_source(senti_model *m, const char *path, uint64_t size,
                             const char digest[33]);
-/* XXH3-128 of parts[0..n) (each prefixed by its length) as 32 hex digits. */
+/* XXH3-128 as 32 hex digits: of parts[0] alone when n == 1 (a file's own digest, as xxhsum
+ * -H2 gives it), else of parts[0..n) each prefixed by its 8-byte length. */
 void senti__digest_parts(const void *const *parts, const size_t *lens, int n, char out[33]);
 
 /* The embedded default model (bytes of models/default.safetensors). */

@@ -144,7 +144,7 @@ SENTI_API const char *senti_model_digest(const senti_model *m) {
         pthread_mutex_lock(&w->digest_lock);
         if (!w->digest_done) {
             const void *p = w->src_data ? w->src_data : "";
-            size_t n = (size_t)w->src_size;
+            size_t n = w->src_data ? (size_t)w->src_size : 0;
             senti__digest_parts(&p, &n, 1, w->digest);
             __atomic_store_n(&w->digest_done, 1, __ATOMIC_RELEASE);
         }

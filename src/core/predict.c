@@ -64,7 +64,9 @@ SENTI_API float senti_contribution_toward(const senti_model *m, const senti_cont
                                           int label) {
     int k = m && c ? m->n_classes : 0;
     if (label < 0 || label >= k) return 0;
-    if (k == 2) return label == 1 ? c->logit[0] : -c->logit[0];
+    /* a binary model's explanation carries one logit, toward "positive" (senti.h; every kind
+     * keeps that layout) */
+    if (k == 2) return label == (m->pos_index >= 0 ? m->pos_index : 1) ? c->logit[0] : -c->logit[0];
     float others = 0;
     for (int j = 0; j < k; j++)
         if (j != label) others += c->logit[j];

@@ -46,6 +46,18 @@ SENTI_API const char *senti_kind_help(int i) {
     return i >= 0 && i < senti_kind_count() ? senti__kinds[i]->help : NULL;
 }
 
+/* Options a later version may give meaning to are refused when set, so a caller never
+ * believes a flag took effect that this version does not know. */
+static int opts_check(const senti_options *opts, char *err, size_t err_size) {
+    if (!opts) return SENTI_OK;
+    if (opts->flags & ~SENTI_OPEN_READ)
+        return senti__err(err, err_size, SENTI_EINVAL, "unknown senti_options.flags 0x%x", opts->flags);
+    for (size_t i = 0; i < sizeof opts->reserved / sizeof *opts->reserved; i++)
+        if (opts->reserved[i])
+            return senti__err(err, err_size, SENTI_EINVAL, "senti_options.reserved must be zero");
+    return SENTI_OK;
+}
+
 /* ---- model files ----------------------------------------------------------------------------- */
 
 /* Build a model from a senti model file's bytes (used in place), dispatching on its kind;
@@ -87,6 +99,8 @@ SENTI_API int senti_model_open_memory(const void *data, size_t size, const senti
     if (!data && size) return senti__err(err, err_size, SENTI_EINVAL, "no model data");
     if (((uintptr_t)data & 7) != 0)
         return senti__err(err, err_size, SENTI_EINVAL, "model data must be 8-byte aligned");
+    int rc = opts_check(opts, err, err_size);
+    if (rc) return rc;
     return open_parsed(data, size, NULL, opts, out, err, err_size);
 }
 
@@ -112,10 +126,12 @@ static int open_file(const char *path, const senti__kind *want, const senti_opti
     if (!out) return senti__err(err, err_size, SENTI_EINVAL, "no output model pointer");
     *out = NULL;
     if (!path || !*path) return senti__err(err, err_size, SENTI_EINVAL, "no model path");
+    int rc = opts_check(opts, err, err_size);
+    if (rc) return rc;
     void *data;
     size_t size;
     int owned;
-    int rc = load_file(path, opts, &data, &size, &owned, err, err_size);
+    rc = load_file(path, opts, &data, &size, &owned, err, err_size);
     if (rc) return rc;
     char sub[256];
     rc = open_parsed(data, size, want, opts, out, sub, sizeof sub);
@@ -145,8 +161,10 @@ SENTI_API int senti_model_open(const char *spec, const senti_options *opts, sent
                                char *err, size_t err_size) {
     if (!out) return senti__err(err, err_size, SENTI_EINVAL, "no output model pointer");
     *out = NULL;
+    int rc = opts_check(opts, err, err_size);
+    if (rc) return rc;
     if (!spec || strcmp(spec, "default") == 0) {
-        int rc = senti_model_open_default(opts, out);
+        rc = senti_model_open_default(opts, out);
         if (rc) return senti__err(err, err_size, rc, "embedded default model: %s", senti_strerror(rc));
         return rc;
     }

@@ -495,9 +495,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void access_log(server *S, req *r, double secs, const char *outcome) {
     (void)S;
     /* Every piece is bounded (path 127, client 63, id 67, method 7 bytes, escaped at most 6x
-     * each), so the members always fit this buffer and the sbuf never reallocates it. */
+     * each), so the members fit this buffer; it is a fixed one, so a piece that ever did not
+     * would leave the line out (oom) rather than grow a stack array. */
     char members[2048];
-    sbuf m = {members, 0, sizeof members, 0};
+    sbuf m = senti__buf_fixed(members, sizeof members);
     sb_str(&m, ",\"method\":");
     sb_json_str(&m, r->method, strlen(r->method));
     sb_str(&m, ",\"path\":");
@@ -511,7 +512,7 @@ static void access_log(server *S, req *r, double secs, const char *outcome) {
     sb_str(&m, ",\"request_id\":");
     sb_json_str(&m, r->id, strlen(r->id));
     if (outcome) sb_printf(&m, ",\"outcome\":\"%s\"", outcome);
-    slog_write(r->status >= 500 || !r->status ? SLOG_WARN : SLOG_INFO, "request", m.p, m.len);
+    if (!m.oom) slog_write(r->status >= 500 || !r->status ? SLOG_WARN : SLOG_INFO, "request", m.p, m.len);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,

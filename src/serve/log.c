@@ -56,12 +56,11 @@ int slog_enabled(int level) { return log_fd >= 0 && level >= log_level && level 
 void slog_write(int level, const char *msg, const char *members, size_t mlen) {
     if (!slog_enabled(level)) return;
     char stack[4096];
-    sbuf b = {stack, 0, sizeof stack, 0};
+    sbuf b = senti__buf_fixed(stack, sizeof stack);
     char t[40];
     iso_time(t, sizeof t);
-    /* the stack buffer is used only when the whole line fits (need, with a byte to spare for
-     * the buffer's NUL); otherwise the line goes to a heap buffer: the stack one must never
-     * be grown, which would hand a stack address to the allocator */
+    /* the stack buffer (fixed: never grown) is used when the whole line fits; otherwise the
+     * line goes to a heap buffer */
     b.len = (size_t)snprintf(stack, sizeof stack, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":", t,
                              names[level]);
     sbuf h = {0};

@@ -212,6 +212,19 @@ TEST(json_escape_and_buffer) {
     char *s = senti__buf_take(&b);
     ASSERT(s && !strncmp(s, "0,1,2,", 6));
     senti__free(s);
+    /* a fixed buffer never grows: what does not fit sets oom, and its memory is the caller's */
+    char mem[8];
+    senti__buf f = senti__buf_fixed(mem, sizeof mem);
+    ASSERT_EQ(senti__buf_str(&f, "1234567"), SENTI_OK);
+    ASSERT(f.p == mem && !strcmp(mem, "1234567"));
+    ASSERT_EQ(senti__buf_str(&f, "8"), SENTI_ENOMEM);
+    ASSERT(f.oom && f.p == mem);
+    senti__buf_free(&f); /* must not free the stack array (ASan would say so) */
+    f = senti__buf_fixed(mem, sizeof mem);
+    ASSERT_EQ(senti__buf_str(&f, "ab"), SENTI_OK);
+    s = senti__buf_take(&f);
+    ASSERT(s && s != mem && !strcmp(s, "ab"));
+    senti__free(s);
 }
 
 /* The identity of a vader model covers both lexicons: a change to the emoji lexicon alone
@@ -280,4 +293,67 @@ TEST(contribution_toward) {
     for (size_t i = 0; i < n; i++) sum += senti_contribution_toward(m, &cs[i], r.label);
     senti_model_free(m);
     ASSERT(sum > 0); /* the predicted label is ahead of the others' mean */
+}
+
+/* Unknown flags or reserved fields are refused, so a caller never believes a later version's
+ * option took effect. */
+TEST(options_unknown_bits_refused) {
+    senti_options o = {0};
+    senti_model *m = NULL;
+    char err[256];
+    o.flags = 2;
+    ASSERT_EQ(senti_model_open("default", &o, &m, err, sizeof err), SENTI_EINVAL);
+    ASSERT(m == NULL && strstr(err, "flags"));
+    o.flags = SENTI_OPEN_READ;
+    o.reserved[6] = 1;
+    ASSERT_EQ(senti_model_open("default", &o, &m, err, sizeof err), SENTI_EINVAL);
+    ASSERT_EQ(senti_model_open_memory(senti__default_model, 64, &o, &m, err, sizeof err), SENTI_EINVAL);
+    o.reserved[6] = 0;
+    ASSERT_EQ(senti_model_open("default", &o, &m, err, sizeof err), SENTI_OK);
+    senti_model_free(m);
+}
+
+/* Every allocation of opening a model file (mapped or read) or a vader folder, and of
+ * explaining or scoring with it, may fail: the result is SENTI_ENOMEM, never a crash or a
+ * leak. */
+TEST(open_paths_under_allocation_failure) {
+    char path[64], spec[600], err[256];
+    snprintf(path, sizeof path, "/tmp/senti-test-%d-oom.st", (int)getpid());
+    size_t n = (size_t)(senti__default_model_end - senti__default_model);
+    FILE *f = fopen(path, "wb");
+    ASSERT(f && fwrite(senti__default_model, 1, n, f) == n && fclose(f) == 0);
+    int have_vader = test_data_has("vader/vader_lexicon.txt");
+    snprintf(spec, sizeof spec, "vader:%s/vader", test_data_dir());
+    for (int mode = 0; mode < (have_vader ? 3 : 2); mode++) {
+        int ok = 0;
+        for (long k = 0; !ok && k < 100000; k++) {
+            senti_options o = {0};
+            o.flags = mode == 1 ? SENTI_OPEN_READ : 0;
+            senti_memory_stats before, after;
+            senti_memory_stats_get(&before);
+            senti__alloc_fail_after(k);
+            senti_model *m = NULL;
+            int rc = senti_model_open(mode == 2 ? spec : path, &o, &m, err, sizeof err);
+            senti_result r;
+            senti_contribution c[16];
+            size_t nc = 0;
+            int rc2 = SENTI_OK;
+            if (!rc) {
+                rc2 = mode == 2 ? senti_predict(m, NULL, "not bad :)", 10, &r)
+                                : senti_explain(m, NULL, "not bad at all", 14, &r, c, 16, &nc);
+                (void)senti_model_digest(m);
+            }
+            senti_model_free(m);
+            senti__alloc_fail_after(-1);
+            senti_memory_stats_get(&after);
+            if ((rc && rc != SENTI_ENOMEM) || (rc2 && rc2 != SENTI_ENOMEM))
+                TEST_FAIL_("mode %d, k=%ld: status %d/%d (%s)", mode, k, rc, rc2, err);
+            if (after.current_bytes != before.current_bytes)
+                TEST_FAIL_("mode %d, k=%ld: %lld bytes leaked", mode, k,
+                           (long long)(after.current_bytes - before.current_bytes));
+            ok = !rc && !rc2;
+        }
+        if (!ok) TEST_FAIL_("mode %d never succeeded", mode);
+    }
+    unlink(path);
 }

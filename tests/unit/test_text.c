@@ -1,5 +1,5 @@
 /* Tokenizer, hashing and feature-scheme tests: the vectors here pin the specification in
- * src/text/tokenize.h and src/models/linear.h (hash values were computed independently with
+ * src/text/tokenize.h and src/models/linear/linear.h (hash values were computed independently with
  * the python3-xxhash binding of xxHash 0.8). */
 #include <math.h>
 #include <stdio.h>
@@ -306,7 +306,7 @@ TEST(features_linear_time_on_1mb) {
     free(big);
 }
 
-/* ---- lexicon-tied training (src/models/train.c "LEXICON") ------------------------------- */
+/* ---- lexicon-tied training (src/models/linear/train.c "LEXICON") ------------------------------- */
 
 /* A small synthetic set: "<adjective> <noun>" with the adjective's polarity as the label. */
 static size_t synth_set(const char **texts, size_t *lens, int *labels, size_t cap) {

@@ -15,6 +15,7 @@
  *
  * Also here: the per-thread scratch (vd_scratch) every path uses, and the ASCII class tables.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -30,9 +31,9 @@ uint8_t senti__vd_ascii[128];
 uint8_t senti__vd_kmask16[17][16];
 static uint8_t vd_ascii_lower[128]; /* tolower() */
 
-void senti__vd_init_ascii(void) {
-    /* idempotent, and every thread writes the same bytes, so a race is harmless; done at
-     * open time, before any predict can run. */
+/* Filled once per process (pthread_once): a model opened while another scores (a reload in
+ * the service) must not write the tables the scoring threads read. */
+static void vd_fill_ascii(void) {
     static const char punct[] = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"; /* string.punctuation */
     for (int c = 0; c < 128; c++) {
         uint8_t f = 0;
@@ -48,6 +49,11 @@ void senti__vd_init_ascii(void) {
     }
     for (int n = 0; n <= 16; n++)
         for (int i = 0; i < 16; i++) senti__vd_kmask16[n][i] = i < n ? 0xff : 0;
+}
+
+void senti__vd_init_ascii(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, vd_fill_ascii);
 }
 
 

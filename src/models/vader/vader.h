@@ -2,10 +2,11 @@
  * vader.h - the `vader` model kind's internal header: a re-implementation of VADER (Hutto &
  * Gilbert 2014) that returns exactly the numbers of the reference Python implementation
  * (cjhutto/vaderSentiment, commit 44fc044, SentimentIntensityAnalyzer().polarity_scores), in
- * linear time. It is reached through senti_model_open("vader:PATH") / senti__vader_open
- * (internal.h); this header holds what the model's files share: the model and scratch
- * structures, the small helpers the hot loops inline (UTF-8 decoding, the word table's keys
- * and lookups), the functions one file calls in another, and the unit tests' hooks.
+ * linear time. It is reached through senti_model_open("vader:PATH"): the registry
+ * (src/core/registry.c) calls senti__vader_open through the kind's entry in load.c. This header
+ * holds what the model's files share: the model and scratch structures, the small helpers the
+ * hot loops inline (UTF-8 decoding, the word table's keys and lookups), the functions one file
+ * calls in another, and the unit tests' hooks.
  *
  * ---- Files --------------------------------------------------------------------------------
  *
