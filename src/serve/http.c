@@ -85,8 +85,8 @@ typedef struct req {
     const char *cache; /* hit, miss, partial, off, or NULL */
     const char *why;   /* why the connection was closed without an answer */
     unsigned n_texts;
-    char *body;
-    size_t len, cap;
+    sbuf body;       /* the request body as it arrives */
+    size_t received; /* its bytes, kept or (past --max-body) discarded */
     char id[68];
     char client[64];
     char method[8];
@@ -347,13 +347,9 @@ static int admit(server *S, struct MHD_Connection *c, req *r, const char *method
             *ret = error(S, c, r, 413, "payload_too_large", msg);
             return 1;
         }
-        if (v) {
-            r->body = malloc((size_t)v + 1);
-            if (!r->body) {
-                *ret = error(S, c, r, 503, "overloaded", "out of memory");
-                return 1;
-            }
-            r->cap = (size_t)v + 1;
+        if (v && senti__buf_reserve(&r->body, (size_t)v)) {
+            *ret = error(S, c, r, 503, "overloaded", "out of memory");
+            return 1;
         }
     }
     return 0;
@@ -443,31 +439,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (r->too_large) {
             /* Discard the rest and answer 413 at the end, so that the client hears why; but a
              * body that goes on past twice the limit is not worth reading: close instead. */
-            r->len += n;
-            if (r->len <= 2 * (size_t)S->cfg.max_body) return MHD_YES;
+            r->received += n;
+            if (r->received <= 2 * (size_t)S->cfg.max_body) return MHD_YES;
             r->why = "body over twice --max-body: closed";
             return MHD_NO;
         }
-        if (r->len + n > (size_t)S->cfg.max_body) {
+        r->received += n;
+        if (r->received > (size_t)S->cfg.max_body) {
             r->too_large = 1;
-            free(r->body);
-            r->body = NULL;
-            r->len += n; /* counts discarded bytes from now on */
-            r->cap = 0;
+            senti__buf_free(&r->body);
             return MHD_YES;
         }
-        if (r->len + n + 1 > r->cap) {
-            size_t cap = r->cap ? r->cap : 4096;
-            while (cap < r->len + n + 1) cap *= 2;
-            if (cap > (size_t)S->cfg.max_body + 1) cap = (size_t)S->cfg.max_body + 1;
-            char *p = realloc(r->body, cap);
-            if (!p) return MHD_NO;
-            r->body = p;
-            r->cap = cap;
-        }
-        memcpy(r->body + r->len, upload, n);
-        r->len += n;
-        return MHD_YES;
+        return senti__buf_add(&r->body, upload, n) ? MHD_NO : MHD_YES;
     }
     if (r->status) return MHD_YES; /* already answered */
     if (!r->has_body) {
@@ -484,9 +467,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return error(S, c, r, 504, "timeout", "the request took longer than --request-timeout");
     if (r->conn) STORE(r->conn->busy, 1);
     api_reply rep = {0};
-    if (r->route == RT_SENTIMENT) api_sentiment(S, r->body, r->len, &rep);
-    else if (r->route == RT_EXPLAIN) api_explain(S, r->body, r->len, &rep);
-    else api_batch(S, r->body, r->len, r->deadline, &rep);
+    if (r->route == RT_SENTIMENT) api_sentiment(S, r->body.p, r->body.len, &rep);
+    else if (r->route == RT_EXPLAIN) api_explain(S, r->body.p, r->body.len, &rep);
+    else api_batch(S, r->body.p, r->body.len, r->deadline, &rep);
     enum MHD_Result ret = reply(S, c, r, &rep);
     if (r->conn) STORE(r->conn->busy, 0);
     return ret;
@@ -548,7 +531,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         STORE(r->conn->deadline, t1 + (uint64_t)(S->cfg.idle_timeout * 1e9));
     }
     SUB(S->inflight, 1);
-    free(r->body);
+    sb_free(&r->body);
     free(r);
     *con_cls = NULL;
 }
