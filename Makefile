@@ -108,7 +108,9 @@ APT_BUILD := build-essential pkg-config libutf8proc-dev libxxhash-dev libjansson
 APT_TEST  := valgrind python3 fasttext curl jq wrk prometheus redis-server gnuplot-nox
 # the web page's browser test (tests/cli/web.sh): Debian's chromium, driven by playwright-core
 # from npm (tests/web/package-lock.json; no browser download)
-APT_TEST  += chromium nodejs npm
+# (Node.js and npm only where no `node`/`npm` is installed already: a Node.js from another source
+# bundles its own npm, with which Debian's npm package conflicts)
+APT_TEST  += chromium $(if $(shell command -v node 2>/dev/null),,nodejs) $(if $(shell command -v npm 2>/dev/null),,npm)
 # the Python package's build and tests (python/, `make python`)
 APT_TEST  += python3-dev python3-setuptools python3-wheel python3-pip python3-pytest python3-numpy \
              python3-pandas python3-sklearn python3-nltk
