@@ -164,7 +164,8 @@ def main():
         path = spec[: -len(":rating")] if rating else spec
         evals.append((name, path, rating))
         data[name] = read_labeled(path, rating)
-    valid = [n for n, _, r in evals if not r and not n.startswith("icwsm")]
+    # the validation splits (C of scikit-learn is picked on them); never the test sets, nor MELD
+    valid = [n for n, _, r in evals if not r and not n.startswith("icwsm") and n != "meld"]
     print("training rows: %d (%s)" % (len(tr_t), ", ".join(os.path.basename(p) for p in a.train)),
           file=sys.stderr)
 

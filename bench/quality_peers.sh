@@ -15,10 +15,15 @@ tools/apt-ensure fasttext python3-sklearn >/dev/null
 tools/splits.sh "$DATA" build/data
 # the training files: those of the Makefile's MODEL_ARGS
 TRAIN=$(make -s -n model DATA="$DATA" | grep ' train ' | sed -E 's/.* train (.*) -o .*/\1/' \
-    | awk '{ for (i = 1; i <= NF; i++) { if ($i == "--valid") { i++; continue } if ($i ~ /\.tsv$/) printf "%s ", $i } }')
+    | awk '{ for (i = 1; i <= NF; i++) { if ($i == "--valid" || $i == "--lexicon") { i++; continue } if ($i ~ /\.tsv$/) printf "%s ", $i } }')
 exec /usr/bin/python3 bench/quality_peers.py --senti "$SENTI" --model "$MODEL" --autotune "$AUTOTUNE" \
     --train $TRAIN \
     --eval sst2-dev="$DATA/sst2/dev.tsv" imdb-valid=build/data/imdb_valid.tsv \
            semeval-valid=build/data/semeval_valid.tsv \
+           tse-valid=build/data/tse_valid.tsv goemo-valid=build/data/goemo_valid.tsv \
+           proscons-valid=build/data/proscons_valid.tsv subjobj-valid=build/data/subjobj_valid.tsv \
+           clothing-valid=build/data/clothing_valid.tsv druglib-valid=build/data/druglib_valid.tsv \
+           finnews-valid=build/data/finnews_valid.tsv sentfin-valid=build/data/sentfin_valid.tsv \
+           meld="$DATA/meld_sentiment/eval.tsv" \
            icwsm-tweets="$DATA/icwsm/tweets_GroundTruth.txt:rating" \
            icwsm-amazon="$DATA/icwsm/amazonReviewSnippets_GroundTruth.txt:rating"

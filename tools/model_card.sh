@@ -1,7 +1,8 @@
 #!/bin/sh
 # model_card.sh CARD: regenerate the measured section of the model card (between the lines
 # "<!-- metrics:begin -->" and "<!-- metrics:end -->") from tools/eval_suite.sh default and
-# senti model info default. Run by `make model-card`.
+# senti model info default, and the behavioural suite's table (bench/behaviour/results.md, written
+# by bench/behaviour.sh, which trains the peers and takes minutes). Run by `make model-card`.
 set -eu
 cd "$(dirname "$0")/.."
 CARD=${1:-models/MODEL_CARD.md}
@@ -20,11 +21,18 @@ trap 'rm -f "$tmp" "$tmp.new"' EXIT
     echo "| data | role | n | accuracy | macro-F1 | avg recall | ROC-AUC | ECE | Pearson r |"
     echo "|---|---|---|---|---|---|---|---|---|"
     tools/eval_suite.sh default | awk '
-        /^(sst2|imdb|semeval|icwsm)/ {
-            role = $1 ~ /^icwsm-amazon/ ? "test, looked at in the third round (see above)" : $1 ~ /^icwsm/ ? "test, looked at from the second round on (see above)" : "validation (model selection)"
+        /^(sst2|imdb|semeval|icwsm|tse|goemo|proscons|subjobj|clothing|druglib|finnews|sentfin|meld)/ {
+            role = $1 ~ /^icwsm-amazon/ ? "test, looked at in the third round (see above)" : $1 ~ /^icwsm/ ? "test, looked at from the second round on (see above)" : $1 == "meld" ? "evaluation only (never trained on; no choice made on it)" : "validation (model selection)"
             view = $0 ~ /binary view/ ? " (binary view)" : ""
             printf "| %s%s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, view, role, $2, $3, $4, $5, $6, $7, $8
         }'
+    if [ -f bench/behaviour/results.md ]; then
+        echo
+        echo "Behavioural suite (\`bench/behaviour.sh\`, bench/behaviour/suite.json; pass rates; peers trained"
+        echo "on the same eleven files):"
+        echo
+        cat bench/behaviour/results.md
+    fi
     echo "<!-- metrics:end -->"
 } > "$tmp"
 awk -v f="$tmp" '

@@ -19,3 +19,28 @@ awk -F'\t' -v out="$OUT" 'NR == 1 { print > (out "/semeval_iid_train.tsv"); prin
     { h = 0; for (i = 1; i <= length($2); i++) h = (h * 31 + substr($2, i, 1)) % 1000003
       print > (out (h % 10 == 0 ? "/semeval_iid_valid.tsv" : "/semeval_iid_train.tsv")) }' \
     "$DATA/semeval2017/train.tsv"
+# The eight corpora of issue 14 (../shared/data/*/train.tsv, label<TAB>text, each SOURCE.md
+# gives its origin and licence) have no validation half of their own. Each is split by its text:
+# validation = the rows whose first 200 bytes hash to 0 mod 10 (h = h * 31 + byte, mod 1000003,
+# bytes read in the C locale), about 10%; the rest is for training. The hash of the text, not
+# the line number, decides, so a row keeps its side when others are added or reordered.
+#   tweet_sentiment_extraction -> tse_{train,valid}       goemotions_polarity -> goemo_*
+#   pros_cons -> proscons_*   subjectivity_objective -> subjobj_*   womens_clothing_reviews -> clothing_*
+#   druglib_reviews -> druglib_*   twitter_financial_news -> finnews_*   sentfin_headlines -> sentfin_*
+# meld_sentiment is for evaluation only and is not split (its eval.tsv is used whole).
+split_by_text() { # CORPUS NAME
+    LC_ALL=C awk -F'\t' -v out="$OUT/$2" '
+        BEGIN { for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i }
+        NR == 1 { print > (out "_train.tsv"); print > (out "_valid.tsv"); next }
+        { h = 0; n = length($2) < 200 ? length($2) : 200
+          for (i = 1; i <= n; i++) h = (h * 31 + ord[substr($2, i, 1)]) % 1000003
+          print > (out (h % 10 == 0 ? "_valid.tsv" : "_train.tsv")) }' "$DATA/$1/train.tsv"
+}
+split_by_text tweet_sentiment_extraction tse
+split_by_text goemotions_polarity goemo
+split_by_text pros_cons proscons
+split_by_text subjectivity_objective subjobj
+split_by_text womens_clothing_reviews clothing
+split_by_text druglib_reviews druglib
+split_by_text twitter_financial_news finnews
+split_by_text sentfin_headlines sentfin

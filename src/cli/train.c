@@ -72,7 +72,13 @@ static const char help[] =
     "                           softmax(logits / T)); use validation data like what will be\n"
     "                           scored: a split of near-duplicate rows makes T too small\n"
     "      --no-calibrate       keep the raw probabilities (the default)\n"
-    "      --file-weight W      none, or balanced: every DATA file weighs the same in total (none)\n"
+    "      --partial-labels A   in a three-class model, the texts of a DATA or --valid file with\n"
+    "                           no neutral row say 'negative or positive', not 'not neutral': A\n"
+    "                           (0..1) of their loss is over the polar classes alone, 1 - A the\n"
+    "                           usual loss; validation on such files is over the polar classes\n"
+    "                           (src/models/linear/train.c \"PARTIAL LABELS\") (0: off)\n"
+    "      --file-weight W      none; balanced: every DATA file weighs the same in total; sqrt:\n"
+    "                           a file weighs in proportion to the square root of its size (none)\n"
     "      --lexicon FILE       tie rated words to shared weights while training: FILE has\n"
     "                           lines TOKEN<TAB>VALENCE (-4..4), e.g. VADER's vader_lexicon.txt;\n"
     "                           words of a valence share what the data teaches about it (the\n"
@@ -144,6 +150,7 @@ typedef struct corpus {
     size_t *lens;
     int *idx;           /* label index in the model */
     int *file;          /* which file each record came from */
+    unsigned char *polar; /* --partial-labels: 1 for the records of files without neutral rows */
     float *w;           /* weights, when asked for */
     char names[1024];   /* file names (no folders), comma-separated */
     char digests[1024]; /* their XXH3-128 digests, comma-separated */
@@ -173,8 +180,29 @@ static int corpus_load(corpus *c, char **paths, int n, const senti__dataset_opts
     return 0;
 }
 
+/* --partial-labels: the records of a file with no neutral row are marked polar (their label
+ * is only known to be one of negative, positive; src/models/linear/train.c "PARTIAL LABELS"). */
+static int corpus_polar(corpus *c, senti__train_set *s) {
+    c->polar = malloc(s->n ? s->n : 1);
+    unsigned char *file_polar = malloc((size_t)(c->n ? c->n : 1));
+    if (!c->polar || !file_polar) {
+        free(file_polar);
+        fprintf(stderr, "senti train: out of memory\n");
+        return -1;
+    }
+    for (int f = 0; f < c->n; f++) {
+        file_polar[f] = 1;
+        for (size_t j = 0; j < c->f[f].ds.n; j++)
+            if (c->f[f].y[j] == CLI_NEU) file_polar[f] = 0;
+    }
+    for (size_t i = 0; i < s->n; i++) c->polar[i] = file_polar[c->file[i]];
+    free(file_polar);
+    s->polar = c->polar;
+    return 0;
+}
+
 /* The records with a known label, as class indices of the model's label order. */
-static int corpus_set(corpus *c, int three, senti__train_set *s) {
+static int corpus_set(corpus *c, int three, int partial, senti__train_set *s) {
     size_t total = 1, k = 0;
     for (int i = 0; i < c->n; i++) total += c->f[i].ds.n;
     c->texts = malloc(total * sizeof *c->texts);
@@ -197,11 +225,11 @@ static int corpus_set(corpus *c, int three, senti__train_set *s) {
             k++;
         }
     }
-    *s = (senti__train_set){k, c->texts, c->lens, c->idx, NULL};
-    return 0;
+    *s = (senti__train_set){k, c->texts, c->lens, c->idx, NULL, NULL};
+    return three && partial ? corpus_polar(c, s) : 0;
 }
 
-/* --class-weight: 0 none, 1 balanced, 2 sqrt; -1 for anything else. */
+/* --class-weight and --file-weight: 0 none, 1 balanced, 2 sqrt; -1 for anything else. */
 static int class_weight_parse(const char *v) {
     return !strcmp(v, "none") ? 0 : !strcmp(v, "balanced") ? 1 : !strcmp(v, "sqrt") ? 2 : -1;
 }
@@ -211,7 +239,9 @@ static int class_weight_parse(const char *v) {
  * group together (so pos.tsv + neg.tsv are balanced against each other). class_bal 1: within
  * a group, every class present weighs the same in total; 2: within a group, a text weighs
  * 1/sqrt(the count of its class); either way weight moves between the classes of a group,
- * never between groups. file_bal: every file weighs the same in total. */
+ * never between groups. file_bal 1: every file weighs the same in total; 2: a file weighs in
+ * total in proportion to the square root of its count of texts (large files still count more,
+ * but a 67k-phrase file no longer outvotes a 4k-review one 16 to 1, only 4 to 1). */
 static int corpus_weights(corpus *c, senti__train_set *s, int n_classes, int class_bal, int file_bal) {
     if (!class_bal && !file_bal) return 0;
     size_t n = s->n, nf = (size_t)c->n, nk = (size_t)n_classes;
@@ -246,11 +276,13 @@ static int corpus_weights(corpus *c, senti__train_set *s, int n_classes, int cla
         c->w[i] = (float)(class_bal == 1 ? 1.0 / m : class_bal == 2 ? 1.0 / sqrt(m) : 1.0);
         cw_g[g] += c->w[i];
     }
-    double sum = 0;
+    double sum = 0, sqrt_sum = 0;
+    for (int f = 0; f < c->n; f++) sqrt_sum += sqrt(cnt_f[f]);
     for (size_t i = 0; i < n; i++) {
         int f = c->file[i], g = group[f];
         double w = c->w[i] * cnt_g[g] / cw_g[g]; /* the group keeps its total */
-        if (file_bal) w *= (double)n / ((double)c->n * cnt_f[f]);
+        if (file_bal == 1) w *= (double)n / ((double)c->n * cnt_f[f]);
+        if (file_bal == 2) w *= (double)n / (sqrt_sum * sqrt(cnt_f[f]));
         c->w[i] = (float)w;
         sum += w;
     }
@@ -267,6 +299,7 @@ static void corpus_free(corpus *c) {
     free(c->lens);
     free(c->idx);
     free(c->file);
+    free(c->polar);
     free(c->w);
 }
 
@@ -383,8 +416,7 @@ static int grid_apply(senti__train_opts *o, int *class_bal, int *file_bal, const
     } else if (!strcmp(key, "class-weight")) {
         if ((*class_bal = class_weight_parse(val)) < 0) goto bad;
     } else if (!strcmp(key, "file-weight")) {
-        if (strcmp(val, "none") && strcmp(val, "balanced")) goto bad;
-        *file_bal = !strcmp(val, "balanced");
+        if ((*file_bal = class_weight_parse(val)) < 0) goto bad;
     } else {
         cli_error("train", "--search: unknown key '%s' (lr, l2, nb, ngram, bits, long-tokens, norm, "
                   "epochs, patience, class-weight, file-weight)", key);
@@ -598,7 +630,8 @@ static void on_epoch(void *ud, int member, int ep, double tl, double vl, double 
 
 enum { O_VALID = 0x2000, O_VFRAC, O_TEXT, O_LABEL, O_FMT, O_NAME, O_BITS, O_NGRAM, O_NONEG,
        O_NOBOUNDS, O_NORM, O_MAXTOK, O_EPOCHS, O_PATIENCE, O_LR, O_L2, O_SEED, O_THREADS, O_DTYPE,
-       O_CLASSW, O_FILEW, O_CALIB, O_NOCALIB, O_LEXICON, O_SEARCH, O_NB, O_MENTIONS, O_LONG, O_ENSEMBLE };
+       O_CLASSW, O_FILEW, O_CALIB, O_NOCALIB, O_LEXICON, O_SEARCH, O_NB, O_MENTIONS, O_LONG, O_ENSEMBLE,
+       O_PARTIAL };
 
 /* What the command line asks for. */
 typedef struct train_args {
@@ -610,7 +643,7 @@ typedef struct train_args {
     int n_data;
     senti__dataset_opts dopt;
     senti__train_opts o;
-    int quiet, class_bal, file_bal;
+    int quiet, class_bal, file_bal, partial;
     grid_axis axes[GRID_AXES];
     int n_axes;
 } train_args;
@@ -701,10 +734,13 @@ static int opt_optim(train_args *a, int c, const char *arg) {
         cli_error("train", "--class-weight expects none, balanced or sqrt, not '%s'", arg);
         return -1;
     case O_FILEW:
-        a->file_bal = !strcmp(arg, "balanced");
-        if (a->file_bal || !strcmp(arg, "none")) return 1;
-        cli_error("train", "--file-weight expects none or balanced, not '%s'", arg);
+        if ((a->file_bal = class_weight_parse(arg)) >= 0) return 1;
+        cli_error("train", "--file-weight expects none, balanced or sqrt, not '%s'", arg);
         return -1;
+    case O_PARTIAL:
+        if (parse_real("--partial-labels", arg, 0, 1, "[0, 1]", &o->partial)) return -1;
+        a->partial = o->partial > 0;
+        return 1;
     case O_CALIB: o->calibrate = 1; return 1;
     case O_NOCALIB: o->calibrate = 0; return 1;
     }
@@ -754,6 +790,7 @@ static int parse_args(int argc, char **argv, train_args *a) {
         {"threads", required_argument, 0, O_THREADS}, {"dtype", required_argument, 0, O_DTYPE},
         {"class-weight", required_argument, 0, O_CLASSW}, {"file-weight", required_argument, 0, O_FILEW},
         {"calibrate", no_argument, 0, O_CALIB}, {"lexicon", required_argument, 0, O_LEXICON},
+        {"partial-labels", required_argument, 0, O_PARTIAL},
         {"search", required_argument, 0, O_SEARCH}, {"no-calibrate", no_argument, 0, O_NOCALIB},
         {"nb", required_argument, 0, O_NB}, {"mentions", no_argument, 0, O_MENTIONS},
         {"long-tokens", required_argument, 0, O_LONG}, {"ensemble", required_argument, 0, O_ENSEMBLE},
@@ -823,7 +860,9 @@ static int load_data(train_args *a, train_run *R) {
     static const char *const tri_labels[] = {"negative", "neutral", "positive"};
     o->n_classes = R->three ? 3 : 2;
     o->labels = R->three ? tri_labels : bin_labels;
-    if (corpus_set(&R->tr, R->three, &R->ts) || (a->n_valid && corpus_set(&R->va, R->three, &R->vs))) return -1;
+    if (corpus_set(&R->tr, R->three, a->partial, &R->ts) ||
+        (a->n_valid && corpus_set(&R->va, R->three, a->partial, &R->vs)))
+        return -1;
     return corpus_weights(&R->tr, &R->ts, o->n_classes, a->class_bal, a->file_bal);
 }
 

@@ -309,8 +309,8 @@ static size_t sst2_rows(size_t max, rows *r) {
 /* The rows as a training set (all but the last nv) and a validation set (the last nv). */
 static void split_rows(const rows *r, size_t nv, senti__train_set *tr, senti__train_set *va) {
     size_t k = r->n - nv;
-    *tr = (senti__train_set){k, (const char *const *)r->texts, r->lens, r->labels, NULL};
-    *va = (senti__train_set){nv, (const char *const *)r->texts + k, r->lens + k, r->labels + k, NULL};
+    *tr = (senti__train_set){k, (const char *const *)r->texts, r->lens, r->labels, NULL, NULL};
+    *va = (senti__train_set){nv, (const char *const *)r->texts + k, r->lens + k, r->labels + k, NULL, NULL};
 }
 
 static void free_rows(rows *r) {
@@ -542,7 +542,7 @@ TEST(training_allocation_failures) {
         for (int w = 0; w < 5; w++) len += snprintf(buf[i] + len, 48 - (size_t)len, "%s ", words[(i * 7 + w * 3) % 9]);
         texts[i] = buf[i], lens[i] = (size_t)len, labels[i] = i % 3;
     }
-    senti__train_set ts = {N, texts, lens, labels, NULL};
+    senti__train_set ts = {N, texts, lens, labels, NULL, NULL};
     static const char *const labs[] = {"negative", "neutral", "positive"};
     const char *lex[] = {"good", "bad", ":)"};
     size_t lex_lens[] = {4, 3, 2};
@@ -767,4 +767,47 @@ TEST(trained_model_scores_what_trainer_measured) {
     free_rows(&d);
     free(labels3);
     ASSERT(!failed);
+}
+
+/* PARTIAL LABELS: texts marked polar (their file knows only negative and positive) give the
+ * neutral class no gradient. Trained on polar texts alone, a three-class f32 model keeps every
+ * neutral weight and the neutral bias at exactly 0, while the polar classes learn; unmarked,
+ * the same texts push the neutral bias below 0 (every one of them says "not neutral"). */
+TEST(partial_labels_leave_neutral_untaught) {
+    enum { N = 60, B = 1 << 10 };
+    static char buf[N][48];
+    const char *texts[N];
+    size_t lens[N];
+    int labels[N];
+    unsigned char polar[N];
+    const char *pos[] = {"good", "great", "fun"}, *neg[] = {"bad", "awful", "dull"};
+    for (int i = 0; i < N; i++) {
+        int len = snprintf(buf[i], 48, "a %s film %d", i % 2 ? pos[i % 3] : neg[i % 3], i % 5);
+        texts[i] = buf[i], lens[i] = (size_t)len, labels[i] = i % 2 ? 2 : 0, polar[i] = 1;
+    }
+    static const char *const labs[] = {"negative", "neutral", "positive"};
+    senti__train_opts o = {0};
+    o.fp = (senti__linear_params){10, 2, 1, 1, 1, 0, 0};
+    o.n_classes = 3, o.labels = labs, o.epochs = 3, o.patience = 3, o.lr = 0.1, o.l2 = 1e-4;
+    o.seed = 1, o.valid_fraction = 0.2, o.quantize = 0, o.max_tokens = 100, o.threads = 1;
+    o.partial = 1;
+    static float w[B * 3];
+    float bias[3], bias_full[3];
+    char path[64], err[256];
+    snprintf(path, sizeof path, "/tmp/senti-test-%d-partial.st", (int)getpid());
+    senti__train_report rep;
+    senti__train_set ts = {N, texts, lens, labels, NULL, polar};
+    ASSERT_EQ(senti__linear_train(&ts, NULL, &o, path, NULL, 0, &rep, NULL, NULL, err, sizeof err), SENTI_OK);
+    int rw = read_f32(path, "weights", w, B * 3), rb = read_f32(path, "bias", bias, 3);
+    ts.polar = NULL;
+    ASSERT_EQ(senti__linear_train(&ts, NULL, &o, path, NULL, 0, &rep, NULL, NULL, err, sizeof err), SENTI_OK);
+    int rf = read_f32(path, "bias", bias_full, 3);
+    unlink(path);
+    ASSERT(rw == 0 && rb == 0 && rf == 0);
+    size_t nonzero_neutral = 0, nonzero_polar = 0;
+    for (size_t b = 0; b < B; b++) nonzero_neutral += w[b * 3 + 1] != 0, nonzero_polar += w[b * 3] != 0;
+    ASSERT_EQ(nonzero_neutral, 0);
+    ASSERT(nonzero_polar > 0);
+    ASSERT(bias[1] == 0.0f);
+    ASSERT(bias_full[1] < 0.0f);
 }

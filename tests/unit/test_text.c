@@ -351,8 +351,8 @@ TEST(lexicon_tie_exact_and_deterministic) {
     size_t lens[256];
     int labels[256];
     size_t n = synth_set(texts, lens, labels, 240);
-    senti__train_set tr = {200, texts, lens, labels, NULL}, va = {n - 200, texts + 200, lens + 200,
-                                                                   labels + 200, NULL};
+    senti__train_set tr = {200, texts, lens, labels, NULL, NULL}, va = {n - 200, texts + 200, lens + 200,
+                                                                   labels + 200, NULL, NULL};
     /* "marvellous" and "horrid" never occur in the data: they get only their bin weights */
     static const char *const lex[] = {"great", "superb", "marvellous", "awful", "horrid", ":)"};
     static const size_t lex_len[] = {5, 6, 10, 5, 6, 2};

@@ -99,6 +99,10 @@ typedef struct senti__train_set {
     const size_t *lens;
     const int *labels; /* 0..n_classes-1 */
     const float *weights; /* per text (e.g. class or domain balance); NULL: all 1 */
+    /* per text, 1: its label is only known to be one of the classes other than "neutral" (a
+     * text of a file labelled negative/positive only, in a model with a neutral class); its
+     * loss is that of the polar classes alone (train.c "PARTIAL LABELS"). NULL: all 0. */
+    const unsigned char *polar;
 } senti__train_set;
 
 typedef struct senti__train_opts {
@@ -117,6 +121,9 @@ typedef struct senti__train_opts {
     uint32_t max_tokens;
     /* NB feature scaling (train.c "NB SCALING"): the smoothing count alpha; 0: none */
     double nb;
+    /* PARTIAL LABELS (train.c): for texts marked polar, the share 0..1 of the loss taken over
+     * the polar classes alone (the rest is the ordinary loss); 0: marks ignored */
+    double partial;
     /* members averaged into the written model (train.c "ENSEMBLE"); 0 or 1: one model */
     int ensemble;
     /* Lexicon-tied features (training only; see train.c "LEXICON"): entries with a valence

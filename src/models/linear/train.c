@@ -279,10 +279,39 @@ static int argmax(const double *p, int n) {
     return b;
 }
 
+/* PARTIAL LABELS. A text whose file knows only negative and positive (SST-2, IMDB, pros and
+ * cons) says which of the two it is, not that it is not neutral: many such texts are phrases
+ * a three-class annotator would call neutral. Its loss is therefore that of the polar classes
+ * alone, -log(p_y / (1 - p_neutral)): the softmax renormalized without the neutral class, whose
+ * logit then gets no gradient from it (and neither does the neutral bias). Without this, every
+ * polar-only text teaches "not neutral", and the bias that an empty text scores with ends far
+ * from neutral. opts.partial = a in (0, 1] mixes the two: a times the polar loss plus (1 - a)
+ * times the ordinary one (gradient a * q + (1 - a) * p - y, q the renormalized p), so the
+ * polar texts still teach "not neutral", a times less loudly. On validation rows of such files,
+ * loss and accuracy are those of the polar classes alone (the binary view `senti eval` takes).
+ * neutral_class: the index of the class named "neutral" in a softmax model, or -1. */
+static int neutral_class(const senti__train_opts *o) {
+    if (o->n_classes < 3 || !o->labels) return -1;
+    for (int c = 0; c < o->n_classes; c++)
+        if (o->labels[c] && !strcmp(o->labels[c], "neutral")) return c;
+    return -1;
+}
+
+/* p renormalized over the classes other than neutral (p[neutral] = 0); unchanged if the model
+ * has no neutral class. */
+static void polar_probs(const trainer *T, double *p) {
+    int u = neutral_class(T->o), nc = T->o->n_classes;
+    if (u < 0) return;
+    double rest = 1.0 - p[u];
+    if (!(rest > 1e-300)) rest = 1e-300;
+    for (int j = 0; j < nc; j++) p[j] = j == u ? 0.0 : p[j] / rest;
+}
+
 typedef struct eval_job {
     const trainer *T;
     const featset *fs;
     const int *labels;
+    const unsigned char *polar; /* or NULL */
     size_t begin, end;
     double *loss;  /* per text */
     char *correct; /* per text */
@@ -295,6 +324,7 @@ static void *eval_worker(void *arg) {
         double p[SENTI_MAX_CLASSES];
         tr_probs(e->T, e->fs, i, p);
         int y = e->labels[i];
+        if (e->polar && e->polar[i]) polar_probs(e->T, p);
         e->loss[i] = -log(p[y] > 1e-15 ? p[y] : 1e-15);
         e->correct[i] = argmax(p, nc) == y;
     }
@@ -303,8 +333,8 @@ static void *eval_worker(void *arg) {
 
 /* Mean loss and accuracy over a feature set; sums in text order, so any thread count gives
  * the same numbers. */
-static int evaluate(const trainer *T, const featset *fs, const int *labels, int threads,
-                    double *loss, double *acc) {
+static int evaluate(const trainer *T, const featset *fs, const int *labels, const unsigned char *polar,
+                    int threads, double *loss, double *acc) {
     size_t n = fs->n;
     *loss = 0, *acc = 0;
     if (!n) return SENTI_OK;
@@ -321,7 +351,7 @@ static int evaluate(const trainer *T, const featset *fs, const int *labels, int 
     pthread_t tid[64];
     int started[64] = {0};
     for (int t = 0; t < threads; t++) {
-        jobs[t] = (eval_job){T, fs, labels, n * (size_t)t / (size_t)threads,
+        jobs[t] = (eval_job){T, fs, labels, polar, n * (size_t)t / (size_t)threads,
                              n * (size_t)(t + 1) / (size_t)threads, l, c};
         if (t > 0) started[t] = pthread_create(&tid[t], NULL, eval_worker, &jobs[t]) == 0;
         if (t > 0 && !started[t]) eval_worker(&jobs[t]);
@@ -339,11 +369,15 @@ static int evaluate(const trainer *T, const featset *fs, const int *labels, int 
     return SENTI_OK;
 }
 
-/* One SGD step on text i with label y and weight w. */
-static double tr_step(trainer *T, const featset *fs, size_t i, int y, float wt) {
+/* One SGD step on text i with label y and weight w; polar: its label is one of the polar
+ * classes and the neutral one is not in question (PARTIAL LABELS). */
+static double tr_step(trainer *T, const featset *fs, size_t i, int y, float wt, int polar) {
     const senti__train_opts *o = T->o;
     double p[SENTI_MAX_CLASSES];
     tr_probs(T, fs, i, p);
+    double pa = polar ? o->partial : 0.0, q[SENTI_MAX_CLASSES];
+    memcpy(q, p, sizeof q);
+    if (pa > 0) polar_probs(T, q); /* the neutral logit's gradient from q is 0 */
     const uint32_t *f = fs->idx + fs->off[i];
     size_t nf = fs->off[i + 1] - fs->off[i];
     double s = o->fp.norm ? norm_scale(T, f, nf) : 1.0;
@@ -351,7 +385,7 @@ static double tr_step(trainer *T, const featset *fs, size_t i, int y, float wt) 
     float gr[SENTI_MAX_CLASSES];
     if (k == 1) gr[0] = wt * (float)(p[1] - (y == 1));
     else
-        for (int j = 0; j < k; j++) gr[j] = wt * (float)(p[j] - (y == j));
+        for (int j = 0; j < k; j++) gr[j] = wt * (float)(pa * q[j] + (1 - pa) * p[j] - (y == j));
     float lr = (float)o->lr, l2 = (float)o->l2;
     for (size_t a = 0; a < nf; a++) {
         size_t at = (size_t)f[a] * (size_t)k;
@@ -367,7 +401,7 @@ static double tr_step(trainer *T, const featset *fs, size_t i, int y, float wt) 
         T->gbias[j] += d * d;
         T->bias[j] -= lr * d / sqrtf(T->gbias[j] + 1e-8f);
     }
-    return -wt * log(p[y] > 1e-15 ? p[y] : 1e-15);
+    return -wt * (pa * log(q[y] > 1e-15 ? q[y] : 1e-15) + (1 - pa) * log(p[y] > 1e-15 ? p[y] : 1e-15));
 }
 
 static uint64_t splitmix64(uint64_t *s) {
@@ -529,8 +563,8 @@ static int write_model(const trainer *T, const senti__train_opts *o, const char 
 /* Accuracy and log loss of the model file at path on texts which[0..n) of set; with logp,
  * also the log-probabilities of every text (n x n_classes). */
 static int evaluate_file(const char *path, const senti__train_set *set, const size_t *which, size_t n,
-                         const senti__train_opts *o, double *acc, double *loss, double *logp,
-                         char *err, size_t err_size) {
+                         const unsigned char *pol, const senti__train_opts *o, double *acc, double *loss,
+                         double *logp, char *err, size_t err_size) {
     senti_model *m;
     senti_options mo = {0};
     mo.max_tokens = o->max_tokens;
@@ -549,9 +583,17 @@ static int evaluate_file(const char *path, const senti__train_set *set, const si
         size_t ok = 0;
         double l = 0;
         for (size_t i = 0; i < n; i++) {
-            int y = set->labels[which ? which[i] : i];
-            ok += res[i].label == y;
+            int y = set->labels[which ? which[i] : i], u = neutral_class(o);
             double p = res[i].probs[y];
+            if (pol && pol[i] && u >= 0) { /* PARTIAL LABELS: the polar classes alone */
+                int other = -1;
+                for (int j = 0; j < o->n_classes; j++)
+                    if (j != u && j != y) other = j;
+                ok += other < 0 || res[i].probs[y] >= res[i].probs[other];
+                p /= 1.0 - res[i].probs[u] > 1e-300 ? 1.0 - res[i].probs[u] : 1e-300;
+            } else {
+                ok += res[i].label == y;
+            }
             l += -log(p > 1e-15 ? p : 1e-15);
             if (logp)
                 for (int j = 0; j < o->n_classes; j++)
@@ -566,14 +608,17 @@ static int evaluate_file(const char *path, const senti__train_set *set, const si
     return rc;
 }
 
-/* Mean log loss of softmax(logp / T) against the labels. */
-static double nll_at(const double *logp, const int *y, size_t n, int k, double T) {
+/* Mean log loss of softmax(logp / T) against the labels; a row with pol[i] set is scored
+ * over the classes other than u (PARTIAL LABELS; pol NULL or u < 0: none). */
+static double nll_at(const double *logp, const int *y, const unsigned char *pol, int u, size_t n, int k,
+                     double T) {
     double l = 0;
     for (size_t i = 0; i < n; i++) {
         const double *z = logp + i * (size_t)k;
+        int skip = pol && pol[i] && u >= 0 ? u : -1;
         double mx = -INFINITY, sum = 0;
-        for (int j = 0; j < k; j++) mx = z[j] / T > mx ? z[j] / T : mx;
-        for (int j = 0; j < k; j++) sum += exp(z[j] / T - mx);
+        for (int j = 0; j < k; j++) mx = j != skip && z[j] / T > mx ? z[j] / T : mx;
+        for (int j = 0; j < k; j++) sum += j != skip ? exp(z[j] / T - mx) : 0.0;
         l += -(z[y[i]] / T - mx - log(sum));
     }
     return l / (double)(n ? n : 1);
@@ -581,13 +626,14 @@ static double nll_at(const double *logp, const int *y, size_t n, int k, double T
 
 /* Temperature scaling: the T in [0.05, 20] that minimizes the validation log loss (golden-
  * section search on log T; the loss is unimodal in T). */
-static double fit_temperature(const double *logp, const int *y, size_t n, int k) {
+static double fit_temperature(const double *logp, const int *y, const unsigned char *pol, int u, size_t n,
+                              int k) {
     double a = log(0.05), b = log(20.0), g = (sqrt(5.0) - 1) / 2;
     double c = b - g * (b - a), d = a + g * (b - a);
-    double fc = nll_at(logp, y, n, k, exp(c)), fd = nll_at(logp, y, n, k, exp(d));
+    double fc = nll_at(logp, y, pol, u, n, k, exp(c)), fd = nll_at(logp, y, pol, u, n, k, exp(d));
     for (int it = 0; it < 60; it++) {
-        if (fc < fd) b = d, d = c, fd = fc, c = b - g * (b - a), fc = nll_at(logp, y, n, k, exp(c));
-        else a = c, c = d, fc = fd, d = a + g * (b - a), fd = nll_at(logp, y, n, k, exp(d));
+        if (fc < fd) b = d, d = c, fd = fc, c = b - g * (b - a), fc = nll_at(logp, y, pol, u, n, k, exp(c));
+        else a = c, c = d, fc = fd, d = a + g * (b - a), fd = nll_at(logp, y, pol, u, n, k, exp(d));
     }
     return exp((a + b) / 2);
 }
@@ -610,6 +656,7 @@ typedef struct train_run {
     size_t ntr, nva;
     size_t *tr_idx, *va_idx; /* rows of train (va_idx: of train, when no valid set is given) */
     int *tr_lab, *va_lab;
+    unsigned char *tr_pol, *va_pol; /* PARTIAL LABELS per row, or NULL */
     float *tr_w;
     featset ftr, fva;
     uint8_t *lexmap;
@@ -670,6 +717,11 @@ static int run_features(train_run *R, char *err, size_t err_size) {
     R->tr_lab = senti__malloc((R->ntr ? R->ntr : 1) * sizeof *R->tr_lab);
     if (!R->tr_lab) return SENTI_ENOMEM;
     for (size_t i = 0; i < R->ntr; i++) R->tr_lab[i] = R->train->labels[R->tr_idx[i]];
+    if (R->train->polar && o->partial > 0 && neutral_class(o) >= 0) {
+        R->tr_pol = senti__malloc(R->ntr ? R->ntr : 1);
+        if (!R->tr_pol) return SENTI_ENOMEM;
+        for (size_t i = 0; i < R->ntr; i++) R->tr_pol[i] = R->train->polar[R->tr_idx[i]];
+    }
     if (R->train->weights) {
         R->tr_w = senti__malloc((R->ntr ? R->ntr : 1) * sizeof *R->tr_w);
         if (!R->tr_w) return SENTI_ENOMEM;
@@ -681,6 +733,11 @@ static int run_features(train_run *R, char *err, size_t err_size) {
         return rc;
     R->va_lab = senti__malloc(R->nva * sizeof *R->va_lab);
     if (!R->va_lab) return SENTI_ENOMEM;
+    if (R->vs->polar && o->partial > 0 && neutral_class(o) >= 0) {
+        R->va_pol = senti__malloc(R->nva);
+        if (!R->va_pol) return SENTI_ENOMEM;
+        for (size_t i = 0; i < R->nva; i++) R->va_pol[i] = R->vs->polar[rows ? rows[i] : i];
+    }
     for (size_t i = 0; i < R->nva; i++) {
         R->va_lab[i] = R->vs->labels[rows ? rows[i] : i];
         if (R->va_lab[i] < 0 || R->va_lab[i] >= o->n_classes)
@@ -710,12 +767,12 @@ static int run_member(train_run *R, int mem, senti__epoch_cb cb, void *cb_ud, do
         double tl = 0;
         for (size_t a = 0; a < R->ntr; a++) {
             size_t i = R->order[a];
-            tl += tr_step(T, &R->ftr, i, R->tr_lab[i], R->tr_w ? R->tr_w[i] : 1.0f);
+            tl += tr_step(T, &R->ftr, i, R->tr_lab[i], R->tr_w ? R->tr_w[i] : 1.0f, R->tr_pol && R->tr_pol[i]);
         }
         tl /= (double)(R->ntr ? R->ntr : 1);
         double vl = tl, va = 0;
         int rc;
-        if (R->nva && (rc = evaluate(T, &R->fva, R->va_lab, o->threads, &vl, &va))) return rc;
+        if (R->nva && (rc = evaluate(T, &R->fva, R->va_lab, R->va_pol, o->threads, &vl, &va))) return rc;
         if (cb) cb(cb_ud, mem + 1, ep, tl, vl, va);
         if (!mem) rep->epochs_run = ep;
         if (vl < best_loss) {
@@ -769,7 +826,7 @@ static int run_optimize(train_run *R, senti__epoch_cb cb, void *cb_ud) {
     memcpy(T->bias, R->best_bias, sizeof R->best_bias);
     /* measured like one model (a single one was measured at its best epoch) */
     if (members > 1 && R->nva &&
-        (rc = evaluate(T, &R->fva, R->va_lab, o->threads, &R->rep->valid_loss, &R->rep->valid_accuracy)))
+        (rc = evaluate(T, &R->fva, R->va_lab, R->va_pol, o->threads, &R->rep->valid_loss, &R->rep->valid_accuracy)))
         return rc;
     if (T->r) /* the model scores with w * r */
         for (size_t i = 0; i < T->buckets * (size_t)T->k; i++) T->w[i] *= T->r[i];
@@ -790,17 +847,18 @@ static int run_calibrate(train_run *R, const char *out_path, const char *const *
     double acc, loss;
     double *logp = senti__malloc(R->nva * (size_t)o->n_classes * sizeof *logp);
     if (!logp) return senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
-    int rc = evaluate_file(out_path, R->vs, R->valid ? NULL : R->va_idx, R->nva, o, &acc, &loss, logp, err, err_size);
+    int rc = evaluate_file(out_path, R->vs, R->valid ? NULL : R->va_idx, R->nva, R->va_pol, o, &acc, &loss, logp,
+                           err, err_size);
     if (!rc) {
         rep->valid_accuracy_quantized = acc;
         rep->valid_loss_uncalibrated = loss;
         if (o->calibrate) {
-            R->T.temperature = fit_temperature(logp, R->va_lab, R->nva, o->n_classes);
+            R->T.temperature = fit_temperature(logp, R->va_lab, R->va_pol, neutral_class(o), R->nva, o->n_classes);
             /* the stored value is rounded: measure with exactly that */
             char tb[32];
             snprintf(tb, sizeof tb, "%.4f", R->T.temperature);
             R->T.temperature = strtod(tb, NULL);
-            loss = nll_at(logp, R->va_lab, R->nva, o->n_classes, R->T.temperature);
+            loss = nll_at(logp, R->va_lab, R->va_pol, neutral_class(o), R->nva, o->n_classes, R->T.temperature);
             rep->temperature = R->T.temperature;
         }
         rep->valid_loss = loss;
@@ -822,6 +880,8 @@ static void run_free(train_run *R) {
     senti__free(R->tr_idx);
     senti__free(R->va_idx);
     senti__free(R->tr_lab);
+    senti__free(R->tr_pol);
+    senti__free(R->va_pol);
     senti__free(R->tr_w);
     senti__free(R->va_lab);
     senti__free(R->lexmap);
