@@ -107,16 +107,25 @@ static json_t *parse_body(const char *body, size_t len, api_reply *rep) {
     return root;
 }
 
-void api_sentiment(server *S, const char *body, size_t len, api_reply *rep) {
+/* A body {"text": "..."}: its JSON root (the caller releases it) and the text member, or NULL
+ * with the 400 answer in rep. */
+static json_t *parse_text(const char *body, size_t len, api_reply *rep, json_t **text) {
     json_t *root = parse_body(body, len, rep);
-    if (!root) return;
+    if (!root) return NULL;
     json_t *t = json_object_get(root, "text");
     if (!t || !json_is_string(t)) {
         json_decref(root);
         if (!t) api_error(rep, 400, "missing_text", "the body has no \"text\" member");
         else api_error(rep, 400, "invalid_text", "\"text\" must be a string");
-        return;
+        return NULL;
     }
+    *text = t;
+    return root;
+}
+
+void api_sentiment(server *S, const char *body, size_t len, api_reply *rep) {
+    json_t *t, *root = parse_text(body, len, rep, &t);
+    if (!root) return;
     scorer sc = {.S = S, .sm = serve_model_acquire(S)};
     sbuf *b = &rep->body;
     sb_reserve(b, 256);
@@ -169,15 +178,8 @@ static void explain_render(const senti_model *m, const senti_contribution *c, si
 }
 
 void api_explain(server *S, const char *body, size_t len, api_reply *rep) {
-    json_t *root = parse_body(body, len, rep);
+    json_t *t, *root = parse_text(body, len, rep, &t);
     if (!root) return;
-    json_t *t = json_object_get(root, "text");
-    if (!t || !json_is_string(t)) {
-        json_decref(root);
-        if (!t) api_error(rep, 400, "missing_text", "the body has no \"text\" member");
-        else api_error(rep, 400, "invalid_text", "\"text\" must be a string");
-        return;
-    }
     senti_contribution *contrib = malloc((EXPLAIN_MAX + 1) * sizeof *contrib);
     if (!contrib) {
         json_decref(root);
