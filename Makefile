@@ -190,18 +190,35 @@ FUZZ_SECONDS ?= 30
 FUZZ_RUNS ?= 10000000
 FUZZ_JOBS ?= 2
 FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
-FUZZ_SRC := $(LIB_SRC) $(TOOLS_SRC) src/default_model.S
-.PHONY: fuzz-build fuzz-long
-fuzz-build:
+# The sources every target links are compiled once into build/fuzz/obj (with make -j, in
+# parallel); each target is its own .c file linked against them (fuzz_http also against the
+# service's objects).
+FUZZ_CC := clang -g -O1 -std=c17 -D_GNU_SOURCE -Iinclude -Isrc
+FUZZ_SAN := address,undefined
+FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC) $(TOOLS_SRC)) build/fuzz/obj/src/default_model.o
+FUZZ_SERVE_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(filter-out src/serve/entry.c,$(SERVE_SRC))) \
+                  build/fuzz/obj/src/serve/web_assets.o
+.PHONY: fuzz-build fuzz-long fuzz-clang
+fuzz-clang:
 	@tools/apt-ensure clang libclang-rt-14-dev
-	@mkdir -p build/fuzz
-	@for t in $(FUZZ_TARGETS); do \
-	  extra=""; [ $$t = fuzz_http ] && extra="$(FUZZ_SERVE)"; \
-	  clang -g -O1 -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
-	    -DSENTI_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"' tests/fuzz/$$t.c $(FUZZ_SRC) $$extra $(LDLIBS_TOOLS) $(LDLIBS) \
-	    -o build/fuzz/$$t || exit 1; \
-	  mkdir -p build/fuzz/corpus-$$t tests/fuzz/corpus/$$t; \
-	done
+build/fuzz/obj/%.o: %.c | fuzz-clang
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -MMD -MP -c $< -o $@
+build/fuzz/obj/src/default_model.o: src/default_model.S $(DEFAULT_MODEL) | fuzz-clang
+	@mkdir -p $(dir $@)
+	clang -c $< -o $@ -DSENTI_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"'
+build/fuzz/obj/src/serve/web_assets.o: src/serve/web_assets.S $(wildcard src/serve/web/*) | fuzz-clang
+	@mkdir -p $(dir $@)
+	clang -c $< -o $@
+-include $(shell find build/fuzz/obj -name '*.d' 2>/dev/null)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	@echo "clang -fsanitize=fuzzer ... -o $@"
+	@$(FUZZ_CC) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(LDLIBS_TOOLS) $(LDLIBS)
+build/fuzz/fuzz_http: tests/fuzz/fuzz_http.c $(FUZZ_SERVE_OBJ) $(FUZZ_LIB_OBJ)
+	@echo "clang -fsanitize=fuzzer ... -o $@"
+	@$(FUZZ_CC) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(LDLIBS_SERVE) $(LDLIBS_TOOLS) $(LDLIBS)
+fuzz-build: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do mkdir -p build/fuzz/corpus-$$t tests/fuzz/corpus/$$t; done
 fuzz: fuzz-build ## libFuzzer over every target (FUZZ_SECONDS=30 each)
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
@@ -231,10 +248,8 @@ $(B)/fuzz-replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(PROG_LIBS)
 # ---- the HTTP fuzz target (tests/fuzz/fuzz_http.c) ------------------------------------------
 # It calls the service's request handlers (src/serve/api.c) in-process, so unlike the library's
 # targets it also links the serve objects (all but the program's main) and their libraries:
-# this explicit rule wins over the fuzz-replay-% pattern, and `make fuzz` adds FUZZ_SERVE to
-# the compile line of fuzz_http only.
+# this explicit rule wins over the fuzz-replay-% pattern.
 SERVE_FUZZ_OBJ := $(filter-out $(B)/obj/src/serve/entry.o,$(SERVE_OBJ))
-FUZZ_SERVE := $(filter-out src/serve/entry.c,$(SERVE_SRC)) src/serve/web_assets.S $(LDLIBS_SERVE)
 $(B)/fuzz-replay-fuzz_http: tests/fuzz/fuzz_http.c tests/fuzz/replay.c $(SERVE_FUZZ_OBJ) $(PROG_LIBS)
 	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS_SERVE) $(LDLIBS_TOOLS) $(LDLIBS)
 
