@@ -2,7 +2,7 @@
 """dask_score.py - score a folder of CSV (or Parquet) files on a Dask cluster with senti.
 
     dask_score.py IN_DIR OUT_DIR [--column text] [--model default] [--scheduler tcp://HOST:8786]
-                  [--workers 2] [--format csv|parquet] [--blocksize 64MB] [--expand]
+                  [--workers 2] [--format csv|parquet] [--blocksize 64MB] [--expand] [--prefix P]
 
 Reads IN_DIR/*.csv (or *.parquet), scores the text column with senti.dask.score (the model
 opened once per worker process), and writes OUT_DIR/part-N.csv (or .parquet): the input's
@@ -32,12 +32,15 @@ def run(argv=None):
     ap.add_argument("--format", choices=("csv", "parquet"), default="csv")
     ap.add_argument("--blocksize", default="64MB", help="CSV bytes per partition (default 64MB)")
     ap.add_argument("--expand", action="store_true", help="also the model's own values, one column each")
+    ap.add_argument("--prefix", default="", help="prepended to the new columns' names (needed when the input "
+                    "already has a label or score column)")
     a = ap.parse_args(argv)
 
     import dask
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
+    import senti
     import senti.dask
 
     cluster = None
@@ -54,11 +57,14 @@ def run(argv=None):
                               keep_default_na=False, na_values=[""])
         else:
             ddf = dd.read_parquet(a.input)
-        out = senti.dask.score(ddf, a.column, a.model, expand=True)
-        if not a.expand:  # probabilities only: drop the model's own values (VADER's neg, neu, ...)
-            import senti
-            extra = [v for v in senti.Model(None if a.model == "default" else a.model).value_names]
-            out = out.drop(columns=extra) if extra else out
+        m = senti.Model(None if a.model == "default" else a.model)  # here only for its column names
+        new = [a.prefix + c for c in ["label", "score"] + list(m.labels) + list(m.value_names)]
+        clash = sorted(set(ddf.columns) & set(new))
+        if clash:
+            sys.exit("dask_score.py: the input already has column(s) %s: give --prefix" % ", ".join(clash))
+        out = senti.dask.score(ddf, a.column, a.model, expand=True, prefix=a.prefix)
+        if not a.expand and m.value_names:  # probabilities only: not the model's own values (VADER's)
+            out = out.drop(columns=[a.prefix + v for v in m.value_names])
         os.makedirs(a.output, exist_ok=True)
         if a.format == "csv":
             writes = out.to_csv(os.path.join(a.output, "part-*.csv"), index=False, compute=False)

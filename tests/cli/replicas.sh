@@ -26,7 +26,7 @@ for c in nginx redis-server redis-cli wrk curl jq python3; do
         exit 1
     fi
 done
-BENCH_SECONDS=${BENCH_SECONDS:-3}
+BENCH_SECONDS=${BENCH_SECONDS:-3} # wrk seconds per measurement; NGINX_WORKERS (default 1)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 TEXTS=$DATA/sst2/dev.tsv
 if [ ! -f "$TEXTS" ]; then # any varied texts will do
@@ -81,7 +81,7 @@ USER_ARG=()
 gen() {
     local args=() i
     for i in $(seq 1 "$1"); do args+=(--replica "127.0.0.1:${PORT[$i]}"); done
-    python3 deploy/replicas.py --dir "$NG" --listen "127.0.0.1:$NP" --workers 1 --scrape-interval 1s \
+    python3 deploy/replicas.py --dir "$NG" --listen "127.0.0.1:$NP" --workers "${NGINX_WORKERS:-1}" --scrape-interval 1s \
         "${USER_ARG[@]}" "${args[@]}"
 }
 check "deploy/replicas.py fills in deploy/nginx-senti.conf and deploy/prometheus.yml" gen $N
@@ -102,12 +102,12 @@ if have prometheus; then
 fi
 
 # load NAME SECONDS [wrk options]: wrk through nginx in the background (WRK_PID); its
-# summary line in $TMP/NAME.wrk. UNIQUE=1: every text new (WRK_UNIQUE of bench/wrk_sentiment.lua)
+# summary line in $TMP/NAME.wrk. TARGET=PORT: that port instead of nginx's. UNIQUE=1: every text new (WRK_UNIQUE of bench/wrk_sentiment.lua)
 load() {
     local name=$1 secs=$2
     shift 2
     WRK_TEXTS=$TEXTS WRK_UNIQUE=${UNIQUE:-0} wrk -t2 -c16 -d"${secs}s" --timeout 5s "$@" -s bench/wrk_count.lua \
-        "http://127.0.0.1:$NP/" > "$TMP/$name.wrk" 2>&1 &
+        "http://127.0.0.1:${TARGET:-$NP}/" > "$TMP/$name.wrk" 2>&1 &
     WRK_PID=$!
     PIDS+=("$WRK_PID")
 }
@@ -132,6 +132,10 @@ retried() { grep -c '"upstream":"[^"]*,' "$NG/access.log"; }
 nginx_failed() { grep '"status":[^2]' "$NG/access.log" | grep -vc '"status":499'; }
 
 # ---- throughput with 1, 2 and 3 replicas (2 cores: nginx, wrk and the replicas share them) -------
+TARGET=${PORT[1]} load bench0 "$BENCH_SECONDS" --latency
+wait "$WRK_PID"
+echo "# bench straight to one replica (no nginx), same texts, wrk -t2 -c16:" \
+    "$(field bench0 rps) requests/s, p50 $(field bench0 p50_ms) ms, p99 $(field bench0 p99_ms) ms"
 for n in 1 2 3; do
     gen $n && kill -HUP "$NGPID"
     sleep 1
@@ -260,4 +264,5 @@ for i in 1 2 3; do
     is "replica $i drains and exits 0" 0 "$?"
 done
 kill -TERM "$RPID" 2>/dev/null
+wait "$RPID" 2>/dev/null
 finish
