@@ -114,6 +114,9 @@ APT_TEST  += chromium $(if $(shell command -v node 2>/dev/null),,nodejs) $(if $(
 # the Python package's build and tests (python/, `make python`)
 APT_TEST  += python3-dev python3-setuptools python3-wheel python3-pip python3-pytest python3-numpy \
              python3-pandas python3-sklearn python3-nltk
+# scaling out (docs/SCALING.md): replicas behind nginx (tests/cli/replicas.sh; redis-server and
+# wrk above), the Kubernetes manifests' check (tests/cli/k8s.sh), Dask (python/tests/test_dask.py)
+APT_TEST  += nginx python3-yaml python3-dask python3-distributed
 deps: ## install the Debian build dependencies
 	@tools/apt-ensure $(APT_BUILD)
 deps-test: deps ## install the Debian test dependencies too

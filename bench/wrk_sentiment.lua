@@ -1,6 +1,7 @@
 -- wrk script: POST /v1/sentiment with varied texts (one per line of $WRK_TEXTS, default
 -- the SST-2 dev sentences), cycling through them; each wrk thread starts at a different
--- offset. Used by `make loadtest`.
+-- offset. WRK_UNIQUE=1 appends a tag no other request has to each text (every request then
+-- misses the response cache). Used by `make loadtest` and bench/wrk_count.lua.
 local path = os.getenv("WRK_TEXTS") or "../shared/data/sst2/dev.tsv"
 local bodies = {}
 
@@ -30,6 +31,7 @@ function setup(thread)
   counter = counter + 1
 end
 
+local unique = os.getenv("WRK_UNIQUE") == "1"
 local i = 0
 function init(args)
   i = offset or 0
@@ -39,5 +41,7 @@ end
 
 function request()
   i = i + 1
-  return wrk.format(nil, "/v1/sentiment", nil, bodies[(i % #bodies) + 1])
+  local body = bodies[(i % #bodies) + 1]
+  if unique then body = body:sub(1, -3) .. string.format(" #%d.%d", offset or 0, i) .. '"}' end
+  return wrk.format(nil, "/v1/sentiment", nil, body)
 end

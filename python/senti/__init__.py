@@ -29,7 +29,7 @@ Threads: scoring releases the GIL; one Model may be shared by any number of thre
 
 Submodules: senti.vader (a drop-in for vaderSentiment / NLTK's SentimentIntensityAnalyzer),
 senti.sklearn (SentiClassifier, a scikit-learn estimator over the trainer), senti.pandas
-(score a DataFrame column).
+(score a DataFrame column), senti.dask (the same over a dask DataFrame, on a Dask cluster).
 """
 from . import _senti
 from ._senti import ModelError, Result, kinds, memory_stats

@@ -12,13 +12,6 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
 have() { command -v "$1" >/dev/null 2>&1; }
 if ! have curl || ! have jq; then
     echo "serve tests need curl and jq (make deps-test)"

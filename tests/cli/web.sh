@@ -10,13 +10,6 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
 # start NAME ARGS...: a server on an ephemeral loopback port; sets PORT_NAME
 start() {
     local name=$1
