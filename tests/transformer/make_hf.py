@@ -18,6 +18,7 @@ Options that make a hostile checkpoint (each changes one thing):
     --int32 NAME              store tensor NAME as I32
     --nan NAME / --inf NAME   put a NaN / an infinity into tensor NAME
     --config KEY=JSON         set a config.json key (e.g. vocab_size=1099511627776)
+    --rows N                  N word embedding rows (and vocab_size), whatever the vocabulary
     --gamma-beta              BERT LayerNorms under the old gamma/beta names
     --huge-embedding          a header declaring a 2^40-row word embedding
     --bad-tokenizer           a malformed tokenizer.json
@@ -126,6 +127,7 @@ def main():
     ap.add_argument("--maxpos", type=int, default=40)
     ap.add_argument("--labels", default="NEGATIVE,POSITIVE")
     ap.add_argument("--act", default="gelu")
+    ap.add_argument("--rows", type=int, help="word embedding rows (and vocab_size), not the vocabulary's")
     for o in ("drop", "reshape", "int32", "nan", "inf"):
         ap.add_argument("--" + o, action="append", default=[])
     ap.add_argument("--config", action="append", default=[])
@@ -152,6 +154,8 @@ def main():
     if a.bad_tokenizer:
         open(os.path.join(a.out, "tokenizer.json"), "w").write('{"model": {"type": "WordPiece", "vocab": [1, 2')
 
+    if a.rows:
+        vocab = a.rows
     labels = a.labels.split(",")
     if a.arch == "distilbert":
         config = {"architectures": ["DistilBertForSequenceClassification"], "model_type": "distilbert",
@@ -187,6 +191,8 @@ def main():
             vals = [rnd.gauss(0, 0.5) for _ in range(n)]
         else:
             scale = 1.0 / math.sqrt(shape[-1]) if len(shape) == 2 else 0.1
+            if role == "ch" or "query" in name or "key" in name or "q_lin" in name or "k_lin" in name:
+                scale *= 4  # sharp attention and a wide classifier: random models that disagree across texts
             vals = [rnd.gauss(0, scale) for _ in range(n)]
         if name in a.nan:
             vals[n // 2] = float("nan")
