@@ -256,8 +256,7 @@ static int tf_open_path(const char *path, const senti_options *opts, senti_model
 const senti__kind senti__transformer_kind = {
     .name = "transformer",
     .alias = "hf",
-    .help = "transformer:PATH  a BERT/DistilBERT/RoBERTa classifier: a file of `senti model import` or a "
-            "Hugging Face folder (hf:DIR)",
+    .help = "transformer:PATH  BERT/DistilBERT/RoBERTa: a file of senti model import, or a HF folder (hf:DIR)",
     .open_file = tf_open_file,
     .open_path = tf_open_path,
 };
