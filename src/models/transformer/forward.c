@@ -47,7 +47,7 @@
 #include "base/base.h"
 #include "models/transformer/tf.h"
 
-enum { FF_BLOCK = 128, MAX_THREADS = 16, SPLIT_MIN_ROWS = 32 };
+enum { FF_BLOCK = 128, ROW_BLOCK = 128, MAX_THREADS = 16, SPLIT_MIN_ROWS = 32 };
 
 struct senti__tf_scratch {
     const senti__kernels *kt;
@@ -257,21 +257,24 @@ static void run_jobs(job *jobs, size_t n) {
 
 /* ---- linear layers ----------------------------------------------------------------------- */
 
-/* columns [n0, n1) of a linear layer; int8 from the quantized rows in s->qa */
+/* columns [n0, n1) of a linear layer, in blocks of ROW_BLOCK rows so that the block of input
+ * the kernel re-reads for every few columns stays in L2 while the weights stream through
+ * once per block (a whole batch of rows would be re-read from memory instead); int8 from the
+ * quantized rows in s->qa */
 static void linear_cols(job *j) {
     const senti__kernels *kt = j->s->kt;
     const senti__tf_linear *l = j->l;
-    size_t K = l->in, N = l->out;
-    if (l->q.p) {
-        kt->qmatmul(j->M, j->s->qa, K, j->s->qs, &l->q, j->n0, j->n1, l->b, j->y, N);
-        return;
-    }
-    /* narrow products in slices the AVX-512 kernel always sums the same way (header essay) */
-    size_t step = K <= SENTI_KERNELS_MM_PACK_K ? SENTI_KERNELS_MM_PACK_M - 1 : j->M;
+    size_t K = l->in, N = l->out, w = j->n1 - j->n0;
+    /* narrow f32 products in slices the AVX-512 kernel always sums the same way (essay) */
+    size_t step = l->q.p || K > SENTI_KERNELS_MM_PACK_K ? ROW_BLOCK : SENTI_KERNELS_MM_PACK_M - 1;
     for (size_t r = 0; r < j->M; r += step) {
         size_t mr = j->M - r < step ? j->M - r : step;
-        kt->matmul(mr, j->n1 - j->n0, K, j->x + r * K, K, l->w + j->n0 * K, K,
-                   l->b ? l->b + j->n0 : NULL, j->y + r * N + j->n0, N);
+        if (l->q.p)
+            kt->qmatmul(mr, j->s->qa + r * K, K, j->s->qs + r, &l->q, j->n0, j->n1, l->b,
+                        j->y + r * N, N);
+        else
+            kt->matmul(mr, w, K, j->x + r * K, K, l->w + j->n0 * K, K, l->b ? l->b + j->n0 : NULL,
+                       j->y + r * N + j->n0, N);
     }
 }
 
