@@ -102,6 +102,10 @@ for act in relu gelu_pytorch_tanh; do
     check "activation $act: the file scores every text as hf:DIR does" bash -c "[ \$(wc -l < '$TMP/act1') -eq $N ] && cmp -s '$TMP/act1' '$TMP/act2'"
     check "activation $act: recorded" bash -c "'$SENTI' model info '$TMP/act-$act.st' | grep -q '^hidden_act	$( [ $act = relu ] && echo relu || echo gelu_tanh)$'"
 done
+cp -r "$TMP/bert" "$TMP/bert-cased"
+echo '{"do_lower_case": false}' > "$TMP/bert-cased/tokenizer_config.json"
+d1=$("$SENTI" model info "hf:$TMP/bert" | grep xxh128); d2=$("$SENTI" model info "hf:$TMP/bert-cased" | grep xxh128)
+check "hf:DIR's digest covers the tokenizer files ($d1 / $d2)" test -n "$d1" -a "$d1" != "$d2"
 MK bert "$TMP/gb" --gamma-beta > /dev/null 2>&1
 "$SENTI" predict --json --model "hf:$TMP/gb" < "$TMP/texts.txt" > "$TMP/gb.jsonl" 2>&1
 same "BERT LayerNorms under gamma/beta names read as weight/bias" "$TMP/bert.hf.jsonl" "$TMP/gb.jsonl"
