@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../harness.h"
+#include "base/base.h"
 #include "senti.h"
 #include "tools/tf_import.h"
 
@@ -110,4 +111,39 @@ TEST(tf_model_hf_alias) {
     ASSERT(strstr(err, "unknown model kind") == NULL);
     ASSERT(strstr(err, "/nonexistent-dir") != NULL);
     ASSERT(senti_model_open("hf:", NULL, &m, err, sizeof err) == SENTI_EINVAL);
+}
+
+TEST(tf_model_allocation_failures) {
+    REQUIRE_DATA("tiny-transformer/weights_f32le.bin");
+    REQUIRE_DATA("bert-base-uncased/vocab.txt");
+    char path[256];
+    ASSERT_EQ(import_tiny(SENTI__TFW_INT8, path, sizeof path), 0);
+    /* fail the k-th allocation for every k until opening and scoring succeed */
+    int ok = 0;
+    long k = 0;
+    for (; k < 5000 && !ok; k++) {
+        senti__alloc_fail_after(k);
+        senti_model *m = NULL;
+        char err[256];
+        int rc = senti_model_open(path, NULL, &m, err, sizeof err);
+        if (rc == SENTI_OK) {
+            senti_ctx *ctx = NULL;
+            rc = senti_ctx_new(m, &ctx);
+            senti_result r;
+            if (rc == SENTI_OK) rc = senti_predict(m, ctx, "a good film", 11, &r);
+            senti_text t[3] = {{"good", 4}, {"bad", 3}, {"", 0}};
+            senti_result rs[3];
+            if (rc == SENTI_OK) rc = senti_predict_batch(m, t, 3, rs, 2);
+            ok = rc == SENTI_OK;
+            senti_ctx_free(ctx);
+        }
+        senti__alloc_fail_after(-1);
+        if (rc != SENTI_OK && rc != SENTI_ENOMEM && rc != SENTI_ETHREAD) TEST_FAIL_("k=%ld: status %d", k, rc);
+        senti_model_free(m);
+    }
+    senti__alloc_fail_after(-1);
+    remove(path);
+    if (!ok) TEST_FAIL_("still failing after %ld allocations", k);
+    if (getenv("TEST_VERBOSE")) fprintf(stderr, "    scoring succeeded from allocation %ld on\n", k);
+    ASSERT(k > 20); /* the loop went through the loader's allocations, not just the first */
 }
