@@ -158,6 +158,10 @@ expect_status "config.json not JSON" 1 "$SENTI" predict --model "hf:$TMP/h" good
 rm -rf "$TMP/h"; MK bert "$TMP/h" > /dev/null 2>&1
 head -c 5000 "$TMP/bert/model.safetensors" > "$TMP/h/model.safetensors"
 expect_status "model.safetensors cut short" 1 "$SENTI" predict --model "hf:$TMP/h" good
+rm -rf "$TMP/h"; MK bert "$TMP/h" > /dev/null 2>&1
+mv "$TMP/h/model.safetensors" "$TMP/h/model-00001-of-00001.safetensors"; echo '{}' > "$TMP/h/model.safetensors.index.json"
+"$SENTI" predict --model "hf:$TMP/h" good > "$TMP/h.out" 2>&1
+check "a sharded checkpoint: refused with how to save it whole" grep -q "sharded checkpoint.*max_shard_size" "$TMP/h.out"
 expect_status "hf: of a missing folder" 1 "$SENTI" predict --model "hf:$TMP/nothing" good
 expect_status "hf: of a linear model file" 1 "$SENTI" predict --model hf:models/default.safetensors good
 

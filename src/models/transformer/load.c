@@ -442,6 +442,10 @@ static int hf_weights(const char *dir, senti__tf *m, senti__st *st, char *file, 
                           "AutoModelForSequenceClassification.from_pretrained(dir).save_pretrained(dir, "
                           "safe_serialization=True), or safetensors.torch.save_file(torch.load(bin), "
                           "'model.safetensors', metadata={'format': 'pt'})", dir);
+    if (!exists(dir, "model.safetensors") && exists(dir, "model.safetensors.index.json"))
+        return senti__err(err, err_size, SENTI_EFORMAT,
+                          "%s: a sharded checkpoint (model.safetensors.index.json), which senti does not "
+                          "read: save it as one file, save_pretrained(dir, max_shard_size=\"100GB\")", dir);
     int rc = senti__map_file(file, &o->map, &o->map_size, err, err_size);
     if (rc) return rc;
     char sub[256];
