@@ -140,13 +140,31 @@ int senti__qweights_quantize(senti__qweights *W, const float *w, size_t N, size_
     return 0;
 }
 
+/* rows [j0, j0 + nj) (nj <= 16) of K int8 into their panel (K x 16 bytes, in cache), each row
+ * read in order and stored 4 bytes at a time, and the rows' sums (a model's open packs every
+ * weight this way: byte by byte it cost several times more) */
+static void qweights_put_panel(senti__qweights *W, size_t j0, size_t nj, const int8_t *q, size_t ldq) {
+    int8_t *panel = W->p + (j0 / SENTI_QW_COLS) * W->kgroups * 64;
+    size_t full = W->k / 4;
+    for (size_t c = 0; c < nj; c++) {
+        const int8_t *r = q + (j0 + c) * ldq;
+        int8_t *dst = panel + c * 4;
+        int32_t s[4] = {0, 0, 0, 0};
+        for (size_t g = 0; g < full; g++, dst += 64, r += 4) {
+            memcpy(dst, r, 4);
+            s[0] += r[0], s[1] += r[1], s[2] += r[2], s[3] += r[3];
+        }
+        for (size_t k = 0; k < W->k % 4; k++) dst[k] = r[k], s[0] += r[k];
+        W->sum[j0 + c] = s[0] + s[1] + s[2] + s[3];
+    }
+}
+
 int senti__qweights_from_int8(senti__qweights *W, const int8_t *q, size_t ldq, const float *scale,
                               size_t N, size_t K) {
     if (qweights_alloc(W, N, K)) return -1;
-    for (size_t j = 0; j < N; j++) {
-        qweights_put_row(W, j, q + j * ldq);
-        W->scale[j] = scale[j];
-    }
+    for (size_t j = 0; j < N; j += SENTI_QW_COLS)
+        qweights_put_panel(W, j, N - j < SENTI_QW_COLS ? N - j : SENTI_QW_COLS, q, ldq);
+    memcpy(W->scale, scale, N * sizeof *scale);
     return 0;
 }
 
