@@ -1529,6 +1529,7 @@ int cli_batch_open(run *R) {
 const char *cli_batch_out_path(const run *R) { return R->o.out_path; }
 int cli_batch_quiet(const run *R) { return R->o.quiet; }
 const char *cli_batch_in_name(const run *R) { return R->in.name; }
+senti__fmt cli_batch_out_format(const run *R) { return R->B.out_fmt; }
 
 int cli_batch_map(const run *R, const char **map, size_t *size, senti__fmt *fmt) {
     struct stat st;

@@ -52,6 +52,8 @@ int cli_batch_open(cli_batch *J);
 const char *cli_batch_out_path(const cli_batch *J);
 int cli_batch_quiet(const cli_batch *J);
 const char *cli_batch_in_name(const cli_batch *J);
+/* The output's format (known after cli_batch_open). */
+senti__fmt cli_batch_out_format(const cli_batch *J);
 /* The input as a mapping: 0 with its bytes, size and format (an empty regular file: map NULL,
  * size 0), or -1 if it is not a regular file (standard input, a pipe). */
 int cli_batch_map(const cli_batch *J, const char **map, size_t *size, senti__fmt *fmt);
