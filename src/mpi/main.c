@@ -289,12 +289,13 @@ static int to_rank0(const mpi_run *M, const senti__buf *buf, FILE *f) {
     }
     if (buf->len) ok = fwrite(buf->p, 1, buf->len, f) == buf->len;
     char *piece = NULL;
+    size_t cap = 0;
     for (int r = 1; r < M->size; r++) {
         uint64_t n;
         MPI_Recv(&n, 1, MPI_UINT64_T, r, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         for (uint64_t at = 0; at < n; at += PIECE) {
             size_t k = n - at < PIECE ? (size_t)(n - at) : PIECE;
-            if (!piece) piece = xmalloc(n < PIECE ? (size_t)n : PIECE);
+            if (k > cap) piece = xrealloc(piece, cap = k);
             MPI_Recv(piece, (int)k, MPI_BYTE, r, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             if (ok) ok = fwrite(piece, 1, k, f) == k;
         }
@@ -433,20 +434,21 @@ static int write_manifest(const mpi_run *M, const char *dir, const uint64_t *all
 
 /* This rank's part, committed only when every rank has written its own; then the manifest. */
 static int write_dir(const mpi_run *M, const char *dir, uint64_t first_line) {
-    char name[PATH_MAX];
+    char name[PATH_MAX], who[32];
     part_name(name, sizeof name, dir, M->rank, part_ext(M));
+    snprintf(who, sizeof who, "mpi: rank %d", M->rank); /* "senti mpi: rank R: PART: why" */
     cli_out o;
-    int ok = cli_out_open(&o, "mpi", name) == 0;
+    int ok = cli_out_open(&o, who, name) == 0;
     if (ok) {
         FILE *f = cli_out_stream(&o);
         ok = f && fwrite(M->out.p ? M->out.p : "", 1, M->out.len, f) == M->out.len && fflush(f) == 0;
-        if (!ok) cli_error("mpi", "%s: write error: %s", name, strerror(errno));
+        if (!ok) cli_error(who, "%s: write error: %s", name, strerror(errno));
     }
     if (!all_ok(ok)) {
-        if (o.path) cli_out_abort(&o);
+        cli_out_abort(&o);
         return -1;
     }
-    if (!all_ok(cli_out_commit(&o, "mpi") == 0)) return -1;
+    if (!all_ok(cli_out_commit(&o, who) == 0)) return -1;
     uint64_t mine[3] = {M->counts.rec_in, M->out.len, first_line}, *all = NULL;
     if (M->rank == 0) all = xmalloc(3 * sizeof *all * (size_t)M->size);
     MPI_Gather(mine, 3, MPI_UINT64_T, all, 3, MPI_UINT64_T, 0, MPI_COMM_WORLD);
