@@ -131,8 +131,10 @@ static void capture_end(capture *c, int say, int rank) {
         char line[4096];
         rewind(c->f);
         while (fgets(line, sizeof line, c->f)) {
+            const char *s = line;
+            if (rank >= 0 && strncmp(s, "senti mpi: ", 11) == 0) s += 11;
             if (rank >= 0) fprintf(stderr, "senti mpi: rank %d: ", rank);
-            fputs(line, stderr);
+            fputs(s, stderr);
         }
     }
     fclose(c->f);
