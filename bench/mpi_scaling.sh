@@ -5,7 +5,8 @@
 #   imdbx4.csv    IMDB train reviews, 4 times, paragraphs as lines inside quoted CSV fields:
 #                 100,000 records (131 MB), the format whose cuts rank 0 finds by reading it
 # Each run's output is compared with senti batch's (cmp), and its summary line printed: seconds
-# are the scoring and the writing (the slowest rank), "wall" is mpirun from start to end.
+# are the scoring and the writing (the slowest rank), "wall" is mpirun from start to end, "cpu"
+# the user + system seconds of every process (GNU time: apt-get install time).
 #
 #   bench/mpi_scaling.sh [REPEAT]        (DATA=../shared/data, SENTI=build/senti)
 set -eu
@@ -34,16 +35,15 @@ with open(sys.argv[2], "w", newline="") as f:
         w.writerows(rows)
 EOF
 
-# run LABEL CMD...: the summary line and the wall time, then the output against senti batch's
+# run LABEL CMD...: the summary line, the wall time and the CPU time of the processes (mpirun and
+# its ranks: user + system), then the output against senti batch's
 run() {
     local label=$1
     shift
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" 2>"$T/err" >/dev/null
-    t1=$(date +%s.%N)
-    printf '%-34s %s  wall %.2f s' "$label" "$(grep -E 'records in' "$T/err" | sed -E 's/^senti [a-z]+: //')" \
-        "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
+    /usr/bin/time -f '%e %U %S' -o "$T/time" "$@" 2>"$T/err" >/dev/null
+    printf '%-38s %s  wall %s s  cpu %s s' "$label" \
+        "$(grep -E 'records in' "$T/err" | sed -E 's/^senti [a-z]+: //; s/ records in, [0-9]+ out, [0-9]+ failed//')" \
+        "$(cut -d' ' -f1 "$T/time")" "$(awk '{ print $2 + $3 }' "$T/time")"
     if [ -f "$T/ref" ] && ! cmp -s "$T/ref" "$T/out"; then echo "  OUTPUT DIFFERS"; else echo; fi
 }
 

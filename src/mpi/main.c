@@ -54,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -239,11 +240,24 @@ static void sink_failed(void *ctx, size_t line, const char *msg, size_t n) {
     }
 }
 
-static double run_seconds; /* this rank's scoring, for the summary */
+/* Wait for every rank to be here, sleeping: Open MPI's blocking collectives poll, and a rank
+ * done with its range would spin on a core that ranks still scoring on its node could use. */
+static void barrier_sleeping(void) {
+    MPI_Request rq;
+    int done = 0;
+    MPI_Ibarrier(MPI_COMM_WORLD, &rq);
+    for (;;) {
+        MPI_Test(&rq, &done, MPI_STATUS_IGNORE);
+        if (done) break;
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+}
 
 static int score_step(mpi_run *M) {
-    int rc = cli_batch_run(M->J, &run_seconds);
+    double seconds; /* the summary's are the slowest rank's, scoring and writing (run()) */
+    int rc = cli_batch_run(M->J, &seconds);
     cli_batch_counts_get(M->J, &M->counts);
+    barrier_sleeping();
     return rc == CLI_RECORDS ? CLI_OK : rc;
 }
 
