@@ -5,6 +5,7 @@
 #   make test             install dependencies, build, and run every test suite
 #   make model            retrain the default model from ../shared/data (bit for bit)
 #   make SANITIZE=address,undefined ...   the same in build-san/ with sanitizers
+#   make mpi              build/senti-mpi: senti batch across MPI ranks (installs Open MPI)
 #   make install PREFIX=/usr/local
 
 CC       ?= cc
@@ -100,9 +101,10 @@ $(B)/senti-serve: $(SERVE_OBJ) $(PROG_LIBS)
 	$(CC) $(SANFLAGS) -o $@ $(SERVE_OBJ) $(PROG_LIBS) $(LDLIBS_SERVE) $(LDLIBS_TOOLS) $(LDLIBS)
 
 # senti-mpi (src/mpi/): senti batch across the ranks of an MPI job, a program of its own so that
-# senti never links MPI; built where mpicc is (Debian openmpi-bin + libopenmpi-dev: `make mpi`)
+# senti never links MPI; built where mpicc is (Debian openmpi-bin + libopenmpi-dev: `make mpi`).
+# HAVE_MPI is looked up when used (=, not :=): `make test` installs Open MPI first.
 MPICC    ?= mpicc
-HAVE_MPI := $(shell command -v $(MPICC) 2>/dev/null)
+HAVE_MPI  = $(shell command -v $(MPICC) 2>/dev/null)
 MPI_SRC  := $(sort $(wildcard src/mpi/*.c))
 MPI_OBJ  := $(MPI_SRC:%.c=$(B)/obj/%.o)
 $(B)/obj/src/mpi/%.o: src/mpi/%.c
