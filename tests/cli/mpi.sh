@@ -4,7 +4,8 @@
 # `senti batch` on the same input, for lines, TSV, CSV and JSONL, on inputs crafted so that the
 # cuts between ranks fall inside long lines and inside quoted CSV fields that span lines; empty
 # input, fewer records than ranks, standard output, the directory mode and its manifest, and
-# failures (an unwritable part on one rank, a bad model, an unwritable output, a pipe).
+# failures (an unwritable part on one rank, a bad model, a rank killed, an unwritable output,
+# a pipe).
 #
 #   SENTI=build/senti tests/cli/mpi.sh      (senti-mpi is looked for beside SENTI)
 #
@@ -197,6 +198,16 @@ rc=$?
     [ "$(cat "$TMP/keep.tsv")" = old ] &&
     ok "a bad model on every rank: exit 1, said once, the old output kept" ||
     not_ok "a bad model on every rank" "exit $rc: $(head -c 400 "$TMP/got.err")"
+# a rank killed (SIGKILL) while rank 0 is still starting: mpirun ends the job, which fails, and
+# the old output stays (each rank is started through bash to pick its fate by its rank)
+echo "old" >"$TMP/keep.tsv"
+mpirun -q --oversubscribe -np 2 bash -c '
+    if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then "$@" & sleep 0.5; kill -9 $!; wait; exit 137; fi
+    sleep 2; exec "$@"' _ "$SENTI_MPI" "$TMP/t.tsv" -o "$TMP/keep.tsv" >/dev/null 2>"$TMP/got.err"
+rc=$?
+[ "$rc" != 0 ] && [ "$(cat "$TMP/keep.tsv")" = old ] &&
+    ok "a rank killed by SIGKILL: the job fails (exit $rc), the old output kept" ||
+    not_ok "a rank killed by SIGKILL" "exit $rc: $(head -c 300 "$TMP/got.err")"
 expect_status "an output in a folder that does not exist: exit 1" 1 mpi 2 "$TMP/t.tsv" -o "$TMP/no/such/dir/out.tsv"
 grep -q 'cannot create a file in its folder' "$TMP/status.out" && ok "... and says why" || not_ok "... and says why" "$(head -c 300 "$TMP/status.out")"
 expect_status "standard input (not a file every rank can map): usage error" 2 \
