@@ -5,6 +5,7 @@
 #   make test             install dependencies, build, and run every test suite
 #   make model            retrain the default model from ../shared/data (bit for bit)
 #   make SANITIZE=address,undefined ...   the same in build-san/ with sanitizers
+#   make mpi              build/senti-mpi: senti batch across MPI ranks (installs Open MPI)
 #   make install PREFIX=/usr/local
 
 CC       ?= cc
@@ -42,7 +43,7 @@ SONAME_VERSION := $(word 1,$(subst ., ,$(VERSION)))$(if $(filter 0,$(word 1,$(su
 # (libsenti-tools.a, linked into the programs and tests only). The per-ISA kernel files turn on
 # their instruction sets in the source (#pragma target regions), so the build stays portable.
 TOOLS_SRC := $(sort $(wildcard src/tools/*.c src/models/*/train*.c src/io/safetensors_write.c))
-LIB_SRC  := $(filter-out $(TOOLS_SRC),$(sort $(shell find src -name '*.c' -not -path 'src/cli/*' -not -path 'src/serve/*')))
+LIB_SRC  := $(filter-out $(TOOLS_SRC),$(sort $(shell find src -name '*.c' -not -path 'src/cli/*' -not -path 'src/serve/*' -not -path 'src/mpi/*')))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 SERVE_SRC := $(sort $(wildcard src/serve/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
@@ -99,6 +100,25 @@ $(B)/senti: $(CLI_OBJ) $(PROG_LIBS)
 $(B)/senti-serve: $(SERVE_OBJ) $(PROG_LIBS)
 	$(CC) $(SANFLAGS) -o $@ $(SERVE_OBJ) $(PROG_LIBS) $(LDLIBS_SERVE) $(LDLIBS_TOOLS) $(LDLIBS)
 
+# senti-mpi (src/mpi/): senti batch across the ranks of an MPI job, a program of its own so that
+# senti never links MPI; built where mpicc is (Debian openmpi-bin + libopenmpi-dev: `make mpi`).
+# HAVE_MPI is looked up when used (=, not :=): `make test` installs Open MPI first.
+MPICC    ?= mpicc
+HAVE_MPI  = $(shell command -v $(MPICC) 2>/dev/null)
+MPI_SRC  := $(sort $(wildcard src/mpi/*.c))
+MPI_OBJ  := $(MPI_SRC:%.c=$(B)/obj/%.o)
+$(B)/obj/src/mpi/%.o: src/mpi/%.c
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CFLAGS) $(LIBFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/senti-mpi: $(MPI_OBJ) $(PROG_LIBS)
+	$(MPICC) $(SANFLAGS) -o $@ $(MPI_OBJ) $(PROG_LIBS) $(LDLIBS_TOOLS) $(LDLIBS)
+
+.PHONY: mpi
+mpi: deps ## senti-mpi: senti batch under MPI (installs Open MPI; build/senti-mpi)
+	@tools/apt-ensure $(APT_MPI)
+	@$(MAKE) --no-print-directory $(B)/senti-mpi
+
 $(B)/test_unit: $(TEST_OBJ) $(PROG_LIBS)
 	$(CC) $(SANFLAGS) -o $@ $(TEST_OBJ) $(PROG_LIBS) $(LDLIBS_TOOLS) $(LDLIBS)
 
@@ -106,6 +126,9 @@ $(B)/test_unit: $(TEST_OBJ) $(PROG_LIBS)
 APT_BUILD := build-essential pkg-config libutf8proc-dev libxxhash-dev libjansson-dev libcsv-dev \
              libmicrohttpd-dev libhiredis-dev
 APT_TEST  := valgrind python3 fasttext curl jq wrk prometheus redis-server gnuplot-nox
+# senti-mpi and its suite (tests/cli/mpi.sh)
+APT_MPI   := openmpi-bin libopenmpi-dev
+APT_TEST  += $(APT_MPI)
 # the web page's browser test (tests/cli/web.sh): Debian's chromium, driven by playwright-core
 # from npm (tests/web/package-lock.json; no browser download)
 # (Node.js and npm only where no `node`/`npm` is installed already: a Node.js from another source
@@ -128,7 +151,8 @@ run: deps ## install dependencies, build, and score TEXT with the embedded model
 
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(B)/fuzz-replay-%,$(wildcard tests/fuzz/fuzz_*.c))
 test: deps-test ## install dependencies, build, and run every test suite (SUITES=... for some)
-	@$(MAKE) --no-print-directory all $(B)/test_unit $(B)/test-tokenize $(FUZZ_REPLAY) python
+	@$(MAKE) --no-print-directory all $(B)/test_unit $(B)/test-tokenize $(FUZZ_REPLAY) python \
+	  $(if $(HAVE_MPI),$(B)/senti-mpi)
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined build-san/senti build-san/senti-serve build-san/test_unit \
 	  build-san/test-tokenize python \
 	  $(subst $(B)/,build-san/,$(FUZZ_REPLAY))
@@ -336,6 +360,7 @@ install: all ## install PREFIX=/usr/local: programs, libraries, header, pkg-conf
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(B)/senti $(DESTDIR)$(PREFIX)/bin/senti
 	install -m 755 $(B)/senti-serve $(DESTDIR)$(PREFIX)/bin/senti-serve
+	if [ -x $(B)/senti-mpi ]; then install -m 755 $(B)/senti-mpi $(DESTDIR)$(PREFIX)/bin/senti-mpi; fi
 	install -m 644 $(B)/libsenti.a $(DESTDIR)$(PREFIX)/lib/libsenti.a
 	install -m 755 $(B)/libsenti.so $(DESTDIR)$(PREFIX)/lib/libsenti.so.$(VERSION)
 	ln -sf libsenti.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsenti.so.$(SONAME_VERSION)
@@ -345,7 +370,7 @@ install: all ## install PREFIX=/usr/local: programs, libraries, header, pkg-conf
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/senti.pc
 
 uninstall: ## remove what install put in PREFIX
-	rm -f $(DESTDIR)$(PREFIX)/bin/senti $(DESTDIR)$(PREFIX)/bin/senti-serve $(DESTDIR)$(PREFIX)/lib/libsenti.* \
+	rm -f $(DESTDIR)$(PREFIX)/bin/senti $(DESTDIR)$(PREFIX)/bin/senti-serve $(DESTDIR)$(PREFIX)/bin/senti-mpi $(DESTDIR)$(PREFIX)/lib/libsenti.* \
 	  $(DESTDIR)$(PREFIX)/include/senti.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/senti.pc
 
 clean: ## remove build/ and build-san/

@@ -7,7 +7,7 @@ An include is resolved as the compiler resolves it with -Isrc -Iinclude: against
 include/, then the including file's folder. --edges prints "FILE -> HEADER" lines. --check
 exits 1 (after printing why) if some file reaches itself through its includes, or if a file
 includes one of a higher layer of docs/DESIGN.md (base <- text, io, kernels <- core <- models
-<- tools <- programs; the two programs, cli and serve, include neither each other); `make
+<- tools <- programs; the programs, cli, serve and mpi, include none of each other); `make
 test` and `make check` run it. Prints "N passed, N failed" for tests/run.sh (two checks).
 """
 import os
@@ -41,7 +41,7 @@ def graph(dirs):
 # the layer of a file under src/ (docs/DESIGN.md); the programs share a rank but are apart
 RANKS = [("src/base/", 0), ("src/text/", 1), ("src/io/safetensors_write.c", 4), ("src/io/", 1),
          ("src/kernels/", 1), ("src/core/", 2), ("src/models/", 3), ("src/tools/", 4),
-         ("src/cli/", 5), ("src/serve/", 5)]
+         ("src/cli/", 5), ("src/serve/", 5), ("src/mpi/", 5)]
 
 
 def rank(path):

@@ -35,7 +35,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "cli/outfile.h"
+#include "tools/outfile.h"
 #include "tools/records.h"
 
 #if defined(__GNUC__) && !defined(__clang__)

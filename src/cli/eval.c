@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/outfile.h"
+#include "tools/outfile.h"
 #include "core/core.h"
 #include "tools/dataset.h"
 

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "cli/outfile.h"
+#include "tools/outfile.h"
 #include "core/core.h"
 #include "models/linear/linear.h"
 #include "tools/dataset.h"

@@ -20,12 +20,12 @@
  * Writers that want a file descriptor use o->fd, or cli_out_stream() for stdio; writers that
  * take a path (the model trainer, gnuplot) write to cli_out_path(), the temporary.
  */
-#ifndef SENTI_CLI_OUTFILE_H
-#define SENTI_CLI_OUTFILE_H
+#ifndef SENTI_TOOLS_OUTFILE_H
+#define SENTI_TOOLS_OUTFILE_H
 
 #include <stdio.h>
 
-#include "cli/cli.h"
+#include "tools/progs.h"
 
 /* The files a run reads, with what each is ("the training data"), for messages. */
 typedef struct cli_inputs {

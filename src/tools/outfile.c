@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/outfile.h"
+#include "tools/outfile.h"
 
 static void oom(void) {
     fputs("senti: out of memory\n", stderr);
