@@ -206,6 +206,12 @@ typedef struct senti_text {
  * calls and texts but must be used with the model it was made for. */
 SENTI_API int senti_ctx_new(const senti_model *m, senti_ctx **out);
 SENTI_API void senti_ctx_free(senti_ctx *ctx);
+/* How many threads one prediction through ctx may use: 1 (the default) to 16. A kind that can
+ * split one text's work uses them (transformer: its matrix products by columns, attention by
+ * heads; worth it for a long text on idle cores); the others ignore it. The results are the
+ * same bits for any count. senti_predict_batch spreads texts over threads instead and leaves
+ * its contexts at 1. SENTI_EINVAL out of range. */
+SENTI_API int senti_ctx_set_threads(senti_ctx *ctx, int n_threads);
 
 /* Score one text of len bytes (any bytes: invalid UTF-8 is read as U+FFFD, NUL and control
  * characters are separators). ctx may be NULL. */

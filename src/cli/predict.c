@@ -27,6 +27,9 @@ static const char help[] =
     "                       decision: word, word pair or triple, and what it adds to the\n"
     "                       predicted label's logit (exact for linear models: the bias and\n"
     "                       all the features add up to the logit)\n"
+    "  -t, --threads N      threads one text may use (1-16, default 1): a transformer\n"
+    "                       splits its products over them (a long text on idle cores);\n"
+    "                       other kinds use one. The answers do not change.\n"
     "  -h, --help           this help\n"
     "\n"
     "examples:\n"
@@ -238,13 +241,13 @@ static int predict_stdin(pstate *ps, size_t limit, int *failed) {
 int cmd_predict(int argc, char **argv) {
     static const struct option longopts[] = {
         CLI_MODEL_LONGOPTS, {"json", no_argument, 0, 'j'}, {"explain", optional_argument, 0, 'e'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"threads", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     cli_model_args ma = {0};
     int json = 0, c;
     long explain = 0;
-    unsigned long v;
+    unsigned long v, threads = 1;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:je::h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:je::t:h", longopts, NULL)) != -1) {
         int r = cli_model_opt(&ma, c, optarg);
         if (r < 0) return CLI_USAGE;
         if (r) continue;
@@ -257,6 +260,9 @@ int cmd_predict(int argc, char **argv) {
                 explain = (long)v;
             }
             break;
+        case 't':
+            if (cli_parse_uint("--threads", optarg, 1, 16, &threads)) return CLI_USAGE;
+            break;
         case 'h': fputs(help, stdout); return CLI_OK;
         default: fputs(help, stderr); return CLI_USAGE;
         }
@@ -264,7 +270,7 @@ int cmd_predict(int argc, char **argv) {
     senti_model *m = cli_open_model(&ma);
     if (!m) return CLI_FAIL;
     senti_ctx *ctx = NULL;
-    if (senti_ctx_new(m, &ctx)) {
+    if (senti_ctx_new(m, &ctx) || senti_ctx_set_threads(ctx, (int)threads)) {
         fprintf(stderr, "senti predict: out of memory\n");
         senti_model_free(m);
         return CLI_FAIL;

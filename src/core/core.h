@@ -45,6 +45,8 @@ typedef struct senti__model_ops {
     /* Scratch: make per-thread state (NULL allowed if the kind needs none). */
     int (*ctx_init)(const senti_model *m, void **state);
     void (*ctx_free)(const senti_model *m, void *state);
+    /* Optional: let one prediction through this state use n (1..16) threads. */
+    void (*ctx_threads)(const senti_model *m, void *state, int n);
     void (*destroy)(senti_model *m);
 } senti__model_ops;
 

@@ -32,6 +32,12 @@ SENTI_API void senti_ctx_free(senti_ctx *ctx) {
     senti__free(ctx);
 }
 
+SENTI_API int senti_ctx_set_threads(senti_ctx *ctx, int n_threads) {
+    if (!ctx || n_threads < 1 || n_threads > 16) return SENTI_EINVAL;
+    if (ctx->model->ops->ctx_threads) ctx->model->ops->ctx_threads(ctx->model, ctx->state, n_threads);
+    return SENTI_OK;
+}
+
 SENTI_API int senti_predict(const senti_model *m, senti_ctx *ctx, const char *text, size_t len,
                             senti_result *out) {
     if (!out) return SENTI_EINVAL;

@@ -65,7 +65,15 @@ EOF
     "$SENTI" predict --model "$TMP/$a.int8.st" < "$TMP/texts.txt" 2>/dev/null | awk -F'\t' '{printf "%s\t%.4f\n", $1, $2}' > "$TMP/$a.p1"
     awk -F'\t' '{printf "%s\t%.4f\n", $1, $2}' "$TMP/$a.b2" > "$TMP/$a.b2n"
     same "$a: batch = predict text by text" "$TMP/$a.p1" "$TMP/$a.b2n"
+    long="$(head -n 40 "$TMP/texts.txt" | tr '\n' ' ')"
+    for dt in f32 int8; do
+        "$SENTI" predict --json --model "$TMP/$a.$dt.st" "$long" > "$TMP/$a.t1" 2>&1
+        "$SENTI" predict --json --model "$TMP/$a.$dt.st" --threads 3 "$long" > "$TMP/$a.t3" 2>&1
+        check "$a $dt: a long text is cut to the positions" grep -q '"logit_' "$TMP/$a.t1"
+        same "$a $dt: one long text on 3 threads = on 1 (the same bits)" "$TMP/$a.t1" "$TMP/$a.t3"
+    done
 done
+expect_status "predict --threads 17 is refused" 2 "$SENTI" predict --model "$TMP/bert.f32.st" --threads 17 good
 check "labels NEGATIVE/POSITIVE read as negative/positive" grep -q '"scores":{"negative":[0-9.]*,"positive"' "$TMP/bert.f32.jsonl"
 
 # sizes: int8 at most 30% of f32 (a checkpoint where the weights dominate)

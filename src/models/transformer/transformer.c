@@ -146,6 +146,11 @@ static void tf_destroy(senti_model *m) {
     senti__free(t);
 }
 
+static void tf_ctx_threads(const senti_model *m, void *state, int n) {
+    (void)m;
+    senti__tf_scratch_threads(((tfctx *)state)->s, (size_t)n);
+}
+
 static const senti__model_ops tf_ops = {
     .kind = "transformer",
     .predict = tf_predict,
@@ -153,6 +158,7 @@ static const senti__model_ops tf_ops = {
     .batch_chunk = CHUNK,
     .ctx_init = tf_ctx_init,
     .ctx_free = tf_ctx_free,
+    .ctx_threads = tf_ctx_threads,
     .destroy = tf_destroy,
 };
 
