@@ -106,6 +106,8 @@ $(B)/test_unit: $(TEST_OBJ) $(PROG_LIBS)
 APT_BUILD := build-essential pkg-config libutf8proc-dev libxxhash-dev libjansson-dev libcsv-dev \
              libmicrohttpd-dev libhiredis-dev
 APT_TEST  := valgrind python3 fasttext curl jq wrk prometheus redis-server gnuplot-nox
+# the transformer kind's parity tests (tests/cli/transformer.sh): a PyTorch reference forward pass
+APT_TEST  += python3-torch python3-numpy
 # the web page's browser test (tests/cli/web.sh): Debian's chromium, driven by playwright-core
 # from npm (tests/web/package-lock.json; no browser download)
 # (Node.js and npm only where no `node`/`npm` is installed already: a Node.js from another source
