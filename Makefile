@@ -272,7 +272,7 @@ bench-kernels: $(B)/bench-kernels ## GFLOP/s per kernel, shape and CPU variant (
 # bench-check      the CI gate: callgrind instruction counts against bench/baseline.json (+5%)
 # bench-baseline   rewrite bench/baseline.json (a deliberate, reviewed change)
 # docs             regenerate the measured section of docs/PERFORMANCE.md
-.PHONY: benchmark benchmark-peers profile-cpu profile-memory bench-check bench-baseline docs
+.PHONY: benchmark benchmark-peers benchmark-transformer profile-cpu profile-memory bench-check bench-baseline docs
 BENCH_OUT   ?= build/bench
 PROFILE_OUT ?= build/profile
 BENCH_ARGS  ?=
@@ -291,6 +291,10 @@ benchmark: all ## senti bench: targets, latency percentiles, throughput, plots
 benchmark-peers: all ## the same workload through fastText, scikit-learn, NLTK VADER
 	@tools/apt-ensure $(APT_PEERS)
 	DATA=$(DATA) SENTI=$(B)/senti bench/peers.sh
+APT_TRANSFORMER_PEERS := python3-torch python3-numpy python3-onnx libopenblas0-pthread
+benchmark-transformer: all $(B)/test-tokenize python ## the transformer kind against PyTorch and ONNX Runtime (BENCH_ARGS=--quick)
+	@tools/apt-ensure $(APT_TRANSFORMER_PEERS) $(if $(shell command -v node 2>/dev/null),,nodejs npm)
+	B=$(B) DATA=$(DATA) BENCH_ARGS="$(BENCH_ARGS)" bench/transformer_peers.sh
 profile-cpu: all ## perf flame graph, top functions, callgrind hot lines
 	@tools/apt-ensure valgrind linux-perf python3
 	DATA=$(DATA) SENTI=$(B)/senti OUT=$(PROFILE_OUT) tools/profile-cpu.sh
