@@ -7,7 +7,7 @@
 # fixed seed (2 layers, hidden 64, 4 heads, 64 positions; bert with 3 labels, distilbert with
 # ReLU and the hub's NEGATIVE/POSITIVE, roberta with gelu_new; one more bert under the old
 # gamma/beta names with a position_ids buffer), its classifier calibrated on the texts so that
-# labels split (hf_checkpoint.py calibrate). The 360-odd texts (tests/transformer/parity.py:
+# labels split (hf_checkpoint.py logits --calibrate). The 364 texts (tests/transformer/parity.py:
 # SST-2, SemEval tweets, empty, one word, emoji, accents, CJK, invalid UTF-8, texts past the
 # 64 positions, random mixtures) are tokenized once by senti's own tokenizer (build/test-tokenize:
 # tokenization parity is tests/cli/tokenizer.sh's), so both sides see the same ids; the
@@ -17,11 +17,13 @@
 #   f16   an imported f16 file against PyTorch on the weights rounded as the file holds them
 #         (matrices f16, vectors f32): within 1e-4
 #   int8  an imported int8 file against PyTorch emulating the same int8 scheme (per-row
-#         weights, per-token activations, exact integer products): within 0.02; and against
-#         f32: the same label on >= 95% of all texts and on >= 99% of the texts whose f32
-#         margin is at least 0.2 standard deviations of the margins, median |error| <= 0.1 of
-#         the logits' spread (random weights put many texts near the boundary, where 1% int8
-#         noise decides; the trained tiny SST-2 model's accuracy check is transformer_files.sh's)
+#         weights and embeddings, per-token activations, exact integer products): >= 90% of
+#         the texts within 1e-3 (most are equal to 1e-6; where one activation rounds the other
+#         way a logit moves by up to a few tenths) and the same label on >= 99%; and against
+#         f32: the same label on >= 90% of all texts and on >= 99% of those whose f32 margin is
+#         at least 0.2 standard deviations of the margins, median |error| <= 0.15 of the logits'
+#         spread (random weights put many texts near the boundary, where int8's noise decides;
+#         the trained tiny SST-2 model's accuracy check is transformer_files.sh's)
 # Without python3-torch (make deps-test installs it) the suite says so and skips.
 set -u
 cd "$(dirname "$0")/../.."
