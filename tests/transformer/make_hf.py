@@ -18,10 +18,12 @@ Options that make a hostile checkpoint (each changes one thing):
     --int32 NAME              store tensor NAME as I32
     --nan NAME / --inf NAME   put a NaN / an infinity into tensor NAME
     --config KEY=JSON         set a config.json key (e.g. vocab_size=1099511627776)
+    --rows N                  N word embedding rows (and vocab_size), whatever the vocabulary
     --gamma-beta              BERT LayerNorms under the old gamma/beta names
     --huge-embedding          a header declaring a 2^40-row word embedding
     --bad-tokenizer           a malformed tokenizer.json
     --pytorch-only            pytorch_model.bin instead of model.safetensors
+    --full-vocab              all of VOCAB_TXT (a model of the real size: --hidden 768 ...)
 Deterministic for a given --seed.
 """
 import argparse
@@ -51,10 +53,9 @@ def pack(values, dtype):
 
 
 def write_safetensors(path, tensors, huge=None):
-    """tensors: list of (name, dtype, shape, values)."""
+    """tensors: list of (name, dtype, shape, packed bytes)."""
     header, blobs, off = {"__metadata__": {"format": "pt"}}, [], 0
-    for name, dtype, shape, values in tensors:
-        data = pack(values, dtype)
+    for name, dtype, shape, data in tensors:
         header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [off, off + len(data)]}
         blobs.append(data)
         off += len(data)
@@ -66,8 +67,10 @@ def write_safetensors(path, tensors, huge=None):
         f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
-def cut_vocab(src):
+def cut_vocab(src, full):
     lines = open(src, encoding="utf-8").read().split("\n")
+    if full:
+        return "\n".join(l for l in lines if l) + "\n"
     keep = lines[0:106] + lines[999:1100] + lines[1996:2300] + ["##s", "##ing", "##ed", "##ly"]
     return "\n".join(keep) + "\n"
 
@@ -126,10 +129,11 @@ def main():
     ap.add_argument("--maxpos", type=int, default=40)
     ap.add_argument("--labels", default="NEGATIVE,POSITIVE")
     ap.add_argument("--act", default="gelu")
+    ap.add_argument("--rows", type=int, help="word embedding rows (and vocab_size), not the vocabulary's")
     for o in ("drop", "reshape", "int32", "nan", "inf"):
         ap.add_argument("--" + o, action="append", default=[])
     ap.add_argument("--config", action="append", default=[])
-    for o in ("gamma-beta", "huge-embedding", "bad-tokenizer", "pytorch-only"):
+    for o in ("gamma-beta", "huge-embedding", "bad-tokenizer", "pytorch-only", "full-vocab"):
         ap.add_argument("--" + o, action="store_true")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -144,7 +148,7 @@ def main():
                 dst.write(src.read())
         maxpos = a.maxpos + 2  # positions start at pad_token_id + 1
     else:
-        text = cut_vocab(a.vocab)
+        text = cut_vocab(a.vocab, a.full_vocab)
         vocab = text.count("\n")
         open(os.path.join(a.out, "vocab.txt"), "w", encoding="utf-8").write(text)
         json.dump({"do_lower_case": True}, open(os.path.join(a.out, "tokenizer_config.json"), "w"))
@@ -152,6 +156,8 @@ def main():
     if a.bad_tokenizer:
         open(os.path.join(a.out, "tokenizer.json"), "w").write('{"model": {"type": "WordPiece", "vocab": [1, 2')
 
+    if a.rows:
+        vocab = a.rows
     labels = a.labels.split(",")
     if a.arch == "distilbert":
         config = {"architectures": ["DistilBertForSequenceClassification"], "model_type": "distilbert",
@@ -187,6 +193,8 @@ def main():
             vals = [rnd.gauss(0, 0.5) for _ in range(n)]
         else:
             scale = 1.0 / math.sqrt(shape[-1]) if len(shape) == 2 else 0.1
+            if role == "ch" or "query" in name or "key" in name or "q_lin" in name or "k_lin" in name:
+                scale *= 4  # sharp attention and a wide classifier: random models that disagree across texts
             vals = [rnd.gauss(0, scale) for _ in range(n)]
         if name in a.nan:
             vals[n // 2] = float("nan")
@@ -194,7 +202,8 @@ def main():
             vals[n // 3] = float("inf")
         if a.gamma_beta and "LayerNorm" in name:
             name = name.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta")
-        tensors.append((name, "I32" if name in a.int32 else a.dtype, shape, vals))
+        dtype = "I32" if name in a.int32 else a.dtype
+        tensors.append((name, dtype, shape, pack(vals, dtype)))
     if a.pytorch_only:
         open(os.path.join(a.out, "pytorch_model.bin"), "wb").write(b"PK\x03\x04 not read by senti")
     else:

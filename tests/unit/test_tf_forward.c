@@ -12,7 +12,8 @@
  *   int8         the same weights quantized per output channel: |logit - f32 reference| <=
  *                INT8_TOL and the same argmax on >= 90% of the texts;
  *   packing      a batch of all lengths in shuffled order gives, bit for bit, the logits of
- *                one-at-a-time calls (f32 and int8) - tf.h's promise;
+ *                one-at-a-time calls (f32 and int8) - tf.h's promise - and of the same batch
+ *                split over 2 and 3 threads;
  *   errors       lengths 0 / too long, rows outside the vocabulary (SENTI_ERANGE), bad shapes
  *                (SENTI_EINVAL), and every allocation failing in turn (SENTI_ENOMEM, no leak).
  */
@@ -141,7 +142,8 @@ static void build(tmodel *t, const tshape *sh) {
     m->max_tokens = MAXPOS - m->pos_offset;
 }
 
-/* a twin of src whose linear layers are int8 (the pooler stays f32, to mix both) */
+/* a twin of src whose linear layers are int8 but for the pooler and layer 1's q and k (f32
+ * next to int8 layers that share their input: the quantized input must not go stale) */
 static int quantize_twin(tmodel *dst, const tmodel *src) {
     *dst = *src;
     dst->nmem = 0;
@@ -151,7 +153,7 @@ static int quantize_twin(tmodel *dst, const tmodel *src) {
     for (size_t l = 0; l < 2; l++) {
         senti__tf_layer *y = &dst->layers[l];
         senti__tf_linear *all[] = {&y->q, &y->k, &y->v, &y->o, &y->ff1, &y->ff2};
-        for (size_t i = 0; i < 6; i++) ls[n++] = all[i];
+        for (size_t i = l == 1 ? 2 : 0; i < 6; i++) ls[n++] = all[i];
     }
     ls[n++] = &dst->m.cls;
     for (size_t i = 0; i < n; i++) {
@@ -420,6 +422,14 @@ static int check_packing(const senti__tf *m, const senti__kernels *kt, int32_t t
     if (senti__tf_scratch_new(m, &s)) return -1;
     senti__tf_scratch_use(s, kt);
     int bad = senti__tf_forward(m, s, rows, lens, n, batch) != 0;
+    for (size_t t = 2; t <= 3 && !bad; t++) { /* split over threads: the same bits */
+        float split[MAXPOS * 8];
+        senti__tf_scratch_threads(s, t);
+        bad = senti__tf_forward(m, s, rows, lens, n, split) != 0 ||
+              memcmp(split, batch, n * m->n_labels * sizeof(float)) != 0;
+        bad = bad || senti__tf_forward(m, s, rows + 1, lens + 1, 1, split) != 0; /* regrown */
+        senti__tf_scratch_threads(s, 1);
+    }
     for (size_t i = 0; i < n && !bad; i++) {
         bad = senti__tf_forward(m, s, rows + i, lens + i, 1, one) != 0;
         if (!bad && memcmp(one, batch + i * m->n_labels, m->n_labels * sizeof(float))) {

@@ -182,7 +182,7 @@ static int j_labels(const json_t *root, senti__tf_config *c, char *err, size_t e
                           n, SENTI_MAX_CLASSES);
     c->n_labels = n;
     for (size_t i = 0; i < n; i++) {
-        char key[24], def[24];
+        char key[32], def[32];
         snprintf(key, sizeof key, "%zu", i);
         snprintf(def, sizeof def, "LABEL_%zu", i);
         const json_t *v = map ? json_object_get(map, key) : NULL;

@@ -30,24 +30,32 @@
  * rows, which only the tiny models pay for; the tests compare packed and one-at-a-time bit
  * for bit.
  *
- * Scratch (one per thread) grows to the largest call seen and is reused; the model is read
- * only. Nothing here prints, aborts or spawns threads (the batch layer spreads texts over
- * threads).
+ * Threads. A pass runs on the caller's thread: the batch layer spreads texts over threads,
+ * each with its own scratch. For a lone long text on idle cores, senti__tf_scratch_threads(s,
+ * T) splits every product of >= SPLIT_MIN_ROWS rows by output columns (whole int8 tiles of 64)
+ * and attention by heads over T threads, started and joined per product (tens of
+ * microseconds against milliseconds of work); row kernels stay on the caller's thread. Column
+ * and head splits change no bit of the result.
+ *
+ * Scratch grows to the largest call seen and is reused; the model is read only. Nothing here
+ * prints or aborts; a thread that cannot be started has its part run by the caller.
  */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "base/base.h"
 #include "models/transformer/tf.h"
 
-enum { FF_BLOCK = 128 };
+enum { FF_BLOCK = 128, ROW_BLOCK = 128, MAX_THREADS = 16, SPLIT_MIN_ROWS = 32 };
 
 struct senti__tf_scratch {
     const senti__kernels *kt;
     size_t rows, len, texts;       /* capacities: packed rows, longest text, texts */
     float *x, *a, *q, *k, *v, *c;  /* rows x hidden */
     float *f;                      /* FF_BLOCK x ff */
-    float *sc, *vt;                /* len x len scores; d_head x len transposed V */
+    float *sc, *vt;                /* per thread: len x len scores; d_head x len transposed V */
+    size_t threads;                /* products split by columns over this many (1: none) */
     int8_t *qa;                    /* quantized activations: rows x max(hidden, ff) */
     float *qs;                     /* their row scales */
     float *e;                      /* one embedding row */
@@ -95,10 +103,10 @@ static int reserve(const senti__tf *m, senti__tf_scratch *s, size_t R, size_t L,
         s->qa_src = NULL;
     }
     if (L > s->len) {
-        size_t ll;
+        size_t ll, llt, dlt;
         s->len = 0;
-        if (!mul_ok(L, L, &ll) || regrow((void **)&s->sc, ll, sizeof(float)) ||
-            regrow((void **)&s->vt, dh * L, sizeof(float)))
+        if (!mul_ok(L, L, &ll) || !mul_ok(ll, s->threads, &llt) || !mul_ok(dh * L, s->threads, &dlt) ||
+            regrow((void **)&s->sc, llt, sizeof(float)) || regrow((void **)&s->vt, dlt, sizeof(float)))
             return -1;
         s->len = L;
     }
@@ -136,6 +144,7 @@ int senti__tf_scratch_new(const senti__tf *m, senti__tf_scratch **out) {
     senti__tf_scratch *s = senti__calloc(1, sizeof *s);
     if (!s) return SENTI_ENOMEM;
     s->kt = senti__kernels_get();
+    s->threads = 1;
     if (regrow((void **)&s->e, m->hidden, sizeof(float)) ||
         regrow((void **)&s->f, (size_t)FF_BLOCK * m->ff, sizeof(float))) {
         senti__tf_scratch_free(s);
@@ -146,6 +155,12 @@ int senti__tf_scratch_new(const senti__tf *m, senti__tf_scratch **out) {
 }
 
 void senti__tf_scratch_use(senti__tf_scratch *s, const senti__kernels *kt) { s->kt = kt; }
+
+void senti__tf_scratch_threads(senti__tf_scratch *s, size_t threads) {
+    threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
+    if (threads > s->threads) s->len = 0; /* per-thread attention buffers: regrown */
+    s->threads = threads;
+}
 
 void senti__tf_scratch_free(senti__tf_scratch *s) {
     if (!s) return;
@@ -203,29 +218,84 @@ static void embed(const senti__tf *m, senti__tf_scratch *s, const int32_t *ids, 
     }
 }
 
+/* ---- splitting over threads ------------------------------------------------------------ */
+
+/* A part of a product (columns [n0, n1) of y = x W^T + b) or of attention (heads [h0, h1)). */
+typedef struct job {
+    void (*fn)(struct job *);
+    const senti__tf *m;
+    senti__tf_scratch *s;
+    const senti__tf_linear *l;
+    const float *x;
+    float *y;
+    size_t M, n0, n1;
+    const size_t *lens;
+    size_t n, h0, h1;
+    float *sc, *vt;
+} job;
+
+static void *job_main(void *p) {
+    job *j = p;
+    j->fn(j);
+    return NULL;
+}
+
+/* jobs 1.. on threads of their own, job 0 on this one; a thread that cannot start (no
+ * resources) has its job run here, so the result is the same either way */
+static void run_jobs(job *jobs, size_t n) {
+    pthread_t tid[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    for (size_t t = 1; t < n; t++) started[t] = pthread_create(&tid[t], NULL, job_main, &jobs[t]) == 0;
+    jobs[0].fn(&jobs[0]);
+    for (size_t t = 1; t < n; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            jobs[t].fn(&jobs[t]);
+    }
+}
+
 /* ---- linear layers ----------------------------------------------------------------------- */
 
-/* y[M x out] = x[M x in] W^T + b. int8: x is quantized into s->qa unless it is already there
- * (reuse: the caller has not written x since the last quantization of it). */
+/* columns [n0, n1) of a linear layer, in blocks of ROW_BLOCK rows so that the block of input
+ * the kernel re-reads for every few columns stays in L2 while the weights stream through
+ * once per block (a whole batch of rows would be re-read from memory instead); int8 from the
+ * quantized rows in s->qa */
+static void linear_cols(job *j) {
+    const senti__kernels *kt = j->s->kt;
+    const senti__tf_linear *l = j->l;
+    size_t K = l->in, N = l->out, w = j->n1 - j->n0;
+    /* narrow f32 products in slices the AVX-512 kernel always sums the same way (essay) */
+    size_t step = l->q.p || K > SENTI_KERNELS_MM_PACK_K ? ROW_BLOCK : SENTI_KERNELS_MM_PACK_M - 1;
+    for (size_t r = 0; r < j->M; r += step) {
+        size_t mr = j->M - r < step ? j->M - r : step;
+        if (l->q.p)
+            kt->qmatmul(mr, j->s->qa + r * K, K, j->s->qs + r, &l->q, j->n0, j->n1, l->b,
+                        j->y + r * N, N);
+        else
+            kt->matmul(mr, w, K, j->x + r * K, K, l->w + j->n0 * K, K, l->b ? l->b + j->n0 : NULL,
+                       j->y + r * N + j->n0, N);
+    }
+}
+
+/* y[M x out] = x[M x in] W^T + b, split by columns over s->threads for tall inputs. int8: x
+ * is quantized into s->qa unless it is already there (reuse: the caller has not written x
+ * since its last quantization). Column splits never change a bit (kernels.h). */
 static void linear(senti__tf_scratch *s, const senti__tf_linear *l, const float *x, size_t M,
                    float *y, int reuse) {
-    const senti__kernels *kt = s->kt;
-    size_t K = l->in;
-    if (l->q.p) {
-        if (!(reuse && s->qa_src == x && s->qa_cols == K))
-            for (size_t r = 0; r < M; r++) kt->quantize_row(x + r * K, K, s->qa + r * K, s->qs + r);
-        s->qa_src = x;
+    size_t K = l->in, T = M >= SPLIT_MIN_ROWS ? s->threads : 1, n = 0;
+    if (l->q.p && !(reuse && s->qa_src == x && s->qa_cols == K))
+        for (size_t r = 0; r < M; r++) s->kt->quantize_row(x + r * K, K, s->qa + r * K, s->qs + r);
+    if (l->q.p || !reuse) {
+        s->qa_src = l->q.p ? x : NULL;
         s->qa_cols = K;
-        kt->qmatmul(M, s->qa, K, s->qs, &l->q, 0, l->out, l->b, y, l->out);
-        return;
     }
-    if (!reuse) s->qa_src = NULL;
-    /* narrow products in slices the AVX-512 kernel always sums the same way (header essay) */
-    size_t step = K <= SENTI_KERNELS_MM_PACK_K ? SENTI_KERNELS_MM_PACK_M - 1 : M;
-    for (size_t r = 0; r < M; r += step) {
-        size_t mr = M - r < step ? M - r : step;
-        kt->matmul(mr, l->out, K, x + r * K, K, l->w, K, l->b, y + r * l->out, l->out);
-    }
+    size_t per = ((l->out + T - 1) / T + 63) / 64 * 64; /* whole int8 tiles per thread */
+    job jobs[MAX_THREADS];
+    for (size_t n0 = 0; n0 < l->out && n < MAX_THREADS; n0 += per)
+        jobs[n++] = (job){.fn = linear_cols, .s = s, .l = l, .x = x, .y = y, .M = M, .n0 = n0,
+                          .n1 = l->out - n0 < per ? l->out : n0 + per};
+    run_jobs(jobs, n);
 }
 
 static void activate(const senti__kernels *kt, senti__tf_act act, float *y, size_t n) {
@@ -241,34 +311,48 @@ static void activate(const senti__kernels *kt, senti__tf_act act, float *y, size
 
 /* ---- attention --------------------------------------------------------------------------- */
 
-/* s->c rows [r0, r0 + L) = softmax(Q_h K_h^T / sqrt(d_head)) V_h for every head h */
-static void attend(const senti__tf *m, senti__tf_scratch *s, size_t r0, size_t L) {
+/* s->c rows [r0, r0 + L), heads [h0, h1) = softmax(Q_h K_h^T / sqrt(d_head)) V_h; sc and vt
+ * are this thread's scores and transposed V */
+static void attend(const senti__tf *m, senti__tf_scratch *s, size_t r0, size_t L, size_t h0,
+                   size_t h1, float *sc, float *vt) {
     const senti__kernels *kt = s->kt;
     size_t H = m->hidden, dh = H / m->heads;
     float inv = (float)(1.0 / sqrt((double)dh));
-    for (size_t h = 0; h < m->heads; h++) {
+    for (size_t h = h0; h < h1; h++) {
         const float *Q = s->q + r0 * H + h * dh, *K = s->k + r0 * H + h * dh;
         const float *V = s->v + r0 * H + h * dh;
-        kt->matmul(L, L, dh, Q, H, K, H, NULL, s->sc, L);
+        kt->matmul(L, L, dh, Q, H, K, H, NULL, sc, L);
         for (size_t i = 0; i < L; i++) {
-            kt->scale(s->sc + i * L, s->sc + i * L, inv, L);
-            kt->softmax(s->sc + i * L, s->sc + i * L, L);
+            kt->scale(sc + i * L, sc + i * L, inv, L);
+            kt->softmax(sc + i * L, sc + i * L, L);
         }
         for (size_t j = 0; j < L; j++)
-            for (size_t d = 0; d < dh; d++) s->vt[d * L + j] = V[j * H + d];
-        kt->matmul(L, dh, L, s->sc, L, s->vt, L, NULL, s->c + r0 * H + h * dh, H);
+            for (size_t d = 0; d < dh; d++) vt[d * L + j] = V[j * H + d];
+        kt->matmul(L, dh, L, sc, L, vt, L, NULL, s->c + r0 * H + h * dh, H);
     }
+}
+
+static void attend_heads(job *j) {
+    for (size_t i = 0, r0 = 0; i < j->n; r0 += j->lens[i++])
+        attend(j->m, j->s, r0, j->lens[i], j->h0, j->h1, j->sc, j->vt);
 }
 
 /* ---- layers ------------------------------------------------------------------------------ */
 
-/* q, k, v of in (R rows), attention per text into s->c, o into out */
+/* q, k, v of in (R rows), attention per text (heads split over threads) into s->c, o into out */
 static void self_attention(const senti__tf *m, senti__tf_scratch *s, const senti__tf_layer *y,
                            const float *in, const size_t *lens, size_t n, size_t R, float *out) {
+    size_t T = R >= SPLIT_MIN_ROWS ? s->threads : 1, per = (m->heads + T - 1) / T, nj = 0;
+    size_t dh = m->hidden / m->heads;
+    job jobs[MAX_THREADS];
     linear(s, &y->q, in, R, s->q, 0);
     linear(s, &y->k, in, R, s->k, 1);
     linear(s, &y->v, in, R, s->v, 1);
-    for (size_t i = 0, r0 = 0; i < n; r0 += lens[i++]) attend(m, s, r0, lens[i]);
+    for (size_t h0 = 0; h0 < m->heads; h0 += per, nj++)
+        jobs[nj] = (job){.fn = attend_heads, .m = m, .s = s, .lens = lens, .n = n, .h0 = h0,
+                         .h1 = m->heads - h0 < per ? m->heads : h0 + per,
+                         .sc = s->sc + nj * s->len * s->len, .vt = s->vt + nj * dh * s->len};
+    run_jobs(jobs, nj);
     linear(s, &y->o, s->c, R, out, 0);
 }
 

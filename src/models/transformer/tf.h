@@ -107,6 +107,11 @@ void senti__tf_scratch_free(senti__tf_scratch *s);
 /* Added for tests and benchmarks: run this scratch's passes on kernel variant kt (default
  * senti__kernels_get()); kt must be supported by the CPU. */
 void senti__tf_scratch_use(senti__tf_scratch *s, const senti__kernels *kt);
+/* Added: split each product of a pass on >= 32 rows by columns, and attention by heads, over
+ * `threads` threads (1 to 16; default 1: the pass runs on the caller's thread alone). For a
+ * lone long text on idle cores; a batch is better spread by texts. Threads are started and
+ * joined per product; the logits are the same bits for any count. */
+void senti__tf_scratch_threads(senti__tf_scratch *s, size_t threads);
 /* The logits of n texts given as rows of `word` (already framed, mapped and cut: 1 <=
  * lens[i] <= m->max_tokens): logits[i * n_labels + j]. The texts are computed together
  * (packed); results do not depend on which other texts share the call (bit for bit).
