@@ -372,7 +372,8 @@ static int check_against_ref(const tmodel *f, const tmodel *q, const senti__kern
         float got[8], got8[8];
         const int32_t *rows[1] = {texts[L - 1]};
         r_forward(m, texts[L - 1], L, want);
-        if (senti__tf_forward(m, sf, rows, &L, 1, got) || senti__tf_forward(&q->m, sq, rows, &L, 1, got8))
+        if (senti__tf_forward(m, sf, rows, &L, 1, got) ||
+            senti__tf_forward(&q->m, sq, rows, &L, 1, got8))
             bad = -1;
         for (size_t j = 0; j < m->n_labels && !bad; j++) {
             if (!(fabs(got[j] - want[j]) <= 1e-4)) {
