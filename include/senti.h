@@ -153,6 +153,12 @@ SENTI_API const char *senti_kind_help(int i);
 
 /* "linear", "vader", ... */
 SENTI_API const char *senti_model_kind(const senti_model *m);
+/* How many texts senti_predict_batch should be given at once for batching to pay: 1 for
+ * kinds whose texts cost the same alone as in a batch (linear and vader, about a microsecond
+ * a text: gathering texts into batches would cost more than it saves), more for kinds that
+ * run much faster per text in batches (transformer). A service uses it to decide whether to
+ * queue concurrent requests into batches (`senti serve --batch-max`). 1 for NULL. */
+SENTI_API int senti_model_batch_hint(const senti_model *m);
 /* Where the model came from: the file or folder it was read from (NULL for the embedded model
  * and for one opened from memory), the number of bytes that determine its answers (the model
  * file; for vader both lexicons), and their XXH3-128 digest as 32 hex digits (for a single file,

@@ -39,6 +39,11 @@ typedef struct senti__model_ops {
     int (*ctx_init)(const senti_model *m, void **state);
     void (*ctx_free)(const senti_model *m, void *state);
     void (*destroy)(senti_model *m);
+    /* Texts a batch should hold for senti_predict_batch to pay (senti_model_batch_hint):
+     * 0 or 1 for a kind whose text costs the same alone as in a batch (linear, vader: about a
+     * microsecond, so a queue in front of it costs more than it saves); more for a kind that
+     * runs much faster per text in batches (transformer). */
+    unsigned batch_hint;
 } senti__model_ops;
 
 typedef struct senti__kind {

@@ -175,6 +175,9 @@ SENTI_API void senti_model_free(senti_model *m) {
 SENTI_API const char *senti_model_kind(const senti_model *m) {
     return m && m->ops ? m->ops->kind : NULL;
 }
+SENTI_API int senti_model_batch_hint(const senti_model *m) {
+    return m && m->ops && m->ops->batch_hint > 1 ? (int)m->ops->batch_hint : 1;
+}
 SENTI_API int senti_model_n_classes(const senti_model *m) { return m ? m->n_classes : 0; }
 SENTI_API const char *senti_model_label(const senti_model *m, int i) {
     return m && i >= 0 && i < m->n_classes ? m->labels[i] : NULL;

@@ -68,6 +68,23 @@ TEST(labels_checked_at_open) {
     ASSERT(strstr(err, "UTF-8") != NULL);
 }
 
+/* The batch hint: 1 for the kinds whose texts cost the same alone as in a batch, and for a
+ * kind table that leaves it 0; a kind's own value otherwise. */
+TEST(model_batch_hint) {
+    ASSERT_EQ(senti_model_batch_hint(NULL), 1);
+    senti_model *m = NULL;
+    ASSERT_EQ(senti_model_open_default(NULL, &m), SENTI_OK);
+    ASSERT_EQ(senti_model_batch_hint(m), 1);
+    senti_model_free(m);
+    senti__model_ops ops = {.kind = "test", .batch_hint = 0};
+    m = senti__model_new(&ops, NULL);
+    ASSERT(m);
+    ASSERT_EQ(senti_model_batch_hint(m), 1);
+    ops.batch_hint = 24;
+    ASSERT_EQ(senti_model_batch_hint(m), 24);
+    senti_model_free(m);
+}
+
 /* Every kind is in the table; specs, messages and files are dispatched through it. */
 TEST(registry_lists_and_dispatches_kinds) {
     ASSERT(senti_kind_count() >= 2);
