@@ -121,6 +121,25 @@ static const optdef options[] = {
      "one JSON line per request at level info (failures are logged at warn either way)", OFF(access_log), 0, 0},
     {"no-ui", 0x201a, O_FLAG, "SENTI_NO_UI", NULL, "",
      "no web page: GET / and the page's files answer 404 (the API is unchanged)", OFF(no_ui), 0, 0},
+    {"batch-max", 0x201b, O_ULONG, "SENTI_BATCH_MAX", "0", "N",
+     "texts scored together in one model call: concurrent /v1/sentiment requests that miss the cache "
+     "wait in a queue and a worker scores up to N of them at once. 0: the model's own choice "
+     "(senti_model_batch_hint: 1 for linear and vader, whose texts cost about a microsecond, less than "
+     "a queue would; more for transformer models, much faster per text in batches); 1: no queue, each "
+     "text is scored on the thread that read it. Not --max-batch (the texts one batch request may hold)",
+     OFF(batch_max), 0, 4096},
+    {"batch-wait", 0x201c, O_DUR, "SENTI_BATCH_WAIT", "2ms", "DUR",
+     "with batching: how long a worker waits after the first text of a batch arrived for more to "
+     "fill it, while another batch is being scored (an idle pool scores a lone text at once, see "
+     "--batch-wait-always)",
+     OFF(batch_wait), 0, 0},
+    {"batch-workers", 0x201d, O_ULONG, "SENTI_BATCH_WORKERS", "0", "N",
+     "with batching: worker threads, each scoring one batch at a time on one core (0: one per core)",
+     OFF(batch_workers), 0, 1024},
+    {"batch-wait-always", 0x201e, O_FLAG, "SENTI_BATCH_WAIT_ALWAYS", NULL, "",
+     "with batching: wait --batch-wait for more texts even when every worker is idle (fuller batches "
+     "at low load, at the cost of up to --batch-wait on a lone request)",
+     OFF(batch_wait_always), 0, 0},
     {"fault-delay", 0x2017, O_ULONG, "SENTI_FAULT_DELAY_US", "0", "US",
      "testing only: sleep this many microseconds before scoring each text", OFF(fault_delay_us), 0, 10000000},
 };
@@ -313,6 +332,11 @@ static int parse_config(serve_config *cfg, int argc, char **argv, int *help) {
         return -1;
     }
     if (!cfg->threads) cfg->threads = (unsigned long)cli_ncpu();
+    if (!cfg->batch_workers) cfg->batch_workers = (unsigned long)cli_ncpu();
+    if (cfg->batch_wait > 10) {
+        fprintf(stderr, "senti serve: --batch-wait is at most 10s\n");
+        return -1;
+    }
     if (cfg->burst <= 0) cfg->burst = cfg->rate >= 1 ? cfg->rate : 1;
     if (cfg->request_timeout <= 0) cfg->request_timeout = 1e-3;
     if (cfg->idle_timeout <= 0) cfg->idle_timeout = 1e-3;
@@ -515,6 +539,28 @@ static const double latency_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 
 static const double predict_bounds[] = {1e-6,   2.5e-6, 5e-6,   1e-5, 2.5e-5, 5e-5,
                                         1e-4,   2.5e-4, 5e-4,   1e-3, 5e-3,   0.01, 0.1};
 static const double batch_bounds[] = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+static const double model_batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
+static const double queue_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01,
+                                      0.025,  0.05,    0.1,    0.25,  0.5,   1,     2.5, 10};
+
+/* The queue in front of the model, if the model (or --batch-max) asks for batches. */
+static int start_batcher(server *S, char *err, size_t errsz) {
+    unsigned long hint = (unsigned long)senti_model_batch_hint(S->model->m);
+    S->batch_max = S->cfg.batch_max ? S->cfg.batch_max : hint;
+    slog(SLOG_INFO, "batching",
+         ",\"batch_max\":%lu,\"model_hint\":%lu,\"workers\":%lu,\"wait_ms\":%.3f,\"queue\":%s", S->batch_max,
+         hint, S->batch_max > 1 ? S->cfg.batch_workers : 0UL, S->cfg.batch_wait * 1e3,
+         S->batch_max > 1 ? "true" : "false");
+    if (S->batch_max <= 1) return 0;
+    batcher_stats st = {&S->model_batch, &S->queue_wait, &S->predict_latency, &S->texts_scored,
+                        &S->queue_expired};
+    if (batcher_new(S->cfg.batch_workers, S->batch_max, S->cfg.batch_wait, S->cfg.batch_wait_always,
+                    S->cfg.fault_delay_us, &st, &S->batcher)) {
+        snprintf(err, errsz, "cannot start %lu batch workers", S->cfg.batch_workers);
+        return -1;
+    }
+    return 0;
+}
 
 int cmd_serve(int argc, char **argv) {
     static server srv;
@@ -539,6 +585,8 @@ int cmd_serve(int argc, char **argv) {
         hist_init(&S->latency[r], latency_bounds, sizeof latency_bounds / sizeof *latency_bounds, 1e-9);
     hist_init(&S->predict_latency, predict_bounds, sizeof predict_bounds / sizeof *predict_bounds, 1e-9);
     hist_init(&S->batch_size, batch_bounds, sizeof batch_bounds / sizeof *batch_bounds, 1);
+    hist_init(&S->model_batch, model_batch_bounds, sizeof model_batch_bounds / sizeof *model_batch_bounds, 1);
+    hist_init(&S->queue_wait, queue_bounds, sizeof queue_bounds / sizeof *queue_bounds, 1e-9);
     log_config(&S->cfg);
     web_init();
     fit_fd_limit(&S->cfg);
@@ -570,6 +618,10 @@ int cmd_serve(int argc, char **argv) {
     if (redis_pool_new(S->cfg.redis_url, S->cfg.redis_timeout, S->cfg.cache_ttl, &S->redis, err, sizeof err)) {
         cli_error("serve", "%s", err);
         rc = CLI_USAGE;
+        goto out;
+    }
+    if (start_batcher(S, err, sizeof err)) {
+        slog_s(SLOG_ERROR, "cannot start the batch workers", "error", err);
         goto out;
     }
     if (listen_on(S->cfg.host, S->cfg.port, &S->listen_fd, &S->port, err, sizeof err) ||
@@ -607,6 +659,9 @@ int cmd_serve(int argc, char **argv) {
     serve_http_quiesce(S);
     if (!forced) forced = drain_wait(S, &sigs, now_ns() + (uint64_t)(S->cfg.drain_timeout * 1e9), 1);
     uint64_t left = LOAD(S->inflight), open_conns = LOAD(S->connections);
+    /* texts still queued (a drain cut short) get 503 and their connections are resumed:
+     * libmicrohttpd must not be stopped with a connection suspended */
+    batcher_stop(S->batcher);
     serve_http_stop(S);
     if (left)
         slog(SLOG_WARN, forced ? "stopped by a second signal" : "drain timeout: requests abandoned",
@@ -615,7 +670,9 @@ int cmd_serve(int argc, char **argv) {
          (unsigned long long)left, (unsigned long long)open_conns);
     rc = CLI_OK;
 out:
+    batcher_stop(S->batcher);
     serve_http_stop(S);
+    batcher_free(S->batcher);
     if (S->listen_fd >= 0) close(S->listen_fd);
     serve_model_release(S->model);
     cache_free(S->cache);
