@@ -122,23 +122,18 @@ static const optdef options[] = {
     {"no-ui", 0x201a, O_FLAG, "SENTI_NO_UI", NULL, "",
      "no web page: GET / and the page's files answer 404 (the API is unchanged)", OFF(no_ui), 0, 0},
     {"batch-max", 0x201b, O_ULONG, "SENTI_BATCH_MAX", "0", "N",
-     "texts scored together in one model call: concurrent /v1/sentiment requests that miss the cache "
-     "wait in a queue and a worker scores up to N of them at once. 0: the model's own choice "
-     "(senti_model_batch_hint: 1 for linear and vader, whose texts cost about a microsecond, less than "
-     "a queue would; more for transformer models, much faster per text in batches); 1: no queue, each "
-     "text is scored on the thread that read it. Not --max-batch (the texts one batch request may hold)",
+     "texts scored together in one model call, see batching below (0: the model's choice, "
+     "senti_model_batch_hint: 1 for linear and vader, more for transformer; 1: no queue). "
+     "Not --max-batch, the texts one batch request may hold",
      OFF(batch_max), 0, 4096},
     {"batch-wait", 0x201c, O_DUR, "SENTI_BATCH_WAIT", "2ms", "DUR",
-     "with batching: how long a worker waits after the first text of a batch arrived for more to "
-     "fill it, while another batch is being scored (an idle pool scores a lone text at once, see "
-     "--batch-wait-always)",
+     "how long a worker waits for more texts after the first of a batch arrived (see batching)",
      OFF(batch_wait), 0, 0},
     {"batch-workers", 0x201d, O_ULONG, "SENTI_BATCH_WORKERS", "0", "N",
-     "with batching: worker threads, each scoring one batch at a time on one core (0: one per core)",
+     "threads scoring batches, each one batch at a time on one core (0: one per core)",
      OFF(batch_workers), 0, 1024},
     {"batch-wait-always", 0x201e, O_FLAG, "SENTI_BATCH_WAIT_ALWAYS", NULL, "",
-     "with batching: wait --batch-wait for more texts even when every worker is idle (fuller batches "
-     "at low load, at the cost of up to --batch-wait on a lone request)",
+     "wait --batch-wait for more texts even with every worker idle (a lone request then waits too)",
      OFF(batch_wait_always), 0, 0},
     {"fault-delay", 0x2017, O_ULONG, "SENTI_FAULT_DELAY_US", "0", "US",
      "testing only: sleep this many microseconds before scoring each text", OFF(fault_delay_us), 0, 10000000},
@@ -149,9 +144,10 @@ static void print_help(FILE *f) {
     fputs("usage: senti serve [OPTIONS]\n"
           "\n"
           "Run the sentiment HTTP service. Texts are scored on the thread that reads them\n"
-          "(one event loop per core, keep-alive connections), results are cached by model and\n"
-          "exact text, clients are rate limited, and everything is measured in /metrics and\n"
-          "logged as JSON lines. Each option may also come from the environment variable shown;\n"
+          "(one event loop per core, keep-alive connections), or, for models that run faster\n"
+          "per text in batches, gathered into batches by a queue (see batching below); results\n"
+          "are cached by model and exact text, clients are rate limited, and everything is\n"
+          "measured in /metrics and logged as JSON lines. Each option may also come from the environment variable shown;\n"
           "a flag wins over the environment. The effective configuration is logged at start-up.\n"
           "\n"
           "endpoints (bodies are JSON, Content-Type: application/json):\n"
@@ -204,6 +200,23 @@ static void print_help(FILE *f) {
           "--max-inflight. A request gets --request-timeout from its first byte (for a new\n"
           "connection, from the accept) to send its body and be answered: a client trickling\n"
           "bytes is disconnected at that point, and a batch still scoring then gets 504.\n"
+          "\n"
+          "batching (--batch-max N > 1; by default the model decides, senti_model_batch_hint):\n"
+          "  A /v1/sentiment text that misses the cache waits in a queue; a worker (--batch-workers)\n"
+          "  takes up to --batch-max queued texts and scores them in one model call on one core.\n"
+          "  While other batches are being scored it waits up to --batch-wait after the first text\n"
+          "  arrived for more; with every worker idle a lone text is scored at once (so a lone\n"
+          "  request is not delayed; --batch-wait-always waits anyway). A text still queued at\n"
+          "  --request-timeout gets 504 and is never scored; on SIGTERM queued texts are scored\n"
+          "  and answered before the exit (those left at --drain-timeout get 503); a batch in\n"
+          "  flight during a reload finishes on the old model. /v1/sentiment/batch requests are\n"
+          "  batches already: their texts go straight to the model, on the thread that read them.\n"
+          "  linear and vader models (about a microsecond a text) default to --batch-max 1: no\n"
+          "  queue, whose hand-over between threads would cost more than it saves; transformer\n"
+          "  models (milliseconds a text, several times faster per text in batches) to their hint.\n"
+          "  Metrics: senti_queue_batch_size (texts per model call), senti_queue_wait_seconds,\n"
+          "  senti_queue_depth, senti_queue_workers_busy, senti_queue_timeouts_total,\n"
+          "  senti_queue_batch_max.\n"
           "\n"
           "signals:\n"
           "  SIGTERM, SIGINT  /readyz answers 503 (for --shutdown-delay while still accepting), then\n"

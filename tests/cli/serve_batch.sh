@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Integration tests for the queue of `senti serve` (--batch-max > 1): concurrent requests that
+# miss the cache are scored together in batches by a worker pool (src/serve/batcher.c).
+# The linear default model does not ask for batches (senti_model_batch_hint 1), so these
+# tests force --batch-max and slow each text with --fault-delay where a queue must build up:
+#   answers under 16 concurrent clients identical to an unbatched server's, batches > 1 in
+#   the metrics, a lone request not held for --batch-wait (and held with
+#   --batch-wait-always), 504 for texts whose deadline passes in the queue (never scored),
+#   queued requests answered on SIGTERM, reload under load, the cache and /v1/sentiment/batch.
+# With TRANSFORMER_MODEL set (a senti transformer file), the same answers check runs on it.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+. tests/serve_lib.sh
+
+if ! have curl || ! have jq; then
+    echo "serve_batch tests need curl and jq (make deps-test)"
+    not_ok "curl and jq installed"
+    finish
+    exit 1
+fi
+PY=python3
+SLOW=${SANITIZED:+1}
+# time of one request in seconds (curl); its status in $TMP/code
+timed() { # timed PORT BODY [curl args]
+    local port=$1 body=$2
+    shift 2
+    printf '%s' "$body" | curl -s -o "$TMP/body" -w '%{http_code} %{time_total}' --max-time 20 \
+        -H 'Content-Type: application/json' --data-binary @- "$@" "http://127.0.0.1:$port/v1/sentiment" > "$TMP/timed"
+    cut -d' ' -f1 "$TMP/timed" > "$TMP/code"
+    cut -d' ' -f2 "$TMP/timed"
+}
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+
+# ---- help and the default ----------------------------------------------------------------------
+"$SENTI" serve --help > "$TMP/help.txt"
+for w in --batch-max --batch-wait --batch-workers --batch-wait-always SENTI_BATCH_MAX SENTI_BATCH_WAIT \
+    senti_model_batch_hint senti_queue_batch_size senti_queue_wait_seconds senti_queue_depth; do
+    grep -q -- "$w" "$TMP/help.txt" || echo "$w" >> "$TMP/help.missing"
+done
+is "help explains the queue's options and metrics" "" "$(cat "$TMP/help.missing" 2>/dev/null | tr '\n' ' ')"
+expect_status "--batch-wait over 10s refused (exit 2)" 2 "$SENTI" serve --batch-wait 11s
+expect_status "--batch-max over 4096 refused (exit 2)" 2 "$SENTI" serve --batch-max 5000
+
+start N --threads 1
+check "linear model: no queue by default (the model's hint is 1)" \
+    grep -q '"msg":"batching","batch_max":1,"model_hint":1,.*"queue":false' "$TMP/N.log"
+is "  senti_queue_batch_max 1" 1 "$(metric $PORT_N senti_queue_batch_max)"
+is "  POST /v1/sentiment: 200" 200 "$(req $PORT_N POST /v1/sentiment '{"text":"a fine film"}')"
+stop N
+
+# ---- answers: batched = unbatched, under 16 concurrent clients ---------------------------------
+tail -n +2 "$DATA/sst2/dev.tsv" | cut -f2 | head -n 400 > "$TMP/texts.txt"
+printf '%s\n' "" "not bad at all" "😡 très mauvais" "bad" "bad" >> "$TMP/texts.txt" # empty, repeats
+start U --threads 2 --cache-entries 0 --batch-max 1 --access-log off
+start Q --threads 2 --cache-entries 0 --batch-max 16 --batch-workers 2 --fault-delay 300 --access-log off
+check "--batch-max 16: the queue is on" grep -q '"msg":"batching","batch_max":16,.*"workers":2,.*"queue":true' "$TMP/Q.log"
+$PY tests/serve_client.py $PORT_U many 16 "$TMP/texts.txt" > "$TMP/unbatched.out"
+t0=$(date +%s.%N)
+$PY tests/serve_client.py $PORT_Q many 16 "$TMP/texts.txt" > "$TMP/batched.out"
+n=$(wc -l < "$TMP/texts.txt")
+is "$n texts, 16 clients at once, unbatched: all 200" "$n" "$(grep -c '^200 ' "$TMP/unbatched.out")"
+is "  batched: all 200" "$n" "$(grep -c '^200 ' "$TMP/batched.out")"
+same "  batched answers = unbatched answers, text for text" "$TMP/unbatched.out" "$TMP/batched.out"
+curl -s "http://127.0.0.1:$PORT_Q/metrics" > "$TMP/q.prom"
+mval() { awk -v m="$1" '$1 == m { print $2 }' "$TMP/q.prom"; }
+count=$(mval senti_queue_batch_size_count)
+ones=$(mval 'senti_queue_batch_size_bucket{le="1"}')
+sum=$(mval senti_queue_batch_size_sum)
+is "  every text went through the queue (batch sizes sum to $n)" "$n" "$sum"
+check "  batches of more than one text under load ($count batches, $ones of one)" test "$ones" -lt "$count"
+is "  no batch over --batch-max" "$count" "$(mval 'senti_queue_batch_size_bucket{le="16"}')"
+is "  queue waits observed for every text" "$n" "$(mval senti_queue_wait_seconds_count)"
+is "  texts scored counted" "$n" "$(mval senti_texts_scored_total)"
+is "  the queue is empty afterwards" 0 "$(mval senti_queue_depth)"
+if have promtool; then
+    check "  promtool check metrics" bash -c "promtool check metrics < '$TMP/q.prom'"
+fi
+is "batch request with the queue on: 200" 200 "$(req $PORT_Q POST /v1/sentiment/batch '{"texts":["good","bad","not bad at all"]}')"
+jqb '.results[] | "\(.label) \(.score)"' > "$TMP/b1"
+for t in good bad "not bad at all"; do
+    req $PORT_U POST /v1/sentiment "{\"text\":\"$t\"}" >/dev/null
+    jqb '"\(.label) \(.score)"'
+done > "$TMP/b2"
+same "  the same results as single requests" "$TMP/b2" "$TMP/b1"
+is "  answered without the queue (straight to the model)" "$sum" "$(metric $PORT_Q senti_queue_batch_size_sum)"
+stop Q
+is "server Q exits 0" 0 "$STOP_RC"
+stop U
+
+# ---- the cache in front of the queue -------------------------------------------------------------
+start C --threads 2 --batch-max 8 --cache-entries 100
+is "cache on, first request: 200" 200 "$(req $PORT_C POST /v1/sentiment '{"text":"cached through the queue"}')"
+is "  not cached" false "$(jqb .cached)"
+s1=$(jqb .score)
+is "  again: cached" true "$(req $PORT_C POST /v1/sentiment '{"text":"cached through the queue"}' >/dev/null; jqb .cached)"
+is "  same score" "$s1" "$(jqb .score)"
+is "  only the miss went through the queue" 1 "$(metric $PORT_C senti_queue_batch_size_sum)"
+texts=$(head -n 20 "$TMP/texts.txt" | jq -R . | paste -sd, -)
+req $PORT_C POST /v1/sentiment "{\"text\":$(sed -n 3p "$TMP/texts.txt" | jq -R .)}" >/dev/null
+is "batch of 20 texts, one of them cached, in chunks of --batch-max 8: 200" 200 \
+    "$(req $PORT_C POST /v1/sentiment/batch "{\"texts\":[$texts]}")"
+is "  cached flags: only the third" "false false true $(printf 'false %.0s' $(seq 4 20))" \
+    "$(jqb '[.results[].cached | tostring] | join(" ")') "
+jqb '.results[] | "200 \(.label) \(.score)"' > "$TMP/batch20"
+head -n 20 "$TMP/unbatched.out" > "$TMP/single20"
+same "  the same results as single unbatched requests" "$TMP/single20" "$TMP/batch20"
+is "malformed JSON is answered before the queue: 400" 400 "$(req $PORT_C POST /v1/sentiment '{"text":')"
+stop C
+
+# ---- latency of a lone request -------------------------------------------------------------------
+start L --threads 2 --batch-max 16 --batch-wait 300ms --cache-entries 0
+timed $PORT_L '{"text":"warm up"}' >/dev/null
+best=9
+for i in 1 2 3; do
+    t=$(timed $PORT_L "{\"text\":\"alone $i\"}")
+    lt "$t" "$best" && best=$t
+done
+is "lone request with --batch-wait 300ms: 200" 200 "$(cat "$TMP/code")"
+check "  answered at once, not after the wait (best of 3: ${best}s < 0.1s)" lt "$best" 0.1
+stop L
+start W --threads 2 --batch-max 16 --batch-wait 300ms --batch-wait-always --cache-entries 0
+t=$(timed $PORT_W '{"text":"alone, waiting"}')
+is "--batch-wait-always: 200" 200 "$(cat "$TMP/code")"
+check "  the lone request waited for company (${t}s >= 0.28s)" lt 0.28 "$t"
+stop W
+
+# ---- deadlines while queued ----------------------------------------------------------------------
+# one worker, 200 ms a text, batches of 2, 1 s to answer: of 10 texts sent at once the last
+# ones cannot be reached in time and must get 504 near the deadline, never scored
+start T --threads 2 --batch-max 2 --batch-workers 1 --fault-delay 200000 --request-timeout 1s --cache-entries 0
+pids=""
+for i in $(seq 1 10); do
+    curl -s -o "$TMP/tb.$i" -w '%{http_code} %{time_total}' --max-time 20 -H 'Content-Type: application/json' \
+        --data-binary "{\"text\":\"deadline $i\"}" "http://127.0.0.1:$PORT_T/v1/sentiment" > "$TMP/tt.$i" &
+    pids="$pids $!"
+done
+wait $pids
+for i in $(seq 1 10); do
+    echo "$(cut -d' ' -f1 "$TMP/tt.$i") $(jq -r '.error.code // "ok"' "$TMP/tb.$i")" > "$TMP/tc.$i"
+    cut -d' ' -f2 "$TMP/tt.$i" > "$TMP/t.$i"
+done
+codes=$(cat "$TMP"/tc.* | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')
+n504=$(grep -c '^504 timeout' "$TMP"/tc.* | awk -F: '{s += $2} END {print s}')
+n200=$(grep -c '^200 ok' "$TMP"/tc.* | awk -F: '{s += $2} END {print s}')
+check "10 texts, room for about 6 within the deadline: some 200, the rest 504 timeout ($codes)" \
+    test "$n504" -ge 3 -a "$n200" -ge 2 -a $((n504 + n200)) -eq 10
+slowest=$(cat "$TMP"/t.* | sort -n | tail -n 1)
+check "  every answer within the deadline + 0.6 s (slowest ${slowest}s)" lt "$slowest" 1.6
+is "  expired texts counted" "$n504" "$(metric $PORT_T senti_queue_timeouts_total)"
+is "  and never scored (scored = answered 200)" "$n200" "$(metric $PORT_T senti_texts_scored_total)"
+is "  504s counted by route" "$n504" "$(metric $PORT_T 'senti_http_requests_total{route="/v1/sentiment",code="504"}')"
+texts=$(for i in $(seq 1 40); do printf '"slow batch text %d",' "$i"; done)
+t0=$(date +%s.%N)
+is "a batch request past --request-timeout, scored in chunks: 504" 504 "$(req $PORT_T POST /v1/sentiment/batch "{\"texts\":[${texts%,}]}")"
+check "  answered near the deadline, not after the 8 s the batch would take" \
+    awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { exit !(b - a < 2) }'
+stop T
+is "server T exits 0" 0 "$STOP_RC"
+
+# ---- drain: queued requests are answered before the exit -------------------------------------------
+start D --threads 2 --batch-max 2 --batch-workers 1 --fault-delay 100000 --cache-entries 0 --drain-timeout 10s
+pids=""
+for i in $(seq 1 8); do
+    curl -s -o /dev/null -w '%{http_code}' --max-time 20 -H 'Content-Type: application/json' \
+        --data-binary "{\"text\":\"drain $i\"}" "http://127.0.0.1:$PORT_D/v1/sentiment" > "$TMP/dc.$i" &
+    pids="$pids $!"
+done
+for _ in $(seq 1 100); do
+    [ "$(metric $PORT_D senti_queue_depth)" -ge 3 ] 2>/dev/null && break
+    sleep 0.02
+done
+depth=$(metric $PORT_D senti_queue_depth)
+kill -TERM "$PID_D"
+wait "$PID_D"
+rc=$?
+wait $pids
+is "8 requests, $depth of them queued at SIGTERM: all answered 200" "200200200200200200200200" "$(cat "$TMP"/dc.* | tr -d '\n')"
+is "  the server exits 0" 0 "$rc"
+check "  nothing abandoned" grep -q '"msg":"stopped","requests_abandoned":0' "$TMP/D.log"
+
+# ---- reload under load ------------------------------------------------------------------------------
+head -n 2001 "$DATA/sst2/train.tsv" > "$TMP/small.tsv"
+"$SENTI" train "$TMP/small.tsv" -o "$TMP/small.st" --bits 14 --epochs 2 --threads 1 --quiet >/dev/null 2>&1
+cp models/default.safetensors "$TMP/full.st"
+cp "$TMP/full.st" "$TMP/model.st"
+start R --model "$TMP/model.st" --threads 2 --batch-max 8 --batch-workers 2 --fault-delay 500 --cache-entries 0 --access-log off
+for k in 1 2 3 4; do
+    seq 1 100 | sed "s/^/reload $k text /" > "$TMP/r.$k"
+    $PY tests/serve_client.py $PORT_R many 4 "$TMP/r.$k" > "$TMP/r.$k.out" &
+    loaders="${loaders:-} $!"
+done
+swap_reloads "$PID_R" 0.1
+wait $loaders
+is "400 requests from 16 connections during 6 reloads: all 200" 400 "$(cat "$TMP"/r.?.out | grep -c '^200 ')"
+n_ok=$(metric $PORT_R 'senti_model_reloads_total{result="success"}')
+check "  reloads happened ($n_ok)" test "${n_ok:-0}" -ge 1
+check "  batches of more than one text meanwhile" \
+    test "$(metric $PORT_R 'senti_queue_batch_size_bucket{le="1"}')" -lt "$(metric $PORT_R senti_queue_batch_size_count)"
+stop R
+is "server R exits 0" 0 "$STOP_RC"
+
+# ---- a transformer model, when one is given ------------------------------------------------------------
+if [ -n "${TRANSFORMER_MODEL:-}" ]; then
+    head -n 100 "$TMP/texts.txt" > "$TMP/tf_texts.txt"
+    start TU --model "$TRANSFORMER_MODEL" --threads 2 --cache-entries 0 --batch-max 1 --access-log off
+    start TQ --model "$TRANSFORMER_MODEL" --threads 2 --cache-entries 0 --access-log off
+    check "transformer model: the queue is on by its hint" grep -q '"msg":"batching",.*"queue":true' "$TMP/TQ.log"
+    $PY tests/serve_client.py $PORT_TU many 8 "$TMP/tf_texts.txt" > "$TMP/tu.out"
+    $PY tests/serve_client.py $PORT_TQ many 8 "$TMP/tf_texts.txt" > "$TMP/tq.out"
+    is "  100 texts, 8 clients: all 200" 100 "$(grep -c '^200 ' "$TMP/tq.out")"
+    same "  batched answers = unbatched answers" "$TMP/tu.out" "$TMP/tq.out"
+    check "  batches of more than one text" \
+        test "$(metric $PORT_TQ 'senti_queue_batch_size_bucket{le="1"}')" -lt "$(metric $PORT_TQ senti_queue_batch_size_count)"
+    stop TQ
+    is "  exits 0" 0 "$STOP_RC"
+    stop TU
+fi
+
+finish
