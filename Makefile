@@ -261,6 +261,14 @@ $(B)/bench-kernels: bench/kernels.c $(B)/libsenti.a
 bench-kernels: $(B)/bench-kernels ## GFLOP/s per kernel, shape and CPU variant (ARGS=--json)
 	$(B)/bench-kernels $(ARGS)
 
+# the transformer forward pass on DistilBERT-base and BERT-base shapes, random weights, f32 and
+# int8: ms per text at 16/64/128 tokens, texts/s at batch 32, GFLOP/s (ARGS=--model bert ...)
+.PHONY: bench-transformer-engine
+$(B)/bench-transformer-engine: bench/transformer_speed.c $(B)/libsenti.a
+	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $^ $(LDLIBS)
+bench-transformer-engine: $(B)/bench-transformer-engine ## transformer forward pass speed, f32 and int8
+	$(B)/bench-transformer-engine $(ARGS)
+
 # ---- performance tooling (docs/PERFORMANCE.md) ----------------------------------------------
 # benchmark        senti bench: the targets table, latency percentiles, throughput at 1..N
 #                  threads and against text length; JSON, CSV and SVG plots in build/bench/

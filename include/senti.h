@@ -130,6 +130,10 @@ typedef struct senti_options {
  *     "linear:PATH"            a linear model file
  *     "vader:PATH"             the VADER rule model; PATH is vader_lexicon.txt or its folder
  *                              (or empty: $SENTI_VADER_LEXICON, then opts->lexicon_dir)
+ *     "transformer:PATH"       a BERT/DistilBERT/RoBERTa classifier: a file written by `senti model
+ *                              import`, or a Hugging Face folder (config.json, model.safetensors,
+ *                              tokenizer files); opts->max_tokens lowers its truncation
+ *     "hf:DIR"                 the same (a Hugging Face folder)
  * An empty spec is an error (SENTI_EINVAL). opts may be NULL. On failure *out is NULL and err
  * (if not NULL) holds a message naming the file and the reason.
  */

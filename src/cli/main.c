@@ -18,6 +18,8 @@ static const char usage[] =
     "  train DATA -o MODEL      train a linear model from labeled TSV, CSV or JSONL\n"
     "  eval MODEL DATA          accuracy, F1, ROC-AUC, confusion matrix on labeled data\n"
     "  model info|verify SPEC   show or check a model\n"
+    "  model import DIR -o F    write a Hugging Face BERT/DistilBERT/RoBERTa classifier as one\n"
+    "                           senti file (--dtype f32|f16|int8); or use it as hf:DIR\n"
     "  serve [--port N]         run the HTTP service (JSON API, cache, rate limits, metrics)\n"
     "  bench                    the performance table: load, latency, throughput, memory\n"
     "  version                  print the version\n"

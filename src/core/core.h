@@ -35,6 +35,13 @@ typedef struct senti__model_ops {
      * logit per contribution, toward "positive", as senti.h says). */
     int (*explain)(const senti_model *m, senti_ctx *ctx, const char *text, size_t len,
                    senti_result *out, senti_contribution *contrib, size_t cap, size_t *n);
+    /* Optional: score n texts at once (each already cut to max_text_bytes), filling out[i]
+     * whole, status included; returns the first failure. senti_predict_batch hands such a kind
+     * chunks of up to batch_chunk texts (a transformer runs a chunk as one packed forward
+     * pass); kinds without it are called text by text. */
+    int (*predict_many)(const senti_model *m, senti_ctx *ctx, const senti_text *texts, size_t n,
+                        senti_result *out);
+    size_t batch_chunk; /* texts per chunk for predict_many (0: 16) */
     /* Scratch: make per-thread state (NULL allowed if the kind needs none). */
     int (*ctx_init)(const senti_model *m, void **state);
     void (*ctx_free)(const senti_model *m, void *state);
@@ -48,6 +55,7 @@ typedef struct senti__model_ops {
 
 typedef struct senti__kind {
     const char *name; /* "linear": the KIND of KIND:PATH and of __metadata__.kind */
+    const char *alias; /* another spec prefix for open_path (transformer: "hf"), or NULL */
     const char *help; /* one line for --help: "KIND:PATH   what it is" */
     /* Open a parsed senti model file whose __metadata__.kind is this kind. Tensors point into
      * the file's bytes, which stay valid and unchanged for the model's life; the core copies

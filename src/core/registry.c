@@ -19,17 +19,30 @@
 
 #define SENTI__KINDS(X) \
     X(linear)           \
-    X(vader)
+    X(vader)            \
+    X(transformer)
 
 #define KIND_DECLARE(k) extern const senti__kind senti__##k##_kind;
 SENTI__KINDS(KIND_DECLARE)
 #define KIND_ENTRY(k) &senti__##k##_kind,
 const senti__kind *const senti__kinds[] = {SENTI__KINDS(KIND_ENTRY) NULL};
 
+static int name_is(const char *s, const char *name, size_t len) {
+    return s && strlen(s) == len && !memcmp(s, name, len);
+}
+
 const senti__kind *senti__kind_find(const char *name, size_t len) {
     for (const senti__kind *const *k = senti__kinds; *k; k++)
-        if (strlen((*k)->name) == len && !memcmp((*k)->name, name, len)) return *k;
+        if (name_is((*k)->name, name, len)) return *k;
     return NULL;
+}
+
+/* A kind by its name or its alias (spec prefixes: "hf:DIR" is transformer's open_path). */
+static const senti__kind *kind_find_spec(const char *name, size_t len) {
+    const senti__kind *k = senti__kind_find(name, len);
+    for (const senti__kind *const *p = senti__kinds; !k && *p; p++)
+        if (name_is((*p)->alias, name, len)) k = *p;
+    return k;
 }
 
 const char *senti__kind_names(void) {
@@ -176,7 +189,7 @@ SENTI_API int senti_model_open(const char *spec, const senti_options *opts, sent
     for (size_t i = 0; is_kind && i < klen; i++)
         if (spec[i] < 'a' || spec[i] > 'z') is_kind = 0;
     if (is_kind) {
-        const senti__kind *k = senti__kind_find(spec, klen);
+        const senti__kind *k = kind_find_spec(spec, klen);
         if (k && k->open_path) return k->open_path(colon + 1, opts, out, err, err_size);
         if (k) return open_file(colon + 1, k, opts, out, err, err_size);
         if (access(spec, F_OK) != 0)

@@ -86,6 +86,13 @@ static inline int8_t senti__qweights_at(const senti__qweights *W, size_t j, size
     return W->p[((j / SENTI_QW_COLS) * W->kgroups + k / 4) * 64 + (j % SENTI_QW_COLS) * 4 + k % 4];
 }
 
+/* When the f32 product's rounding can change with M: each row of C is computed from its row
+ * of A alone, but the AVX-512 product sums in another order (outer products instead of dot
+ * products) when it gets M >= SENTI_KERNELS_MM_PACK_M rows of K <= SENTI_KERNELS_MM_PACK_K.
+ * A caller that needs a row's result independent of M (the transformer's packed batches) runs
+ * products with K <= PACK_K in slices of fewer than PACK_M rows. */
+enum { SENTI_KERNELS_MM_PACK_M = 16, SENTI_KERNELS_MM_PACK_K = 256 };
+
 typedef struct senti__kernels {
     const char *name; /* "ref", "avx2", "avx512", "avx512vnni" */
 

@@ -122,7 +122,7 @@ static void tile_f32_any(size_t K, const float *A, size_t lda, const float *B, s
  * GFLOP/s). For long rows the dot-product tiles stay ahead (768 x 768 weights: the copy of a
  * B that does not fit in cache stalls on memory; measured 59 vs 73 GFLOP/s at M = 16), and
  * for M < PM_MIN the copy is not amortized. */
-enum { PM_MIN = 16, PK_MAX = 256, PMR = 12, PN = 32, PK = 128 };
+enum { PM_MIN = SENTI_KERNELS_MM_PACK_M, PK_MAX = SENTI_KERNELS_MM_PACK_K, PMR = 12, PN = 32, PK = 128 };
 
 /* r[0..15] (16 rows of 16) transposed in registers: unpack pairs of rows, interleave 64-bit
  * pairs, then two rounds of 128-bit lane shuffles */

@@ -36,11 +36,12 @@ typedef struct cli_model_args {
     {"max-tokens", required_argument, 0, 0x1003}
 #define CLI_MODEL_HELP                                                                     \
     "  -m, --model M        default (the embedded model), a model file, or KIND:PATH\n"      \
-    "                       (linear:FILE, vader:DIR-or-lexicon-file; `senti --help` lists\n"   \
-    "                       the kinds)\n"                                                    \
+    "                       (linear:FILE, vader:DIR-or-lexicon-file, transformer:FILE-or-DIR,\n" \
+    "                       hf:DIR; `senti --help` lists the kinds)\n"                       \
     "      --lexicon DIR    folder of the VADER lexicons (also $SENTI_VADER_LEXICON)\n"      \
     "      --max-bytes N    bytes of each text considered (default 1048576)\n"              \
-    "      --max-tokens N   tokens of each text considered (default 65536)\n"
+    "      --max-tokens N   tokens of each text considered (default 65536; a transformer:\n" \
+    "                       ids, special tokens included, at most its positions)\n"
 
 int cli_model_opt(cli_model_args *a, int opt, const char *arg);
 /* Set a->spec (--model, eval's MODEL, model info's SPEC); -1 after a message if it is empty

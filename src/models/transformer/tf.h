@@ -100,11 +100,23 @@ typedef struct senti__tf {
 
 /* The forward pass (forward.c). Scratch is per thread; the model is read-only and shared. */
 typedef struct senti__tf_scratch senti__tf_scratch;
+/* SENTI_ENOMEM, or SENTI_EINVAL if the model's shapes disagree (the layers' in/out against
+ * hidden and ff, heads not dividing hidden, pool/cls against n_labels). */
 int senti__tf_scratch_new(const senti__tf *m, senti__tf_scratch **out);
 void senti__tf_scratch_free(senti__tf_scratch *s);
+/* Added for tests and benchmarks: run this scratch's passes on kernel variant kt (default
+ * senti__kernels_get()); kt must be supported by the CPU. */
+void senti__tf_scratch_use(senti__tf_scratch *s, const senti__kernels *kt);
+/* Added: split each product of a pass on >= 32 rows by columns, and attention by heads, over
+ * `threads` threads (1 to 16; default 1: the pass runs on the caller's thread alone). For a
+ * lone long text on idle cores; a batch is better spread by texts. Threads are started and
+ * joined per product; the logits are the same bits for any count. */
+void senti__tf_scratch_threads(senti__tf_scratch *s, size_t threads);
 /* The logits of n texts given as rows of `word` (already framed, mapped and cut: 1 <=
  * lens[i] <= m->max_tokens): logits[i * n_labels + j]. The texts are computed together
- * (packed); results do not depend on which other texts share the call. SENTI_ENOMEM. */
+ * (packed); results do not depend on which other texts share the call (bit for bit).
+ * SENTI_ENOMEM; SENTI_ERANGE if a length is 0 or above max_tokens (or the position table) or
+ * a row is outside `word` (then logits are not written). n == 0 is a no-op. */
 int senti__tf_forward(const senti__tf *m, senti__tf_scratch *s, const int32_t *const *rows,
                       const size_t *lens, size_t n, float *logits);
 
