@@ -106,6 +106,8 @@ $(B)/test_unit: $(TEST_OBJ) $(PROG_LIBS)
 APT_BUILD := build-essential pkg-config libutf8proc-dev libxxhash-dev libjansson-dev libcsv-dev \
              libmicrohttpd-dev libhiredis-dev
 APT_TEST  := valgrind python3 fasttext curl jq wrk prometheus redis-server gnuplot-nox
+# the transformer kind's parity tests (tests/cli/transformer.sh): a PyTorch reference forward pass
+APT_TEST  += python3-torch python3-numpy
 # the web page's browser test (tests/cli/web.sh): Debian's chromium, driven by playwright-core
 # from npm (tests/web/package-lock.json; no browser download)
 # (Node.js and npm only where no `node`/`npm` is installed already: a Node.js from another source
@@ -278,7 +280,7 @@ bench-transformer-engine: $(B)/bench-transformer-engine ## transformer forward p
 # bench-check      the CI gate: callgrind instruction counts against bench/baseline.json (+5%)
 # bench-baseline   rewrite bench/baseline.json (a deliberate, reviewed change)
 # docs             regenerate the measured section of docs/PERFORMANCE.md
-.PHONY: benchmark benchmark-peers profile-cpu profile-memory bench-check bench-baseline docs
+.PHONY: benchmark benchmark-peers benchmark-transformer profile-cpu profile-memory bench-check bench-baseline docs
 BENCH_OUT   ?= build/bench
 PROFILE_OUT ?= build/profile
 BENCH_ARGS  ?=
@@ -297,6 +299,10 @@ benchmark: all ## senti bench: targets, latency percentiles, throughput, plots
 benchmark-peers: all ## the same workload through fastText, scikit-learn, NLTK VADER
 	@tools/apt-ensure $(APT_PEERS)
 	DATA=$(DATA) SENTI=$(B)/senti bench/peers.sh
+APT_TRANSFORMER_PEERS := python3-torch python3-numpy python3-onnx libopenblas0-pthread
+benchmark-transformer: all $(B)/test-tokenize python ## the transformer kind against PyTorch and ONNX Runtime (BENCH_ARGS=--quick)
+	@tools/apt-ensure $(APT_TRANSFORMER_PEERS) $(if $(shell command -v node 2>/dev/null),,nodejs npm)
+	B=$(B) DATA=$(DATA) BENCH_ARGS="$(BENCH_ARGS)" bench/transformer_peers.sh
 profile-cpu: all ## perf flame graph, top functions, callgrind hot lines
 	@tools/apt-ensure valgrind linux-perf python3
 	DATA=$(DATA) SENTI=$(B)/senti OUT=$(PROFILE_OUT) tools/profile-cpu.sh
