@@ -159,9 +159,10 @@ SENTI_API const char *senti_kind_help(int i);
 SENTI_API const char *senti_model_kind(const senti_model *m);
 /* How many texts senti_predict_batch should be given at once for batching to pay: 1 for
  * kinds whose texts cost the same alone as in a batch (linear and vader, about a microsecond
- * a text: gathering texts into batches would cost more than it saves), more for kinds that
- * run much faster per text in batches (transformer). A service uses it to decide whether to
- * queue concurrent requests into batches (`senti serve --batch-max`). 1 for NULL. */
+ * a text: gathering texts into batches would cost more than it saves); for kinds that run
+ * much faster per text in batches, the texts of one of their batched passes (transformer: 16).
+ * A service uses it to decide whether to queue concurrent requests into batches
+ * (`senti serve --batch-max`). 1 for NULL. */
 SENTI_API int senti_model_batch_hint(const senti_model *m);
 /* Where the model came from: the file or folder it was read from (NULL for the embedded model
  * and for one opened from memory), the number of bytes that determine its answers (the model

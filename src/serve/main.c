@@ -123,7 +123,7 @@ static const optdef options[] = {
      "no web page: GET / and the page's files answer 404 (the API is unchanged)", OFF(no_ui), 0, 0},
     {"batch-max", 0x201b, O_ULONG, "SENTI_BATCH_MAX", "0", "N",
      "texts scored together in one model call, see batching below (0: the model's choice, "
-     "senti_model_batch_hint: 1 for linear and vader, more for transformer; 1: no queue). "
+     "senti_model_batch_hint: 1 for linear and vader, 16 for transformer; 1: no queue). "
      "Not --max-batch, the texts one batch request may hold",
      OFF(batch_max), 0, 4096},
     {"batch-wait", 0x201c, O_DUR, "SENTI_BATCH_WAIT", "2ms", "DUR",

@@ -7,7 +7,7 @@
 #   the metrics, a lone request not held for --batch-wait (and held with
 #   --batch-wait-always), 504 for texts whose deadline passes in the queue (never scored),
 #   queued requests answered on SIGTERM, reload under load, the cache and /v1/sentiment/batch.
-# With TRANSFORMER_MODEL set (a senti transformer file), the same answers check runs on it.
+# Then a small random transformer (batched by its own hint): answers = unbatched = senti predict.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -200,21 +200,35 @@ check "  batches of more than one text meanwhile" \
 stop R
 is "server R exits 0" 0 "$STOP_RC"
 
-# ---- a transformer model, when one is given ------------------------------------------------------------
-if [ -n "${TRANSFORMER_MODEL:-}" ]; then
-    head -n 100 "$TMP/texts.txt" > "$TMP/tf_texts.txt"
-    start TU --model "$TRANSFORMER_MODEL" --threads 2 --cache-entries 0 --batch-max 1 --access-log off
-    start TQ --model "$TRANSFORMER_MODEL" --threads 2 --cache-entries 0 --access-log off
-    check "transformer model: the queue is on by its hint" grep -q '"msg":"batching",.*"queue":true' "$TMP/TQ.log"
-    $PY tests/serve_client.py $PORT_TU many 8 "$TMP/tf_texts.txt" > "$TMP/tu.out"
-    $PY tests/serve_client.py $PORT_TQ many 8 "$TMP/tf_texts.txt" > "$TMP/tq.out"
-    is "  100 texts, 8 clients: all 200" 100 "$(grep -c '^200 ' "$TMP/tq.out")"
+# ---- a transformer model: batched by default --------------------------------------------------------
+# a small random DistilBERT made by the transformer file tests' generator (tests/transformer/
+# make_hf.py), imported; skipped where the BERT vocabulary is absent
+VOCAB=$DATA/bert-base-uncased/vocab.txt
+if [ -r "$VOCAB" ] && python3 tests/transformer/make_hf.py distilbert "$TMP/tf" --vocab "$VOCAB" \
+    --bpe tests/tokenizer/bpe > "$TMP/mk.out" 2>&1 && "$SENTI" model import "$TMP/tf" -o "$TMP/tf.st" > "$TMP/imp.out" 2>&1; then
+    TF=$TMP/tf.st
+    head -n 200 "$TMP/texts.txt" > "$TMP/tf_texts.txt"
+    start TU --model "$TF" --threads 2 --cache-entries 0 --batch-max 1 --access-log off
+    start TQ --model "$TF" --threads 2 --cache-entries 0 --batch-workers 2 --access-log off
+    check "transformer model: the queue is on by its hint (16)" \
+        grep -q '"msg":"batching","batch_max":16,"model_hint":16,.*"queue":true' "$TMP/TQ.log"
+    $PY tests/serve_client.py $PORT_TU many 16 "$TMP/tf_texts.txt" > "$TMP/tu.out"
+    $PY tests/serve_client.py $PORT_TQ many 16 "$TMP/tf_texts.txt" > "$TMP/tq.out"
+    is "  200 texts, 16 clients: all 200" 200 "$(grep -c '^200 ' "$TMP/tq.out")"
     same "  batched answers = unbatched answers" "$TMP/tu.out" "$TMP/tq.out"
+    "$SENTI" predict --json --model "$TF" < "$TMP/tf_texts.txt" | jq -r '"200 \(.label) \(.score)"' > "$TMP/tcli.out"
+    same "  = senti predict's answers" "$TMP/tcli.out" "$TMP/tq.out"
     check "  batches of more than one text" \
         test "$(metric $PORT_TQ 'senti_queue_batch_size_bucket{le="1"}')" -lt "$(metric $PORT_TQ senti_queue_batch_size_count)"
+    is "batch request to the transformer: 200" 200 "$(req $PORT_TQ POST /v1/sentiment/batch \
+        "{\"texts\":[$(head -n 40 "$TMP/tf_texts.txt" | jq -R . | paste -sd, -)]}")"
+    jqb '.results[] | "200 \(.label) \(.score)"' > "$TMP/tb.out"
+    same "  the same answers (scored in chunks of 16)" <(head -n 40 "$TMP/tu.out") "$TMP/tb.out"
     stop TQ
     is "  exits 0" 0 "$STOP_RC"
     stop TU
+else
+    ok "transformer model # SKIP $VOCAB absent or the model could not be made: $(head -c 300 "$TMP/mk.out" "$TMP/imp.out" 2>/dev/null)"
 fi
 
 finish

@@ -68,20 +68,27 @@ TEST(labels_checked_at_open) {
     ASSERT(strstr(err, "UTF-8") != NULL);
 }
 
-/* The batch hint: 1 for the kinds whose texts cost the same alone as in a batch, and for a
- * kind table that leaves it 0; a kind's own value otherwise. */
+static int refuse_many(const senti_model *m, senti_ctx *ctx, const senti_text *t, size_t n, senti_result *out) {
+    (void)m, (void)ctx, (void)t, (void)n, (void)out;
+    return SENTI_ENOTSUP;
+}
+
+/* The batch hint: 1 for the kinds that score text by text; the chunk of a kind that scores
+ * many texts at once (predict_many) otherwise. */
 TEST(model_batch_hint) {
     ASSERT_EQ(senti_model_batch_hint(NULL), 1);
     senti_model *m = NULL;
     ASSERT_EQ(senti_model_open_default(NULL, &m), SENTI_OK);
     ASSERT_EQ(senti_model_batch_hint(m), 1);
     senti_model_free(m);
-    senti__model_ops ops = {.kind = "test", .batch_hint = 0};
+    senti__model_ops ops = {.kind = "test", .batch_chunk = 24};
     m = senti__model_new(&ops, NULL);
     ASSERT(m);
-    ASSERT_EQ(senti_model_batch_hint(m), 1);
-    ops.batch_hint = 24;
+    ASSERT_EQ(senti_model_batch_hint(m), 1); /* no predict_many: texts one by one */
+    ops.predict_many = refuse_many;
     ASSERT_EQ(senti_model_batch_hint(m), 24);
+    ops.batch_chunk = 0;
+    ASSERT_EQ(senti_model_batch_hint(m), 16);
     senti_model_free(m);
 }
 
