@@ -13,7 +13,7 @@
 # $OUT/checkpoint between runs), imported with `senti model import` (f32 and int8), served by
 #   senti f32 unbatched   --batch-max 1: each text scored alone on the HTTP thread that read it
 #   senti f32 batched     the model's default (its batch hint): the queue and worker pool
-#   senti int8 batched    the int8 file, batched
+#   senti int8 ...        the int8 file, unbatched and batched
 #   torch f32             bench/torch_service.py: FastAPI on uvicorn, the same checkpoint in
 #                         PyTorch (Debian's python3-torch), one text per forward pass
 # each at every connection count of CONNECTIONS_LIST (default "1 8 32"), cache off, on the SST-2
@@ -120,7 +120,8 @@ if [ "${MODE:-linear}" = transformer ]; then
         "wrk -t$WRK_THREADS -d${DURATION}s, texts $(basename "$TEXTS"), senti --threads $SERVE_THREADS," \
         "$(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)" | tee -a "$OUT/summary.txt"
     for CONNECTIONS in ${CONNECTIONS_LIST:-1 8 32}; do
-        for cfg in "f32 unbatched:f32:--batch-max 1" "f32 batched:f32:" "int8 batched:int8:"; do
+        for cfg in "f32 unbatched:f32:--batch-max 1" "f32 batched:f32:" "int8 unbatched:int8:--batch-max 1" \
+            "int8 batched:int8:"; do
             name="senti ${cfg%%:*} c$CONNECTIONS"
             rest=${cfg#*:}
             start_senti tf --model "$OUT/tf.${rest%%:*}.st" --cache-entries 0 --batch-workers "$SERVE_THREADS" ${rest#*:}

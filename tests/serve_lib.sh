@@ -87,3 +87,8 @@ swap_reloads() {
         kill -HUP "$1"
     done
 }
+gen_of() { req "$1" GET /v1/models >/dev/null; jqb '.models[0].generation'; }
+until_gen() { # until_gen PORT G: wait (max 10 s) until the model generation is at least G
+    for _ in $(seq 1 200); do [ "$(gen_of "$1")" -ge "$2" ] 2>/dev/null && return 0; sleep 0.05; done
+    return 1
+}

@@ -14,10 +14,12 @@
  *     the model it was submitted with (it holds a reference), never mixed with newer ones.
  *   - A job whose deadline passes while it waits is never scored: batcher_expire (the main
  *     thread, 10 times a second) and the worker that takes it end it with BJOB_TIMEOUT.
- *   - Waiting: a worker gathers more texts for at most --batch-wait after its first job
- *     arrived, and only while another worker is scoring (the service is busy, so more texts
- *     are on their way); with every worker idle a lone text is scored at once, unless
- *     --batch-wait-always. A job that already waited that long is dispatched at once.
+ *   - Batches form while the workers are busy: a worker that becomes free takes everything
+ *     queued (up to --batch-max) at once. With --batch-wait > 0 (default 0) it also gathers
+ *     more texts for at most that long after its first job arrived, and only while another
+ *     worker is scoring (the service is busy, so more texts are on their way); with every
+ *     worker idle a lone text is scored at once, unless --batch-wait-always. A job that
+ *     already waited that long is dispatched at once.
  *   - batcher_stop (drain): jobs still queued end with BJOB_STOPPED at once, batches being
  *     scored finish, the workers are joined. Every job's done() is called exactly once.
  */

@@ -4,12 +4,17 @@
  * DESIGN
  *
  * Threads. libmicrohttpd runs a pool of --threads event-loop threads (epoll, one per core by
- * default), all accepting from one listening socket. A request is scored on the thread that
- * read it, inline: one prediction costs about a microsecond, far less than handing work to
- * another thread would, so there is no separate worker pool and no queue to wait in. The
- * bounded "queue" is the global in-flight limit (--max-inflight): a request over it is
- * refused with 503 at once instead of waiting. Batches are bounded by --max-batch and
- * --max-body and check the request deadline as they go (504 when it has passed).
+ * default), all accepting from one listening socket. With a linear or VADER model a request is
+ * scored on the thread that read it, inline: one prediction costs about a microsecond, far
+ * less than handing work to another thread would. A model that runs much faster per text in
+ * batches (a transformer: milliseconds a text; senti_model_batch_hint > 1) or --batch-max > 1
+ * puts a queue in front of the model instead (batcher.c): a /v1/sentiment text that misses the
+ * cache is submitted as a job and its connection suspended (MHD_suspend_connection, so the
+ * event loop goes on with other connections); the worker that scored it resumes the
+ * connection, and libmicrohttpd calls on_request once more, which sends the answer. The
+ * in-flight limit (--max-inflight) bounds everything: a request over it is refused with 503 at
+ * once instead of waiting. Batch requests are bounded by --max-batch and --max-body and check
+ * the request deadline as they go (504 when it has passed).
  *
  * A request's life. The access handler is called once when the headers are in (route,
  * method, rate limit, in-flight limit, content type and declared length are checked then,

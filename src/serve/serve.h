@@ -61,6 +61,7 @@ typedef struct serve_config {
     double batch_wait;
     unsigned long batch_workers;  /* 0: one per core */
     int batch_wait_always;
+    const char *model_map;        /* auto, on or off */
     int no_ui;                    /* --no-ui: no web page at / */
     cli_model_args model;
 } serve_config;
@@ -72,6 +73,7 @@ typedef struct serve_config {
  * it. Scoring contexts are pooled per generation: taken per request, given back after. */
 typedef struct serve_model {
     senti_model *m;
+    int mapped;               /* its file is mapped, not read (--model-map) */
     int refs;                 /* atomic */
     unsigned generation;
     uint64_t cache_id;        /* digest + options: cache keys of this model */

@@ -322,11 +322,6 @@ wait $loaders $slowp
 is "240 requests during 6 reloads: none failed" "0 0 0 0" "$(cat "$TMP/load.1" "$TMP/load.2" "$TMP/load.3" "$TMP/load.4" | tr '\n' ' ' | sed 's/ $//')"
 is "a request in flight across the reloads succeeds" 200 "$(cat "$TMP/inflight_reload")"
 # signals sent close together may coalesce into one reload: count what happened
-gen_of() { req "$1" GET /v1/models >/dev/null; jqb '.models[0].generation'; }
-until_gen() { # until_gen PORT G: wait (max 10 s) until the model generation is at least G
-    for _ in $(seq 1 200); do [ "$(gen_of "$1")" -ge "$2" ] 2>/dev/null && return 0; sleep 0.05; done
-    return 1
-}
 until_gen $P 2
 sleep 0.3
 n_ok=$(metric $P 'senti_model_reloads_total{result="success"}')

@@ -209,9 +209,12 @@ if [ -r "$VOCAB" ] && python3 tests/transformer/make_hf.py distilbert "$TMP/tf" 
     TF=$TMP/tf.st
     head -n 200 "$TMP/texts.txt" > "$TMP/tf_texts.txt"
     start TU --model "$TF" --threads 2 --cache-entries 0 --batch-max 1 --access-log off
-    start TQ --model "$TF" --threads 2 --cache-entries 0 --batch-workers 2 --access-log off
+    cp "$TF" "$TMP/tfm.st"
+    start TQ --model "$TMP/tfm.st" --model-map on --threads 2 --cache-entries 0 --batch-workers 2 --access-log off
     check "transformer model: the queue is on by its hint (16)" \
         grep -q '"msg":"batching","batch_max":16,"model_hint":16,.*"queue":true' "$TMP/TQ.log"
+    check "  --model-map on: the file is mapped" grep -q '"msg":"model loaded".*"file":"mapped"' "$TMP/TQ.log"
+    check "  --model-map auto: a small file is read into memory" grep -q '"msg":"model loaded".*"file":"in memory"' "$TMP/TU.log"
     $PY tests/serve_client.py $PORT_TU many 16 "$TMP/tf_texts.txt" > "$TMP/tu.out"
     $PY tests/serve_client.py $PORT_TQ many 16 "$TMP/tf_texts.txt" > "$TMP/tq.out"
     is "  200 texts, 16 clients: all 200" 200 "$(grep -c '^200 ' "$TMP/tq.out")"
@@ -224,6 +227,23 @@ if [ -r "$VOCAB" ] && python3 tests/transformer/make_hf.py distilbert "$TMP/tf" 
         "{\"texts\":[$(head -n 40 "$TMP/tf_texts.txt" | jq -R . | paste -sd, -)]}")"
     jqb '.results[] | "200 \(.label) \(.score)"' > "$TMP/tb.out"
     same "  the same answers (scored in chunks of 16)" <(head -n 40 "$TMP/tu.out") "$TMP/tb.out"
+    # reload a mapped model under load: the file replaced by rename (f32, then int8, then f32)
+    "$SENTI" model import "$TMP/tf" -o "$TMP/tf8.st" --dtype int8 > "$TMP/imp8.out" 2>&1
+    d1=$(req $PORT_TQ GET /v1/models >/dev/null; jqb '.models[0].digest')
+    $PY tests/serve_client.py $PORT_TQ many 8 "$TMP/tf_texts.txt" > "$TMP/tr.out" &
+    loader=$!
+    for f in tf8 tf tf8; do
+        sleep 0.2
+        cp "$TMP/$f.st" "$TMP/tfnext.st"
+        mv "$TMP/tfnext.st" "$TMP/tfm.st"
+        kill -HUP "$PID_TQ"
+    done
+    wait $loader
+    is "  200 requests during 3 reloads of the mapped file (by rename): all 200" 200 "$(grep -c '^200 ' "$TMP/tr.out")"
+    until_gen $PORT_TQ 4
+    is "  the last reload serves the int8 file" "$("$SENTI" model info "$TMP/tf8.st" | awk '$1 == "xxh128" {print $2}')" \
+        "$(req $PORT_TQ GET /v1/models >/dev/null; jqb '.models[0].digest')"
+    check "  (not the first file)" test "$d1" != "$(jqb '.models[0].digest')"
     stop TQ
     is "  exits 0" 0 "$STOP_RC"
     stop TU
