@@ -48,6 +48,7 @@ check "linear model: no queue by default (the model's hint is 1)" \
 is "  senti_queue_batch_max 1" 1 "$(metric $PORT_N senti_queue_batch_max)"
 is "  POST /v1/sentiment: 200" 200 "$(req $PORT_N POST /v1/sentiment '{"text":"a fine film"}')"
 stop N
+is "server N exits 0" 0 "$STOP_RC"
 
 # ---- answers: batched = unbatched, under 16 concurrent clients ---------------------------------
 tail -n +2 "$DATA/sst2/dev.tsv" | cut -f2 | head -n 400 > "$TMP/texts.txt"
@@ -87,6 +88,7 @@ is "  answered without the queue (straight to the model)" "$sum" "$(metric $PORT
 stop Q
 is "server Q exits 0" 0 "$STOP_RC"
 stop U
+is "server U exits 0" 0 "$STOP_RC"
 
 # ---- the cache in front of the queue -------------------------------------------------------------
 start C --threads 2 --batch-max 8 --cache-entries 100
@@ -107,6 +109,7 @@ head -n 20 "$TMP/unbatched.out" > "$TMP/single20"
 same "  the same results as single unbatched requests" "$TMP/single20" "$TMP/batch20"
 is "malformed JSON is answered before the queue: 400" 400 "$(req $PORT_C POST /v1/sentiment '{"text":')"
 stop C
+is "server C exits 0" 0 "$STOP_RC"
 
 # ---- latency of a lone request -------------------------------------------------------------------
 start L --threads 2 --batch-max 16 --batch-wait 300ms --cache-entries 0
@@ -119,11 +122,13 @@ done
 is "lone request with --batch-wait 300ms: 200" 200 "$(cat "$TMP/code")"
 check "  answered at once, not after the wait (best of 3: ${best}s < 0.1s)" lt "$best" 0.1
 stop L
+is "server L exits 0" 0 "$STOP_RC"
 start W --threads 2 --batch-max 16 --batch-wait 300ms --batch-wait-always --cache-entries 0
 t=$(timed $PORT_W '{"text":"alone, waiting"}')
 is "--batch-wait-always: 200" 200 "$(cat "$TMP/code")"
 check "  the lone request waited for company (${t}s >= 0.28s)" lt 0.28 "$t"
 stop W
+is "server W exits 0" 0 "$STOP_RC"
 
 # ---- deadlines while queued ----------------------------------------------------------------------
 # one worker, 200 ms a text, batches of 2, 1 s to answer: of 10 texts sent at once the last
@@ -247,6 +252,7 @@ if [ -r "$VOCAB" ] && python3 tests/transformer/make_hf.py distilbert "$TMP/tf" 
     stop TQ
     is "  exits 0" 0 "$STOP_RC"
     stop TU
+    is "server TU exits 0" 0 "$STOP_RC"
 else
     ok "transformer model # SKIP $VOCAB absent or the model could not be made: $(head -c 300 "$TMP/mk.out" "$TMP/imp.out" 2>/dev/null)"
 fi
