@@ -25,11 +25,12 @@
 
 static int open_held(const serve_config *cfg, senti_model **m, int *mapped, char *err, size_t errsz) {
     senti_options opts = cfg->model.opts;
+    const char *how = cfg->model_map ? cfg->model_map : "auto";
     *mapped = 0;
-    if (strcmp(cfg->model_map, "off") != 0) {
+    if (strcmp(how, "off") != 0) {
         int rc = senti_model_open(cfg->model.spec, &opts, m, err, errsz);
         if (rc) return rc;
-        if (!strcmp(cfg->model_map, "on") || senti_model_size(*m) >= MAP_MIN) {
+        if (!strcmp(how, "on") || senti_model_size(*m) >= MAP_MIN) {
             *mapped = senti_model_path(*m) != NULL;
             return SENTI_OK;
         }

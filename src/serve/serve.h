@@ -61,7 +61,7 @@ typedef struct serve_config {
     double batch_wait;
     unsigned long batch_workers;  /* 0: one per core */
     int batch_wait_always;
-    const char *model_map;        /* auto, on or off */
+    const char *model_map;        /* auto, on or off (NULL: auto) */
     int no_ui;                    /* --no-ui: no web page at / */
     cli_model_args model;
 } serve_config;
