@@ -205,6 +205,39 @@ check "  batches of more than one text meanwhile" \
 stop R
 is "server R exits 0" 0 "$STOP_RC"
 
+# ---- valgrind: queued requests (suspended connections resumed by the workers), a batch
+# request in chunks, a reload with texts queued, a drain ---------------------------------------------
+if [ -z "$SLOW" ] && have valgrind; then
+    rm -f "$TMP/VG.port"
+    valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        --show-leak-kinds=definite,indirect "$SENTI" serve --port 0 --port-file "$TMP/VG.port" \
+        --log "$TMP/VG.log" --threads 2 --batch-max 4 --batch-workers 2 --fault-delay 2000 \
+        --model "$TMP/model.st" --cache-entries 100 > "$TMP/vg.out" 2>&1 &
+    VGPID=$!
+    PIDS+=("$VGPID")
+    for _ in $(seq 1 300); do [ -s "$TMP/VG.port" ] && break; sleep 0.05; done
+    VP=$(cat "$TMP/VG.port" 2>/dev/null || echo 1)
+    seq 1 24 | sed 's/^/valgrind text /' > "$TMP/vg.txt"
+    $PY tests/serve_client.py "$VP" many 12 "$TMP/vg.txt" > "$TMP/vg1.out" &
+    vgl=$!
+    sleep 0.3
+    kill -HUP "$VGPID"
+    wait $vgl
+    codes="$(grep -c '^200 ' "$TMP/vg1.out") $(req $VP POST /v1/sentiment/batch '{"texts":["a","b","c","d","e","f","g"]}')"
+    sed 's/^/more /' "$TMP/vg.txt" > "$TMP/vg2.txt"
+    $PY tests/serve_client.py "$VP" many 12 "$TMP/vg2.txt" > "$TMP/vg2.out" &
+    vgl=$!
+    wait_inflight "$VP" 4
+    kill -TERM "$VGPID"
+    wait $vgl
+    wait "$VGPID"
+    rc=$?
+    is "valgrind: 24 queued requests across a reload, a batch request, 24 more at SIGTERM" "24 200 24" \
+        "$codes $(grep -c '^200 ' "$TMP/vg2.out")"
+    is "  server exits 0, no memory error, no leak" 0 "$rc"
+    [ -s "$TMP/vg.out" ] && head -n 30 "$TMP/vg.out"
+fi
+
 # ---- a transformer model: batched by default --------------------------------------------------------
 # a small random DistilBERT made by the transformer file tests' generator (tests/transformer/
 # make_hf.py), imported; skipped where the BERT vocabulary is absent
