@@ -24,6 +24,18 @@ vg "bench" bench --quick --runs 1 --warmup 0 --only load,single,batch,memory --d
 if [ -d "$DATA/vader" ]; then
     vg "predict vader" predict --model "vader:$DATA/vader" --json "I LOVE it :) but not the ending!!" "meh"
 fi
+# the transformer kind: import (a checkpoint made by tests/transformer/make_hf.py, the tiny model),
+# hf:DIR, a batch in packed chunks on 2 threads, a hostile checkpoint
+if [ -r "$DATA/bert-base-uncased/vocab.txt" ]; then
+    python3 tests/transformer/make_hf.py roberta "$TMP/rb" --vocab "$DATA/bert-base-uncased/vocab.txt" --bpe tests/tokenizer/bpe
+    python3 tests/transformer/make_hf.py bert "$TMP/bad" --vocab "$DATA/bert-base-uncased/vocab.txt" --nan classifier.weight
+    vg "model import int8" model import "$TMP/rb" -o "$TMP/rb.st" --dtype int8
+    vg "predict hf:DIR" predict --model "hf:$TMP/rb" --json < "$TMP/lines.txt"
+    vg "batch transformer" batch "$TMP/lines.txt" -o "$TMP/out-tf.txt" --model "$TMP/rb.st" --threads 2
+    check "valgrind: a hostile checkpoint fails cleanly" bash -c "${VG[*]} '$SENTI' predict --model 'hf:$TMP/bad' good; test \$? -eq 1"
+    [ -r "$DATA/tiny-transformer/weights_f32le.bin" ] &&
+        vg "model import --tiny" model import --tiny "$DATA/tiny-transformer" --vocab "$DATA/bert-base-uncased" -o "$TMP/tiny.st"
+fi
 # the transformer tokenizers (tests/tokenize_main.c): the three file layouts, spans, truncation
 TOK=$(dirname "$SENTI")/test-tokenize
 if [ -x "$TOK" ]; then

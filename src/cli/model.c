@@ -34,8 +34,8 @@ static const char help[] =
     "\n"
     "SPEC is 'default' (the embedded model; also when omitted), a model file, or KIND:PATH.\n"
     "The digest is XXH3-128 of the bytes that determine the model's answers: the file's\n"
-    "(for 'default', the embedded bytes; for vader, both lexicons; for hf:DIR, config.json and\n"
-    "model.safetensors).\n"
+    "(for 'default', the embedded bytes; for vader, both lexicons; for hf:DIR, config.json,\n"
+    "model.safetensors and the tokenizer files).\n"
     "Malformed, truncated or hostile files are reported with the reason; exit status 1.\n";
 
 /* A transformer's shape, from its metadata (a file's own, or what hf:DIR adds). */

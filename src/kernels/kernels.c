@@ -140,24 +140,21 @@ int senti__qweights_quantize(senti__qweights *W, const float *w, size_t N, size_
     return 0;
 }
 
-/* rows [j0, j0 + nj) (nj <= 16) of K int8 into their panel, written in order: each group of 4
- * k is one 64-byte line, filled from the 16 rows (a model's open packs every weight this way:
- * row by row, the scattered stores cost several times more) */
+/* rows [j0, j0 + nj) (nj <= 16) of K int8 into their panel (K x 16 bytes, in cache), each row
+ * read in order and stored 4 bytes at a time, and the rows' sums (a model's open packs every
+ * weight this way: byte by byte it cost several times more) */
 static void qweights_put_panel(senti__qweights *W, size_t j0, size_t nj, const int8_t *q, size_t ldq) {
-    int8_t *dst = W->p + (j0 / SENTI_QW_COLS) * W->kgroups * 64;
-    for (size_t g = 0; g < W->kgroups; g++, dst += 64) {
-        size_t k0 = g * 4, nk = W->k - k0 < 4 ? W->k - k0 : 4;
-        if (nk == 4)
-            for (size_t c = 0; c < nj; c++) memcpy(dst + c * 4, q + (j0 + c) * ldq + k0, 4);
-        else
-            for (size_t c = 0; c < nj; c++) memcpy(dst + c * 4, q + (j0 + c) * ldq + k0, nk);
-    }
-    for (size_t c = 0; c < nj; c++) { /* four sums at once: -O2 does not vectorize the plain loop */
+    int8_t *panel = W->p + (j0 / SENTI_QW_COLS) * W->kgroups * 64;
+    size_t full = W->k / 4;
+    for (size_t c = 0; c < nj; c++) {
         const int8_t *r = q + (j0 + c) * ldq;
+        int8_t *dst = panel + c * 4;
         int32_t s[4] = {0, 0, 0, 0};
-        size_t k = 0;
-        for (; k + 4 <= W->k; k += 4) s[0] += r[k], s[1] += r[k + 1], s[2] += r[k + 2], s[3] += r[k + 3];
-        for (; k < W->k; k++) s[0] += r[k];
+        for (size_t g = 0; g < full; g++, dst += 64, r += 4) {
+            memcpy(dst, r, 4);
+            s[0] += r[0], s[1] += r[1], s[2] += r[2], s[3] += r[3];
+        }
+        for (size_t k = 0; k < W->k % 4; k++) dst[k] = r[k], s[0] += r[k];
         W->sum[j0 + c] = s[0] + s[1] + s[2] + s[3];
     }
 }

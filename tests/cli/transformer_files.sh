@@ -94,6 +94,18 @@ check "import --max-tokens 16 is recorded" "$SENTI" model import "$TMP/bert" -o 
 same "--max-tokens 16 at predict = import --max-tokens 16" "$TMP/b16.out" "$TMP/m16.out"
 expect_status "import --max-tokens above the positions" 1 "$SENTI" model import "$TMP/bert" -o "$TMP/x.st" --max-tokens 41
 expect_status "predict --max-tokens 2 (no room beside [CLS] [SEP])" 1 "$SENTI" predict --model "$TMP/bert.f32.st" --max-tokens 2 good
+for act in relu gelu_pytorch_tanh; do
+    MK distilbert "$TMP/act-$act" --act $act > /dev/null 2>&1
+    "$SENTI" model import "$TMP/act-$act" -o "$TMP/act-$act.st" > /dev/null 2>&1
+    "$SENTI" predict --json --model "$TMP/act-$act.st" < "$TMP/texts.txt" > "$TMP/act1" 2>&1
+    "$SENTI" predict --json --model "hf:$TMP/act-$act" < "$TMP/texts.txt" > "$TMP/act2" 2>&1
+    check "activation $act: the file scores every text as hf:DIR does" bash -c "[ \$(wc -l < '$TMP/act1') -eq $N ] && cmp -s '$TMP/act1' '$TMP/act2'"
+    check "activation $act: recorded" bash -c "'$SENTI' model info '$TMP/act-$act.st' | grep -q '^hidden_act	$( [ $act = relu ] && echo relu || echo gelu_tanh)$'"
+done
+cp -r "$TMP/bert" "$TMP/bert-cased"
+echo '{"do_lower_case": false}' > "$TMP/bert-cased/tokenizer_config.json"
+d1=$("$SENTI" model info "hf:$TMP/bert" | grep xxh128); d2=$("$SENTI" model info "hf:$TMP/bert-cased" | grep xxh128)
+check "hf:DIR's digest covers the tokenizer files ($d1 / $d2)" test -n "$d1" -a "$d1" != "$d2"
 MK bert "$TMP/gb" --gamma-beta > /dev/null 2>&1
 "$SENTI" predict --json --model "hf:$TMP/gb" < "$TMP/texts.txt" > "$TMP/gb.jsonl" 2>&1
 same "BERT LayerNorms under gamma/beta names read as weight/bias" "$TMP/bert.hf.jsonl" "$TMP/gb.jsonl"
@@ -146,6 +158,10 @@ expect_status "config.json not JSON" 1 "$SENTI" predict --model "hf:$TMP/h" good
 rm -rf "$TMP/h"; MK bert "$TMP/h" > /dev/null 2>&1
 head -c 5000 "$TMP/bert/model.safetensors" > "$TMP/h/model.safetensors"
 expect_status "model.safetensors cut short" 1 "$SENTI" predict --model "hf:$TMP/h" good
+rm -rf "$TMP/h"; MK bert "$TMP/h" > /dev/null 2>&1
+mv "$TMP/h/model.safetensors" "$TMP/h/model-00001-of-00001.safetensors"; echo '{}' > "$TMP/h/model.safetensors.index.json"
+"$SENTI" predict --model "hf:$TMP/h" good > "$TMP/h.out" 2>&1
+check "a sharded checkpoint: refused with how to save it whole" grep -q "sharded checkpoint.*max_shard_size" "$TMP/h.out"
 expect_status "hf: of a missing folder" 1 "$SENTI" predict --model "hf:$TMP/nothing" good
 expect_status "hf: of a linear model file" 1 "$SENTI" predict --model hf:models/default.safetensors good
 

@@ -23,6 +23,7 @@ Options that make a hostile checkpoint (each changes one thing):
     --huge-embedding          a header declaring a 2^40-row word embedding
     --bad-tokenizer           a malformed tokenizer.json
     --pytorch-only            pytorch_model.bin instead of model.safetensors
+    --full-vocab              all of VOCAB_TXT (a model of the real size: --hidden 768 ...)
 Deterministic for a given --seed.
 """
 import argparse
@@ -52,10 +53,9 @@ def pack(values, dtype):
 
 
 def write_safetensors(path, tensors, huge=None):
-    """tensors: list of (name, dtype, shape, values)."""
+    """tensors: list of (name, dtype, shape, packed bytes)."""
     header, blobs, off = {"__metadata__": {"format": "pt"}}, [], 0
-    for name, dtype, shape, values in tensors:
-        data = pack(values, dtype)
+    for name, dtype, shape, data in tensors:
         header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [off, off + len(data)]}
         blobs.append(data)
         off += len(data)
@@ -67,8 +67,10 @@ def write_safetensors(path, tensors, huge=None):
         f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
-def cut_vocab(src):
+def cut_vocab(src, full):
     lines = open(src, encoding="utf-8").read().split("\n")
+    if full:
+        return "\n".join(l for l in lines if l) + "\n"
     keep = lines[0:106] + lines[999:1100] + lines[1996:2300] + ["##s", "##ing", "##ed", "##ly"]
     return "\n".join(keep) + "\n"
 
@@ -131,7 +133,7 @@ def main():
     for o in ("drop", "reshape", "int32", "nan", "inf"):
         ap.add_argument("--" + o, action="append", default=[])
     ap.add_argument("--config", action="append", default=[])
-    for o in ("gamma-beta", "huge-embedding", "bad-tokenizer", "pytorch-only"):
+    for o in ("gamma-beta", "huge-embedding", "bad-tokenizer", "pytorch-only", "full-vocab"):
         ap.add_argument("--" + o, action="store_true")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -146,7 +148,7 @@ def main():
                 dst.write(src.read())
         maxpos = a.maxpos + 2  # positions start at pad_token_id + 1
     else:
-        text = cut_vocab(a.vocab)
+        text = cut_vocab(a.vocab, a.full_vocab)
         vocab = text.count("\n")
         open(os.path.join(a.out, "vocab.txt"), "w", encoding="utf-8").write(text)
         json.dump({"do_lower_case": True}, open(os.path.join(a.out, "tokenizer_config.json"), "w"))
@@ -200,7 +202,8 @@ def main():
             vals[n // 3] = float("inf")
         if a.gamma_beta and "LayerNorm" in name:
             name = name.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta")
-        tensors.append((name, "I32" if name in a.int32 else a.dtype, shape, vals))
+        dtype = "I32" if name in a.int32 else a.dtype
+        tensors.append((name, dtype, shape, pack(vals, dtype)))
     if a.pytorch_only:
         open(os.path.join(a.out, "pytorch_model.bin"), "wb").write(b"PK\x03\x04 not read by senti")
     else:

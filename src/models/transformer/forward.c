@@ -86,27 +86,30 @@ static size_t max3(size_t a, size_t b, size_t c) {
     return m > c ? m : c;
 }
 
-/* room for R packed rows, texts of up to L rows, n texts */
+/* room for R packed rows, texts of up to L rows, n texts (n <= R: each text has a row) */
 static int reserve(const senti__tf *m, senti__tf_scratch *s, size_t R, size_t L, size_t n) {
     size_t H = m->hidden, dh = H / m->heads, wide = max3(H, m->ff, m->pool.out);
     if (R > s->rows) {
-        size_t rows = R < s->rows * 2 ? s->rows * 2 : R, hr, fr;
+        size_t rows = R < s->rows * 2 ? s->rows * 2 : R, qrows = rows > FF_BLOCK ? rows : FF_BLOCK;
+        size_t hr, fr;
         float **bufs[] = {&s->x, &s->a, &s->q, &s->k, &s->v, &s->c};
-        if (!mul_ok(rows, H, &hr) || !mul_ok(rows > FF_BLOCK ? rows : FF_BLOCK, wide, &fr))
-            return -1;
+        if (!mul_ok(rows, H, &hr) || !mul_ok(qrows, wide, &fr)) return -1;
         s->rows = 0;
         for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
             if (regrow((void **)bufs[i], hr, sizeof(float))) return -1;
-        if (regrow((void **)&s->qa, fr, 1) || regrow((void **)&s->qs, rows > FF_BLOCK ? rows : FF_BLOCK, sizeof(float)))
+        /* qa: all rows of a product's input (the pooler's n rows included), or a block of
+         * the feed-forward's */
+        if (regrow((void **)&s->qa, fr, 1) || regrow((void **)&s->qs, qrows, sizeof(float)))
             return -1;
         s->rows = rows;
         s->qa_src = NULL;
     }
     if (L > s->len) {
-        size_t ll, llt, dlt;
+        size_t dl, ll, llt, dlt;
         s->len = 0;
-        if (!mul_ok(L, L, &ll) || !mul_ok(ll, s->threads, &llt) || !mul_ok(dh * L, s->threads, &dlt) ||
-            regrow((void **)&s->sc, llt, sizeof(float)) || regrow((void **)&s->vt, dlt, sizeof(float)))
+        if (!mul_ok(L, L, &ll) || !mul_ok(ll, s->threads, &llt) || !mul_ok(dh, L, &dl) ||
+            !mul_ok(dl, s->threads, &dlt) || regrow((void **)&s->sc, llt, sizeof(float)) ||
+            regrow((void **)&s->vt, dlt, sizeof(float)))
             return -1;
         s->len = L;
     }
@@ -117,8 +120,6 @@ static int reserve(const senti__tf *m, senti__tf_scratch *s, size_t R, size_t L,
             regrow((void **)&s->p1, nw, sizeof(float)))
             return -1;
         s->texts = nt;
-        /* the pooler's input rows are quantized in qa too */
-        if (nt > s->rows && reserve(m, s, nt, 0, 0)) return -1;
     }
     return 0;
 }
@@ -245,7 +246,8 @@ static void *job_main(void *p) {
 static void run_jobs(job *jobs, size_t n) {
     pthread_t tid[MAX_THREADS];
     int started[MAX_THREADS] = {0};
-    for (size_t t = 1; t < n; t++) started[t] = pthread_create(&tid[t], NULL, job_main, &jobs[t]) == 0;
+    for (size_t t = 1; t < n; t++)
+        started[t] = pthread_create(&tid[t], NULL, job_main, &jobs[t]) == 0;
     jobs[0].fn(&jobs[0]);
     for (size_t t = 1; t < n; t++) {
         if (started[t])

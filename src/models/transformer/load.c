@@ -442,11 +442,41 @@ static int hf_weights(const char *dir, senti__tf *m, senti__st *st, char *file, 
                           "AutoModelForSequenceClassification.from_pretrained(dir).save_pretrained(dir, "
                           "safe_serialization=True), or safetensors.torch.save_file(torch.load(bin), "
                           "'model.safetensors', metadata={'format': 'pt'})", dir);
+    if (!exists(dir, "model.safetensors") && exists(dir, "model.safetensors.index.json"))
+        return senti__err(err, err_size, SENTI_EFORMAT,
+                          "%s: a sharded checkpoint (model.safetensors.index.json), which senti does not "
+                          "read: save it as one file, save_pretrained(dir, max_shard_size=\"100GB\")", dir);
     int rc = senti__map_file(file, &o->map, &o->map_size, err, err_size);
     if (rc) return rc;
     char sub[256];
     rc = senti__st_parse(o->map, o->map_size, st, sub, sizeof sub);
     return rc ? senti__err(err, err_size, rc, "%s: %s", file, sub) : SENTI_OK;
+}
+
+/* The digest of what determines the answers: config.json, the weights and the tokenizer files
+ * (a file absent counts as empty), in that order. */
+static int hf_digest(const char *dir, const char *conf, size_t conf_len, const tf_owned *o, char digest[33],
+                     uint64_t *bytes, char *err, size_t err_size) {
+    static const char *const tok[] = {"tokenizer.json", "vocab.txt", "vocab.json", "merges.txt",
+                                      "tokenizer_config.json", "special_tokens_map.json"};
+    enum { NT = sizeof tok / sizeof *tok };
+    char *text[NT] = {0};
+    const void *parts[NT + 2] = {conf, o->map};
+    size_t lens[NT + 2] = {conf_len, o->map_size};
+    int rc = SENTI_OK;
+    for (int i = 0; i < NT && !rc; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, tok[i]);
+        if (exists(dir, tok[i])) rc = senti__read_file(path, SENTI__HFTOK_MAX_FILE, &text[i], &lens[i + 2], err, err_size);
+        parts[i + 2] = text[i] ? text[i] : "";
+    }
+    if (!rc) {
+        senti__digest_parts(parts, lens, NT + 2, digest);
+        *bytes = 0;
+        for (int i = 0; i < NT + 2; i++) *bytes += lens[i];
+    }
+    for (int i = 0; i < NT; i++) senti__free(text[i]);
+    return rc;
 }
 
 int senti__tf_open_hf(const char *dir, senti__tf_config *c, senti__tf *m, char digest[33],
@@ -468,13 +498,7 @@ int senti__tf_open_hf(const char *dir, senti__tf_config *c, senti__tf *m, char d
         if (m->unk_row < 0) m->unk_row = 0;
         rc = check_vocab(m, dir, err, err_size);
     }
-    if (!rc) { /* what determines the answers besides the tokenizer: config.json and the weights */
-        const tf_owned *o = m->owned;
-        const void *parts[2] = {conf, o->map};
-        size_t lens[2] = {conf_len, o->map_size};
-        senti__digest_parts(parts, lens, 2, digest);
-        *bytes = (uint64_t)conf_len + o->map_size;
-    }
+    if (!rc) rc = hf_digest(dir, conf, conf_len, m->owned, digest, bytes, err, err_size);
     senti__free(conf);
     if (rc) senti__tf_free(m);
     return rc;

@@ -80,7 +80,7 @@ int senti__tf_open_st(const senti__st *st, const senti__tf_config *c, const char
                       senti__tf *m, char *err, size_t err_size);
 /* Fill m and c from a Hugging Face folder: config.json, model.safetensors (mapped; F32, F16
  * or BF16), the tokenizer files. A folder with pytorch_model.bin only is refused with how to
- * convert it. digest and bytes: XXH3-128 and size of config.json and model.safetensors. */
+ * convert it. digest and bytes: XXH3-128 and size of config.json, model.safetensors and the tokenizer files. */
 int senti__tf_open_hf(const char *dir, senti__tf_config *c, senti__tf *m, char digest[33],
                       uint64_t *bytes, char *err, size_t err_size);
 /* Lower m->max_tokens to limit (0: no change); SENTI_ERANGE if below the special tokens. */

@@ -22,7 +22,6 @@
 
 #include "core/core.h"
 #include "models/transformer/load.h"
-#include "models/transformer/tok_impl.h"
 
 #define CHUNK 16
 
@@ -63,18 +62,15 @@ static int tf_ctx_init(const senti_model *m, void **state) {
 }
 
 /* Ids of one text into ids (max_tokens + 1 entries), mapped to rows; *truncated if the text
- * had more tokens than max_tokens allows (encoded with one more id, then cut as encode cuts:
- * the last text token goes, the closing special tokens stay). */
+ * had more tokens than max_tokens allows (it is encoded with room for one more id; when that
+ * room is used, again with max_tokens, which cuts as the tokenizer cuts: the closing special
+ * tokens stay). */
 static int encode(const senti__tf *tf, const char *text, size_t len, int32_t *ids, size_t *n,
                   int *truncated) {
     int rc = senti__hftok_encode(tf->tok, text, len, tf->max_tokens + 1, ids, NULL, n);
     if (rc) return rc;
     *truncated = *n > tf->max_tokens;
-    if (*truncated) {
-        size_t post = tf->tok->n_post;
-        memmove(ids + *n - post - 1, ids + *n - post, post * sizeof *ids);
-        (*n)--;
-    }
+    if (*truncated && (rc = senti__hftok_encode(tf->tok, text, len, tf->max_tokens, ids, NULL, n))) return rc;
     for (size_t i = 0; i < *n; i++) {
         int32_t id = ids[i], r = id;
         if (tf->id_map) r = id >= 0 && (size_t)id < tf->id_map_len ? tf->id_map[id] : -1;
