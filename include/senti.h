@@ -224,6 +224,12 @@ SENTI_API int senti_predict(const senti_model *m, senti_ctx *ctx, const char *te
 SENTI_API int senti_predict_batch(const senti_model *m, const senti_text *texts, size_t n,
                                   senti_result *out, int n_threads);
 
+/* The same on the calling thread alone, with its context ctx (NULL: one is made for the call):
+ * a kind that scores many texts at once gets them in its batches, as senti_predict_batch gives
+ * them, and a service that scores batch after batch keeps its scratch from one to the next. */
+SENTI_API int senti_predict_many(const senti_model *m, senti_ctx *ctx, const senti_text *texts, size_t n,
+                                 senti_result *out);
+
 /* ---- explanations ---------------------------------------------------------------------- */
 
 #define SENTI_CONTRIB_BIAS 255u  /* the order of the model's bias term */

@@ -152,6 +152,10 @@ static void sentiment_reply(server *S, const serve_model *sm, int rc, api_reply 
     rep->status = 200;
 }
 
+/* A queued job's scoring context, from its model generation's pool. */
+static senti_ctx *pending_ctx_get(bjob *j) { return serve_model_ctx_get(((api_pending *)(void *)j)->sm); }
+static void pending_ctx_put(bjob *j, senti_ctx *ctx) { serve_model_ctx_put(((api_pending *)(void *)j)->sm, ctx); }
+
 int api_sentiment_start(server *S, const char *body, size_t len, uint64_t deadline, api_reply *rep,
                         api_pending *p) {
     json_t *t, *root = parse_text(body, len, rep, &t);
@@ -168,7 +172,8 @@ int api_sentiment_start(server *S, const char *body, size_t len, uint64_t deadli
         p->S = S;
         p->sm = sc.sm;
         p->root = root;
-        p->job = (bjob){.m = sc.sm->m, .text = text, .len = tlen, .deadline = deadline, .done = p->job.done};
+        p->job = (bjob){.m = sc.sm->m, .text = text, .len = tlen, .deadline = deadline, .done = p->job.done,
+                        .ctx_get = pending_ctx_get, .ctx_put = pending_ctx_put};
         sb_free(b);
         return 1;
     }
@@ -332,9 +337,9 @@ static json_t *batch_text(json_t *arr, int items, size_t i) {
     return items ? json_object_get(e, "text") : e;
 }
 
-/* The texts that miss the local cache, scored with senti_predict_batch in chunks of
- * --batch-max on this thread; 1 if the deadline passed between chunks. */
-static int prescore(server *S, const serve_model *sm, json_t *arr, int items, uint64_t deadline,
+/* The texts that miss the local cache, scored with senti_predict_many in chunks of
+ * --batch-max on this thread (a pooled context); 1 if the deadline passed between chunks. */
+static int prescore(server *S, serve_model *sm, json_t *arr, int items, uint64_t deadline,
                     prescored *pre) {
     size_t n = json_array_size(arr), k = 0, chunk = S->batch_max;
     senti_text *texts = malloc(chunk * sizeof *texts);
@@ -358,8 +363,10 @@ static int prescore(server *S, const serve_model *sm, json_t *arr, int items, ui
             break;
         }
         if (S->cfg.fault_delay_us) usleep((useconds_t)(S->cfg.fault_delay_us * k));
+        senti_ctx *ctx = serve_model_ctx_get(sm);
         uint64_t t0 = now_ns();
-        senti_predict_batch(sm->m, texts, k, out, 1);
+        senti_predict_many(sm->m, ctx, texts, k, out);
+        serve_model_ctx_put(sm, ctx);
         double per_text = (double)(now_ns() - t0) * 1e-9 / (double)k;
         for (size_t j = 0; j < k; j++) {
             pre->res[idx[j]] = out[j];

@@ -6,8 +6,8 @@
  * gathering, so concurrent texts end up in one batch instead of being split over idle
  * workers. The collector sleeps on `more` (a monotonic-clock condition) until the batch is
  * full, the wait after its first job is over, or the head of the queue belongs to another
- * model generation. Scoring happens outside the lock, one senti_predict_batch call with one
- * thread per batch: the pool is the parallelism.
+ * model generation. Scoring happens outside the lock, one senti_predict_many call per batch on
+ * the worker's thread: the pool is the parallelism.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -85,9 +85,12 @@ static void run(batcher *b, bjob **batch, size_t n, senti_text *texts, senti_res
     }
     if (!k) return;
     if (b->fault_us) usleep((useconds_t)(b->fault_us * k));
+    bjob *first = batch[0];
+    senti_ctx *ctx = first->ctx_get ? first->ctx_get(first) : NULL;
     uint64_t t0 = now_ns();
-    senti_predict_batch(batch[0]->m, texts, k, res, 1);
+    senti_predict_many(first->m, ctx, texts, k, res);
     double per_text = (double)(now_ns() - t0) * 1e-9 / (double)k;
+    if (ctx) first->ctx_put(first, ctx);
     hist_observe(b->st.batch_texts, (double)k);
     ADD(*b->st.scored, k);
     for (size_t i = 0; i < k; i++) {

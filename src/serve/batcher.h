@@ -5,7 +5,8 @@
  * An HTTP thread that needs the model for a text (a cache miss) fills a job, suspends its
  * connection and submits the job; a worker takes up to --batch-max jobs, waiting at most
  * --batch-wait after the first one arrived for more, scores them with one
- * senti_predict_batch call on its own thread, and calls each job's done(), which renders the
+ * senti_predict_many call on its own thread (a pooled context: the scratch is kept), and calls
+ * each job's done(), which renders the
  * answer and resumes the connection. Everything about HTTP and the cache is in done(); this
  * file knows jobs, models and time.
  *
@@ -46,6 +47,10 @@ typedef struct bjob {
     /* Called once, without any lock held, on a worker (or on the thread that expires or stops
      * the job); the batcher does not touch the job afterwards. */
     void (*done)(struct bjob *j);
+    /* Optional: a scoring context for m, taken for a batch whose first job this is and given
+     * back before any done() (so that m is still alive), to keep the scratch across batches. */
+    senti_ctx *(*ctx_get)(struct bjob *j);
+    void (*ctx_put)(struct bjob *j, senti_ctx *ctx);
 } bjob;
 
 /* What the batcher measures, owned by the server (main.c initialises the histograms). */

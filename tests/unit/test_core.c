@@ -92,6 +92,32 @@ TEST(model_batch_hint) {
     senti_model_free(m);
 }
 
+/* senti_predict_many: senti_predict_batch's answers on the calling thread, with or without a
+ * context; a context of another model is refused. */
+TEST(predict_many_matches_batch) {
+    senti_model *m = NULL, *m2 = NULL;
+    ASSERT_EQ(senti_model_open_default(NULL, &m), SENTI_OK);
+    ASSERT_EQ(senti_model_open_default(NULL, &m2), SENTI_OK);
+    senti_text t[5] = {{"a wonderful film", 16}, {"", 0}, {"not bad at all", 14}, {"awful", 5}, {NULL, 0}};
+    senti_result a[5], b[5], c[5];
+    ASSERT_EQ(senti_predict_batch(m, t, 5, a, 2), SENTI_OK);
+    ASSERT_EQ(senti_predict_many(m, NULL, t, 5, b), SENTI_OK);
+    senti_ctx *ctx = NULL;
+    ASSERT_EQ(senti_ctx_new(m, &ctx), SENTI_OK);
+    ASSERT_EQ(senti_predict_many(m, ctx, t, 5, c), SENTI_OK);
+    for (int i = 0; i < 5; i++) {
+        ASSERT_EQ(a[i].label, b[i].label);
+        ASSERT(a[i].score == b[i].score && a[i].score == c[i].score);
+    }
+    ASSERT(a[0].label != a[3].label);
+    ASSERT_EQ(senti_predict_many(m2, ctx, t, 5, c), SENTI_EINVAL);
+    ASSERT_EQ(senti_predict_many(m, ctx, NULL, 1, c), SENTI_EINVAL);
+    ASSERT_EQ(senti_predict_many(m, ctx, t, 0, NULL), SENTI_OK);
+    senti_ctx_free(ctx);
+    senti_model_free(m);
+    senti_model_free(m2);
+}
+
 /* Every kind is in the table; specs, messages and files are dispatched through it. */
 TEST(registry_lists_and_dispatches_kinds) {
     ASSERT(senti_kind_count() >= 2);
