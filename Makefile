@@ -390,6 +390,14 @@ loadtest: deps ## wrk against senti serve and a Flask peer (DURATION=30)
 	@$(MAKE) --no-print-directory $(B)/senti $(B)/senti-serve
 	@SENTI=$(B)/senti DATA=$(DATA) bench/loadtest.sh $(DURATION)
 .PHONY: loadtest
+# the same with a transformer model (DistilBERT-base shape, random weights) against a FastAPI +
+# PyTorch service: senti unbatched, batched (the queue) and int8 batched; bench/loadtest.sh
+APT_LOADTEST_TF := wrk curl jq python3-numpy python3-torch python3-fastapi python3-uvicorn
+loadtest-transformer: deps ## wrk: senti serve with a transformer model, batched and not, against FastAPI + PyTorch
+	@tools/apt-ensure $(APT_LOADTEST_TF)
+	@$(MAKE) --no-print-directory $(B)/senti $(B)/senti-serve
+	@MODE=transformer OUT=$(B)/loadtest-transformer SENTI=$(B)/senti DATA=$(DATA) bench/loadtest.sh $(DURATION)
+.PHONY: loadtest-transformer
 
 # ---- Python package (python/, docs/python.md) ------------------------------------------------
 # `make python` builds the senti package (the _senti extension linked statically against

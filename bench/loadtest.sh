@@ -4,6 +4,20 @@
 #
 #   bench/loadtest.sh [DURATION_SECONDS]        (env: DURATION, CONNECTIONS, WRK_THREADS, WARMUP,
 #                                                SERVE_THREADS, TEXTS, SKIP_FLASK=1)
+#   MODE=transformer bench/loadtest.sh [DURATION_SECONDS]   (`make loadtest-transformer`; env
+#       also CONNECTIONS_LIST, TF_ARCH, TF_LAYERS, TF_HIDDEN, TF_HEADS, TF_FF, TF_MAXPOS, TF_THREADS,
+#       SKIP_TORCH=1)
+#
+# MODE=transformer: a random-weight checkpoint of DistilBERT-base's shape by default (6 layers,
+# 768 wide, 12 heads, ff 3072, vocabulary 30,522; tools/hf_checkpoint.py make, kept in
+# $OUT/checkpoint between runs), imported with `senti model import` (f32 and int8), served by
+#   senti f32 unbatched   --batch-max 1: each text scored alone on the HTTP thread that read it
+#   senti f32 batched     the model's default (its batch hint): the queue and worker pool
+#   senti int8 ...        the int8 file, unbatched and batched
+#   torch f32             bench/torch_service.py: FastAPI on uvicorn, the same checkpoint in
+#                         PyTorch (Debian's python3-torch), one text per forward pass
+# each at every connection count of CONNECTIONS_LIST (default "1 8 32"), cache off, on the SST-2
+# training sentences. senti's batch sizes and queue waits are taken from /metrics after each run.
 #
 # Workload: POST /v1/sentiment with the 67,349 SST-2 training sentences, cycled (each wrk
 # thread from its own offset), keep-alive connections on loopback. Runs:
@@ -85,6 +99,55 @@ start_senti() {
     for _ in $(seq 1 100); do [ -s "$TMP/$name.port" ] && break; sleep 0.05; done
     SPORT=$(cat "$TMP/$name.port")
 }
+
+# ---- MODE=transformer -------------------------------------------------------------------------
+if [ "${MODE:-linear}" = transformer ]; then
+    CK=$OUT/checkpoint
+    TF_ARCH=${TF_ARCH:-distilbert}
+    # wrk needs little CPU at a transformer's request rates: every peer gets every core
+    # (senti: HTTP threads and batch workers; torch: intra-op threads)
+    SERVE_THREADS=${TF_THREADS:-$(nproc)}
+    if [ ! -s "$CK/model.safetensors" ]; then
+        /usr/bin/python3 tools/hf_checkpoint.py make --arch "$TF_ARCH" --out "$CK" --layers "${TF_LAYERS:-6}" \
+            --hidden "${TF_HIDDEN:-768}" --heads "${TF_HEADS:-12}" --ff "${TF_FF:-3072}" --max-pos "${TF_MAXPOS:-512}" \
+            || exit 1
+    fi
+    for dt in f32 int8; do
+        [ -s "$OUT/tf.$dt.st" ] || "$SENTI" model import "$CK" -o "$OUT/tf.$dt.st" --dtype $dt || exit 1
+    done
+    : > "$OUT/summary.txt"
+    echo "loadtest-transformer: $TF_ARCH $(jq -c '{n_layers, dim, n_heads, hidden_dim, num_hidden_layers, hidden_size} | with_entries(select(.value != null))' "$CK/config.json" 2>/dev/null)," \
+        "wrk -t$WRK_THREADS -d${DURATION}s, texts $(basename "$TEXTS"), senti --threads $SERVE_THREADS," \
+        "$(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)" | tee -a "$OUT/summary.txt"
+    for CONNECTIONS in ${CONNECTIONS_LIST:-1 8 32}; do
+        for cfg in "f32 unbatched:f32:--batch-max 1" "f32 batched:f32:" "int8 unbatched:int8:--batch-max 1" \
+            "int8 batched:int8:"; do
+            name="senti ${cfg%%:*} c$CONNECTIONS"
+            rest=${cfg#*:}
+            start_senti tf --model "$OUT/tf.${rest%%:*}.st" --cache-entries 0 --batch-workers "$SERVE_THREADS" ${rest#*:}
+            run "$name" "$SPID" "$SPORT"
+            curl -s "http://127.0.0.1:$SPORT/metrics" | awk '
+                /^senti_queue_batch_size_sum/ {s = $2} /^senti_queue_batch_size_count/ {c = $2}
+                /^senti_queue_wait_seconds_sum/ {w = $2} /^senti_queue_wait_seconds_count/ {wc = $2}
+                END { if (c) printf "  %d texts in %d batches: %.1f texts a batch, queue wait %.2f ms on average\n", s, c, s / c, wc ? w / wc * 1e3 : 0 }' \
+                | tee -a "$OUT/summary.txt"
+            kill -TERM "$SPID"; wait "$SPID"
+        done
+        if [ "${SKIP_TORCH:-0}" != 1 ]; then
+            PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+            rm -f "$TMP/torch.port"
+            /usr/bin/python3 bench/torch_service.py "$CK" --port "$PORT" --port-file "$TMP/torch.port" \
+                --threads "$SERVE_THREADS" > "$OUT/torch.out" 2>&1 &
+            TPID=$!
+            PIDS+=("$TPID")
+            for _ in $(seq 1 600); do [ -s "$TMP/torch.port" ] && break; sleep 0.1; done
+            run "torch f32 c$CONNECTIONS" "$TPID" "$PORT"
+            kill -TERM "$TPID"; wait "$TPID" 2>/dev/null
+        fi
+    done
+    echo "wrk outputs: $OUT/wrk-*.txt"
+    exit 0
+fi
 
 : > "$OUT/summary.txt"
 echo "loadtest: wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s --latency -s bench/wrk_sentiment.lua," \

@@ -157,6 +157,13 @@ SENTI_API const char *senti_kind_help(int i);
 
 /* "linear", "vader", ... */
 SENTI_API const char *senti_model_kind(const senti_model *m);
+/* How many texts senti_predict_batch should be given at once for batching to pay: 1 for
+ * kinds whose texts cost the same alone as in a batch (linear and vader, about a microsecond
+ * a text: gathering texts into batches would cost more than it saves); for kinds that run
+ * much faster per text in batches, the texts of one of their batched passes (transformer: 16).
+ * A service uses it to decide whether to queue concurrent requests into batches
+ * (`senti serve --batch-max`). 1 for NULL. */
+SENTI_API int senti_model_batch_hint(const senti_model *m);
 /* Where the model came from: the file or folder it was read from (NULL for the embedded model
  * and for one opened from memory), the number of bytes that determine its answers (the model
  * file; for vader both lexicons), and their XXH3-128 digest as 32 hex digits (for a single file,
@@ -222,6 +229,12 @@ SENTI_API int senti_predict(const senti_model *m, senti_ctx *ctx, const char *te
  * Every out[i].status is set; the return value is the first failure, or SENTI_OK. */
 SENTI_API int senti_predict_batch(const senti_model *m, const senti_text *texts, size_t n,
                                   senti_result *out, int n_threads);
+
+/* The same on the calling thread alone, with its context ctx (NULL: one is made for the call):
+ * a kind that scores many texts at once gets them in its batches, as senti_predict_batch gives
+ * them, and a service that scores batch after batch keeps its scratch from one to the next. */
+SENTI_API int senti_predict_many(const senti_model *m, senti_ctx *ctx, const senti_text *texts, size_t n,
+                                 senti_result *out);
 
 /* ---- explanations ---------------------------------------------------------------------- */
 

@@ -12,6 +12,8 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
+# have CMD: CMD is on PATH
+have() { command -v "$1" >/dev/null 2>&1; }
 
 ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
 not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && printf '    %s\n' "$2"; }

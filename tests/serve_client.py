@@ -21,11 +21,16 @@
       has had an answer, and wait for it to exit 0. Prints each failed round ("errors=E": E
       requests without a complete 200 answer or connections closed without being told) and
       then "failed=F".
+  serve_client.py PORT many CONC FILE  POST /v1/sentiment {"text": LINE} for every line of FILE
+      over CONC keep-alive connections at once (one thread each, lines dealt in turn); print
+      one line per input line, in input order: STATUS, then the answer's label and score, or
+      its error code (0 and "none" when no answer came).
 """
 import codecs
 import json
 import socket
 import sys
+import threading
 import time
 
 
@@ -276,6 +281,51 @@ def drain_rounds(rounds, n, port_file, cmd):
     print("failed=%d" % failed)
 
 
+def many(port, conc, path):
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        texts = [line.rstrip("\n") for line in f]
+    out = [None] * len(texts)
+
+    def client(k):
+        s, buf = None, b""
+        for i in range(k, len(texts), conc):
+            body = json.dumps({"text": texts[i]}, ensure_ascii=True).encode()
+            req = (b"POST /v1/sentiment HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                   b"Content-Length: %d\r\n\r\n" % len(body)) + body
+            r = None
+            for _ in range(2):  # once more on a new connection if the kept one was closed
+                try:
+                    if s is None:
+                        s, buf = connect(port), b""
+                        s.settimeout(30)
+                    s.sendall(req)
+                    r = read_response(s, buf)
+                except OSError:
+                    r = None
+                if r is not None:
+                    break
+                s = None
+            if r is None:
+                out[i] = "0 none"
+                continue
+            status, headers, rbody, buf = r
+            try:
+                j = json.loads(rbody)
+                out[i] = "%d %s" % (status, j["error"]["code"] if "error" in j else
+                                    "%s %s" % (j["label"], j["score"]))
+            except (ValueError, KeyError, TypeError):
+                out[i] = "%d unparsed" % status
+            if headers.get("connection", "").lower() == "close":
+                s = None
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(conc)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print("\n".join(out))
+
+
 def main():
     port, mode = int(sys.argv[1]) if sys.argv[1] != "-" else 0, sys.argv[2]
     if mode == "trickle-headers":
@@ -306,6 +356,8 @@ def main():
         conn_flood(port, int(sys.argv[3]), sys.argv[4], sys.argv[5])
     elif mode == "drain-rounds":
         drain_rounds(int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6:])
+    elif mode == "many":
+        many(port, int(sys.argv[3]), sys.argv[4])
     elif mode == "raw":
         for arg in sys.argv[4:]:
             raw(port, codecs.decode(arg, "unicode_escape").encode("latin-1"), float(sys.argv[3]))

@@ -41,7 +41,8 @@ typedef struct senti__model_ops {
      * pass); kinds without it are called text by text. */
     int (*predict_many)(const senti_model *m, senti_ctx *ctx, const senti_text *texts, size_t n,
                         senti_result *out);
-    size_t batch_chunk; /* texts per chunk for predict_many (0: 16) */
+    size_t batch_chunk; /* texts per chunk for predict_many (0: 16); also what
+                         * senti_model_batch_hint says to a service that gathers texts */
     /* Scratch: make per-thread state (NULL allowed if the kind needs none). */
     int (*ctx_init)(const senti_model *m, void **state);
     void (*ctx_free)(const senti_model *m, void *state);

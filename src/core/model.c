@@ -175,6 +175,12 @@ SENTI_API void senti_model_free(senti_model *m) {
 SENTI_API const char *senti_model_kind(const senti_model *m) {
     return m && m->ops ? m->ops->kind : NULL;
 }
+/* A kind that scores many texts at once (predict_many) wants chunks of its batch_chunk texts
+ * (the default of predict.c's batch_chunk when 0); the others gain nothing from batches. */
+SENTI_API int senti_model_batch_hint(const senti_model *m) {
+    if (!m || !m->ops || !m->ops->predict_many) return 1;
+    return m->ops->batch_chunk > 1 ? (int)m->ops->batch_chunk : 16;
+}
 SENTI_API int senti_model_n_classes(const senti_model *m) { return m ? m->n_classes : 0; }
 SENTI_API const char *senti_model_label(const senti_model *m, int i) {
     return m && i >= 0 && i < m->n_classes ? m->labels[i] : NULL;

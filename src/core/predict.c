@@ -180,3 +180,15 @@ SENTI_API int senti_predict_batch(const senti_model *m, const senti_text *texts,
     return j.rc;
 }
 
+
+SENTI_API int senti_predict_many(const senti_model *m, senti_ctx *ctx, const senti_text *texts, size_t n,
+                                 senti_result *out) {
+    if (!m || (n && (!texts || !out)) || (ctx && ctx->model != m)) return SENTI_EINVAL;
+    batch_job j = {m, texts, out, n, batch_chunk(m, n, 1), 0, 0};
+    for (size_t b = 0; b < n; b += j.chunk) {
+        size_t e = b + j.chunk < n ? b + j.chunk : n;
+        if (m->ops->predict_many) batch_many(&j, ctx, 0, b, e);
+        else batch_one_by_one(&j, ctx, 0, b, e);
+    }
+    return j.rc;
+}

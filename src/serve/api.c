@@ -36,21 +36,52 @@ typedef struct scorer {
     serve_model *sm;
     senti_ctx *ctx;
     int got_ctx;
-    char tmp[512];
 } scorer;
+
+/* A cached result of the text appended to out: 1, or 0 on a miss. */
+static int lookup(server *S, const serve_model *sm, const char *text, size_t len, sbuf *out) {
+    if (S->cache && cache_get(S->cache, sm->cache_id, text, len, out)) return 1;
+    size_t start = out->len;
+    if (S->redis && redis_get(S->redis, sm, text, len, out)) {
+        /* fill the local cache from the shared one: the value is the tail of out */
+        if (S->cache && !out->oom)
+            cache_put(S->cache, sm->cache_id, text, len, out->p + start, out->len - start);
+        return 1;
+    }
+    return 0;
+}
+
+/* Append the result members of res to out and, if it is a success, put them in the caches.
+ * 0, or -1 if the model failed (the members then hold "error") or memory ran out. */
+static int store(server *S, const serve_model *sm, const char *text, size_t len,
+                 const senti_result *res, sbuf *out) {
+    char tmp[512];
+    size_t need = senti_result_json(sm->m, res, tmp, sizeof tmp);
+    const char *val = tmp;
+    char *heap = NULL;
+    if (need >= sizeof tmp) {
+        heap = malloc(need + 1);
+        if (!heap) {
+            out->oom = 1;
+            return -1;
+        }
+        senti_result_json(sm->m, res, heap, need + 1);
+        val = heap;
+    }
+    sb_put(out, val, need);
+    if (!res->status) {
+        if (S->cache) cache_put(S->cache, sm->cache_id, text, len, val, need);
+        if (S->redis) redis_put(S->redis, sm, text, len, val, need);
+    }
+    free(heap);
+    return res->status ? -1 : 0;
+}
 
 /* Append the result members of one text to out. Returns 1 if it came from a cache, 0 if
  * scored now, -1 if the model failed (the members then hold "error"). */
 static int score(scorer *sc, const char *text, size_t len, sbuf *out) {
     server *S = sc->S;
-    if (S->cache && cache_get(S->cache, sc->sm->cache_id, text, len, out)) return 1;
-    size_t start = out->len;
-    if (S->redis && redis_get(S->redis, sc->sm, text, len, out)) {
-        /* fill the local cache from the shared one: the value is the tail of out */
-        if (S->cache && !out->oom)
-            cache_put(S->cache, sc->sm->cache_id, text, len, out->p + start, out->len - start);
-        return 1;
-    }
+    if (lookup(S, sc->sm, text, len, out)) return 1;
     if (!sc->got_ctx) {
         sc->ctx = serve_model_ctx_get(sc->sm);
         sc->got_ctx = 1;
@@ -62,25 +93,7 @@ static int score(scorer *sc, const char *text, size_t len, sbuf *out) {
     hist_observe(&S->predict_latency, (double)(now_ns() - t0) * 1e-9);
     ADD(S->texts_scored, 1);
     if (rc) res.status = rc;
-    size_t need = senti_result_json(sc->sm->m, &res, sc->tmp, sizeof sc->tmp);
-    const char *val = sc->tmp;
-    char *heap = NULL;
-    if (need >= sizeof sc->tmp) {
-        heap = malloc(need + 1);
-        if (!heap) {
-            out->oom = 1;
-            return -1;
-        }
-        senti_result_json(sc->sm->m, &res, heap, need + 1);
-        val = heap;
-    }
-    sb_put(out, val, need);
-    if (!rc) {
-        if (S->cache) cache_put(S->cache, sc->sm->cache_id, text, len, val, need);
-        if (S->redis) redis_put(S->redis, sc->sm, text, len, val, need);
-    }
-    free(heap);
-    return rc ? -1 : 0;
+    return store(S, sc->sm, text, len, &res, out);
 }
 
 static void scorer_done(scorer *sc) {
@@ -123,27 +136,87 @@ static json_t *parse_text(const char *body, size_t len, api_reply *rep, json_t *
     return root;
 }
 
-void api_sentiment(server *S, const char *body, size_t len, api_reply *rep) {
-    json_t *t, *root = parse_text(body, len, rep, &t);
-    if (!root) return;
-    scorer sc = {.S = S, .sm = serve_model_acquire(S)};
+/* The answer to POST /v1/sentiment once rep->body holds "{" and the result members (or
+ * the model failed: rc -1). */
+static void sentiment_reply(server *S, const serve_model *sm, int rc, api_reply *rep) {
     sbuf *b = &rep->body;
-    sb_reserve(b, 256);
-    sb_put(b, "{", 1);
-    int rc = score(&sc, json_string_value(t), json_string_length(t), b);
-    json_decref(root);
     rep->n_texts = 1;
     rep->cache = !S->cache && !S->redis ? "off" : rc == 1 ? "hit" : "miss";
     if (rc < 0) {
-        scorer_done(&sc);
         api_error(rep, 500, "model_error", "the model could not score this text");
         return;
     }
     sb_str(b, ",\"model\":");
-    sb_str(b, sc.sm->name_json);
+    sb_str(b, sm->name_json);
     sb_str(b, rc == 1 ? ",\"cached\":true}" : ",\"cached\":false}");
-    scorer_done(&sc);
     rep->status = 200;
+}
+
+/* A queued job's scoring context, from its model generation's pool. */
+static senti_ctx *pending_ctx_get(bjob *j) { return serve_model_ctx_get(((api_pending *)(void *)j)->sm); }
+static void pending_ctx_put(bjob *j, senti_ctx *ctx) { serve_model_ctx_put(((api_pending *)(void *)j)->sm, ctx); }
+
+int api_sentiment_start(server *S, const char *body, size_t len, uint64_t deadline, api_reply *rep,
+                        api_pending *p) {
+    json_t *t, *root = parse_text(body, len, rep, &t);
+    if (!root) return 0;
+    scorer sc = {.S = S, .sm = serve_model_acquire(S)};
+    const char *text = json_string_value(t);
+    size_t tlen = json_string_length(t);
+    sbuf *b = &rep->body;
+    sb_reserve(b, 256);
+    sb_put(b, "{", 1);
+    int queue = p && S->batcher, rc = queue ? lookup(S, sc.sm, text, tlen, b) : score(&sc, text, tlen, b);
+    if (queue && !rc) {
+        /* a miss: to the queue; the model reference and the parsed body go with the job */
+        p->S = S;
+        p->sm = sc.sm;
+        p->root = root;
+        p->job = (bjob){.m = sc.sm->m, .text = text, .len = tlen, .deadline = deadline, .done = p->job.done,
+                        .ctx_get = pending_ctx_get, .ctx_put = pending_ctx_put};
+        sb_free(b);
+        return 1;
+    }
+    json_decref(root);
+    sentiment_reply(S, sc.sm, rc, rep);
+    scorer_done(&sc);
+    return 0;
+}
+
+void api_sentiment(server *S, const char *body, size_t len, api_reply *rep) {
+    api_sentiment_start(S, body, len, 0, rep, NULL);
+}
+
+void api_pending_scored(api_pending *p) {
+    p->rc = p->job.outcome != BJOB_SCORED ? -1
+            : store(p->S, p->sm, p->job.text, p->job.len, &p->job.res, &p->val);
+}
+
+void api_sentiment_end(api_pending *p, api_reply *rep) {
+    server *S = p->S;
+    if (p->job.outcome == BJOB_TIMEOUT) {
+        rep->n_texts = 1;
+        api_error(rep, 504, "timeout", "the text waited for the model past --request-timeout");
+    } else if (p->job.outcome == BJOB_STOPPED) {
+        rep->n_texts = 1;
+        api_error(rep, 503, "shutting_down", "the service stopped before the text was scored");
+    } else {
+        sbuf *b = &rep->body;
+        sb_put(b, "{", 1);
+        if (p->val.oom) b->oom = 1;
+        else sb_put(b, p->val.p, p->val.len);
+        sentiment_reply(S, p->sm, p->rc, rep);
+    }
+    api_pending_release(p);
+}
+
+void api_pending_release(api_pending *p) {
+    if (!p->sm) return;
+    sb_free(&p->val);
+    json_decref((json_t *)p->root);
+    serve_model_release(p->sm);
+    p->root = NULL;
+    p->sm = NULL;
 }
 
 /* ---- explanations ----------------------------------------------------------------------- */
@@ -252,9 +325,68 @@ static int batch_valid(json_t *arr, int items, api_reply *rep) {
     return 0;
 }
 
+/* A batch request's texts scored ahead, for a model that runs faster per text in batches
+ * (--batch-max > 1): have[i] says text i missed the local cache and res[i] holds its result. */
+typedef struct prescored {
+    senti_result *res;
+    unsigned char *have;
+} prescored;
+
+static json_t *batch_text(json_t *arr, int items, size_t i) {
+    json_t *e = json_array_get(arr, i);
+    return items ? json_object_get(e, "text") : e;
+}
+
+/* The texts that miss the local cache, scored with senti_predict_many in chunks of
+ * --batch-max on this thread (a pooled context); 1 if the deadline passed between chunks. */
+static int prescore(server *S, serve_model *sm, json_t *arr, int items, uint64_t deadline,
+                    prescored *pre) {
+    size_t n = json_array_size(arr), k = 0, chunk = S->batch_max;
+    senti_text *texts = malloc(chunk * sizeof *texts);
+    size_t *idx = malloc(chunk * sizeof *idx);
+    senti_result *out = malloc(chunk * sizeof *out);
+    sbuf probe = {0};
+    int late = 0;
+    for (size_t i = 0; texts && idx && out && i <= n; i++) {
+        json_t *t = i < n ? batch_text(arr, items, i) : NULL;
+        if (t) {
+            probe.len = 0;
+            if (S->cache && cache_get(S->cache, sm->cache_id, json_string_value(t), json_string_length(t), &probe))
+                continue;
+            texts[k] = (senti_text){json_string_value(t), json_string_length(t)};
+            idx[k++] = i;
+        }
+        if (k < chunk && i < n) continue;
+        if (!k) break;
+        if (now_ns() > deadline) {
+            late = 1;
+            break;
+        }
+        if (S->cfg.fault_delay_us) usleep((useconds_t)(S->cfg.fault_delay_us * k));
+        senti_ctx *ctx = serve_model_ctx_get(sm);
+        uint64_t t0 = now_ns();
+        senti_predict_many(sm->m, ctx, texts, k, out);
+        serve_model_ctx_put(sm, ctx);
+        double per_text = (double)(now_ns() - t0) * 1e-9 / (double)k;
+        for (size_t j = 0; j < k; j++) {
+            pre->res[idx[j]] = out[j];
+            pre->have[idx[j]] = 1;
+            hist_observe(&S->predict_latency, per_text);
+        }
+        ADD(S->texts_scored, k);
+        k = 0;
+    }
+    sb_free(&probe);
+    free(texts);
+    free(idx);
+    free(out);
+    return late;
+}
+
 /* The batch's texts, in order, as {["id",] result members, "cached"} objects into b; stops
  * early (returns 1) when the deadline passes. */
-static int batch_score(scorer *sc, json_t *arr, int items, uint64_t deadline, sbuf *b, size_t *hits) {
+static int batch_score(scorer *sc, json_t *arr, int items, uint64_t deadline, sbuf *b, size_t *hits,
+                       const prescored *pre) {
     size_t n = json_array_size(arr);
     for (size_t i = 0; i < n; i++) {
         if ((i & 15) == 15 && now_ns() > deadline) return 1;
@@ -269,7 +401,8 @@ static int batch_score(scorer *sc, json_t *arr, int items, uint64_t deadline, sb
             sb_put(b, ",", 1);
         }
         /* a text the model fails on is reported in place, as "error" members */
-        int rc = score(sc, json_string_value(t), json_string_length(t), b);
+        int rc = pre && pre->have[i] ? store(sc->S, sc->sm, json_string_value(t), json_string_length(t), &pre->res[i], b)
+                                     : score(sc, json_string_value(t), json_string_length(t), b);
         *hits += rc == 1;
         sb_str(b, rc == 1 ? ",\"cached\":true}" : ",\"cached\":false}");
     }
@@ -307,7 +440,17 @@ void api_batch(server *S, const char *body, size_t len, uint64_t deadline, api_r
     sb_str(b, "{\"model\":");
     sb_str(b, sc.sm->name_json);
     sb_str(b, ",\"results\":[");
-    int late = batch_score(&sc, arr, !texts, deadline, b, &hits);
+    /* a model that runs faster per text in batches gets the cache misses in chunks */
+    prescored pre = {NULL, NULL};
+    int late = 0;
+    if (S->batch_max > 1 && n > 1) {
+        pre.res = malloc(n * sizeof *pre.res);
+        pre.have = calloc(n, 1);
+        if (pre.res && pre.have) late = prescore(S, sc.sm, arr, !texts, deadline, &pre);
+    }
+    if (!late) late = batch_score(&sc, arr, !texts, deadline, b, &hits, pre.res && pre.have ? &pre : NULL);
+    free(pre.res);
+    free(pre.have);
     sb_str(b, "]}");
     scorer_done(&sc);
     json_decref(root);

@@ -27,6 +27,29 @@ void api_error(api_reply *rep, int status, const char *code, const char *msg);
 /* POST /v1/sentiment and POST /v1/sentiment/batch; a batch checks deadline (monotonic ns)
  * as it goes and answers 504 once it has passed. */
 void api_sentiment(server *S, const char *body, size_t len, api_reply *rep);
+
+/* POST /v1/sentiment through the queue (S->batcher). api_sentiment_start answers from the
+ * caches (or an error) into rep and returns 0; on a cache miss it fills p (the job, a model
+ * reference, the parsed body the text points into) and returns 1: the caller sets
+ * p->job.done before and submits p->job. done() calls api_pending_scored (on the worker:
+ * the result is rendered and cached), then lets the request go on, which builds its answer
+ * with api_sentiment_end (the answer, 504 if the deadline passed while queued, 503 if the
+ * service stopped first). api_sentiment_end releases p; api_pending_release does it for a
+ * request that ends otherwise (safe to call twice). Without S->batcher, or with p NULL,
+ * the text is scored at once as api_sentiment does. */
+typedef struct api_pending {
+    bjob job; /* first member: done() receives &job */
+    server *S;
+    serve_model *sm;
+    void *root; /* json_t */
+    sbuf val;   /* the result members */
+    int rc;     /* 0, or -1: the model failed */
+} api_pending;
+int api_sentiment_start(server *S, const char *body, size_t len, uint64_t deadline, api_reply *rep,
+                        api_pending *p);
+void api_pending_scored(api_pending *p);
+void api_sentiment_end(api_pending *p, api_reply *rep);
+void api_pending_release(api_pending *p);
 void api_batch(server *S, const char *body, size_t len, uint64_t deadline, api_reply *rep);
 /* POST /v1/explain {"text"}: the result and each feature's contribution (never cached). */
 void api_explain(server *S, const char *body, size_t len, api_reply *rep);

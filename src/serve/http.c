@@ -4,12 +4,17 @@
  * DESIGN
  *
  * Threads. libmicrohttpd runs a pool of --threads event-loop threads (epoll, one per core by
- * default), all accepting from one listening socket. A request is scored on the thread that
- * read it, inline: one prediction costs about a microsecond, far less than handing work to
- * another thread would, so there is no separate worker pool and no queue to wait in. The
- * bounded "queue" is the global in-flight limit (--max-inflight): a request over it is
- * refused with 503 at once instead of waiting. Batches are bounded by --max-batch and
- * --max-body and check the request deadline as they go (504 when it has passed).
+ * default), all accepting from one listening socket. With a linear or VADER model a request is
+ * scored on the thread that read it, inline: one prediction costs about a microsecond, far
+ * less than handing work to another thread would. A model that runs much faster per text in
+ * batches (a transformer: milliseconds a text; senti_model_batch_hint > 1) or --batch-max > 1
+ * puts a queue in front of the model instead (batcher.c): a /v1/sentiment text that misses the
+ * cache is submitted as a job and its connection suspended (MHD_suspend_connection, so the
+ * event loop goes on with other connections); the worker that scored it resumes the
+ * connection, and libmicrohttpd calls on_request once more, which sends the answer. The
+ * in-flight limit (--max-inflight) bounds everything: a request over it is refused with 503 at
+ * once instead of waiting. Batch requests are bounded by --max-batch and --max-body and check
+ * the request deadline as they go (504 when it has passed).
  *
  * A request's life. The access handler is called once when the headers are in (route,
  * method, rate limit, in-flight limit, content type and declared length are checked then,
@@ -85,6 +90,9 @@ typedef struct req {
     const char *cache; /* hit, miss, partial, off, or NULL */
     const char *why;   /* why the connection was closed without an answer */
     unsigned n_texts;
+    int queued;      /* pend was submitted to the batcher: the connection waits suspended */
+    api_pending pend;
+    struct MHD_Connection *mhd;
     sbuf body;       /* the request body as it arrives */
     size_t received; /* its bytes, kept or (past --max-body) discarded */
     char id[68];
@@ -394,6 +402,37 @@ static int attribute_client(server *S, struct MHD_Connection *c, req *r, enum MH
     return 1;
 }
 
+/* The batcher is done with a request's text (on a worker thread): render and cache the
+ * result there, then let libmicrohttpd call on_request again for the answer. */
+static void job_done(bjob *j) {
+    req *r = (req *)(void *)((char *)j - offsetof(req, pend));
+    api_pending_scored(&r->pend);
+    MHD_resume_connection(r->mhd);
+}
+
+/* POST /v1/sentiment with a batcher: the first call answers from the cache or queues the
+ * text, suspending the connection (before the job is submitted, so that a worker never
+ * resumes a connection not yet suspended); the call after the resume answers. */
+static enum MHD_Result sentiment_queued(server *S, struct MHD_Connection *c, req *r) {
+    api_reply rep = {0};
+    if (r->queued) {
+        r->queued = 0;
+        api_sentiment_end(&r->pend, &rep);
+    } else {
+        r->pend.job.done = job_done;
+        if (api_sentiment_start(S, r->body.p, r->body.len, r->deadline, &rep, &r->pend)) {
+            r->queued = 1;
+            r->mhd = c;
+            MHD_suspend_connection(c);
+            batcher_submit(S->batcher, &r->pend.job);
+            return MHD_YES;
+        }
+    }
+    enum MHD_Result ret = reply(S, c, r, &rep);
+    if (r->conn) STORE(r->conn->busy, 0);
+    return ret;
+}
+
 static sconn *conn_of(struct MHD_Connection *c) {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci ? (sconn *)ci->socket_context : NULL;
@@ -453,6 +492,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return senti__buf_add(&r->body, upload, n) ? MHD_NO : MHD_YES;
     }
     if (r->status) return MHD_YES; /* already answered */
+    if (r->queued) return sentiment_queued(S, c, r); /* resumed: the batcher is done with it */
     if (!r->has_body) {
         enum MHD_Result ret = MHD_YES;
         if (admit(S, c, r, method, &ret)) return ret;
@@ -467,6 +507,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return error(S, c, r, 504, "timeout", "the request took longer than --request-timeout");
     if (r->conn) STORE(r->conn->busy, 1);
     api_reply rep = {0};
+    if (r->route == RT_SENTIMENT && S->batcher) return sentiment_queued(S, c, r);
     if (r->route == RT_SENTIMENT) api_sentiment(S, r->body.p, r->body.len, &rep);
     else if (r->route == RT_EXPLAIN) api_explain(S, r->body.p, r->body.len, &rep);
     else api_batch(S, r->body.p, r->body.len, r->deadline, &rep);
@@ -524,6 +565,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     int bad = r->status >= 500 || !r->status;
     if ((S->cfg.access_log && slog_enabled(SLOG_INFO)) || (bad && slog_enabled(SLOG_WARN)))
         access_log(S, r, secs, outcome);
+    api_pending_release(&r->pend);
     if (r->counted) SUB(S->limited_inflight, 1);
     if (r->conn) {
         ADD(r->conn->done, 1);
@@ -643,6 +685,7 @@ void serve_reap(server *S) {
         }
     }
     pthread_mutex_unlock(&S->conns_lock);
+    batcher_expire(S->batcher, now); /* texts whose deadline passed while queued: 504 */
 }
 
 /* ---- the daemon ------------------------------------------------------------------------------ */
@@ -658,6 +701,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
 
 int serve_http_start(server *S, char *err, size_t errsz) {
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    if (S->batcher) flags |= MHD_ALLOW_SUSPEND_RESUME; /* connections wait suspended while queued */
     unsigned idle = (unsigned)(S->cfg.idle_timeout + 0.999);
     if (idle == 0) idle = 1;
     /* the logger first, so that option warnings go through it too */

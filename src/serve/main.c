@@ -65,6 +65,11 @@ static const optdef options[] = {
      "bytes of each text considered (default 1048576)", 0, 0, 0},
     {"max-tokens", 0x1003, O_MODEL, "SENTI_MAX_TOKENS", NULL, "N",
      "tokens of each text considered (default 65536)", 0, 0, 0},
+    {"model-map", 0x201f, O_STR, "SENTI_MODEL_MAP", "auto", "auto|on|off",
+     "map the model file instead of reading it into memory: no copy (a reload of a large "
+     "transformer file does not hold two), but the file must then be replaced by rename (mv), "
+     "never rewritten in place; auto maps files of 64 MiB or more",
+     OFF(model_map), 0, 0},
     {"max-body", 0x2003, O_SIZE, "SENTI_MAX_BODY", "1M", "SIZE",
      "largest request body; larger gets 413 (suffixes k, M, G)", OFF(max_body), 2, 1ul << 30},
     {"max-batch", 0x2004, O_ULONG, "SENTI_MAX_BATCH", "1000", "N", "most texts in one batch request (else 413)",
@@ -121,6 +126,21 @@ static const optdef options[] = {
      "one JSON line per request at level info (failures are logged at warn either way)", OFF(access_log), 0, 0},
     {"no-ui", 0x201a, O_FLAG, "SENTI_NO_UI", NULL, "",
      "no web page: GET / and the page's files answer 404 (the API is unchanged)", OFF(no_ui), 0, 0},
+    {"batch-max", 0x201b, O_ULONG, "SENTI_BATCH_MAX", "0", "N",
+     "texts scored together in one model call, see batching below (0: the model's choice, "
+     "senti_model_batch_hint: 1 for linear and vader, 16 for transformer; 1: no queue). "
+     "Not --max-batch, the texts one batch request may hold",
+     OFF(batch_max), 0, 4096},
+    {"batch-wait", 0x201c, O_DUR, "SENTI_BATCH_WAIT", "0", "DUR",
+     "how long a worker waits for more texts after the first of a batch arrived, e.g. 2ms "
+     "(0: it takes what is queued and goes; see batching)",
+     OFF(batch_wait), 0, 0},
+    {"batch-workers", 0x201d, O_ULONG, "SENTI_BATCH_WORKERS", "0", "N",
+     "threads scoring batches, each one batch at a time on one core (0: one per core)",
+     OFF(batch_workers), 0, 1024},
+    {"batch-wait-always", 0x201e, O_FLAG, "SENTI_BATCH_WAIT_ALWAYS", NULL, "",
+     "wait --batch-wait for more texts even with every worker idle (a lone request then waits too)",
+     OFF(batch_wait_always), 0, 0},
     {"fault-delay", 0x2017, O_ULONG, "SENTI_FAULT_DELAY_US", "0", "US",
      "testing only: sleep this many microseconds before scoring each text", OFF(fault_delay_us), 0, 10000000},
 };
@@ -130,9 +150,10 @@ static void print_help(FILE *f) {
     fputs("usage: senti serve [OPTIONS]\n"
           "\n"
           "Run the sentiment HTTP service. Texts are scored on the thread that reads them\n"
-          "(one event loop per core, keep-alive connections), results are cached by model and\n"
-          "exact text, clients are rate limited, and everything is measured in /metrics and\n"
-          "logged as JSON lines. Each option may also come from the environment variable shown;\n"
+          "(one event loop per core, keep-alive connections), or, for models that run faster\n"
+          "per text in batches, gathered into batches by a queue (see batching below); results\n"
+          "are cached by model and exact text, clients are rate limited, and everything is\n"
+          "measured in /metrics and logged as JSON lines. Each option may also come from the environment variable shown;\n"
           "a flag wins over the environment. The effective configuration is logged at start-up.\n"
           "\n"
           "endpoints (bodies are JSON, Content-Type: application/json):\n"
@@ -186,12 +207,33 @@ static void print_help(FILE *f) {
           "connection, from the accept) to send its body and be answered: a client trickling\n"
           "bytes is disconnected at that point, and a batch still scoring then gets 504.\n"
           "\n"
+          "batching (--batch-max N > 1; by default the model decides, senti_model_batch_hint):\n"
+          "  A /v1/sentiment text that misses the cache waits in a queue; a worker (--batch-workers)\n"
+          "  takes up to --batch-max queued texts and scores them in one model call on one core.\n"
+          "  Batches form while the workers are busy: what arrives meanwhile is taken together.\n"
+          "  With --batch-wait > 0 a worker also waits that long after the first text arrived for\n"
+          "  more, but only while another worker is scoring: with every worker idle a lone text\n"
+          "  is scored at once (--batch-wait-always waits anyway). The default is 0: with one\n"
+          "  worker per core a waiting worker leaves its core idle, and measured here 0 gave as\n"
+          "  many or more requests/s than 2ms (docs/SERVE.md). A text still queued at\n"
+          "  --request-timeout gets 504 and is never scored; on SIGTERM queued texts are scored\n"
+          "  and answered before the exit (those left at --drain-timeout get 503); a batch in\n"
+          "  flight during a reload finishes on the old model. /v1/sentiment/batch requests are\n"
+          "  batches already: their texts go straight to the model, on the thread that read them.\n"
+          "  linear and vader models (about a microsecond a text) default to --batch-max 1: no\n"
+          "  queue, whose hand-over between threads would cost more than it saves; transformer\n"
+          "  models (milliseconds a text, several times faster per text in batches) to their hint.\n"
+          "  Metrics: senti_queue_batch_size (texts per model call), senti_queue_wait_seconds,\n"
+          "  senti_queue_depth, senti_queue_workers_busy, senti_queue_timeouts_total,\n"
+          "  senti_queue_batch_max.\n"
+          "\n"
           "signals:\n"
           "  SIGTERM, SIGINT  /readyz answers 503 (for --shutdown-delay while still accepting), then\n"
           "                   stop accepting connections, close idle keep-alive ones, let requests in\n"
           "                   flight finish (at most --drain-timeout), exit 0; a second signal stops at once\n"
           "  SIGHUP           reload the model from the same spec (a file replaced in place is read\n"
-          "                   again); requests in flight finish on the old model, new ones use the new\n"
+          "                   again; a mapped one, see --model-map, must be replaced by rename);\n"
+          "                   requests in flight finish on the old model, new ones use the new\n"
           "                   one; if the new model cannot be opened the old one stays, and the error\n"
           "                   is logged and counted (senti_model_reloads_total{result=\"failure\"})\n"
           "\n"
@@ -313,6 +355,16 @@ static int parse_config(serve_config *cfg, int argc, char **argv, int *help) {
         return -1;
     }
     if (!cfg->threads) cfg->threads = (unsigned long)cli_ncpu();
+    if (!cfg->batch_workers) cfg->batch_workers = (unsigned long)cli_ncpu();
+    if (!cfg->model_map || (strcmp(cfg->model_map, "auto") && strcmp(cfg->model_map, "on") &&
+                            strcmp(cfg->model_map, "off"))) {
+        fprintf(stderr, "senti serve: --model-map expects auto, on or off\n");
+        return -1;
+    }
+    if (cfg->batch_wait > 10) {
+        fprintf(stderr, "senti serve: --batch-wait is at most 10s\n");
+        return -1;
+    }
     if (cfg->burst <= 0) cfg->burst = cfg->rate >= 1 ? cfg->rate : 1;
     if (cfg->request_timeout <= 0) cfg->request_timeout = 1e-3;
     if (cfg->idle_timeout <= 0) cfg->idle_timeout = 1e-3;
@@ -466,7 +518,8 @@ static void log_model(const char *msg, const serve_model *sm, double ms) {
     sb_str(&b, sm->name_json);
     sb_str(&b, ",\"kind\":");
     sb_json_str(&b, senti_model_kind(sm->m), strlen(senti_model_kind(sm->m)));
-    sb_printf(&b, ",\"digest\":\"%s\",\"generation\":%u,\"load_ms\":", sm->digest, sm->generation);
+    sb_printf(&b, ",\"digest\":\"%s\",\"generation\":%u,\"file\":\"%s\",\"load_ms\":", sm->digest,
+              sm->generation, sm->mapped ? "mapped" : "in memory");
     sb_double(&b, ms);
     if (!b.oom) slog_write(SLOG_INFO, msg, b.p, b.len);
     sb_free(&b);
@@ -515,6 +568,28 @@ static const double latency_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 
 static const double predict_bounds[] = {1e-6,   2.5e-6, 5e-6,   1e-5, 2.5e-5, 5e-5,
                                         1e-4,   2.5e-4, 5e-4,   1e-3, 5e-3,   0.01, 0.1};
 static const double batch_bounds[] = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+static const double model_batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
+static const double queue_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01,
+                                      0.025,  0.05,    0.1,    0.25,  0.5,   1,     2.5, 10};
+
+/* The queue in front of the model, if the model (or --batch-max) asks for batches. */
+static int start_batcher(server *S, char *err, size_t errsz) {
+    unsigned long hint = (unsigned long)senti_model_batch_hint(S->model->m);
+    S->batch_max = S->cfg.batch_max ? S->cfg.batch_max : hint;
+    slog(SLOG_INFO, "batching",
+         ",\"batch_max\":%lu,\"model_hint\":%lu,\"workers\":%lu,\"wait_ms\":%.3f,\"queue\":%s", S->batch_max,
+         hint, S->batch_max > 1 ? S->cfg.batch_workers : 0UL, S->cfg.batch_wait * 1e3,
+         S->batch_max > 1 ? "true" : "false");
+    if (S->batch_max <= 1) return 0;
+    batcher_stats st = {&S->model_batch, &S->queue_wait, &S->predict_latency, &S->texts_scored,
+                        &S->queue_expired};
+    if (batcher_new(S->cfg.batch_workers, S->batch_max, S->cfg.batch_wait, S->cfg.batch_wait_always,
+                    S->cfg.fault_delay_us, &st, &S->batcher)) {
+        snprintf(err, errsz, "cannot start %lu batch workers", S->cfg.batch_workers);
+        return -1;
+    }
+    return 0;
+}
 
 int cmd_serve(int argc, char **argv) {
     static server srv;
@@ -539,6 +614,8 @@ int cmd_serve(int argc, char **argv) {
         hist_init(&S->latency[r], latency_bounds, sizeof latency_bounds / sizeof *latency_bounds, 1e-9);
     hist_init(&S->predict_latency, predict_bounds, sizeof predict_bounds / sizeof *predict_bounds, 1e-9);
     hist_init(&S->batch_size, batch_bounds, sizeof batch_bounds / sizeof *batch_bounds, 1);
+    hist_init(&S->model_batch, model_batch_bounds, sizeof model_batch_bounds / sizeof *model_batch_bounds, 1);
+    hist_init(&S->queue_wait, queue_bounds, sizeof queue_bounds / sizeof *queue_bounds, 1e-9);
     log_config(&S->cfg);
     web_init();
     fit_fd_limit(&S->cfg);
@@ -570,6 +647,10 @@ int cmd_serve(int argc, char **argv) {
     if (redis_pool_new(S->cfg.redis_url, S->cfg.redis_timeout, S->cfg.cache_ttl, &S->redis, err, sizeof err)) {
         cli_error("serve", "%s", err);
         rc = CLI_USAGE;
+        goto out;
+    }
+    if (start_batcher(S, err, sizeof err)) {
+        slog_s(SLOG_ERROR, "cannot start the batch workers", "error", err);
         goto out;
     }
     if (listen_on(S->cfg.host, S->cfg.port, &S->listen_fd, &S->port, err, sizeof err) ||
@@ -607,6 +688,9 @@ int cmd_serve(int argc, char **argv) {
     serve_http_quiesce(S);
     if (!forced) forced = drain_wait(S, &sigs, now_ns() + (uint64_t)(S->cfg.drain_timeout * 1e9), 1);
     uint64_t left = LOAD(S->inflight), open_conns = LOAD(S->connections);
+    /* texts still queued (a drain cut short) get 503 and their connections are resumed:
+     * libmicrohttpd must not be stopped with a connection suspended */
+    batcher_stop(S->batcher);
     serve_http_stop(S);
     if (left)
         slog(SLOG_WARN, forced ? "stopped by a second signal" : "drain timeout: requests abandoned",
@@ -615,7 +699,9 @@ int cmd_serve(int argc, char **argv) {
          (unsigned long long)left, (unsigned long long)open_conns);
     rc = CLI_OK;
 out:
+    batcher_stop(S->batcher);
     serve_http_stop(S);
+    batcher_free(S->batcher);
     if (S->listen_fd >= 0) close(S->listen_fd);
     serve_model_release(S->model);
     cache_free(S->cache);

@@ -14,17 +14,38 @@
 
 #include "serve/serve.h"
 
+/* How the model's file is held (--model-map). Read into memory the model owns, a file
+ * overwritten in place (cp over it, a truncating write) cannot change or unmap the weights
+ * under running requests (SIGBUS); mapped, nothing is copied: a reload of a 270 MB transformer
+ * file does not hold two copies of it in memory, and processes share the page cache, but the
+ * file must then be replaced by rename (mv), never rewritten in place. auto maps files of
+ * MAP_MIN bytes or more. Either way the library refuses what is not a regular file without
+ * blocking (a FIFO put in the model's place), so a reload never hangs. */
+#define MAP_MIN (64ull << 20)
+
+static int open_held(const serve_config *cfg, senti_model **m, int *mapped, char *err, size_t errsz) {
+    senti_options opts = cfg->model.opts;
+    const char *how = cfg->model_map ? cfg->model_map : "auto";
+    *mapped = 0;
+    if (strcmp(how, "off") != 0) {
+        int rc = senti_model_open(cfg->model.spec, &opts, m, err, errsz);
+        if (rc) return rc;
+        if (!strcmp(how, "on") || senti_model_size(*m) >= MAP_MIN) {
+            *mapped = senti_model_path(*m) != NULL;
+            return SENTI_OK;
+        }
+        senti_model_free(*m); /* small: read it instead */
+    }
+    opts.flags |= SENTI_OPEN_READ;
+    return senti_model_open(cfg->model.spec, &opts, m, err, errsz);
+}
+
 int serve_model_open(const serve_config *cfg, unsigned generation, serve_model **out, char *err,
                      size_t errsz) {
     *out = NULL;
     senti_model *m = NULL;
-    /* A model file is read into memory the model owns instead of being mapped: a file
-     * overwritten in place (cp over it, a truncating write) would otherwise change or unmap
-     * the weights under running requests (SIGBUS). The library refuses what is not a regular
-     * file without blocking (a FIFO put in the model's place), so a reload never hangs. */
-    senti_options opts = cfg->model.opts;
-    opts.flags |= SENTI_OPEN_READ;
-    int rc = senti_model_open(cfg->model.spec, &opts, &m, err, errsz);
+    int mapped;
+    int rc = open_held(cfg, &m, &mapped, err, errsz);
     if (rc) return rc;
     /* every byte that changes the model's answers: the file, the embedded bytes, or both
      * VADER lexicons */
@@ -36,6 +57,7 @@ int serve_model_open(const serve_config *cfg, unsigned generation, serve_model *
         return SENTI_ENOMEM;
     }
     sm->m = m;
+    sm->mapped = mapped;
     sm->refs = 1;
     sm->generation = generation;
     sm->loaded_at = unix_now();

@@ -12,6 +12,8 @@
  *         connlimit.c connections per client
  *         redis.c     optional shared cache                   log.c        JSON log lines
  *         metrics.c   histograms, process metrics             util.c       buffers, clocks
+ *         batcher.c   the queue and worker pool that score concurrent requests in batches
+ *                     (models with senti_model_batch_hint > 1, or --batch-max)
  */
 #ifndef SENTI_SERVE_H
 #define SENTI_SERVE_H
@@ -21,6 +23,7 @@
 #include <stdint.h>
 
 #include "senti.h"
+#include "serve/batcher.h"
 #include "serve/cache.h"
 #include "serve/connlimit.h"
 #include "serve/metrics.h"
@@ -54,6 +57,11 @@ typedef struct serve_config {
     const char *redis_url;
     double redis_timeout;
     unsigned long fault_delay_us; /* testing: sleep per scored text */
+    unsigned long batch_max;      /* 0: the model's senti_model_batch_hint; 1: no queue */
+    double batch_wait;
+    unsigned long batch_workers;  /* 0: one per core */
+    int batch_wait_always;
+    const char *model_map;        /* auto, on or off (NULL: auto) */
     int no_ui;                    /* --no-ui: no web page at / */
     cli_model_args model;
 } serve_config;
@@ -65,6 +73,7 @@ typedef struct serve_config {
  * it. Scoring contexts are pooled per generation: taken per request, given back after. */
 typedef struct serve_model {
     senti_model *m;
+    int mapped;               /* its file is mapped, not read (--model-map) */
     int refs;                 /* atomic */
     unsigned generation;
     uint64_t cache_id;        /* digest + options: cache keys of this model */
@@ -135,6 +144,11 @@ typedef struct server {
     hist latency[RT_N];
     hist predict_latency;
     hist batch_size;
+    batcher *batcher;           /* NULL: texts are scored on the HTTP thread that read them */
+    unsigned long batch_max;    /* the effective --batch-max */
+    hist model_batch;           /* texts per model call from the queue */
+    hist queue_wait;            /* seconds a text waited in the queue */
+    uint64_t queue_expired;     /* texts whose deadline passed while queued */
     uint64_t texts_scored, rate_limited, overloaded, aborted, timeouts_request, timeouts_idle;
     uint64_t reloads_ok, reloads_failed;
     uint64_t refused_client;    /* connections closed at once: client at --max-client-connections */

@@ -97,6 +97,20 @@ void serve_metrics_render(server *S, sbuf *b) {
     hist_render(b, "senti_batch_size", "", &S->batch_size);
     counter(b, "senti_texts_scored_total", "Texts scored by the model (cache misses).", LOAD(S->texts_scored));
 
+    /* the queue in front of the model (--batch-max > 1); the series exist, empty, without it */
+    gauge(b, "senti_queue_batch_max", "Texts per model call at most (--batch-max, or the model's hint); 1: no queue.",
+          (double)S->batch_max);
+    gauge(b, "senti_queue_depth", "Texts waiting in the queue for a batch.", (double)batcher_depth(S->batcher));
+    gauge(b, "senti_queue_workers_busy", "Batch workers scoring a batch now.", (double)batcher_busy(S->batcher));
+    metric_head(b, "senti_queue_batch_size", "histogram", "Texts per model call from the queue.");
+    hist_render(b, "senti_queue_batch_size", "", &S->model_batch);
+    metric_head(b, "senti_queue_wait_seconds", "histogram",
+                "Time a text waited in the queue before its batch was scored.");
+    hist_render(b, "senti_queue_wait_seconds", "", &S->queue_wait);
+    counter(b, "senti_queue_timeouts_total",
+            "Texts answered 504 because --request-timeout passed while they were queued (never scored).",
+            LOAD(S->queue_expired));
+
     cache_stats cs;
     cache_get_stats(S->cache, &cs);
     counter(b, "senti_cache_hits_total", "Local response cache hits.", cs.hits);

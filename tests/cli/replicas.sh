@@ -18,7 +18,6 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 
-have() { command -v "$1" >/dev/null 2>&1; }
 for c in nginx redis-server redis-cli wrk curl jq python3; do
     if ! have $c; then
         echo "the replica tests need nginx, redis-server, wrk, curl, jq, python3 (make deps-test)"

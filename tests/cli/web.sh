@@ -10,34 +10,12 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 
-# start NAME ARGS...: a server on an ephemeral loopback port; sets PORT_NAME
-start() {
-    local name=$1
-    shift
-    "$SENTI" serve --host 127.0.0.1 --port 0 --port-file "$TMP/$name.port" --log "$TMP/$name.log" "$@" \
-        2>"$TMP/$name.err" &
-    local pid=$!
-    PIDS+=("$pid")
-    eval "PID_$name=$pid"
-    for _ in $(seq 1 200); do
-        [ -s "$TMP/$name.port" ] && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    if [ ! -s "$TMP/$name.port" ]; then
-        not_ok "server $name starts" "$(head -c 600 "$TMP/$name.err")"
-        eval "PORT_$name=1"
-        return 1
-    fi
-    eval "PORT_$name=$(cat "$TMP/$name.port")"
-}
-# stop NAME: SIGTERM; passes when the server exits 0 (under ASan: no leak, no error)
-stop() {
-    local pid
-    eval "pid=\$PID_$1"
-    kill -TERM "$pid" 2>/dev/null
-    wait "$pid"
-    local rc=$?
+. tests/serve_lib.sh
+
+# stop_checked NAME: SIGTERM; passes when the server exits 0 (under ASan: no leak, no error)
+stop_checked() {
+    stop "$1"
+    local rc=$STOP_RC
     if [ "$rc" -eq 0 ]; then ok "server $1 exits 0 on SIGTERM"; else not_ok "server $1 exits 0 on SIGTERM" "exit $rc: $(tail -c 600 "$TMP/$1.err")"; fi
 }
 # code URL [curl args]: the status code; body in $TMP/body, headers in $TMP/hdr
@@ -47,7 +25,6 @@ code() {
     curl -s -o "$TMP/body" -D "$TMP/hdr" -w '%{http_code}' --max-time 20 "$@" "$url"
 }
 hdr() { grep -i "^$1:" "$TMP/hdr" | head -n 1 | cut -d' ' -f2- | tr -d '\r'; }
-is() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected '$2', got '$3': $(head -c 300 "$TMP/body" 2>/dev/null)"; fi; }
 explain() { code "$1/v1/explain" -X POST -H 'Content-Type: application/json' --data-binary "$2"; }
 
 if ! command -v curl >/dev/null || ! command -v jq >/dev/null; then
@@ -97,14 +74,14 @@ is "explain: a body over --max-body is 413" 413 "$(explain "$S" "{\"text\":\"$bi
 explain "$S" '{"text":"x"}' >/dev/null; explain "$S" '{"text":"x"}' >/dev/null
 is "explain: over --rate is 429" 429 "$(explain "$S" '{"text":"x"}')"
 is "the page itself is not rate limited" 200 "$(code "$S/")"
-stop small
+stop_checked small
 
 start noui --no-ui || { finish; exit 1; }
 N=http://127.0.0.1:$PORT_noui
 is "--no-ui: GET / is 404" 404 "$(code "$N/")"
 is "--no-ui: GET /app.js is 404" 404 "$(code "$N/app.js")"
 is "--no-ui: the API still answers" 200 "$(code "$N/v1/sentiment" -X POST -H 'Content-Type: application/json' -d '{"text":"fine"}')"
-stop noui
+stop_checked noui
 check "--help lists --no-ui" sh -c "'$SENTI' serve --help | grep -q -- '--no-ui'"
 
 # ---- the page, in a browser --------------------------------------------------------------
@@ -146,7 +123,7 @@ else
         "$SENTI" batch --model "vader:$DATA/vader" "$W/vader.csv" -o "$W/expected-vader.csv" 2>>"$TMP/batch.err"
         BASE=http://127.0.0.1:$PORT_vader CHROMIUM=$CHROMIUM ONLY_FILES=1 FILES="$W/vader.csv=$W/expected-vader.csv" \
             OUT=build/web/vader timeout 60 node tests/web/web.test.mjs >>"$TMP/browser.out" 2>&1 || rc=$?
-        stop vader
+        stop_checked vader
     fi
     if [ "$rc" -eq 77 ]; then
         echo "browser tests skipped: $(head -n 1 "$TMP/browser.out")"
@@ -158,5 +135,5 @@ else
         echo "screenshots: build/web/try.png file.png watch.png phone.png readme.png"
     fi
 fi
-stop main
+stop_checked main
 finish

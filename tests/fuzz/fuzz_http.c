@@ -75,6 +75,9 @@ static void check_reply(api_reply *rep) {
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
     static server *S;
     if (!S) S = setup();
+    /* half of the inputs as for a model that batches: batch requests' cache misses scored in
+     * chunks of 3 (api.c's prescore) */
+    S->batch_max = size & 1 ? 3 : 0;
     const char *p = (const char *)data;
     api_framing f = {0};
     int http10 = 0, json = 0;

@@ -68,6 +68,56 @@ TEST(labels_checked_at_open) {
     ASSERT(strstr(err, "UTF-8") != NULL);
 }
 
+static int refuse_many(const senti_model *m, senti_ctx *ctx, const senti_text *t, size_t n, senti_result *out) {
+    (void)m, (void)ctx, (void)t, (void)n, (void)out;
+    return SENTI_ENOTSUP;
+}
+
+/* The batch hint: 1 for the kinds that score text by text; the chunk of a kind that scores
+ * many texts at once (predict_many) otherwise. */
+TEST(model_batch_hint) {
+    ASSERT_EQ(senti_model_batch_hint(NULL), 1);
+    senti_model *m = NULL;
+    ASSERT_EQ(senti_model_open_default(NULL, &m), SENTI_OK);
+    ASSERT_EQ(senti_model_batch_hint(m), 1);
+    senti_model_free(m);
+    senti__model_ops ops = {.kind = "test", .batch_chunk = 24};
+    m = senti__model_new(&ops, NULL);
+    ASSERT(m);
+    ASSERT_EQ(senti_model_batch_hint(m), 1); /* no predict_many: texts one by one */
+    ops.predict_many = refuse_many;
+    ASSERT_EQ(senti_model_batch_hint(m), 24);
+    ops.batch_chunk = 0;
+    ASSERT_EQ(senti_model_batch_hint(m), 16);
+    senti_model_free(m);
+}
+
+/* senti_predict_many: senti_predict_batch's answers on the calling thread, with or without a
+ * context; a context of another model is refused. */
+TEST(predict_many_matches_batch) {
+    senti_model *m = NULL, *m2 = NULL;
+    ASSERT_EQ(senti_model_open_default(NULL, &m), SENTI_OK);
+    ASSERT_EQ(senti_model_open_default(NULL, &m2), SENTI_OK);
+    senti_text t[5] = {{"a wonderful film", 16}, {"", 0}, {"not bad at all", 14}, {"awful", 5}, {NULL, 0}};
+    senti_result a[5], b[5], c[5];
+    ASSERT_EQ(senti_predict_batch(m, t, 5, a, 2), SENTI_OK);
+    ASSERT_EQ(senti_predict_many(m, NULL, t, 5, b), SENTI_OK);
+    senti_ctx *ctx = NULL;
+    ASSERT_EQ(senti_ctx_new(m, &ctx), SENTI_OK);
+    ASSERT_EQ(senti_predict_many(m, ctx, t, 5, c), SENTI_OK);
+    for (int i = 0; i < 5; i++) {
+        ASSERT_EQ(a[i].label, b[i].label);
+        ASSERT(a[i].score == b[i].score && a[i].score == c[i].score);
+    }
+    ASSERT(a[0].label != a[3].label);
+    ASSERT_EQ(senti_predict_many(m2, ctx, t, 5, c), SENTI_EINVAL);
+    ASSERT_EQ(senti_predict_many(m, ctx, NULL, 1, c), SENTI_EINVAL);
+    ASSERT_EQ(senti_predict_many(m, ctx, t, 0, NULL), SENTI_OK);
+    senti_ctx_free(ctx);
+    senti_model_free(m);
+    senti_model_free(m2);
+}
+
 /* Every kind is in the table; specs, messages and files are dispatched through it. */
 TEST(registry_lists_and_dispatches_kinds) {
     ASSERT(senti_kind_count() >= 2);
