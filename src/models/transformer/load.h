@@ -86,8 +86,4 @@ int senti__tf_open_hf(const char *dir, senti__tf_config *c, senti__tf *m, char d
 /* Lower m->max_tokens to limit (0: no change); SENTI_ERANGE if below the special tokens. */
 int senti__tf_limit_tokens(senti__tf *m, size_t limit, char *err, size_t err_size);
 
-/* IEEE half and bfloat16 to float. */
-float senti__f16_to_f32(uint16_t h);
-float senti__bf16_to_f32(uint16_t h);
-
 #endif
