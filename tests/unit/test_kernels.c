@@ -611,3 +611,22 @@ TEST(kernels_half_floats) {
     ASSERT(isinf(senti__f16_to_f32(0x7c00)) && isinf(senti__f16_to_f32(0xfc00)) && isnan(senti__f16_to_f32(0x7e00)));
     ASSERT(senti__bf16_to_f32(0x3f80) == 1.0f && senti__bf16_to_f32(0xc040) == -3.0f);
 }
+
+/* the finite scan: a NaN or infinity anywhere (in a block of 256, in the tail) is found */
+TEST(kernels_all_finite) {
+    enum { N = 256 * 3 + 17 };
+    static float x[N];
+    for (int i = 0; i < N; i++) x[i] = (i % 7 - 3) * 1e30f + (float)i * 1e-40f; /* subnormals too */
+    x[5] = FLT_MAX, x[6] = -FLT_MAX;
+    ASSERT(senti__all_finite(x, N) && senti__all_finite(x, 0));
+    const float bad[] = {NAN, -NAN, INFINITY, -INFINITY};
+    const size_t at[] = {0, 255, 256, 600, N - 17, N - 1};
+    for (int b = 0; b < 4; b++)
+        for (int k = 0; k < 6; k++) {
+            float keep = x[at[k]];
+            x[at[k]] = bad[b];
+            ASSERT(!senti__all_finite(x, N));
+            ASSERT(senti__all_finite(x, at[k])); /* up to it, all finite */
+            x[at[k]] = keep;
+        }
+}

@@ -166,10 +166,8 @@ static int not_finite(binder *b, const char *name) {
 static int as_f32(binder *b, const senti__tensor *t, const char *name, const float **out) {
     size_t n = (size_t)t->count;
     if (t->dtype == SENTI__DT_F32) {
-        const float *p = t->data;
-        for (size_t i = 0; i < n; i++)
-            if (!isfinite(p[i])) return not_finite(b, name);
-        *out = p;
+        if (!senti__all_finite(t->data, n)) return not_finite(b, name);
+        *out = t->data;
         return SENTI_OK;
     }
     float *p = own_alloc(b->m, n, sizeof *p);
