@@ -43,8 +43,9 @@
  * instead. For P.V (V not transposed) the caller transposes V once per head (128 x 64 floats)
  * or accumulates with axpy.
  *
- * int8 product layout: the weights are packed once at load (senti__qweights below) so the
- * kernels compute outer products - 4 activation bytes broadcast against 16 output columns -
+ * int8 product layout: the weights are packed once (senti__qweights below: at load, or at
+ * import into a model file that is then used in place through a view) so the kernels compute
+ * outer products - 4 activation bytes broadcast against 16 output columns -
  * and never reduce a vector horizontally: tiles of 8 rows x 48 columns (VNNI), 4 x 48
  * (AVX-512BW), 4 x 16 (AVX2).
  *
