@@ -33,6 +33,10 @@ if [ -r "$DATA/bert-base-uncased/vocab.txt" ]; then
     vg "predict hf:DIR" predict --model "hf:$TMP/rb" --json < "$TMP/lines.txt"
     vg "batch transformer" batch "$TMP/lines.txt" -o "$TMP/out-tf.txt" --model "$TMP/rb.st" --threads 2
     check "valgrind: a hostile checkpoint fails cleanly" bash -c "${VG[*]} '$SENTI' predict --model 'hf:$TMP/bad' good; test \$? -eq 1"
+    # an int8 file whose stored column sum lies (the loader's panel check refuses it)
+    python3 -c "import json,struct,sys; b=bytearray(open(sys.argv[1],'rb').read()); n=struct.unpack('<Q',b[:8])[0]
+at=8+n+json.loads(b[8:8+n])['layer.0.q.qsum']['data_offsets'][0]; b[at]^=1; open(sys.argv[2],'wb').write(b)" "$TMP/rb.st" "$TMP/lie.st"
+    check "valgrind: an int8 file with a lying sum fails cleanly" bash -c "${VG[*]} '$SENTI' predict --model '$TMP/lie.st' good; test \$? -eq 1"
     [ -r "$DATA/tiny-transformer/weights_f32le.bin" ] &&
         vg "model import --tiny" model import --tiny "$DATA/tiny-transformer" --vocab "$DATA/bert-base-uncased" -o "$TMP/tiny.st"
 fi

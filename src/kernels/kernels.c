@@ -10,8 +10,11 @@
  * senti__qweights holds the weights of one int8 matrix as the kernels read them: packed in
  * panels of 16 output columns (the layout is drawn in kernels.h), a scale per row and the sum
  * of each row (the correction the u8-offset VNNI path subtracts). It is built once at load,
- * from f32 weights or from weights already quantized.
+ * from f32 weights or from weights already quantized, or is a view of bytes a model file
+ * stores already packed (then checked once: senti__qweights_check). The half-float
+ * conversions the model files need live here too, beside the other numeric code.
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,9 +171,104 @@ int senti__qweights_from_int8(senti__qweights *W, const int8_t *q, size_t ldq, c
     return 0;
 }
 
-void senti__qweights_free(senti__qweights *W) {
-    senti__free(W->p);
-    senti__free(W->scale);
-    senti__free(W->sum);
+int senti__qweights_view(senti__qweights *W, const void *p, size_t p_bytes, const float *scale,
+                         size_t n_scale, const int32_t *sum, size_t n_sum, size_t N, size_t K) {
     memset(W, 0, sizeof *W);
+    size_t kg = (K + 3) / 4, panels = (N + SENTI_QW_COLS - 1) / SENTI_QW_COLS;
+    if (K > 131072 || (panels && kg > SIZE_MAX / 64 / panels) || !p || !scale || !sum ||
+        p_bytes != panels * kg * 64 || n_scale != panels * SENTI_QW_COLS || n_sum != n_scale)
+        return -1;
+    /* the kernels only read through these pointers; `view` keeps free from touching them */
+    W->p = (int8_t *)(uintptr_t)p;
+    W->scale = (float *)(uintptr_t)scale;
+    W->sum = (int32_t *)(uintptr_t)sum;
+    W->n = N, W->k = K, W->kgroups = kg, W->panels = panels, W->view = 1;
+    return 0;
+}
+
+/* the padding bytes of panel `pb`: columns from c0 (all k), and k >= K in every column */
+static int qweights_padding_zero(const senti__qweights *W, size_t pb, size_t c0) {
+    const int8_t *P = W->p + pb * W->kgroups * 64;
+    for (size_t g = 0; c0 < SENTI_QW_COLS && g < W->kgroups; g++)
+        for (size_t i = c0 * 4; i < 64; i++)
+            if (P[g * 64 + i]) return 0;
+    const int8_t *last = P + (W->kgroups - 1) * 64;
+    for (size_t c = 0; W->k % 4 && c < SENTI_QW_COLS; c++)
+        for (size_t r = W->k % 4; r < 4; r++)
+            if (last[c * 4 + r]) return 0;
+    return 1;
+}
+
+int senti__qweights_check(const senti__qweights *W, size_t *col) {
+    *col = 0;
+    for (size_t j = 0; j < W->panels * SENTI_QW_COLS; j++) {
+        float s = W->scale[j];
+        *col = j;
+        if (j < W->n && !(s >= 0 && s < 1e30f)) return SENTI__QW_BAD_SCALE;
+        if (j >= W->n && (s != 0 || W->sum[j])) return SENTI__QW_BAD_PADDING;
+    }
+    for (size_t pb = 0; pb < W->panels; pb++) {
+        size_t c0 = W->n - pb * SENTI_QW_COLS; /* real columns of this panel */
+        if (c0 > SENTI_QW_COLS) c0 = SENTI_QW_COLS;
+        *col = pb * SENTI_QW_COLS;
+        if (W->kgroups && !qweights_padding_zero(W, pb, c0)) return SENTI__QW_BAD_PADDING;
+        int32_t acc[64] = {0}; /* byte i of every group: 64 independent sums the compiler vectorizes */
+        const int8_t *P = W->p + pb * W->kgroups * 64;
+        for (size_t g = 0; g < W->kgroups; g++, P += 64)
+            for (int i = 0; i < 64; i++) acc[i] += P[i];
+        for (size_t c = 0; c < c0; c++) {
+            *col = pb * SENTI_QW_COLS + c;
+            if (acc[4 * c] + acc[4 * c + 1] + acc[4 * c + 2] + acc[4 * c + 3] != W->sum[*col])
+                return SENTI__QW_BAD_SUM;
+        }
+    }
+    return SENTI__QW_OK;
+}
+
+void senti__qweights_free(senti__qweights *W) {
+    if (!W->view) {
+        senti__free(W->p);
+        senti__free(W->scale);
+        senti__free(W->sum);
+    }
+    memset(W, 0, sizeof *W);
+}
+
+/* ---- float checks and half floats ------------------------------------------------------ */
+
+int senti__all_finite(const float *x, size_t n) {
+    size_t i = 0;
+    for (; i + 256 <= n; i += 256) {
+        uint32_t bad = 0;
+        for (size_t k = 0; k < 256; k++) {
+            uint32_t u;
+            memcpy(&u, x + i + k, 4);
+            bad |= (~u & 0x7f800000u) == 0; /* exponent all ones: infinity or NaN */
+        }
+        if (bad) return 0;
+    }
+    for (; i < n; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
+float senti__f16_to_f32(uint16_t h) {
+    uint32_t s = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 31, f = h & 1023, u;
+    if (e == 31) u = s | 0x7f800000u | (f << 13);
+    else if (e) u = s | ((e + 112) << 23) | (f << 13);
+    else if (!f) u = s;
+    else { /* subnormal: f * 2^-24 */
+        float v = (float)f * 5.9604644775390625e-8f;
+        return s ? -v : v;
+    }
+    float v;
+    memcpy(&v, &u, 4);
+    return v;
+}
+
+float senti__bf16_to_f32(uint16_t h) {
+    uint32_t u = (uint32_t)h << 16;
+    float v;
+    memcpy(&v, &u, 4);
+    return v;
 }

@@ -43,8 +43,9 @@
  * instead. For P.V (V not transposed) the caller transposes V once per head (128 x 64 floats)
  * or accumulates with axpy.
  *
- * int8 product layout: the weights are packed once at load (senti__qweights below) so the
- * kernels compute outer products - 4 activation bytes broadcast against 16 output columns -
+ * int8 product layout: the weights are packed once (senti__qweights below: at load, or at
+ * import into a model file that is then used in place through a view) so the kernels compute
+ * outer products - 4 activation bytes broadcast against 16 output columns -
  * and never reduce a vector horizontally: tiles of 8 rows x 48 columns (VNNI), 4 x 48
  * (AVX-512BW), 4 x 16 (AVX2).
  *
@@ -73,13 +74,15 @@
  * 32-byte halves, vpmaddubsw pairs the bytes within each 4). So
  *   weight (j, k) = p[((j / 16) * kgroups + k / 4) * 64 + (j % 16) * 4 + k % 4].
  * scale and sum are padded with zeros to whole panels too. Built and owned by the functions
- * below; read-only afterwards, so threads share one. */
+ * below, or a view of bytes packed so beforehand (a mapped model file: senti__qweights_view);
+ * read-only afterwards, so threads share one. */
 enum { SENTI_QW_COLS = 16 };
 typedef struct senti__qweights {
     int8_t *p;      /* panels x kgroups x 64 bytes */
     float *scale;   /* panels x 16: the real weight (j, k) is q(j, k) * scale[j] */
     int32_t *sum;   /* panels x 16: sum over k of q(j, k) (the u8 offset correction) */
     size_t n, k, kgroups, panels;
+    int view;       /* 1: p, scale and sum are the caller's (never written, never freed) */
 } senti__qweights;
 
 static inline int8_t senti__qweights_at(const senti__qweights *W, size_t j, size_t k) {
@@ -154,7 +157,29 @@ int senti__qweights_quantize(senti__qweights *W, const float *w, size_t N, size_
 /* The same from weights already quantized (q: N x K, stride ldq; scale: N). */
 int senti__qweights_from_int8(senti__qweights *W, const int8_t *q, size_t ldq, const float *scale,
                               size_t N, size_t K);
+/* A view of weights packed beforehand in the layout above (a mapped model file): W points at
+ * p (p_bytes bytes), scale and sum (n_scale and n_sum entries), which must outlive it; nothing
+ * is copied, allocated or checked but the sizes. 0, or -1 if a size is not what N x K needs
+ * (then *W is empty). A view does not vouch for its bytes: see senti__qweights_check. */
+int senti__qweights_view(senti__qweights *W, const void *p, size_t p_bytes, const float *scale,
+                         size_t n_scale, const int32_t *sum, size_t n_sum, size_t N, size_t K);
+/* What the kernels trust of packed weights, checked (one read of every byte): every scale
+ * finite and >= 0; the padding (columns >= n, k >= K, and their scale and sum) zero; sum[j]
+ * the true sum of column j. The VNNI kernel uses the sums and the others do not, so weights
+ * that fail this would give answers that depend on the CPU. SENTI__QW_OK, or what is wrong
+ * first, with the column in *col. Scales must be in [0, 1e30) (NaN and infinity refused). */
+enum { SENTI__QW_OK, SENTI__QW_BAD_SCALE, SENTI__QW_BAD_PADDING, SENTI__QW_BAD_SUM };
+int senti__qweights_check(const senti__qweights *W, size_t *col);
+/* Frees what the functions above built; a view is only emptied. */
 void senti__qweights_free(senti__qweights *W);
+
+/* 1 if none of x[0..n) is NaN or infinite (a model's weights, scanned once at open: blocks
+ * of 256 tested without a branch, which the compiler vectorizes, 4-5x the plain loop). */
+int senti__all_finite(const float *x, size_t n);
+
+/* IEEE half and bfloat16 to float (the half subnormals exact, infinities and NaNs kept). */
+float senti__f16_to_f32(uint16_t h);
+float senti__bf16_to_f32(uint16_t h);
 
 /* The variants (tables defined in ref.c and the x86 files). */
 extern const senti__kernels senti__kernels_ref;

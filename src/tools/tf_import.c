@@ -9,9 +9,10 @@
  *   f32   as they are;
  *   f16   linear weights and embeddings as IEEE half (round to nearest even);
  *   int8  linear weights and embeddings quantized per row (per output channel), symmetric:
- *         scale = max|w| / 127, q = round_half_even(w / scale), with the F32 scales beside
- *         them as X.scale (the kernels' own quantize_row, so the file is what the int8 path
- *         would have computed at load);
+ *         scale = max|w| / 127, q = round_half_even(w / scale) (the kernels' own
+ *         quantize_row); embeddings as I8 rows with their F32 scales beside them as X.scale,
+ *         linear weights already in the int8 kernels' packed panels (senti__qweights:
+ *         X.qpanels, X.qscale, X.qsum), which the loader uses in place from the mapping;
  * LayerNorm parameters and biases stay F32. The configuration goes into the metadata, the
  * tokenizer's original files into U8 tensors (tok.NAME), the tiny model's id map into an I32
  * tensor. The file written is opened again with the library before the import succeeds.
@@ -65,7 +66,8 @@ static char *w_name(writer *w, const char *fmt, size_t layer, const char *suffix
     return w_keep(w, senti__strdup(buf));
 }
 
-static void w_add(writer *w, const char *name, senti__dtype dt, size_t d0, size_t d1, const void *data) {
+/* a tensor [d0], [d0, d1] or [d0, d1, d2] (0 ends the shape) */
+static void w_add3(writer *w, const char *name, senti__dtype dt, size_t d0, size_t d1, size_t d2, const void *data) {
     if (!name || !data || w->oom) {
         w->oom = 1;
         return;
@@ -82,8 +84,12 @@ static void w_add(writer *w, const char *name, senti__dtype dt, size_t d0, size_
     senti__st_out *o = &w->t[w->n++];
     memset(o, 0, sizeof *o);
     o->name = name, o->dtype = dt, o->data = data;
-    o->ndim = d1 ? 2 : 1;
-    o->shape[0] = d0, o->shape[1] = d1;
+    o->ndim = d2 ? 3 : d1 ? 2 : 1;
+    o->shape[0] = d0, o->shape[1] = d1, o->shape[2] = d2;
+}
+
+static void w_add(writer *w, const char *name, senti__dtype dt, size_t d0, size_t d1, const void *data) {
+    w_add3(w, name, dt, d0, d1, 0, data);
 }
 
 static void w_free(writer *w) {
@@ -134,8 +140,29 @@ static void w_vec(writer *w, const char *fmt, size_t layer, const char *suffix, 
     w_add(w, w_name(w, fmt, layer, suffix), SENTI__DT_F32, n, 0, x);
 }
 
+/* An int8 linear layer as the kernels read it: quantized as w_matrix does, then packed
+ * (senti__qweights_from_int8); the panels, scales and sums are written as they are in memory. */
+static void w_qlinear(writer *w, const char *fmt, size_t layer, const float *x, size_t rows, size_t cols) {
+    int8_t *q = senti__malloc(rows * cols + 1);
+    float *s = senti__malloc(rows * sizeof *s + 1);
+    senti__qweights W = {0};
+    for (size_t r = 0; q && s && r < rows; r++) senti__kernels_ref.quantize_row(x + r * cols, cols, q + r * cols, &s[r]);
+    if (!q || !s || senti__qweights_from_int8(&W, q, cols, s, rows, cols)) w->oom = 1;
+    senti__free(q);
+    senti__free(s);
+    if (w->oom) {
+        senti__qweights_free(&W);
+        return;
+    }
+    size_t n = W.panels * SENTI_QW_COLS;
+    w_add3(w, w_name(w, fmt, layer, "qpanels"), SENTI__DT_I8, W.panels, W.kgroups, 64, w_keep(w, W.p));
+    w_add(w, w_name(w, fmt, layer, "qscale"), SENTI__DT_F32, n, 0, w_keep(w, W.scale));
+    w_add(w, w_name(w, fmt, layer, "qsum"), SENTI__DT_I32, n, 0, w_keep(w, W.sum));
+}
+
 static void w_linear(writer *w, const char *fmt, size_t layer, const senti__tf_linear *l) {
-    w_matrix(w, fmt, layer, l->w, l->out, l->in);
+    if (w->dtype == SENTI__TFW_INT8) w_qlinear(w, fmt, layer, l->w, l->out, l->in);
+    else w_matrix(w, fmt, layer, l->w, l->out, l->in);
     w_vec(w, fmt, layer, "bias", l->b, l->out);
 }
 
@@ -215,7 +242,7 @@ static int write_file(const char *out, const senti__tf_config *c, const senti__t
     snprintf(unk, sizeof unk, "%ld", unk_row);
     int rc = labels_csv(c, o->labels, labels, sizeof labels, err, err_size);
     if (rc) return rc;
-    const char *meta[] = {"kind", "transformer", "format_version", "1", "arch", senti__tf_arch_name(c->arch),
+    const char *meta[] = {"kind", "transformer", "format_version", "2", "arch", senti__tf_arch_name(c->arch),
                           "hidden_act", senti__tf_act_name(c->act), "layers", num[0], "hidden", num[1],
                           "heads", num[2], "intermediate", num[3], "vocab_size", num[4], "max_position", num[5],
                           "type_vocab", num[6], "pad_id", num[7], "max_tokens", num[8], "layer_norm_eps", eps,

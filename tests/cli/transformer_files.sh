@@ -195,10 +195,11 @@ t += b" " * ((64 - (8 + len(t)) % 64) % 64)
 open(dst, "wb").write(struct.pack("<Q", len(t)) + t + b[8 + n:])
 EOF
 }
-# bad_file NAME PATTERN KEY=VALUE...
+# bad_file NAME PATTERN KEY=VALUE...: the int8 file (SRC=FILE: another) edited by retag
+# (EDIT=poke: by poke, below) is refused with PATTERN in the message, exit status 1
 bad_file() {
     local n=$1 pat=$2; shift 2
-    retag "$TMP/bert.int8.st" "$TMP/bad.st" "$@"
+    ${EDIT:-retag} "${SRC:-$TMP/bert.int8.st}" "$TMP/bad.st" "$@"
     "$SENTI" predict --model "$TMP/bad.st" "good film" > "$TMP/bad.out" 2>&1
     local rc=$?
     if [ $rc -eq 1 ] && grep -q -- "$pat" "$TMP/bad.out"; then ok "$n"; else not_ok "$n" "exit $rc: $(head -c 300 "$TMP/bad.out")"; fi
@@ -209,12 +210,79 @@ bad_file "file: layers beyond the tensors" "tensor 'layer.2.q.weight' is missing
 bad_file "file: 999 layers" "layers = 999 is outside" layers=999
 bad_file "file: hidden disagrees" "where the configuration says" hidden=64 heads=4
 bad_file "file: unknown arch" "metadata 'arch'" arch=gpt2
-bad_file "file: format_version 2" "format_version" format_version=2
+bad_file "file: format_version 3" "format_version" format_version=3
 bad_file "file: labels missing" "metadata 'labels'" labels=
-bad_file "file: labels count disagrees" "cls.weight' has shape" labels=a,b,c
+SRC=$TMP/bert.f32.st bad_file "file: labels count disagrees" "cls.weight' has shape" labels=a,b,c
+# int8: 2 and 3 outputs fill one 16-column panel alike, so the bias tells
+bad_file "file: labels count disagrees (int8)" "cls.bias' has shape \[2\] where the configuration says \[3\]" labels=a,b,c
 bad_file "file: max_tokens over the positions" "exceeds the 40 positions" max_tokens=41
 bad_file "file: eps not a number" "layer_norm_eps" layer_norm_eps=small
 bad_file "file: no tokenizer" "no tokenizer" rename:tok.vocab.txt=tok.other
+
+retag "$TMP/bert.f32.st" "$TMP/v1.st" format_version=1
+"$SENTI" predict --json --model "$TMP/v1.st" < "$TMP/texts.txt" > "$TMP/v1.jsonl" 2>&1
+same "file: an f32 file of format_version 1 still reads" "$TMP/bert.f32.jsonl" "$TMP/v1.jsonl"
+
+# ---- hostile int8 panels: the bytes the kernels trust, edited in a file import wrote ----------------
+# poke IN OUT EDIT...: EDIT is NAME[i]=TYPE:VALUE (a value of the tensor, TYPE i8/i32/f32; i32:+N
+# adds N), shape:NAME=d0,d1,.. (its shape, the bytes unchanged), rename:NAME=NEW, cut:BYTES
+poke() {
+    python3 - "$@" <<'EOF'
+import json, re, struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+b = bytearray(open(src, "rb").read())
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n])
+cut = None
+for e in sys.argv[3:]:
+    if e.startswith("shape:"):
+        k, v = e[6:].split("=")
+        h[k]["shape"] = [int(x) for x in v.split(",")]
+    elif e.startswith("rename:"):
+        k, v = e[7:].split("=")
+        h[v] = h.pop(k)
+    elif e.startswith("cut:"):
+        cut = int(e[4:])
+    else:
+        name, i, t, v = re.fullmatch(r"(.+)\[(\d+)\]=(i8|i32|f32):(.+)", e).groups()
+        fmt, size = {"i8": ("<b", 1), "i32": ("<i", 4), "f32": ("<f", 4)}[t]
+        at = 8 + n + h[name]["data_offsets"][0] + int(i) * size
+        if t == "i32" and v.startswith("+"):
+            v = struct.unpack(fmt, b[at:at + 4])[0] + int(v)
+        struct.pack_into(fmt, b, at, float(v) if t == "f32" else int(v))
+t = json.dumps(h).encode()
+t += b" " * ((64 - (8 + len(t)) % 64) % 64)
+out = struct.pack("<Q", len(t)) + t + b[8 + n:]
+open(dst, "wb").write(out[:cut] if cut else out)
+EOF
+}
+poke "$TMP/bert.int8.st" "$TMP/same.st" 'layer.0.q.qsum[0]=i32:+0'
+check "int8: the poke helper keeps a file valid" "$SENTI" predict --model "$TMP/same.st" good
+check "int8: the file holds packed panels, format_version 2" python3 -c "
+import json, struct, sys
+b = open(sys.argv[1], 'rb').read(); h = json.loads(b[8:8 + struct.unpack('<Q', b[:8])[0]])
+assert h['__metadata__']['format_version'] == '2'
+assert h['layer.0.q.qpanels']['dtype'] == 'I8' and h['layer.0.q.qpanels']['shape'] == [2, 8, 64]
+assert h['cls.qsum']['dtype'] == 'I32' and h['cls.qscale']['shape'] == [16]
+assert 'layer.0.q.weight' not in h and h['emb.word.weight']['dtype'] == 'I8'" "$TMP/bert.int8.st"
+# cls is 2 x 32: one panel of 16 columns, 14 of them padding (column 15, k 0 is byte 60)
+EDIT=poke bad_file "int8: a nonzero padding byte" "cls.{qpanels,qscale,qsum}' hold padding that is not zero (column 0)" 'cls.qpanels[60]=i8:1'
+EDIT=poke bad_file "int8: a nonzero padding scale" "padding that is not zero (column 5)" 'cls.qscale[5]=f32:0.5'
+EDIT=poke bad_file "int8: a sum that lies" "layer.0.q.{qpanels,qscale,qsum}' hold a sum that is not its weights' sum (column 7)" 'layer.0.q.qsum[7]=i32:+1'
+EDIT=poke bad_file "int8: a negative scale" "layer.1.ff1.{qpanels,qscale,qsum}' hold a scale that is negative, NaN" 'layer.1.ff1.qscale[3]=f32:-0.01'
+EDIT=poke bad_file "int8: a NaN scale" "a scale that is negative, NaN, infinite" 'layer.0.o.qscale[0]=f32:nan'
+EDIT=poke bad_file "int8: an infinite scale" "a scale that is negative, NaN, infinite" 'layer.0.o.qscale[31]=f32:inf'
+EDIT=poke bad_file "int8: panels of another shape" "'layer.0.k.qpanels' has shape \[2, 8, 32, 2\] where the configuration says \[2, 8, 64\]" 'shape:layer.0.k.qpanels=2,8,32,2'
+EDIT=poke bad_file "int8: sums of another shape" "'pool.qsum' has shape \[16, 2\]" 'shape:pool.qsum=16,2'
+EDIT=poke bad_file "int8: scales missing" "tensor 'layer.1.v.qscale' is missing" 'rename:layer.1.v.qscale=x'
+EDIT=poke bad_file "int8: the old I8 [out x in] layout" "before format_version 2" 'rename:layer.0.q.qpanels=layer.0.q.weight' 'shape:layer.0.q.weight=32,32'
+off=$(python3 -c "import json,struct,sys; b=open(sys.argv[1],'rb').read(); n=struct.unpack('<Q',b[:8])[0]; print(8+n+json.loads(b[8:8+n])['layer.1.ff2.qpanels']['data_offsets'][0]+100)" "$TMP/bert.int8.st")
+EDIT=poke bad_file "int8: the file cut inside a panel tensor" "bad.st" "cut:$off"
+if grep -q avx512_vnni /proc/cpuinfo && grep -q avx512bw /proc/cpuinfo; then
+    SENTI_KERNELS=avx512 "$SENTI" predict --json --model "$TMP/bert.int8.st" < "$TMP/texts.txt" > "$TMP/k1.jsonl" 2>&1
+    SENTI_KERNELS=avx512vnni "$SENTI" predict --json --model "$TMP/bert.int8.st" < "$TMP/texts.txt" > "$TMP/k2.jsonl" 2>&1
+    same "int8: the VNNI kernel (which reads the stored sums) answers as AVX-512BW does" "$TMP/k1.jsonl" "$TMP/k2.jsonl"
+fi
 
 # ---- the tiny SST-2 model: real weights, real answers ---------------------------------------------
 TINY=$DATA/tiny-transformer

@@ -542,3 +542,91 @@ TEST(kernels_vector) {
     }
     free(a); free(b); free(y); free(r);
 }
+
+/* packed bytes as a model file holds them: a view answers as the weights it copies, on every
+ * variant, and the check finds each thing the kernels must not be handed */
+TEST(kernels_qweights_view) {
+    enum { M = 3, N = 21, K = 11, P = 2 * 3 * 64, S = 2 * 16 };
+    int8_t q[N * K], a[M * K], p[P];
+    float sc[N], as[M] = {0.5f, 1, 2}, s[S], C0[M * N], C1[M * N];
+    int32_t sum[S];
+    for (int i = 0; i < N * K; i++) q[i] = (int8_t)(i * 37 % 256 - 128);
+    for (int i = 0; i < M * K; i++) a[i] = (int8_t)(i * 53 % 255 - 127);
+    for (int j = 0; j < N; j++) sc[j] = 0.01f * (float)j;
+    senti__qweights W, V;
+    size_t col;
+    ASSERT(senti__qweights_from_int8(&W, q, K, sc, N, K) == 0);
+    ASSERT_EQ(senti__qweights_check(&W, &col), SENTI__QW_OK);
+    memcpy(p, W.p, P), memcpy(s, W.scale, sizeof s), memcpy(sum, W.sum, sizeof sum);
+    ASSERT(senti__qweights_view(&V, p, P - 64, s, S, sum, S, N, K) == -1); /* a group short */
+    ASSERT(V.p == NULL);
+    ASSERT(senti__qweights_view(&V, p, P, s, S - 1, sum, S, N, K) == -1);
+    ASSERT(senti__qweights_view(&V, p, P, s, S, sum, S, N, K + 2) == -1); /* K 13: 4 groups */
+    ASSERT(senti__qweights_view(&V, p, P, s, S, sum, S, N, K) == 0);
+    ASSERT(V.view && V.p == p && V.panels == 2 && V.kgroups == 3);
+    ASSERT_EQ(senti__qweights_check(&V, &col), SENTI__QW_OK);
+    const senti__kernels *all[9] = {&senti__kernels_ref};
+    size_t n = 1 + others(all + 1);
+    for (size_t v = 0; v < n; v++) {
+        all[v]->qmatmul(M, a, K, as, &W, 0, N, NULL, C0, N);
+        all[v]->qmatmul(M, a, K, as, &V, 0, N, NULL, C1, N);
+        ASSERT(memcmp(C0, C1, sizeof C0) == 0);
+    }
+    /* k 11 of column 3 (panel 0, group 2, byte 3 * 4 + 3) and column 21 are padding */
+    p[2 * 64 + 15] = 1;
+    ASSERT_EQ(senti__qweights_check(&V, &col), SENTI__QW_BAD_PADDING);
+    ASSERT_EQ(col, 0);
+    p[2 * 64 + 15] = 0, p[(3 + 1) * 64 + 5 * 4] = -1;
+    ASSERT_EQ(senti__qweights_check(&V, &col), SENTI__QW_BAD_PADDING);
+    ASSERT_EQ(col, 16);
+    p[(3 + 1) * 64 + 5 * 4] = 0, s[N] = 1;
+    ASSERT_EQ(senti__qweights_check(&V, &col), SENTI__QW_BAD_PADDING);
+    ASSERT_EQ(col, N);
+    s[N] = 0, sum[7]++;
+    ASSERT_EQ(senti__qweights_check(&V, &col), SENTI__QW_BAD_SUM);
+    ASSERT_EQ(col, 7);
+    sum[7]--, p[64 + 7 * 4] ^= 2; /* a weight changed under its sum */
+    ASSERT_EQ(senti__qweights_check(&V, &col), SENTI__QW_BAD_SUM);
+    ASSERT_EQ(col, 7);
+    p[64 + 7 * 4] ^= 2;
+    const float bad[] = {-0.5f, NAN, INFINITY, 1e31f};
+    for (int i = 0; i < 4; i++) {
+        s[9] = bad[i];
+        ASSERT_EQ(senti__qweights_check(&V, &col), SENTI__QW_BAD_SCALE);
+        ASSERT_EQ(col, 9);
+    }
+    s[9] = 0; /* a zero scale is a zero column, allowed */
+    ASSERT_EQ(senti__qweights_check(&V, &col), SENTI__QW_OK);
+    senti__qweights_free(&V); /* a view: nothing freed (ASan would see p on the stack freed) */
+    ASSERT(V.p == NULL && p[0] == W.p[0]);
+    senti__qweights_free(&W);
+}
+
+/* half floats: normals, subnormals, zeros, infinities, NaN; bfloat16 is the top half */
+TEST(kernels_half_floats) {
+    ASSERT(senti__f16_to_f32(0x3c00) == 1.0f && senti__f16_to_f32(0xc000) == -2.0f);
+    ASSERT(senti__f16_to_f32(0x7bff) == 65504.0f);
+    ASSERT(senti__f16_to_f32(0x0001) == 0x1p-24f && senti__f16_to_f32(0x83ff) == -1023 * 0x1p-24f);
+    ASSERT(senti__f16_to_f32(0x0000) == 0.0f && signbit(senti__f16_to_f32(0x8000)));
+    ASSERT(isinf(senti__f16_to_f32(0x7c00)) && isinf(senti__f16_to_f32(0xfc00)) && isnan(senti__f16_to_f32(0x7e00)));
+    ASSERT(senti__bf16_to_f32(0x3f80) == 1.0f && senti__bf16_to_f32(0xc040) == -3.0f);
+}
+
+/* the finite scan: a NaN or infinity anywhere (in a block of 256, in the tail) is found */
+TEST(kernels_all_finite) {
+    enum { N = 256 * 3 + 17 };
+    static float x[N];
+    for (int i = 0; i < N; i++) x[i] = (i % 7 - 3) * 1e30f + (float)i * 1e-40f; /* subnormals too */
+    x[5] = FLT_MAX, x[6] = -FLT_MAX;
+    ASSERT(senti__all_finite(x, N) && senti__all_finite(x, 0));
+    const float bad[] = {NAN, -NAN, INFINITY, -INFINITY};
+    const size_t at[] = {0, 255, 256, 600, N - 17, N - 1};
+    for (int b = 0; b < 4; b++)
+        for (int k = 0; k < 6; k++) {
+            float keep = x[at[k]];
+            x[at[k]] = bad[b];
+            ASSERT(!senti__all_finite(x, N));
+            ASSERT(senti__all_finite(x, at[k])); /* up to it, all finite */
+            x[at[k]] = keep;
+        }
+}

@@ -258,9 +258,9 @@ int senti__tf_config_from_meta(const senti__st *st, senti__tf_config *c, char *e
                                size_t err_size) {
     memset(c, 0, sizeof *c);
     const char *ver = senti__st_meta(st, "format_version");
-    if (!ver || strcmp(ver, "1"))
+    if (!ver || (strcmp(ver, "1") && strcmp(ver, "2")))
         return senti__err(err, err_size, SENTI_EVERSION,
-                          "transformer format_version '%.16s' not supported (this library reads 1)",
+                          "transformer format_version '%.16s' not supported (this library reads 1 and 2)",
                           ver ? ver : "");
     int rc = m_names(st, c, err, err_size);
     static const char *const keys[] = {"layers", "hidden", "heads", "intermediate", "vocab_size",

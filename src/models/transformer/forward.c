@@ -173,18 +173,6 @@ void senti__tf_scratch_free(senti__tf_scratch *s) {
 
 /* ---- embeddings -------------------------------------------------------------------------- */
 
-static float f16_to_f32(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
-    if (e == 0) {
-        float v = (float)mant * 0x1p-24f; /* zero and subnormals */
-        return sign ? -v : v;
-    }
-    uint32_t bits = sign | (e == 31 ? 0x7f800000u : (e + 112) << 23) | (mant << 13);
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
-
 /* out = row r of e as f32 */
 static void embed_row(const senti__tf_embed *e, size_t r, float *out) {
     size_t d = e->dim;
@@ -193,7 +181,7 @@ static void embed_row(const senti__tf_embed *e, size_t r, float *out) {
     } else if (e->dtype == SENTI__DT_F16) {
         const unsigned char *p = (const unsigned char *)e->data + r * d * 2;
         for (size_t j = 0; j < d; j++) /* little-endian, possibly unaligned in a file */
-            out[j] = f16_to_f32((uint16_t)(p[2 * j] | p[2 * j + 1] << 8));
+            out[j] = senti__f16_to_f32((uint16_t)(p[2 * j] | p[2 * j + 1] << 8));
     } else {
         const int8_t *p = (const int8_t *)e->data + r * d;
         float sc = e->scale[r];

@@ -12,9 +12,14 @@
  *
  * F32 tensors are used in place from the mapping, after one scan for NaN and infinity. F16 and
  * BF16 linear weights (and a checkpoint's BF16 embeddings) are converted to f32 the model owns;
- * F16 embeddings are read in place (the forward pass converts a row at a lookup). I8 linear
- * weights with their per-row F32 scales are packed for the int8 kernels
- * (senti__qweights_from_int8); I8 embeddings are read in place with their scales.
+ * F16 embeddings are read in place (the forward pass converts a row at a lookup). int8 linear
+ * weights are stored already in the kernels' packed panels (NAME.qpanels, .qscale, .qsum) and
+ * used in place too (senti__qweights_view): no copy, no packing. What the kernels trust of them
+ * - zero padding, the stored per-column sums (the VNNI kernel subtracts them, the others do not
+ * read them, so a lying sum would make the answer depend on the CPU), finite scales - is
+ * checked once at open (senti__qweights_check: one read of the int8 bytes, a few ms for a
+ * DistilBERT-base), and the file is refused if any fails. I8 embeddings are read in place with
+ * their scales.
  */
 #include <math.h>
 #include <stdio.h>
@@ -30,8 +35,6 @@
 typedef struct tf_owned {
     void **mem;
     size_t n_mem, cap_mem;
-    senti__qweights **qw; /* packed weights (each also in mem) */
-    size_t n_qw, cap_qw;
     void *map;            /* a checkpoint's model.safetensors */
     size_t map_size;
 } tf_owned;
@@ -62,36 +65,13 @@ void senti__tf_free(senti__tf *m) {
     if (!m) return;
     tf_owned *o = m->owned;
     if (o) {
-        for (size_t i = 0; i < o->n_qw; i++) senti__qweights_free(o->qw[i]);
         for (size_t i = 0; i < o->n_mem; i++) senti__free(o->mem[i]);
-        senti__free(o->qw);
         senti__free(o->mem);
         if (o->map) senti__unmap(o->map, o->map_size);
         senti__free(o);
     }
     senti__hftok_free(m->tok);
     memset(m, 0, sizeof *m);
-}
-
-float senti__f16_to_f32(uint16_t h) {
-    uint32_t s = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 31, f = h & 1023, u;
-    if (e == 31) u = s | 0x7f800000u | (f << 13);
-    else if (e) u = s | ((e + 112) << 23) | (f << 13);
-    else if (!f) u = s;
-    else { /* subnormal: f * 2^-24 */
-        float v = (float)f * 5.9604644775390625e-8f;
-        return s ? -v : v;
-    }
-    float v;
-    memcpy(&v, &u, 4);
-    return v;
-}
-
-float senti__bf16_to_f32(uint16_t h) {
-    uint32_t u = (uint32_t)h << 16;
-    float v;
-    memcpy(&v, &u, 4);
-    return v;
 }
 
 /* ---- names ----------------------------------------------------------------------------------- */
@@ -158,14 +138,19 @@ static int shape_is(const senti__tensor *t, int ndim, size_t d0, size_t d1) {
     return t->ndim == ndim && t->shape[0] == d0 && (ndim == 1 || t->shape[1] == d1);
 }
 
-static int bad_shape(binder *b, const senti__tensor *t, const char *name, int ndim, size_t d0, size_t d1) {
-    char want[64], got[96] = "";
-    if (ndim == 1) snprintf(want, sizeof want, "[%zu]", d0);
-    else snprintf(want, sizeof want, "[%zu, %zu]", d0, d1);
+static int bad_shape_is(binder *b, const senti__tensor *t, const char *name, const char *want) {
+    char got[96] = "";
     for (int i = 0, k = 0; i < t->ndim && k < 80; i++)
         k += snprintf(got + k, sizeof got - (size_t)k, "%s%llu", i ? ", " : "", (unsigned long long)t->shape[i]);
     return senti__err(b->err, b->err_size, SENTI_EFORMAT,
                       "%s: tensor '%s' has shape [%s] where the configuration says %s", b->file, name, got, want);
+}
+
+static int bad_shape(binder *b, const senti__tensor *t, const char *name, int ndim, size_t d0, size_t d1) {
+    char want[64];
+    if (ndim == 1) snprintf(want, sizeof want, "[%zu]", d0);
+    else snprintf(want, sizeof want, "[%zu, %zu]", d0, d1);
+    return bad_shape_is(b, t, name, want);
 }
 
 static int bad_dtype(binder *b, const senti__tensor *t, const char *name, const char *want) {
@@ -181,10 +166,8 @@ static int not_finite(binder *b, const char *name) {
 static int as_f32(binder *b, const senti__tensor *t, const char *name, const float **out) {
     size_t n = (size_t)t->count;
     if (t->dtype == SENTI__DT_F32) {
-        const float *p = t->data;
-        for (size_t i = 0; i < n; i++)
-            if (!isfinite(p[i])) return not_finite(b, name);
-        *out = p;
+        if (!senti__all_finite(t->data, n)) return not_finite(b, name);
+        *out = t->data;
         return SENTI_OK;
     }
     float *p = own_alloc(b->m, n, sizeof *p);
@@ -240,24 +223,62 @@ static const senti__tensor *matrix(binder *b, int part, size_t layer, size_t row
     return t;
 }
 
-/* A linear layer out x in, with its bias. */
+/* The three tensors of an int8 linear layer out x in, packed (load.h): NAME.qpanels I8
+ * [panels, kgroups, 64], NAME.qscale F32 and NAME.qsum I32 [panels * 16]. */
+static int qtensors(binder *b, int part, size_t layer, size_t out, size_t in, const senti__tensor *t[3]) {
+    static const char *const suffix[3] = {"qpanels", "qscale", "qsum"};
+    static const senti__dtype dt[3] = {SENTI__DT_I8, SENTI__DT_F32, SENTI__DT_I32};
+    size_t panels = (out + SENTI_QW_COLS - 1) / SENTI_QW_COLS, kg = (in + 3) / 4;
+    for (int i = 0; i < 3; i++) {
+        char name[256], want[80];
+        if (!(t[i] = find(b, part, layer, suffix[i], name))) return SENTI_EFORMAT;
+        if (t[i]->dtype != dt[i]) return bad_dtype(b, t[i], name, senti__dtype_name(dt[i]));
+        int ok = i ? shape_is(t[i], 1, panels * SENTI_QW_COLS, 0)
+                   : t[i]->ndim == 3 && t[i]->shape[0] == panels && t[i]->shape[1] == kg && t[i]->shape[2] == 64;
+        if (i) snprintf(want, sizeof want, "[%zu]", panels * SENTI_QW_COLS);
+        else snprintf(want, sizeof want, "[%zu, %zu, 64]", panels, kg);
+        if (!ok) return bad_shape_is(b, t[i], name, want);
+    }
+    return SENTI_OK;
+}
+
+/* An int8 linear layer: a view of its packed panels in the mapping, checked once. */
+static int qlinear(binder *b, int part, size_t layer, size_t out, size_t in, senti__tf_linear *l) {
+    static const char *const why[] = {"", "a scale that is negative, NaN, infinite or above 1e30",
+                                      "padding that is not zero", "a sum that is not its weights' sum"};
+    const senti__tensor *t[3];
+    char name[256];
+    size_t col;
+    int rc = qtensors(b, part, layer, out, in, t);
+    if (rc) return rc;
+    part_name(b, part, layer, "{qpanels,qscale,qsum}", name, sizeof name);
+    if (senti__qweights_view(&l->q, t[0]->data, t[0]->nbytes, t[1]->data, (size_t)t[1]->count, t[2]->data,
+                             (size_t)t[2]->count, out, in))
+        return senti__err(b->err, b->err_size, SENTI_EFORMAT, "%s: tensors '%s' are not %zu x %zu int8 panels",
+                          b->file, name, out, in);
+    if ((rc = senti__qweights_check(&l->q, &col)))
+        return senti__err(b->err, b->err_size, SENTI_EFORMAT, "%s: tensors '%s' hold %s (column %zu)", b->file,
+                          name, why[rc], col);
+    return SENTI_OK;
+}
+
+/* A linear layer out x in, with its bias: F32 or F16 rows, or (a senti file) int8 panels. */
 static int linear(binder *b, int part, size_t layer, size_t out, size_t in, senti__tf_linear *l) {
     char name[256];
+    l->out = out, l->in = in;
+    part_name(b, part, layer, "qpanels", name, sizeof name);
+    if (!b->hf && senti__st_find(b->st, name)) {
+        int rc = qlinear(b, part, layer, out, in, l);
+        return rc ? rc : vec(b, part, layer, "bias", out, &l->b);
+    }
     const senti__tensor *t = matrix(b, part, layer, out, in, name);
     if (!t) return SENTI_EFORMAT;
-    l->out = out, l->in = in;
+    if (t->dtype == SENTI__DT_I8)
+        return senti__err(b->err, b->err_size, SENTI_EFORMAT,
+                          "%s: tensor '%s' is I8 [out x in], the int8 layout of files before format_version 2, "
+                          "which this library does not read: import the model again", b->file, name);
     int rc = vec(b, part, layer, "bias", out, &l->b);
-    if (rc) return rc;
-    if (t->dtype != SENTI__DT_I8) return as_f32(b, t, name, &l->w);
-    const float *s;
-    if ((rc = scales(b, part, layer, out, &s))) return rc;
-    senti__qweights *q = own_alloc(b->m, 1, sizeof *q);
-    tf_owned *o = b->m->owned;
-    if (!q || own_add((void ***)&o->qw, &o->n_qw, &o->cap_qw, q) ||
-        senti__qweights_from_int8(q, t->data, in, s, out, in))
-        return senti__err(b->err, b->err_size, SENTI_ENOMEM, "out of memory packing '%s'", name);
-    l->q = *q;
-    return SENTI_OK;
+    return rc ? rc : as_f32(b, t, name, &l->w);
 }
 
 /* An embedding table rows x dim. */

@@ -6,7 +6,7 @@
  *
  * A senti transformer file (written by `senti model import`, src/tools/tf_import.c) is a
  * safetensors file whose __metadata__ holds
- *   kind=transformer  format_version=1  arch=bert|distilbert|roberta|preln
+ *   kind=transformer  format_version=2  arch=bert|distilbert|roberta|preln
  *   hidden_act=gelu|gelu_tanh|relu  layers  hidden  heads  intermediate  vocab_size
  *   max_position  type_vocab  pad_id  layer_norm_eps  labels (comma-separated)  max_tokens
  *   dtype=f32|f16|int8  (and informational keys: source, source_architecture, unk_row)
@@ -20,15 +20,24 @@
  *   tokenizer files as U8 tensors: tok.tokenizer.json, or tok.vocab.txt, or tok.vocab.json +
  *   tok.merges.txt; with tok.tokenizer_config.json and tok.special_tokens_map.json if present
  * dtype f32: every tensor F32. f16: linear weights and embeddings F16 (linear weights are
- * converted to f32 at open; embeddings are read in place). int8: linear weights and
- * embeddings I8 [rows x cols] with X.scale F32 [rows] (row r = q[r] * scale[r], symmetric per
- * output channel); LayerNorm parameters and biases are F32 in every file.
+ * converted to f32 at open; embeddings are read in place). int8: embeddings I8 [rows x cols]
+ * with X.scale F32 [rows] (row r = q[r] * scale[r], symmetric); linear weights [out x in]
+ * quantized per output channel and stored as the int8 kernels read them (kernels.h), used in
+ * place: X.qpanels I8 [panels, kgroups, 64] (panels = ceil(out / 16), kgroups = ceil(in / 4):
+ * weight (j, k) is byte ((j / 16) * kgroups + k / 4) * 64 + (j % 16) * 4 + k % 4), X.qscale
+ * F32 [panels * 16] and X.qsum I32 [panels * 16] (sum over k of column j's bytes), every
+ * padding byte and entry zero; checked at open (senti__qweights_check). LayerNorm parameters
+ * and biases are F32 in every file.
+ * Versions: 2 is written (int8 linear weights as panels). 1 is read too, for f32 and f16
+ * files; its int8 linear layout (X.weight I8 [out x in] + X.scale) is refused with a message
+ * to import again. A reader of 1 only refuses a file of 2.
  *
  * Limits (checked before anything is allocated; a model beyond them is refused with the
  * reason): layers 1..64, hidden 1..8192 and a multiple of heads (1..256), intermediate
  * 1..65536, vocab_size 1..4194304, max_position 1..65536, type_vocab 0..1024, labels 2..8,
  * layer_norm_eps in (0, 0.1]. Every tensor's dtype and shape must be what the configuration
- * says, and every float weight finite (scanned once at open).
+ * says, and every float weight finite (F32/F16 tensors scanned once at open; in an int8 file
+ * that is the biases, LayerNorms and scales only).
  */
 #ifndef SENTI_TRANSFORMER_LOAD_H
 #define SENTI_TRANSFORMER_LOAD_H
@@ -85,9 +94,5 @@ int senti__tf_open_hf(const char *dir, senti__tf_config *c, senti__tf *m, char d
                       uint64_t *bytes, char *err, size_t err_size);
 /* Lower m->max_tokens to limit (0: no change); SENTI_ERANGE if below the special tokens. */
 int senti__tf_limit_tokens(senti__tf *m, size_t limit, char *err, size_t err_size);
-
-/* IEEE half and bfloat16 to float. */
-float senti__f16_to_f32(uint16_t h);
-float senti__bf16_to_f32(uint16_t h);
 
 #endif

@@ -46,8 +46,8 @@ typedef enum senti__tf_act {
 } senti__tf_act;
 
 /* y = x W^T + b, W being [out x in] (an nn.Linear). Exactly one of w (f32 rows, in the mapped
- * file or owned by the model) and q (int8, packed at load; q.p != NULL) is set. b may be NULL
- * (no bias). */
+ * file or owned by the model) and q (int8 in the kernels' packed panels, a view of the mapped
+ * file's bytes, or owned by whoever built it; q.p != NULL) is set. b may be NULL (no bias). */
 typedef struct senti__tf_linear {
     size_t out, in;
     const float *w;
@@ -95,7 +95,7 @@ typedef struct senti__tf {
     size_t max_tokens;      /* ids per text, special tokens included: at most pos.rows -
                                pos_offset, and lowered by senti_options.max_tokens */
 
-    void *owned;            /* the loader's allocations (converted weights, packed int8) */
+    void *owned;            /* the loader's allocations (converted weights, the layer array) */
 } senti__tf;
 
 /* The forward pass (forward.c). Scratch is per thread; the model is read-only and shared. */
