@@ -5,12 +5,14 @@ The transformer kind's parity tests (tests/cli/transformer.sh) and its benchmark
 (bench/transformer_peers.sh) need BERT, DistilBERT and RoBERTa checkpoints laid out exactly as the
 hub's, and logits computed from them by an implementation that is not senti's. No checkpoint can
 be downloaded here and the `transformers` library is not installed, so this file writes both from
-the Hugging Face module layouts (modeling_bert.py, modeling_distilbert.py, modeling_roberta.py):
+the Hugging Face module layouts (modeling_bert.py, modeling_distilbert.py, modeling_roberta.py).
+The files' layout (tensor names and shapes, config.json, safetensors, tokenizer files) is
+tools/hf_layout.py's, shared with tests/transformer/make_hf.py; this file draws the weights.
 
     hf_checkpoint.py make --arch bert|distilbert|roberta --out DIR [options]
         DIR/config.json        the fields `transformers` writes for the architecture (DistilBERT
                                has its own names: dim, n_layers, n_heads, hidden_dim, activation)
-        DIR/model.safetensors  the tensors under their hub names (written here by hand: 8-byte
+        DIR/model.safetensors  the tensors under their hub names (written by hand: 8-byte
                                little-endian header length, JSON header, data), float32
         DIR/tokenizer.json ... BERT/DistilBERT: bert-base-uncased's WordPiece (tokenizer.json
                                from vocab.txt by tools/hf_tokenizers.py, and vocab.txt itself);
@@ -58,7 +60,6 @@ import argparse
 import json
 import math
 import os
-import shutil
 import struct
 import sys
 
@@ -66,9 +67,9 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-ARCHS = ("bert", "distilbert", "roberta")
-CLASS = {"bert": "BertForSequenceClassification", "distilbert": "DistilBertForSequenceClassification",
-         "roberta": "RobertaForSequenceClassification"}
+sys.path.insert(0, HERE)
+import hf_layout  # noqa: E402  the names, shapes, config.json, safetensors and tokenizer files
+from hf_layout import ARCHS  # noqa: E402
 
 # ---- the file: safetensors -------------------------------------------------------------------------
 
@@ -76,23 +77,13 @@ DT_NAME = {np.dtype("float32"): "F32", np.dtype("float16"): "F16", np.dtype("int
 DT_NP = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
 
-def write_safetensors(path, tensors, metadata=None):
-    """tensors: name -> numpy array, written in name order, the header padded with spaces to a
-    multiple of 8 bytes as the safetensors library does."""
-    header, at = {}, 0
-    names = sorted(tensors)
-    for n in names:
-        a = np.ascontiguousarray(tensors[n])
-        header[n] = {"dtype": DT_NAME[a.dtype], "shape": list(a.shape), "data_offsets": [at, at + a.nbytes]}
-        at += a.nbytes
-    header["__metadata__"] = metadata or {"format": "pt"}
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for n in names:
-            f.write(np.ascontiguousarray(tensors[n]).astype(tensors[n].dtype.newbyteorder("<")).tobytes())
+def write_safetensors(path, tensors):
+    """tensors: name -> numpy array, written in name order by hf_layout's writer."""
+    items = []
+    for n in sorted(tensors):
+        x = np.ascontiguousarray(tensors[n])
+        items.append((n, DT_NAME[x.dtype], x.shape, x.astype(x.dtype.newbyteorder("<")).tobytes()))
+    hf_layout.write_safetensors(path, items)
 
 
 def read_safetensors(path):
@@ -111,117 +102,22 @@ def read_safetensors(path):
 # ---- making a checkpoint ---------------------------------------------------------------------------
 
 
-class Init:
-    """The random tensors, drawn in the order they are asked for."""
-
-    def __init__(self, seed, hidden, cls_scale, std):
-        self.rng = np.random.default_rng(seed)
-        self.std = std if std else 0.02 * math.sqrt(768.0 / hidden)
-        self.cls_std = cls_scale / math.sqrt(hidden)
-        self.t = {}
-
-    def normal(self, name, shape, std):
-        self.t[name] = self.rng.normal(0.0, std, shape).astype(np.float32)
-
-    def embedding(self, name, rows, dim):
-        self.normal(name + ".weight", (rows, dim), self.std)
-
-    def linear(self, name, out, inp, std=None):
-        self.normal(name + ".weight", (out, inp), self.std if std is None else std)
-        self.normal(name + ".bias", (out,), 0.02)
-
-    def layer_norm(self, name, dim, legacy=False):
-        w, b = ("gamma", "beta") if legacy else ("weight", "bias")
-        self.t[f"{name}.{w}"] = (1.0 + self.rng.normal(0.0, 0.1, dim)).astype(np.float32)
-        self.normal(f"{name}.{b}", (dim,), 0.05)
-
-
-def bert_encoder(init, prefix, a):
-    for i in range(a.layers):
-        p = f"{prefix}.encoder.layer.{i}"
-        for x in ("query", "key", "value"):
-            init.linear(f"{p}.attention.self.{x}", a.hidden, a.hidden)
-        init.linear(f"{p}.attention.output.dense", a.hidden, a.hidden)
-        init.layer_norm(f"{p}.attention.output.LayerNorm", a.hidden, a.legacy)
-        init.linear(f"{p}.intermediate.dense", a.ff, a.hidden)
-        init.linear(f"{p}.output.dense", a.hidden, a.ff)
-        init.layer_norm(f"{p}.output.LayerNorm", a.hidden, a.legacy)
-
-
-def bert_tensors(init, a, prefix, type_rows):
-    init.embedding(f"{prefix}.embeddings.word_embeddings", a.vocab, a.hidden)
-    init.embedding(f"{prefix}.embeddings.position_embeddings", a.max_pos, a.hidden)
-    init.embedding(f"{prefix}.embeddings.token_type_embeddings", type_rows, a.hidden)
-    init.layer_norm(f"{prefix}.embeddings.LayerNorm", a.hidden, a.legacy)
-    if a.legacy:
-        init.t[f"{prefix}.embeddings.position_ids"] = np.arange(a.max_pos, dtype=np.int64)[None, :]
-    bert_encoder(init, prefix, a)
-
-
 def make_tensors(a):
-    init = Init(a.seed, a.hidden, a.cls_scale, a.init_std)
-    n = len(a.labels)
-    if a.arch == "bert":
-        bert_tensors(init, a, "bert", 2)
-        init.linear("bert.pooler.dense", a.hidden, a.hidden)
-        init.linear("classifier", n, a.hidden, init.cls_std)
-    elif a.arch == "roberta":
-        bert_tensors(init, a, "roberta", 1)
-        init.linear("classifier.dense", a.hidden, a.hidden)
-        init.linear("classifier.out_proj", n, a.hidden, init.cls_std)
-    else:
-        p = "distilbert"
-        init.embedding(f"{p}.embeddings.word_embeddings", a.vocab, a.hidden)
-        init.embedding(f"{p}.embeddings.position_embeddings", a.max_pos, a.hidden)
-        init.layer_norm(f"{p}.embeddings.LayerNorm", a.hidden)
-        for i in range(a.layers):
-            q = f"{p}.transformer.layer.{i}"
-            for x in ("q_lin", "k_lin", "v_lin", "out_lin"):
-                init.linear(f"{q}.attention.{x}", a.hidden, a.hidden)
-            init.layer_norm(f"{q}.sa_layer_norm", a.hidden)
-            init.linear(f"{q}.ffn.lin1", a.ff, a.hidden)
-            init.linear(f"{q}.ffn.lin2", a.hidden, a.ff)
-            init.layer_norm(f"{q}.output_layer_norm", a.hidden)
-        # the classifier reads relu(pre_classifier(h)), which is non-negative: a zero-mean
-        # pre-activation keeps half of it
-        init.linear("pre_classifier", a.hidden, a.hidden)
-        init.linear("classifier", n, a.hidden, init.cls_std)
-    return init.t
-
-
-def make_config(a):
-    labels = {"id2label": {str(i): l for i, l in enumerate(a.labels)},
-              "label2id": {l: i for i, l in enumerate(a.labels)}}
-    common = {"architectures": [CLASS[a.arch]], "model_type": a.arch, "initializer_range": 0.02,
-              "max_position_embeddings": a.max_pos, "vocab_size": a.vocab,
-              "torch_dtype": "float16" if a.dtype == "f16" else "float32",
-              "transformers_version": "4.36.2", **labels}
-    if a.arch == "distilbert":
-        # DistilBERT's LayerNorm eps is fixed in the code (1e-12), not in its config
-        return {**common, "activation": a.act, "attention_dropout": 0.1, "dim": a.hidden, "dropout": 0.1,
-                "hidden_dim": a.ff, "n_heads": a.heads, "n_layers": a.layers, "pad_token_id": 0,
-                "qa_dropout": 0.1, "seq_classif_dropout": 0.2, "sinusoidal_pos_embds": False,
-                "tie_weights_": True}
-    cfg = {**common, "attention_probs_dropout_prob": 0.1, "classifier_dropout": None,
-           "hidden_act": a.act, "hidden_dropout_prob": 0.1, "hidden_size": a.hidden,
-           "intermediate_size": a.ff, "layer_norm_eps": a.eps, "num_attention_heads": a.heads,
-           "num_hidden_layers": a.layers, "position_embedding_type": "absolute", "use_cache": True}
-    if a.arch == "bert":
-        return {**cfg, "pad_token_id": 0, "type_vocab_size": 2}
-    return {**cfg, "bos_token_id": 0, "eos_token_id": 2, "pad_token_id": 1, "type_vocab_size": 1}
-
-
-def write_tokenizer(a):
-    if a.arch == "roberta":
-        for f in ("tokenizer.json", "tokenizer_config.json"):
-            shutil.copyfile(os.path.join(ROOT, "tests", "tokenizer", "bpe", f), os.path.join(a.out, f))
-        return len(json.load(open(os.path.join(a.out, "tokenizer.json"), encoding="utf-8"))["model"]["vocab"])
-    sys.path.insert(0, HERE)
-    import hf_tokenizers
-    hf_tokenizers.bert(a.vocab_txt, a.out)
-    shutil.copyfile(a.vocab_txt, os.path.join(a.out, "vocab.txt"))
-    with open(a.vocab_txt, encoding="utf-8") as f:
-        return sum(1 for _ in f)
+    """The random tensors of hf_layout.tensors(), drawn in the modules' order."""
+    rng = np.random.default_rng(a.seed)
+    std = a.init_std if a.init_std else 0.02 * math.sqrt(768.0 / a.hidden)
+    stds = {"emb": std, "w": std, "head_w": a.cls_scale / math.sqrt(a.hidden), "b": 0.02, "head_b": 0.02,
+            "ln_b": 0.05}
+    t = {}
+    for name, role, shape in hf_layout.tensors(a.arch, a.layers, a.hidden, a.ff, a.vocab, a.max_pos, len(a.labels),
+                                               gamma_beta=a.legacy, position_ids=a.legacy):
+        if role == "ids":
+            t[name] = np.arange(a.max_pos, dtype=np.int64)[None, :]
+        elif role == "ln_w":
+            t[name] = (1.0 + rng.normal(0.0, 0.1, shape)).astype(np.float32)
+        else:
+            t[name] = rng.normal(0.0, stds[role], shape).astype(np.float32)
+    return t
 
 
 def make(argv):
@@ -254,7 +150,7 @@ def make(argv):
     if a.legacy and a.arch == "distilbert":
         p.error("--legacy: DistilBERT checkpoints never had gamma/beta names")
     os.makedirs(a.out, exist_ok=True)
-    n_tok = write_tokenizer(a)
+    n_tok = hf_layout.write_tokenizer(a.arch, a.out, a.vocab_txt)
     a.vocab = a.vocab or n_tok
     if a.vocab < n_tok:
         p.error(f"--vocab {a.vocab} is smaller than the tokenizer's {n_tok} ids")
@@ -262,9 +158,8 @@ def make(argv):
     if a.dtype == "f16":
         t = {n: (x.astype(np.float16) if x.dtype == np.float32 else x) for n, x in t.items()}
     write_safetensors(os.path.join(a.out, "model.safetensors"), t)
-    with open(os.path.join(a.out, "config.json"), "w", encoding="utf-8") as f:
-        json.dump(make_config(a), f, indent=2, sort_keys=True)
-        f.write("\n")
+    hf_layout.write_config(a.out, hf_layout.config(a.arch, a.layers, a.hidden, a.heads, a.ff, a.vocab, a.max_pos,
+                                                   a.labels, a.act, a.eps, a.dtype.upper()))
 
 # ---- the reference forward pass ------------------------------------------------------------------
 

@@ -5,7 +5,7 @@
 # tiny pre-LN SST-2 model of $DATA/tiny-transformer end to end: its SST-2 dev accuracy and its
 # 872 reference logits.
 # The checkpoints are made here with random weights by tests/transformer/make_hf.py (standard
-# library only) from a vocab.txt cut from $DATA/bert-base-uncased and the byte-level BPE
+# library only; the files' layout is tools/hf_layout.py's, as for tools/hf_checkpoint.py) from a vocab.txt cut from $DATA/bert-base-uncased and the byte-level BPE
 # tokenizer of tests/tokenizer/bpe.
 set -u
 cd "$(dirname "$0")/../.."
