@@ -319,6 +319,8 @@ bench-transformer-engine: $(B)/bench-transformer-engine ## transformer forward p
 # benchmark-peers  the same workload through fastText, scikit-learn and NLTK VADER; ratios
 # profile-cpu      perf flame graph + top functions, callgrind with line-level annotation
 # profile-memory   massif, heaptrack, senti's own heap accounting
+#                  (both: MODEL=FILE-or-SPEC profiles that model, e.g. a transformer file from
+#                  `senti model import`; line counts follow its measured speed; LINES=N)
 # bench-check      the CI gate: callgrind instruction counts against bench/baseline.json (+5%)
 # bench-baseline   rewrite bench/baseline.json (a deliberate, reviewed change)
 # docs             regenerate the measured section of docs/PERFORMANCE.md
@@ -345,10 +347,11 @@ APT_TRANSFORMER_PEERS := python3-torch python3-numpy python3-onnx libopenblas0-p
 benchmark-transformer: all $(B)/test-tokenize python ## the transformer kind against PyTorch and ONNX Runtime (BENCH_ARGS=--quick)
 	@tools/apt-ensure $(APT_TRANSFORMER_PEERS) $(if $(shell command -v node 2>/dev/null),,nodejs npm)
 	B=$(B) DATA=$(DATA) BENCH_ARGS="$(BENCH_ARGS)" bench/transformer_peers.sh
-profile-cpu: all ## perf flame graph, top functions, callgrind hot lines
+profile-cpu profile-memory: export MODEL := $(MODEL)
+profile-cpu: all ## perf flame graph, top functions, callgrind hot lines (MODEL=SPEC)
 	@tools/apt-ensure valgrind linux-perf python3
 	DATA=$(DATA) SENTI=$(B)/senti OUT=$(PROFILE_OUT) tools/profile-cpu.sh
-profile-memory: all ## massif, heaptrack, the library's heap accounting
+profile-memory: all ## massif, heaptrack, the library's heap accounting (MODEL=SPEC)
 	@tools/apt-ensure valgrind heaptrack
 	DATA=$(DATA) SENTI=$(B)/senti OUT=$(PROFILE_OUT) tools/profile-memory.sh
 bench-check: all ## CI gate: instruction counts against bench/baseline.json

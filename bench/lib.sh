@@ -32,6 +32,32 @@ bench_lines() {
     echo "$f"
 }
 
+# model_kind SPEC: the kind of model SPEC (linear, vader, transformer; `senti model info`)
+model_kind() {
+    "$SENTI" model info "$1" 2> /dev/null | awk -F'\t' '$1 == "kind" { print $2; exit }'
+}
+
+# texts_per_s SPEC: texts a second that `senti batch --model SPEC --threads 1` scores on the
+# SST-2 dev sentences, process start and model load included. Probes 64, 256, ... lines until
+# one run takes half a second or 65,536 lines, so a slow transformer costs about a second
+# and the linear model a few milliseconds.
+texts_per_s() {
+    local n=64 t=0 f
+    while :; do
+        f=$(bench_lines "$n")
+        t=$(best_ns 1 "$SENTI" batch "$f" -o /dev/null --threads 1 -q --model "$1")
+        if [ "$t" -ge 500000000 ] || [ "$n" -ge 65536 ]; then break; fi
+        n=$((n * 4))
+    done
+    echo $((n * 1000000000 / (t > 0 ? t : 1)))
+}
+
+# lines_for RATE SECONDS CAP: the lines that take about SECONDS at RATE texts/s, at most
+# CAP and at least 16
+lines_for() {
+    awk -v r="$1" -v s="$2" -v c="$3" 'BEGIN { n = int(r * s); if (n > c) n = c; if (n < 16) n = 16; print n }'
+}
+
 # best_ns RUNS CMD...: the best wall time (ns) of RUNS runs of CMD (output discarded)
 best_ns() {
     local runs=$1; shift

@@ -10,6 +10,13 @@
 #      OUT/callgrind-top.txt (callgrind_annotate) and OUT/callgrind-hot.txt (the hottest
 #      function of senti's own code, annotated line by line). Open callgrind.out in kcachegrind
 #      for the full call graph.
+# MODEL (default: the embedded model) is any model SPEC, e.g. a transformer file written by
+# `senti model import`; it is passed as --model to every senti command here (and to the
+# server). Line counts follow the model's speed, measured first on one thread (texts_per_s in
+# bench/lib.sh): LINES = at most 500,000 or 2 s of scoring a run, CG_LINES = at most 20,000
+# or 0.1 s (callgrind runs the transformer's kernels several hundred times slower), so the
+# linear model keeps the fixed counts and a transformer finishes in a minute or two.
+# LINES=N / CG_LINES=N override.
 # Where perf cannot sample (containers without perf_event access) the sampling part is
 # skipped with a note and the callgrind part still runs. Hardware counters (cycles,
 # instructions) are often unavailable in VMs and containers: perf then samples the cpu-clock
@@ -17,15 +24,20 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-build/profile}
-LINES=${LINES:-500000}
+MODEL=${MODEL:-default}
 RUNS=${RUNS:-3}
-CG_LINES=${CG_LINES:-20000}
 W=$OUT/work
 . bench/lib.sh
 mkdir -p "$OUT"
 [ -x "$SENTI" ] || make -s all
+KIND=$(model_kind "$MODEL")
+[ -n "$KIND" ] || { "$SENTI" model info "$MODEL" > /dev/null; exit 1; }
+RATE=$(texts_per_s "$MODEL")
+LINES=${LINES:-$(lines_for "$RATE" 2 500000)}
+CG_LINES=${CG_LINES:-$(lines_for "$RATE" 0.1 20000)}
 BIG=$(bench_lines "$LINES")
 SMALL=$(bench_lines "$CG_LINES")
+echo "model: $MODEL ($KIND), about $RATE texts/s on 1 thread: LINES=$LINES, CG_LINES=$CG_LINES"
 
 echo "== CPU profile of senti batch ($LINES lines x $RUNS runs, all cores)"
 perf_ok=0
@@ -38,18 +50,21 @@ if ! perf stat -e instructions -x, true 2>&1 | grep -q '^[0-9]'; then
 fi
 if [ $perf_ok = 1 ]; then
     perf record -q -F 1999 -e cpu-clock --call-graph dwarf,16384 -o "$OUT/perf-batch.data" -- \
-        sh -c "for i in \$(seq $RUNS); do '$SENTI' batch '$BIG' -o /dev/null -q; done" 2> "$W/perf.err" \
+        sh -c 'for i in $(seq "$1"); do "$2" batch "$3" -o /dev/null -q --model "$4"; done' \
+        sh "$RUNS" "$SENTI" "$BIG" "$MODEL" 2> "$W/perf.err" \
         || { echo "perf record failed:"; tail -n 5 "$W/perf.err"; perf_ok=0; }
 fi
 if [ $perf_ok = 1 ]; then
     perf script -i "$OUT/perf-batch.data" 2> /dev/null > "$W/perf-batch.txt"
     python3 tools/flamegraph.py "$W/perf-batch.txt" -o "$OUT/cpu-flame.svg" \
         --folded "$OUT/cpu-batch.folded" --top "$OUT/cpu-top.txt" \
-        --title "senti batch: $LINES SST-2 sentences x $RUNS, $(nproc) cores (perf, cpu-clock)"
+        --title "senti batch --model $MODEL ($KIND): $LINES SST-2 sentences x $RUNS, $(nproc) cores (perf, cpu-clock)"
     perf report -i "$OUT/perf-batch.data" --stdio --no-children --sort symbol --percent-limit 0.5 \
         2> /dev/null | grep -v '^$' > "$OUT/cpu-perf-report.txt"
-    echo "top functions (self samples, from the stacks):"
+    echo "top functions (self samples, from the stacks; inlined code under its own name):"
     sed -n '/^self/,/^$/p' "$OUT/cpu-top.txt" | sed -n '3,14p'
+    echo "top symbols (perf report: inlined code counted in the function it is inlined into):"
+    grep -E '^ +[0-9.]+%  \[' "$OUT/cpu-perf-report.txt" | head -n 8 | awk '{ printf "  %8s  %s\n", $1, $3 }'
     echo "flame graph: $OUT/cpu-flame.svg   reports: $OUT/cpu-top.txt, $OUT/cpu-perf-report.txt"
 else
     echo "perf cannot sample here (no perf_event access: container or perf_event_paranoid);" \
@@ -58,7 +73,7 @@ fi
 
 # ---- the HTTP service under load ------------------------------------------------------------
 if "$SENTI" serve --help > /dev/null 2>&1; then
-    tools/profile-serve.sh "$OUT" "$perf_ok" || echo "(the server profile did not complete)"
+    MODEL=$MODEL tools/profile-serve.sh "$OUT" "$perf_ok" || echo "(the server profile did not complete)"
 else
     echo
     echo "== server profile: pending (this senti has no 'serve' command yet)"
@@ -67,7 +82,7 @@ fi
 echo
 echo "== deterministic profile: callgrind over senti batch ($CG_LINES lines, 1 thread)"
 valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" \
-    "$SENTI" batch "$SMALL" -o /dev/null --threads 1 -q 2> "$W/callgrind.err" \
+    "$SENTI" batch "$SMALL" -o /dev/null --threads 1 -q --model "$MODEL" 2> "$W/callgrind.err" \
     || { echo "callgrind failed:"; tail -n 5 "$W/callgrind.err"; exit 1; }
 callgrind_annotate "$OUT/callgrind.out" > "$OUT/callgrind-top.txt"
 python3 tools/annotate-hot.py "$OUT/callgrind.out" > "$OUT/callgrind-hot.txt"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/profile-serve.sh OUT PERF_OK - the HTTP service under load, sampled with perf (called by
-# tools/profile-cpu.sh). `senti serve` runs with the cache off (every request is scored) and
-# the log off; wrk (bench/wrk_sentiment.lua: POST /v1/sentiment, SST-2 sentences) drives it on
+# tools/profile-cpu.sh). `senti serve --model "$MODEL"` (default: the embedded model) runs with
+# the cache off (every request is scored) and the log off; wrk (bench/wrk_sentiment.lua: POST /v1/sentiment, SST-2 sentences) drives it on
 # loopback for SECONDS (default 8) while `perf record -p` samples the server with call graphs.
 # Writes OUT/cpu-serve-flame.svg and OUT/cpu-serve-top.txt.
 set -uo pipefail
@@ -11,6 +11,7 @@ PERF_OK=${2:-1}
 SECONDS_LOAD=${SERVE_SECONDS:-8}
 SENTI=${SENTI:-build/senti}
 DATA=${DATA:-../shared/data}
+MODEL=${MODEL:-default}
 echo
 echo "== CPU profile of senti serve under load (wrk, ${SECONDS_LOAD} s, cache off)"
 if [ "$PERF_OK" != 1 ]; then
@@ -21,7 +22,7 @@ command -v wrk > /dev/null || tools/apt-ensure wrk > /dev/null 2>&1
 command -v wrk > /dev/null || { echo "skipped: wrk is not installed (apt-get install wrk)"; exit 0; }
 mkdir -p "$OUT/work"
 rm -f "$OUT/work/serve.port"
-"$SENTI" serve --port 0 --port-file "$OUT/work/serve.port" --cache-entries 0 --log none \
+"$SENTI" serve --model "$MODEL" --port 0 --port-file "$OUT/work/serve.port" --cache-entries 0 --log none \
     > "$OUT/work/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null' EXIT
@@ -40,7 +41,7 @@ wait $WRK
 perf script -i "$OUT/perf-serve.data" 2> /dev/null > "$OUT/work/perf-serve.txt"
 python3 tools/flamegraph.py "$OUT/work/perf-serve.txt" -o "$OUT/cpu-serve-flame.svg" \
     --folded "$OUT/cpu-serve.folded" --top "$OUT/cpu-serve-top.txt" \
-    --title "senti serve under wrk (POST /v1/sentiment, cache off; perf, cpu-clock)"
+    --title "senti serve --model $MODEL under wrk (POST /v1/sentiment, cache off; perf, cpu-clock)"
 grep -E '^Requests/sec|Non-2xx|Socket errors' "$OUT/cpu-serve-wrk.txt" | sed 's/^/wrk: /'
 echo "top functions (self samples):"
 sed -n '/^self/,/^$/p' "$OUT/cpu-serve-top.txt" | sed -n '3,14p'
