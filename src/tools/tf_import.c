@@ -316,7 +316,7 @@ int senti__tf_import_hf(const char *dir, const char *out, const senti__tf_import
     char digest[33];
     uint64_t bytes;
     tok_file tok[TOK_FILES] = {{0}};
-    int rc = senti__tf_open_hf(dir, &c, &m, digest, &bytes, err, err_size);
+    int rc = senti__tf_open_hf(dir, 0, &c, &m, digest, &bytes, err, err_size);
     if (rc) return rc;
     rc = apply_max_tokens(&m, o->max_tokens, err, err_size);
     if (!rc) rc = read_tok_files(dir, tok, err, err_size);

@@ -171,6 +171,32 @@ mv "$TMP/h/model.safetensors" "$TMP/h/model-00001-of-00001.safetensors"; echo '{
 "$SENTI" predict --model "hf:$TMP/h" good > "$TMP/h.out" 2>&1
 check "a sharded checkpoint: refused with how to save it whole" grep -q "sharded checkpoint.*max_shard_size" "$TMP/h.out"
 expect_status "hf: of a missing folder" 1 "$SENTI" predict --model "hf:$TMP/nothing" good
+hostile "more positions than the attention scratch is bounded for" "outside 1..4096" bert --maxpos 5000
+# finite weights whose logits overflow: each text fails (SENTI_ERANGE), never a label with NaN scores
+MK bert "$TMP/big" --huge classifier.weight > /dev/null 2>&1
+"$SENTI" predict --json --model "hf:$TMP/big" "good film" "bad" > "$TMP/big.out" 2> "$TMP/big.err"
+rc=$?
+if [ $rc -eq 3 ] && [ ! -s "$TMP/big.out" ] && [ "$(grep -c 'out of range' "$TMP/big.err")" -eq 2 ]; then
+    ok "logits that overflow: no answer, each text reported"
+else
+    not_ok "logits that overflow: no answer, each text reported" "exit $rc: $(head -c 300 "$TMP/big.out" "$TMP/big.err")"
+fi
+# senti serve --model-map off reads hf:DIR's weights into memory: the file may then change
+if command -v curl > /dev/null; then
+    MK bert "$TMP/rd" > /dev/null 2>&1
+    "$SENTI" serve --host 127.0.0.1 --port 0 --port-file "$TMP/rd.port" --model "hf:$TMP/rd" --model-map off \
+        > /dev/null 2> "$TMP/rd.err" &
+    rd_pid=$!
+    PIDS+=("$rd_pid")
+    for _ in $(seq 1 200); do [ -s "$TMP/rd.port" ] && break; sleep 0.05; done
+    truncate -s 4096 "$TMP/rd/model.safetensors"
+    code=$(curl -s -o "$TMP/rd.body" -w '%{http_code}' --max-time 20 -H 'Content-Type: application/json' \
+        --data '{"text":"a good film"}' "http://127.0.0.1:$(cat "$TMP/rd.port")/v1/sentiment")
+    check "serve --model-map off: hf:DIR's weights are read, so a truncated file does not hurt (got $code)" \
+        grep -q '"label"' "$TMP/rd.body"
+    kill -TERM "$rd_pid" 2> /dev/null
+    wait "$rd_pid" 2> /dev/null
+fi
 expect_status "hf: of a linear model file" 1 "$SENTI" predict --model hf:models/default.safetensors good
 
 # ---- hostile senti files: metadata edited in a file import wrote ----------------------------------

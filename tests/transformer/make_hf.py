@@ -19,6 +19,7 @@ Options that make a hostile checkpoint (each changes one thing):
     --reshape NAME            give tensor NAME one row more than config.json implies
     --int32 NAME              store tensor NAME as I32
     --nan NAME / --inf NAME   put a NaN / an infinity into tensor NAME
+    --huge NAME               set every value of tensor NAME to 3e38 (finite, but the logits overflow)
     --config KEY=JSON         set a config.json key (e.g. vocab_size=1099511627776)
     --rows N                  N word embedding rows (and vocab_size), whatever the vocabulary
     --gamma-beta              BERT LayerNorms under the old gamma/beta names
@@ -84,7 +85,7 @@ def main():
     ap.add_argument("--labels", default="NEGATIVE,POSITIVE")
     ap.add_argument("--act", default="gelu")
     ap.add_argument("--rows", type=int, help="word embedding rows (and vocab_size), not the vocabulary's")
-    for o in ("drop", "reshape", "int32", "nan", "inf"):
+    for o in ("drop", "reshape", "int32", "nan", "inf", "huge"):
         ap.add_argument("--" + o, action="append", default=[])
     ap.add_argument("--config", action="append", default=[])
     for o in ("gamma-beta", "huge-embedding", "bad-tokenizer", "pytorch-only", "full-vocab"):
@@ -117,6 +118,8 @@ def main():
             vals[n // 2] = float("nan")
         if name in a.inf:
             vals[n // 3] = float("inf")
+        if name in a.huge:
+            vals = [3e38] * n
         dtype = "I32" if name in a.int32 else a.dtype
         items.append((name, dtype, shape, pack(vals, dtype)))
     if a.pytorch_only:

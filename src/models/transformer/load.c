@@ -35,8 +35,9 @@
 typedef struct tf_owned {
     void **mem;
     size_t n_mem, cap_mem;
-    void *map;            /* a checkpoint's model.safetensors */
+    void *map;            /* a checkpoint's model.safetensors, mapped, or read when read_whole */
     size_t map_size;
+    int read_whole;       /* SENTI_OPEN_READ: map is senti__free's, not a mapping */
 } tf_owned;
 
 static int own_add(void ***arr, size_t *n, size_t *cap, void *p) {
@@ -67,7 +68,8 @@ void senti__tf_free(senti__tf *m) {
     if (o) {
         for (size_t i = 0; i < o->n_mem; i++) senti__free(o->mem[i]);
         senti__free(o->mem);
-        if (o->map) senti__unmap(o->map, o->map_size);
+        if (o->map && o->read_whole) senti__free(o->map);
+        else if (o->map) senti__unmap(o->map, o->map_size);
         senti__free(o);
     }
     senti__hftok_free(m->tok);
@@ -452,8 +454,10 @@ static int hf_config(const char *dir, senti__tf_config *c, char **text, size_t *
     return rc ? senti__err(err, err_size, rc, "%s: %s", dir, sub) : SENTI_OK;
 }
 
-/* model.safetensors, mapped for the model's life. */
-static int hf_weights(const char *dir, senti__tf *m, senti__st *st, char *file, char *err, size_t err_size) {
+/* model.safetensors, mapped for the model's life (read into memory with SENTI_OPEN_READ, so
+ * that the file may be overwritten while the model is in use). */
+static int hf_weights(const char *dir, senti__tf *m, senti__st *st, char *file, uint32_t flags, char *err,
+                      size_t err_size) {
     tf_owned *o = m->owned;
     snprintf(file, 4200, "%s/model.safetensors", dir);
     if (!exists(dir, "model.safetensors") && exists(dir, "pytorch_model.bin"))
@@ -467,7 +471,9 @@ static int hf_weights(const char *dir, senti__tf *m, senti__st *st, char *file, 
         return senti__err(err, err_size, SENTI_EFORMAT,
                           "%s: a sharded checkpoint (model.safetensors.index.json), which senti does not "
                           "read: save it as one file, save_pretrained(dir, max_shard_size=\"100GB\")", dir);
-    int rc = senti__map_file(file, &o->map, &o->map_size, err, err_size);
+    o->read_whole = (flags & SENTI_OPEN_READ) != 0;
+    int rc = o->read_whole ? senti__read_file(file, SIZE_MAX - 1, (char **)&o->map, &o->map_size, err, err_size)
+                           : senti__map_file(file, &o->map, &o->map_size, err, err_size);
     if (rc) return rc;
     char sub[256];
     rc = senti__st_parse(o->map, o->map_size, st, sub, sizeof sub);
@@ -500,7 +506,7 @@ static int hf_digest(const char *dir, const char *conf, size_t conf_len, const t
     return rc;
 }
 
-int senti__tf_open_hf(const char *dir, senti__tf_config *c, senti__tf *m, char digest[33],
+int senti__tf_open_hf(const char *dir, uint32_t flags, senti__tf_config *c, senti__tf *m, char digest[33],
                       uint64_t *bytes, char *err, size_t err_size) {
     static const char *const *const names[] = {names_bert, names_distilbert, names_roberta};
     senti__st st = {0};
@@ -509,7 +515,7 @@ int senti__tf_open_hf(const char *dir, senti__tf_config *c, senti__tf *m, char d
     int rc = tf_begin(m, err, err_size);
     if (!rc) rc = hf_config(dir, c, &conf, &conf_len, err, err_size);
     if (!rc && c->arch == SENTI__TF_PRELN) rc = senti__err(err, err_size, SENTI_EKIND, "%s: not a checkpoint", dir);
-    if (!rc) rc = hf_weights(dir, m, &st, file, err, err_size);
+    if (!rc) rc = hf_weights(dir, m, &st, file, flags, err, err_size);
     binder b = {&st, file, names[rc ? 0 : c->arch], 1, m, err, err_size};
     if (!rc) rc = bind_all(&b, c);
     senti__st_free(&st);

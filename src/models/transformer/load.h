@@ -53,7 +53,9 @@
 #define SENTI__TF_MAX_HEADS 256
 #define SENTI__TF_MAX_FF 65536
 #define SENTI__TF_MAX_VOCAB (1u << 22)
-#define SENTI__TF_MAX_POS 65536
+/* Attention keeps a text's [tokens x tokens] scores per thread: 64 MiB at 4096 positions. The
+ * BERT family has 512. */
+#define SENTI__TF_MAX_POS 4096
 #define SENTI__TF_MAX_TYPES 1024
 #define SENTI__TF_MAX_CONFIG (1u << 20) /* bytes of a config.json */
 
@@ -88,9 +90,10 @@ int senti__tf_config_check(const senti__tf_config *c, char *err, size_t err_size
 int senti__tf_open_st(const senti__st *st, const senti__tf_config *c, const char *file,
                       senti__tf *m, char *err, size_t err_size);
 /* Fill m and c from a Hugging Face folder: config.json, model.safetensors (mapped; F32, F16
- * or BF16), the tokenizer files. A folder with pytorch_model.bin only is refused with how to
- * convert it. digest and bytes: XXH3-128 and size of config.json, model.safetensors and the tokenizer files. */
-int senti__tf_open_hf(const char *dir, senti__tf_config *c, senti__tf *m, char digest[33],
+ * or BF16; read into memory instead when flags has SENTI_OPEN_READ), the tokenizer files. A
+ * folder with pytorch_model.bin only is refused with how to convert it. digest and bytes:
+ * XXH3-128 and size of config.json, model.safetensors and the tokenizer files. */
+int senti__tf_open_hf(const char *dir, uint32_t flags, senti__tf_config *c, senti__tf *m, char digest[33],
                       uint64_t *bytes, char *err, size_t err_size);
 /* Lower m->max_tokens to limit (0: no change); SENTI_ERANGE if below the special tokens. */
 int senti__tf_limit_tokens(senti__tf *m, size_t limit, char *err, size_t err_size);

@@ -53,9 +53,10 @@ static int tf_ctx_init(const senti_model *m, void **state) {
     tfctx *c = senti__calloc(1, sizeof *c);
     if (!c) return SENTI_ENOMEM;
     c->ids = senti__calloc(CHUNK * (t->tf.max_tokens + 1), sizeof *c->ids);
-    if (!c->ids || senti__tf_scratch_new(&t->tf, &c->s)) {
+    int rc = c->ids ? senti__tf_scratch_new(&t->tf, &c->s) : SENTI_ENOMEM;
+    if (rc) {
         tf_ctx_free(m, c);
-        return SENTI_ENOMEM;
+        return rc;
     }
     *state = c;
     return SENTI_OK;
@@ -112,12 +113,16 @@ static int run_chunk(const senti_model *m, tfctx *c, const senti_text *texts, si
         out[i].n_tokens = (uint32_t)c->lens[i];
         out[i].truncated = (uint32_t)trunc;
     }
-    int rc = senti__tf_forward(&t->tf, c->s, c->rows, c->lens, n, c->logits);
+    int rc = senti__tf_forward(&t->tf, c->s, c->rows, c->lens, n, c->logits), first = rc;
     for (size_t i = 0; i < n; i++) {
+        const float *z = c->logits + i * t->tf.n_labels;
         out[i].status = rc;
-        if (!rc) finish(m, c->logits + i * t->tf.n_labels, &out[i]);
+        for (size_t j = 0; !rc && j < t->tf.n_labels; j++)
+            if (!isfinite(z[j])) out[i].status = SENTI_ERANGE; /* weights that overflow: no answer */
+        if (!out[i].status) finish(m, z, &out[i]);
+        else if (!first) first = out[i].status;
     }
-    return rc;
+    return first;
 }
 
 static int tf_predict_many(const senti_model *m, senti_ctx *ctx, const senti_text *texts, size_t n,
@@ -221,7 +226,7 @@ static int open_dir(const char *dir, const senti_options *opts, senti_model **ou
     if (!t) return senti__err(err, err_size, SENTI_ENOMEM, "out of memory");
     char digest[33];
     uint64_t bytes = 0;
-    int rc = senti__tf_open_hf(dir, &t->c, &t->tf, digest, &bytes, err, err_size);
+    int rc = senti__tf_open_hf(dir, opts ? opts->flags : 0, &t->c, &t->tf, digest, &bytes, err, err_size);
     if (rc) {
         senti__free(t);
         return rc;
