@@ -113,16 +113,17 @@ static void batch_many(batch_job *j, senti_ctx *ctx, int crc, size_t b, size_t e
     senti_text cut[MANY_CHUNK_MAX] = {{0}};
     const senti_model *m = j->m;
     for (size_t i = b; i < e; i++) {
-        memset(&j->out[i], 0, sizeof j->out[i]);
         cut[i - b].ptr = j->texts[i].ptr ? j->texts[i].ptr : "";
         cut[i - b].len = j->texts[i].ptr ? senti__utf8_cut(j->texts[i].ptr, j->texts[i].len, m->max_text_bytes) : 0;
-        if (!j->texts[i].ptr && j->texts[i].len) crc = crc ? crc : SENTI_EINVAL;
     }
     int rc = crc ? crc : m->ops->predict_many(m, ctx, cut, e - b, &j->out[b]);
     for (size_t i = b; i < e; i++) {
-        if (crc) {
+        /* a NULL text of nonzero length was scored as "" in its place: it alone fails */
+        int bad = crc ? crc : !j->texts[i].ptr && j->texts[i].len ? SENTI_EINVAL : SENTI_OK;
+        if (bad) {
             memset(&j->out[i], 0, sizeof j->out[i]);
-            j->out[i].status = crc;
+            j->out[i].status = bad;
+            rc = rc ? rc : bad;
         }
         if (cut[i - b].len < j->texts[i].len) j->out[i].truncated = 1;
     }
@@ -185,10 +186,13 @@ SENTI_API int senti_predict_many(const senti_model *m, senti_ctx *ctx, const sen
                                  senti_result *out) {
     if (!m || (n && (!texts || !out)) || (ctx && ctx->model != m)) return SENTI_EINVAL;
     batch_job j = {m, texts, out, n, batch_chunk(m, n, 1), 0, 0};
+    senti_ctx *own = NULL; /* one context for every chunk when the caller gives none */
+    int crc = !ctx && n ? senti_ctx_new(m, &own) : SENTI_OK;
     for (size_t b = 0; b < n; b += j.chunk) {
         size_t e = b + j.chunk < n ? b + j.chunk : n;
-        if (m->ops->predict_many) batch_many(&j, ctx, 0, b, e);
-        else batch_one_by_one(&j, ctx, 0, b, e);
+        if (m->ops->predict_many) batch_many(&j, ctx ? ctx : own, crc, b, e);
+        else batch_one_by_one(&j, ctx ? ctx : own, crc, b, e);
     }
+    senti_ctx_free(own);
     return j.rc;
 }

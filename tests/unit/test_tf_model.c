@@ -98,6 +98,11 @@ TEST(tf_model_batch_equals_one_by_one) {
                 ASSERT_EQ(batch[i].truncated, one.truncated);
             }
         }
+        /* a NULL text of nonzero length fails alone, not the texts packed beside it */
+        texts[5].ptr = NULL;
+        ASSERT_EQ(senti_predict_batch(m, texts, N, batch, 1), SENTI_EINVAL);
+        ASSERT_EQ(senti_predict_many(m, NULL, texts, N, batch), SENTI_EINVAL);
+        for (int i = 0; i < N; i++) ASSERT_EQ(batch[i].status, i == 5 ? SENTI_EINVAL : SENTI_OK);
         senti_model_free(m);
         remove(path);
     }
