@@ -210,7 +210,7 @@ typedef struct tok_file {
     size_t len;
 } tok_file;
 
-enum { TOK_FILES = 6 };
+enum { TOK_FILES = SENTI__TF_TOK_FILES };
 
 /* The labels, renamed by --labels (as many names as the model has labels). */
 static int labels_csv(const senti__tf_config *c, const char *rename, char *out, size_t size, char *err,
@@ -226,8 +226,15 @@ static int labels_csv(const senti__tf_config *c, const char *rename, char *out, 
         return SENTI_OK;
     }
     size_t k = 0;
-    for (size_t i = 0; i < c->n_labels; i++)
-        k += (size_t)snprintf(out + k, size - k, "%s%s", i ? "," : "", c->labels[i]);
+    for (size_t i = 0; i < c->n_labels; i++) {
+        if (strchr(c->labels[i], ','))
+            return senti__err(err, err_size, SENTI_EINVAL,
+                              "config.json id2label[\"%zu\"], \"%s\", holds a comma: name the labels with --labels", i,
+                              c->labels[i]);
+        int w = snprintf(out + k, size - k, "%s%s", i ? "," : "", c->labels[i]);
+        if (w < 0 || (size_t)w >= size - k) return senti__err(err, err_size, SENTI_EINVAL, "the labels are too long");
+        k += (size_t)w;
+    }
     return SENTI_OK;
 }
 
@@ -281,8 +288,7 @@ static int check_written(const char *out, char *err, size_t err_size) {
 /* ---- a Hugging Face checkpoint --------------------------------------------------------------- */
 
 static int read_tok_files(const char *dir, tok_file *f, char *err, size_t err_size) {
-    static const char *const names[TOK_FILES] = {"tokenizer.json", "vocab.txt", "vocab.json", "merges.txt",
-                                                 "tokenizer_config.json", "special_tokens_map.json"};
+    const char *const *names = senti__tf_tok_files;
     for (int i = 0; i < TOK_FILES; i++) {
         char path[4200];
         struct stat s;

@@ -172,6 +172,11 @@ mv "$TMP/h/model.safetensors" "$TMP/h/model-00001-of-00001.safetensors"; echo '{
 check "a sharded checkpoint: refused with how to save it whole" grep -q "sharded checkpoint.*max_shard_size" "$TMP/h.out"
 expect_status "hf: of a missing folder" 1 "$SENTI" predict --model "hf:$TMP/nothing" good
 hostile "more positions than the attention scratch is bounded for" "outside 1..4096" bert --maxpos 5000
+MK bert "$TMP/comma" --config 'id2label={"0":"x,y","1":"z"}' > /dev/null 2>&1
+"$SENTI" model import "$TMP/comma" -o "$TMP/comma.st" > "$TMP/comma.out" 2>&1
+check "import: a label with a comma is named in the message, no file written" \
+    sh -c "grep -q 'id2label\\[\"0\"\\].*comma.*--labels' '$TMP/comma.out' && [ ! -e '$TMP/comma.st' ]"
+check "import --labels renames a label with a comma" "$SENTI" model import "$TMP/comma" -o "$TMP/comma.st" --labels a,b
 # finite weights whose logits overflow: each text fails (SENTI_ERANGE), never a label with NaN scores
 MK bert "$TMP/big" --huge classifier.weight > /dev/null 2>&1
 "$SENTI" predict --json --model "hf:$TMP/big" "good film" "bad" > "$TMP/big.out" 2> "$TMP/big.err"

@@ -480,13 +480,15 @@ static int hf_weights(const char *dir, senti__tf *m, senti__st *st, char *file, 
     return rc ? senti__err(err, err_size, rc, "%s: %s", file, sub) : SENTI_OK;
 }
 
+const char *const senti__tf_tok_files[SENTI__TF_TOK_FILES] = {
+    "tokenizer.json", "vocab.txt", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"};
+
 /* The digest of what determines the answers: config.json, the weights and the tokenizer files
  * (a file absent counts as empty), in that order. */
 static int hf_digest(const char *dir, const char *conf, size_t conf_len, const tf_owned *o, char digest[33],
                      uint64_t *bytes, char *err, size_t err_size) {
-    static const char *const tok[] = {"tokenizer.json", "vocab.txt", "vocab.json", "merges.txt",
-                                      "tokenizer_config.json", "special_tokens_map.json"};
-    enum { NT = sizeof tok / sizeof *tok };
+    const char *const *tok = senti__tf_tok_files;
+    enum { NT = SENTI__TF_TOK_FILES };
     char *text[NT] = {0};
     const void *parts[NT + 2] = {conf, o->map};
     size_t lens[NT + 2] = {conf_len, o->map_size};

@@ -59,6 +59,11 @@
 #define SENTI__TF_MAX_TYPES 1024
 #define SENTI__TF_MAX_CONFIG (1u << 20) /* bytes of a config.json */
 
+/* The files of a checkpoint folder a tokenizer may be read from (senti__hftok_load_dir), in the
+ * order the digest of hf:DIR covers them and import stores them. */
+enum { SENTI__TF_TOK_FILES = 6 };
+extern const char *const senti__tf_tok_files[SENTI__TF_TOK_FILES];
+
 typedef struct senti__tf_config {
     senti__tf_arch arch;
     senti__tf_act act;
