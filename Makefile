@@ -343,7 +343,7 @@ benchmark: all ## senti bench: targets, latency percentiles, throughput, plots
 benchmark-peers: all ## the same workload through fastText, scikit-learn, NLTK VADER
 	@tools/apt-ensure $(APT_PEERS)
 	DATA=$(DATA) SENTI=$(B)/senti bench/peers.sh
-APT_TRANSFORMER_PEERS := python3-torch python3-numpy python3-onnx libopenblas0-pthread
+APT_TRANSFORMER_PEERS := python3-torch python3-numpy python3-onnx libopenblas0-pthread time
 benchmark-transformer: all $(B)/test-tokenize python ## the transformer kind against PyTorch and ONNX Runtime (BENCH_ARGS=--quick)
 	@tools/apt-ensure $(APT_TRANSFORMER_PEERS) $(if $(shell command -v node 2>/dev/null),,nodejs npm)
 	B=$(B) DATA=$(DATA) BENCH_ARGS="$(BENCH_ARGS)" bench/transformer_peers.sh

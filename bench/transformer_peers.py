@@ -35,8 +35,8 @@ a rotating order, so that the load of this shared machine falls on all of them a
   also         file sizes, model open time (senti: open + close through the binding, median of
                20; ONNX Runtime: session creation), wall time and peak RSS of one `senti
                predict` process with the int8 file against one Python process that loads the
-               checkpoint into the PyTorch module and predicts the same text (farm-bench, 3
-               runs each, paired)
+               checkpoint into the PyTorch module and predicts the same text (GNU time, 3
+               runs each, interleaved)
 Before timing, the peers' logits are compared with PyTorch f32's on a few texts: the f32 ones
 must agree to 1e-3, the int8 ones' distance is printed.
 Prints a table and writes DIR/transformer.json. Wall-clock numbers on a shared machine: read
@@ -309,19 +309,23 @@ def measure(a, shapes, lengths, peers, data):
     return lat, thr
 
 
-def farm_bench(cmd, vs, runs=3):
-    """farm-bench (a whole-process timer on PATH) over cmd against vs: the medians of wall
-    seconds and peak MiB of each, and its report. A process measured directly from this one
-    would inherit its high-water mark (Linux keeps it across exec)."""
-    import shlex
-    r = subprocess.run(["farm-bench", "-n", str(runs), "--warmup", "1", "--timeout", "600", "--vs", shlex.join(vs),
-                        "--"] + cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    med = {}
-    for line in r.stdout.splitlines():
-        w = line.split()
-        if len(w) >= 6 and w[0] in ("A", "B") and " ".join(w[1:3]) in ("wall s", "peak MiB"):
-            med[f"{w[0]} {w[1]}"] = float(w[4])
-    return med, r.stdout
+def whole_process(cmds, runs=3):
+    """Each command of cmds as a whole process under GNU time, after one warm-up each, runs
+    times in turn (so the machine's load falls on all alike): the medians of wall seconds and
+    peak MiB per command. /usr/bin/time measures its own child, so the peak is the command's,
+    not this large Python process's (Linux keeps a high-water mark across exec)."""
+    samples = [[] for _ in cmds]
+    for r in range(runs + 1):
+        for i, cmd in enumerate(cmds):
+            out = subprocess.run(["/usr/bin/time", "-f", "%e %M", "--"] + cmd, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True, timeout=600)
+            if out.returncode:
+                sys.exit(f"{cmd[0]} failed (exit {out.returncode}): {out.stderr[-400:]}")
+            wall, kib = out.stderr.strip().splitlines()[-1].split()
+            if r:
+                samples[i].append((float(wall), int(kib) / 1024))
+    return [{"wall_s": statistics.median(w for w, _ in s), "peak_mib": statistics.median(m for _, m in s),
+             "runs": runs} for s in samples]
 
 
 def one_torch_prediction(hfdir, ids):
@@ -352,12 +356,9 @@ def extras(a, shape, files, data, ort_open):
     text, ids = data[64][0][0], data[64][1][0]
     senti_int8 = [a.senti, "predict", "--model", files["int8"], text]
     torch_one = [sys.executable, os.path.abspath(__file__), "--one-torch", files["hf"], " ".join(map(str, ids))]
-    med, rep = farm_bench(senti_int8, torch_one)
-    med32, rep32 = farm_bench([a.senti, "predict", "--model", files["f32"], text], senti_int8)
-    out["one_prediction"] = {"senti int8 file": {"wall_s": med["A wall"], "peak_mib": med["A peak"]},
-                             "senti f32 file": {"wall_s": med32["A wall"], "peak_mib": med32["A peak"]},
-                             "python + torch f32": {"wall_s": med["B wall"], "peak_mib": med["B peak"]}}
-    out["farm_bench"] = [rep, rep32]
+    senti_f32 = [a.senti, "predict", "--model", files["f32"], text]
+    i8, f32, pt = whole_process([senti_int8, senti_f32, torch_one])
+    out["one_prediction"] = {"senti int8 file": i8, "senti f32 file": f32, "python + torch f32": pt}
     return out
 
 
@@ -389,7 +390,7 @@ def report(a, shapes, lengths, names, lat, thr, extra, info):
               + f"; int8/f32 senti file {e['file_mb']['int8'] / e['file_mb']['f32']:.1%}")
         print(f"  open: senti int8 {e['senti_int8_open_ms']:.2f} ms, senti f32 {e['senti_f32_open_ms']:.2f} ms, "
               + ", ".join(f"ONNX Runtime session {k} {v:.0f} ms" for k, v in e["ort_session_ms"].items()))
-        print("  one prediction, whole process (farm-bench medians): " + ", ".join(
+        print("  one prediction, whole process (medians of 3): " + ", ".join(
             f"{k} {v['wall_s']:.2f} s, peak {v['peak_mib']:.0f} MiB" for k, v in e["one_prediction"].items()))
     print(f"\ntorch {info['torch']['version']}: BLAS {info['torch']['blas']}, int8 engine "
           f"{info['torch']['int8_engine']} (trial: {info['torch']['int8_engine_trial_ms']}); {a.threads} threads; "
