@@ -77,12 +77,18 @@ static const char help[] =
     "                           (0..1) of their loss is over the polar classes alone, 1 - A the\n"
     "                           usual loss; validation on such files is over the polar classes\n"
     "                           (src/models/linear/train.c \"PARTIAL LABELS\") (0: off)\n"
+    "      --no-partial FILE    except FILE (a DATA or --valid file; repeat for several): its\n"
+    "                           labels say 'not neutral' too, and take the usual loss. For\n"
+    "                           binary data made by leaving neutral texts out, e.g. SST-2\n"
     "      --file-weight W      none; balanced: every DATA file weighs the same in total; sqrt:\n"
     "                           a file weighs in proportion to the square root of its size (none)\n"
     "      --lexicon FILE       tie rated words to shared weights while training: FILE has\n"
     "                           lines TOKEN<TAB>VALENCE (-4..4), e.g. VADER's vader_lexicon.txt;\n"
     "                           words of a valence share what the data teaches about it (the\n"
     "                           written model is an ordinary one; see src/models/linear/train.c)\n"
+    "      --lexicon-negation M apart: a rated word after a negation (\"not terrible\") shares\n"
+    "                           weights with other negated words of its valence; flip: with\n"
+    "                           the plain words rated -0.74 times it, as VADER reads it (apart)\n"
     "search:\n"
     "      --search GRID        train one model per point of GRID and keep the best: GRID is\n"
     "                           KEY=V1,V2,...[;KEY=...] with KEY one of lr, l2, nb, ngram,\n"
@@ -151,6 +157,9 @@ typedef struct corpus {
     int *idx;           /* label index in the model */
     int *file;          /* which file each record came from */
     unsigned char *polar; /* --partial-labels: 1 for the records of files without neutral rows */
+    char **paths;         /* the files, as named on the command line */
+    const char *const *whole; /* --no-partial: files whose labels take the whole loss */
+    int n_whole;
     float *w;           /* weights, when asked for */
     char names[1024];   /* file names (no folders), comma-separated */
     char digests[1024]; /* their XXH3-128 digests, comma-separated */
@@ -166,6 +175,7 @@ static int corpus_load(corpus *c, char **paths, int n, const senti__dataset_opts
     memset(c, 0, sizeof *c);
     c->f = calloc((size_t)(n ? n : 1), sizeof *c->f);
     if (!c->f) return -1;
+    c->paths = paths;
     for (int i = 0; i < n; i++) {
         c->n = i + 1;
         if (load_labeled(paths[i], dopt, &c->f[i], seen)) return -1;
@@ -181,7 +191,8 @@ static int corpus_load(corpus *c, char **paths, int n, const senti__dataset_opts
 }
 
 /* --partial-labels: the records of a file with no neutral row are marked polar (their label
- * is only known to be one of negative, positive; src/models/linear/train.c "PARTIAL LABELS"). */
+ * is only known to be one of negative, positive; src/models/linear/train.c "PARTIAL LABELS"),
+ * unless the file is named by --no-partial. */
 static int corpus_polar(corpus *c, senti__train_set *s) {
     c->polar = malloc(s->n ? s->n : 1);
     unsigned char *file_polar = malloc((size_t)(c->n ? c->n : 1));
@@ -192,7 +203,9 @@ static int corpus_polar(corpus *c, senti__train_set *s) {
     }
     for (int f = 0; f < c->n; f++) {
         file_polar[f] = 1;
-        for (size_t j = 0; j < c->f[f].ds.n; j++)
+        for (int k = 0; k < c->n_whole; k++)
+            if (cli_same_file(c->paths[f], c->whole[k])) file_polar[f] = 0;
+        for (size_t j = 0; j < c->f[f].ds.n && file_polar[f]; j++)
             if (c->f[f].y[j] == CLI_NEU) file_polar[f] = 0;
     }
     for (size_t i = 0; i < s->n; i++) c->polar[i] = file_polar[c->file[i]];
@@ -631,7 +644,7 @@ static void on_epoch(void *ud, int member, int ep, double tl, double vl, double 
 enum { O_VALID = 0x2000, O_VFRAC, O_TEXT, O_LABEL, O_FMT, O_NAME, O_BITS, O_NGRAM, O_NONEG,
        O_NOBOUNDS, O_NORM, O_MAXTOK, O_EPOCHS, O_PATIENCE, O_LR, O_L2, O_SEED, O_THREADS, O_DTYPE,
        O_CLASSW, O_FILEW, O_CALIB, O_NOCALIB, O_LEXICON, O_SEARCH, O_NB, O_MENTIONS, O_LONG, O_ENSEMBLE,
-       O_PARTIAL };
+       O_PARTIAL, O_WHOLE, O_LEXNEG };
 
 /* What the command line asks for. */
 typedef struct train_args {
@@ -643,6 +656,8 @@ typedef struct train_args {
     int n_data;
     senti__dataset_opts dopt;
     senti__train_opts o;
+    const char *whole[64]; /* --no-partial */
+    int n_whole;
     int quiet, class_bal, file_bal, partial;
     grid_axis axes[GRID_AXES];
     int n_axes;
@@ -741,6 +756,20 @@ static int opt_optim(train_args *a, int c, const char *arg) {
         if (parse_real("--partial-labels", arg, 0, 1, "[0, 1]", &o->partial)) return -1;
         a->partial = o->partial > 0;
         return 1;
+    case O_LEXNEG:
+        if (strcmp(arg, "apart") && strcmp(arg, "flip")) {
+            cli_error("train", "--lexicon-negation expects apart or flip, not '%s'", arg);
+            return -1;
+        }
+        o->lex_flip = !strcmp(arg, "flip");
+        return 1;
+    case O_WHOLE:
+        if (a->n_whole == 64) {
+            cli_error("train", "at most 64 --no-partial files");
+            return -1;
+        }
+        a->whole[a->n_whole++] = arg;
+        return 1;
     case O_CALIB: o->calibrate = 1; return 1;
     case O_NOCALIB: o->calibrate = 0; return 1;
     }
@@ -758,6 +787,23 @@ static int check_args(train_args *a) {
         cli_error("train", "--long-tokens %u is more than --max-tokens %u: no text could be long",
                   a->o.fp.long_tokens, a->o.max_tokens);
         return CLI_USAGE;
+    }
+    if (a->o.lex_flip && !a->lex_path) {
+        cli_error("train", "--lexicon-negation says how a --lexicon is tied, and none is given");
+        return CLI_USAGE;
+    }
+    if (a->n_whole && !a->partial) {
+        cli_error("train", "--no-partial exempts a file from --partial-labels, which is not given");
+        return CLI_USAGE;
+    }
+    for (int k = 0; k < a->n_whole; k++) {
+        int named = 0;
+        for (int i = 0; i < a->n_data; i++) named |= cli_same_file(a->whole[k], a->data[i]);
+        for (int i = 0; i < a->n_valid; i++) named |= cli_same_file(a->whole[k], a->valid_paths[i]);
+        if (!named) {
+            cli_error("train", "--no-partial %s: not one of the DATA or --valid files", a->whole[k]);
+            return CLI_USAGE;
+        }
     }
     if (a->search) {
         if (!a->n_valid) {
@@ -790,7 +836,8 @@ static int parse_args(int argc, char **argv, train_args *a) {
         {"threads", required_argument, 0, O_THREADS}, {"dtype", required_argument, 0, O_DTYPE},
         {"class-weight", required_argument, 0, O_CLASSW}, {"file-weight", required_argument, 0, O_FILEW},
         {"calibrate", no_argument, 0, O_CALIB}, {"lexicon", required_argument, 0, O_LEXICON},
-        {"partial-labels", required_argument, 0, O_PARTIAL},
+        {"partial-labels", required_argument, 0, O_PARTIAL}, {"no-partial", required_argument, 0, O_WHOLE},
+        {"lexicon-negation", required_argument, 0, O_LEXNEG},
         {"search", required_argument, 0, O_SEARCH}, {"no-calibrate", no_argument, 0, O_NOCALIB},
         {"nb", required_argument, 0, O_NB}, {"mentions", no_argument, 0, O_MENTIONS},
         {"long-tokens", required_argument, 0, O_LONG}, {"ensemble", required_argument, 0, O_ENSEMBLE},
@@ -860,6 +907,8 @@ static int load_data(train_args *a, train_run *R) {
     static const char *const tri_labels[] = {"negative", "neutral", "positive"};
     o->n_classes = R->three ? 3 : 2;
     o->labels = R->three ? tri_labels : bin_labels;
+    R->tr.whole = R->va.whole = a->whole;
+    R->tr.n_whole = R->va.n_whole = a->n_whole;
     if (corpus_set(&R->tr, R->three, a->partial, &R->ts) ||
         (a->n_valid && corpus_set(&R->va, R->three, a->partial, &R->vs)))
         return -1;

@@ -62,13 +62,18 @@ void cli_inputs_free(cli_inputs *in) {
     memset(in, 0, sizeof *in);
 }
 
+int cli_same_file(const char *a, const char *b) {
+    struct stat sa, sb;
+    if ((strcmp(a, "-") ? stat(a, &sa) : fstat(0, &sa)) != 0) return 0;
+    if ((strcmp(b, "-") ? stat(b, &sb) : fstat(0, &sb)) != 0) return 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int cli_out_check(const char *cmd, const char *out, const cli_inputs *in) {
-    struct stat o, s;
-    if (!out || !strcmp(out, "-") || stat(out, &o) != 0) return 0; /* stdout, or not there yet */
+    if (!out || !strcmp(out, "-")) return 0; /* stdout */
     for (size_t i = 0; i < in->n; i++) {
         const char *p = in->v[i].path;
-        int r = strcmp(p, "-") ? stat(p, &s) : fstat(0, &s);
-        if (r == 0 && s.st_dev == o.st_dev && s.st_ino == o.st_ino) {
+        if (cli_same_file(out, p)) {
             cli_error(cmd, "refusing to write %s: it is %s (%s), an input of this run", out,
                       in->v[i].role, strcmp(p, "-") ? p : "standard input");
             return -1;

@@ -42,6 +42,10 @@ void cli_inputs_add(cli_inputs *in, const char *path, const char *role);
 void cli_inputs_add_model(cli_inputs *in, const senti_model *m);
 void cli_inputs_free(cli_inputs *in);
 
+/* 1 if paths a and b name the same existing file (device and inode: another spelling or a
+ * hard link counts), else 0; "-" is standard input. */
+int cli_same_file(const char *a, const char *b);
+
 /* 0 if writing out would not overwrite any of in; else prints "senti CMD: refusing to write
  * OUT: it is ROLE (PATH), an input of this run" and returns -1 (the caller exits CLI_USAGE). */
 int cli_out_check(const char *cmd, const char *out, const cli_inputs *in);

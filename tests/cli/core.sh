@@ -95,6 +95,24 @@ check "eval --json over several data sets gives a datasets array" grep -qE '"dat
 check "eval reports the expected calibration error and a reliability table" bash -c \
     "grep -qE '\"ece\":0\.[0-9]+' '$TMP/eval.json' && grep -q '\"reliability\":\[{' '$TMP/eval.json'"
 expect_status "train without -o exits 2" 2 "$SENTI" train "$TMP/small.tsv"
+# --partial-labels with --no-partial: the binary file named takes the usual loss (another
+# spelling of its path names it too); misuse is a usage error
+printf 'label\ttext\n1\tgreat fun\n0\tawful mess\n1\tgood film\n0\tbad film\n' > "$TMP/pol.tsv"
+for v in a b c; do
+    case $v in a) np=() ;; b) np=(--no-partial "$TMP/pol.tsv") ;; c) np=(--no-partial "$TMP/./pol.tsv") ;; esac
+    "$SENTI" train "$TMP/t3.jsonl" "$TMP/pol.tsv" -o "$TMP/np_$v.st" --valid-fraction 0 --quiet --bits 12 \
+        --partial-labels 1 "${np[@]}" > /dev/null 2>&1
+done
+check "--no-partial changes the model" bash -c "[ -s '$TMP/np_a.st' ] && ! cmp -s '$TMP/np_a.st' '$TMP/np_b.st'"
+same "--no-partial names a file by any spelling" "$TMP/np_b.st" "$TMP/np_c.st"
+expect_status "--no-partial without --partial-labels exits 2" 2 "$SENTI" train "$TMP/t3.jsonl" "$TMP/pol.tsv" \
+    -o "$TMP/x.st" --no-partial "$TMP/pol.tsv"
+expect_status "--no-partial of a file that is not trained on exits 2" 2 "$SENTI" train "$TMP/t3.jsonl" \
+    -o "$TMP/x.st" --partial-labels 1 --no-partial "$TMP/pol.tsv"
+expect_status "--lexicon-negation without --lexicon exits 2" 2 "$SENTI" train "$TMP/t3.jsonl" -o "$TMP/x.st" \
+    --lexicon-negation flip
+expect_status "--lexicon-negation with an unknown mode exits 2" 2 "$SENTI" train "$TMP/t3.jsonl" -o "$TMP/x.st" \
+    --lexicon-negation sideways
 expect_status "train on a missing file exits 1" 1 "$SENTI" train /nonexistent.tsv -o "$TMP/x.st"
 if [ -z "${SANITIZED:-}" ] && [ -z "${SENTI_QUICK:-}" ]; then
     # the committed default model is rebuilt bit for bit (what `make model` runs), once per

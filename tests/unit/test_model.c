@@ -811,3 +811,48 @@ TEST(partial_labels_leave_neutral_untaught) {
     ASSERT(bias[1] == 0.0f);
     ASSERT(bias_full[1] < 0.0f);
 }
+
+/* Lexicon negation "flip" (train.c "LEXICON"): a negated rated word shares the plain bin of the
+ * words rated -0.74 times its valence. "awful" (-2.5) never occurs in training, "great" (1.9)
+ * only plainly in positive texts; -0.74 * -2.5 = 1.85 falls in great's bin (round(2 v) = 4), so
+ * "not awful" reads positive with the flip and stays near even (its own, untrained negated bin)
+ * without. */
+TEST(lexicon_flip_ties_a_negation_to_the_opposite_words) {
+    enum { N = 60 };
+    static char buf[N][48];
+    const char *texts[N];
+    size_t lens[N];
+    int labels[N];
+    for (int i = 0; i < N; i++) {
+        int len = snprintf(buf[i], 48, "a %s film %d", i % 2 ? "great" : "dull", i % 5);
+        texts[i] = buf[i], lens[i] = (size_t)len, labels[i] = i % 2;
+    }
+    static const char *const labs[] = {"negative", "positive"};
+    const char *lex[] = {"great", "awful"};
+    size_t lex_lens[] = {5, 5};
+    float lex_vals[] = {1.9f, -2.5f};
+    senti__train_opts o = {0};
+    o.fp = (senti__linear_params){16, 2, 1, 1, 0, 0, 0};
+    o.n_classes = 2, o.labels = labs, o.epochs = 5, o.patience = 5, o.lr = 0.2, o.l2 = 1e-6;
+    o.seed = 1, o.valid_fraction = 0.2, o.quantize = 0, o.max_tokens = 100, o.threads = 1;
+    o.n_lex = 2, o.lex_texts = lex, o.lex_lens = lex_lens, o.lex_values = lex_vals;
+    float p[2];
+    for (int flip = 0; flip < 2; flip++) {
+        char path[64], err[256];
+        snprintf(path, sizeof path, "/tmp/senti-test-%d-flip.st", (int)getpid());
+        senti__train_report rep;
+        senti__train_set ts = {N, texts, lens, labels, NULL, NULL};
+        o.lex_flip = flip;
+        ASSERT_EQ(senti__linear_train(&ts, NULL, &o, path, NULL, 0, &rep, NULL, NULL, err, sizeof err), SENTI_OK);
+        senti_model *m = NULL;
+        int rc = senti_model_open_file(path, NULL, &m, err, sizeof err);
+        unlink(path);
+        ASSERT_EQ(rc, SENTI_OK);
+        senti_result r;
+        ASSERT_EQ(senti_predict(m, NULL, "not awful", 9, &r), SENTI_OK);
+        p[flip] = r.score;
+        senti_model_free(m);
+    }
+    ASSERT(p[1] > 0.6f);
+    ASSERT(p[1] > p[0] + 0.1f);
+}

@@ -132,6 +132,9 @@ typedef struct senti__train_opts {
     const char *const *lex_texts;
     const size_t *lex_lens;
     const float *lex_values;
+    /* 0: a negated rated word has bins of its own, learned apart; 1: it shares the bin of the
+     * words rated -0.74 times its valence (train.c "LEXICON") */
+    int lex_flip;
 } senti__train_opts;
 
 typedef struct senti__train_report {

@@ -18,7 +18,13 @@
  * valence v gives it one of LEX_BINS bins, round(2 v) (plain and negated bins apart). During
  * training, every feature that falls in a tied bucket also fires the shared weight of the
  * bucket's bin, so what the data teaches about "words rated +2" reaches rated words the
- * data rarely or never shows. When the model is written, each bin weight is added into the
+ * data rarely or never shows. A negated entry ("not" + a rated word: the bucket of its
+ * negated form) has bins of its own (-8..8 again), learned apart from the plain ones; with
+ * opts lex_flip it shares instead the plain bin of valence -0.74 v (VADER's rule for a
+ * negated word, N_SCALAR): "not terrible" learns with the words rated +2.2, "not good" with
+ * those rated -1.4, so what the data shows of rated words reaches their rarer negations, in
+ * the direction a reader expects. (A negated entry whose flipped bin is 0 is left untied.)
+ * When the model is written, each bin weight is added into the
  * buckets tied to it: the file is an ordinary linear model (nothing to read or compute at
  * prediction time), and it scores exactly what the trained model scored, because the tie is
  * by bucket (a colliding feature fired the bin weight in training too).
@@ -50,6 +56,7 @@
 #define LEX_HALF 8                     /* bins round(2 v) in -8..8 */
 #define LEX_PLAIN (2 * LEX_HALF + 1)
 #define LEX_BINS (2 * LEX_PLAIN)       /* plain, then negated */
+#define LEX_NEG_SCALAR (-0.74f)        /* lex_flip: a negated word's valence, as VADER's N_SCALAR */
 
 /* lexmap[bucket] = 1 + bin, or 0: which bin weight a feature in that bucket also fires.
  * An entry whose bucket is already tied keeps the first (the lexicon's order) tie. */
@@ -85,11 +92,11 @@ static int lexmap_build(const senti__train_opts *o, uint8_t **out, size_t *n_use
         }
         /* (a multi-token entry's tokens are taken unnegated: emoticons are punctuation,
          * which closes a negation scope) */
-        int used = 0;
+        int used = 0, flipped = LEX_HALF + (int)lrintf(2.0f * LEX_NEG_SCALAR * v);
         for (int k = 0; k < nh; k++) {
             size_t b = (size_t)(h[k] >> shift);
-            if (map[b]) continue;
-            map[b] = (uint8_t)(1 + bin + (k ? LEX_PLAIN : 0));
+            if (map[b] || (k && o->lex_flip && flipped == LEX_HALF)) continue;
+            map[b] = (uint8_t)(1 + (!k ? bin : o->lex_flip ? flipped : bin + LEX_PLAIN));
             used = 1;
         }
         *n_used += (size_t)used;
