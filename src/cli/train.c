@@ -40,6 +40,11 @@ static const char help[] =
     "      --no-negation        do not mark the scope of negations\n"
     "      --no-bounds          no sentence start/end bigrams\n"
     "      --norm none|sqrt     scale features by 1/sqrt(count) (none)\n"
+    "      --vocab-min N        a vocabulary: tokens seen fewer than N times (1..255) in the\n"
+    "                           training data, and in any text scored later, read as the one\n"
+    "                           token \"<unk>\", whose weights are learned from the rare ones; a\n"
+    "                           word never seen is then no evidence (src/models/linear/linear.h\n"
+    "                           \"VOCABULARY\"; adds 2 MiB to the file) (0: off)\n"
     "      --mentions           read every @handle as one token \"@user\" (tweets: a handle's\n"
     "                           text says nothing of the sentiment)\n"
     "      --long-tokens N      texts of at least N tokens (1..128, counted within --max-tokens)\n"
@@ -644,7 +649,7 @@ static void on_epoch(void *ud, int member, int ep, double tl, double vl, double 
 enum { O_VALID = 0x2000, O_VFRAC, O_TEXT, O_LABEL, O_FMT, O_NAME, O_BITS, O_NGRAM, O_NONEG,
        O_NOBOUNDS, O_NORM, O_MAXTOK, O_EPOCHS, O_PATIENCE, O_LR, O_L2, O_SEED, O_THREADS, O_DTYPE,
        O_CLASSW, O_FILEW, O_CALIB, O_NOCALIB, O_LEXICON, O_SEARCH, O_NB, O_MENTIONS, O_LONG, O_ENSEMBLE,
-       O_PARTIAL, O_WHOLE, O_LEXNEG };
+       O_PARTIAL, O_WHOLE, O_LEXNEG, O_VOCAB };
 
 /* What the command line asks for. */
 typedef struct train_args {
@@ -710,6 +715,10 @@ static int opt_features(train_args *a, int c, const char *arg) {
     case O_NGRAM: if (cli_parse_uint("--ngram", arg, 1, 3, &v)) return -1; fp->ngram = (uint32_t)v; return 1;
     case O_NONEG: fp->negation = 0; return 1;
     case O_NOBOUNDS: fp->bounds = 0; return 1;
+    case O_VOCAB:
+        if (cli_parse_uint("--vocab-min", arg, 0, 255, &v)) return -1;
+        a->o.vocab_min = (uint32_t)v;
+        return 1;
     case O_NORM:
         if (!strcmp(arg, "none")) fp->norm = 0;
         else if (!strcmp(arg, "sqrt")) fp->norm = 1;
@@ -837,14 +846,14 @@ static int parse_args(int argc, char **argv, train_args *a) {
         {"class-weight", required_argument, 0, O_CLASSW}, {"file-weight", required_argument, 0, O_FILEW},
         {"calibrate", no_argument, 0, O_CALIB}, {"lexicon", required_argument, 0, O_LEXICON},
         {"partial-labels", required_argument, 0, O_PARTIAL}, {"no-partial", required_argument, 0, O_WHOLE},
-        {"lexicon-negation", required_argument, 0, O_LEXNEG},
+        {"lexicon-negation", required_argument, 0, O_LEXNEG}, {"vocab-min", required_argument, 0, O_VOCAB},
         {"search", required_argument, 0, O_SEARCH}, {"no-calibrate", no_argument, 0, O_NOCALIB},
         {"nb", required_argument, 0, O_NB}, {"mentions", no_argument, 0, O_MENTIONS},
         {"long-tokens", required_argument, 0, O_LONG}, {"ensemble", required_argument, 0, O_ENSEMBLE},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     senti__train_opts *o = &a->o;
-    o->fp = (senti__linear_params){20, 2, 1, 1, 0, 0, 0};
+    o->fp = (senti__linear_params){20, 2, 1, 1, 0, 0, 0, 0, NULL};
     o->epochs = 10, o->patience = 3, o->lr = 0.05, o->l2 = 1e-4, o->seed = 1, o->threads = cli_ncpu();
     o->valid_fraction = 0.05, o->quantize = 1, o->max_tokens = SENTI_DEFAULT_MAX_TOKENS, o->calibrate = 0;
     int c;

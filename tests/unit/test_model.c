@@ -8,6 +8,7 @@
 #include "core/core.h"
 #include "io/safetensors.h"
 #include "models/linear/linear.h"
+#include "text/tokenize.h"
 
 static unsigned char *default_copy(size_t *n) {
     *n = (size_t)(senti__default_model_end - senti__default_model);
@@ -326,7 +327,7 @@ TEST(training_is_deterministic) {
     split_rows(&d, 0, &ts, &none);
     static const char *const labs[] = {"negative", "positive"};
     senti__train_opts o = {0};
-    o.fp = (senti__linear_params){16, 2, 1, 1, 0, 0, 0};
+    o.fp = (senti__linear_params){16, 2, 1, 1, 0, 0, 0, 0, NULL};
     o.n_classes = 2, o.labels = labs, o.epochs = 4, o.patience = 2, o.lr = 0.05, o.l2 = 1e-4;
     o.seed = 9, o.valid_fraction = 0.1, o.quantize = 1, o.max_tokens = 1000;
     char f1[64], f2[64], f3[64], err[256];
@@ -390,7 +391,7 @@ TEST(ensemble_is_the_mean_of_its_members) {
     split_rows(&d, 300, &ts, &vs);
     static const char *const labs[] = {"negative", "positive"};
     senti__train_opts o = {0};
-    o.fp = (senti__linear_params){12, 2, 1, 1, 1, 0, 0};
+    o.fp = (senti__linear_params){12, 2, 1, 1, 1, 0, 0, 0, NULL};
     o.n_classes = 2, o.labels = labs, o.epochs = 4, o.patience = 1, o.lr = 0.1, o.l2 = 1e-4;
     o.seed = 3, o.valid_fraction = 0.1, o.quantize = 0, o.max_tokens = 1000, o.threads = 2;
     enum { K = 3, B = 1 << 12 };
@@ -548,7 +549,7 @@ TEST(training_allocation_failures) {
     size_t lex_lens[] = {4, 3, 2};
     float lex_vals[] = {1.9f, -2.5f, 2.0f};
     senti__train_opts o = {0};
-    o.fp = (senti__linear_params){10, 2, 1, 1, 1, 0, 0};
+    o.fp = (senti__linear_params){10, 2, 1, 1, 1, 0, 0, 0, NULL};
     o.n_classes = 3, o.labels = labs, o.epochs = 2, o.patience = 1, o.lr = 0.1, o.l2 = 1e-4;
     o.seed = 1, o.valid_fraction = 0.25, o.quantize = 2, o.calibrate = 1, o.max_tokens = 100;
     o.threads = 2, o.n_lex = 3, o.lex_texts = lex, o.lex_lens = lex_lens, o.lex_values = lex_vals;
@@ -636,7 +637,7 @@ TEST(hand_built_linear_files) {
             ASSERT(strstr(err, "non-finite") != NULL);
         }
     }
-    /* long_tokens: 0..128 in a format 3 file; a format 4 file is refused */
+    /* long_tokens: 0..128 in a format 3 file; a format 5 file is refused */
     w[B - 1] = 0.25f;
     const char *meta3[] = {"kind", "linear", "format_version", "3", "tokenizer", "senti-1",
                            "hash_bits", "10", "ngram", "2", "negation", "0", "bounds", "1",
@@ -645,7 +646,7 @@ TEST(hand_built_linear_files) {
     const int want[] = {SENTI_OK, SENTI_EFORMAT, SENTI_EFORMAT, SENTI_EFORMAT, SENTI_EVERSION};
     for (int k = 0; k < 5; k++) {
         meta3[19] = vals[k];
-        meta3[3] = k == 4 ? "4" : "3";
+        meta3[3] = k == 4 ? "5" : "3";
         ASSERT_EQ(senti__st_write(path, t, 2, meta3, 10, err, sizeof err), SENTI_OK);
         senti_model *m = NULL;
         int rc = senti_model_open_file(path, NULL, &m, err, sizeof err);
@@ -653,6 +654,46 @@ TEST(hand_built_linear_files) {
         unlink(path);
         if (rc != want[k]) TEST_FAIL_("long_tokens '%s': status %d (%s)", vals[k], rc, err);
         if (k && k < 4 && !strstr(err, "long_tokens")) TEST_FAIL_("long_tokens '%s': '%s'", vals[k], err);
+    }
+    /* VOCABULARY: vocab_bits and the tensor 'vocab' (U8, 2^bits / 8 bytes) come together; a
+     * word with its bit clear reads as "<unk>", so two unknown words score alike */
+    static uint8_t vocab[(1 << 16) / 8 + 1];
+    for (int i = 0; i < B; i++) w[i] = (float)(i % 7) - 2.5f;
+    senti__st_out tv[3] = {t[0], t[1], {"vocab", SENTI__DT_U8, 1, {(1 << 16) / 8}, vocab}};
+    const char *meta4[] = {"kind", "linear", "format_version", "4", "tokenizer", "senti-1",
+                           "hash_bits", "10", "ngram", "1", "negation", "0", "bounds", "0",
+                           "norm", "none", "labels", "negative,positive", "vocab_bits", "16"};
+    struct { size_t nt, nmeta; uint64_t bytes; int want; } cases[] = {
+        {3, 10, (1 << 16) / 8, SENTI_OK},     {2, 10, 0, SENTI_EFORMAT}, /* no tensor */
+        {3, 9, (1 << 16) / 8, SENTI_EFORMAT}, /* a tensor without vocab_bits */
+        {3, 10, (1 << 16) / 8 + 1, SENTI_EFORMAT}};
+    for (int k = 0; k < 4; k++) {
+        tv[2].shape[0] = cases[k].bytes;
+        ASSERT_EQ(senti__st_write(path, tv, cases[k].nt, meta4, cases[k].nmeta, err, sizeof err), SENTI_OK);
+        senti_model *m = NULL;
+        int rc = senti_model_open_file(path, NULL, &m, err, sizeof err);
+        unlink(path);
+        if (rc != cases[k].want) TEST_FAIL_("vocab case %d: status %d (%s)", k, rc, err);
+        if (rc == SENTI_OK) {
+            senti_result r1, r2, r3;
+            ASSERT_EQ(senti_predict(m, NULL, "qwerty", 6, &r1), SENTI_OK);
+            ASSERT_EQ(senti_predict(m, NULL, "zxcvbn", 6, &r2), SENTI_OK);
+            ASSERT_EQ(senti_predict(m, NULL, "<unk>", 5, &r3), SENTI_OK); /* three tokens, not <unk> */
+            ASSERT(r1.score == r2.score);
+            ASSERT(r1.score != 0.5f && r3.score != r1.score);
+            /* with its bit set, "qwerty" is read as itself */
+            senti_model_free(m);
+            uint64_t b = senti__hash_token("qwerty", 6) >> (64 - 16);
+            vocab[b >> 3] |= (uint8_t)(1u << (b & 7));
+            ASSERT_EQ(senti__st_write(path, tv, 3, meta4, 10, err, sizeof err), SENTI_OK);
+            m = NULL;
+            ASSERT_EQ(senti_model_open_file(path, NULL, &m, err, sizeof err), SENTI_OK);
+            unlink(path);
+            ASSERT_EQ(senti_predict(m, NULL, "qwerty", 6, &r3), SENTI_OK);
+            ASSERT(r3.score != r1.score);
+            vocab[b >> 3] = 0;
+        }
+        senti_model_free(m);
     }
 }
 
@@ -723,7 +764,7 @@ TEST(trained_model_scores_what_trainer_measured) {
         }
         senti__train_opts o = {0};
         /* long copies from 8 tokens in a third of the variants (about half of SST-2's phrases) */
-        o.fp = (senti__linear_params){16, 2, 1, 1, norm, (uint32_t)(nb > 0), variant % 3 == 2 ? 8u : 0u};
+        o.fp = (senti__linear_params){16, 2, 1, 1, norm, (uint32_t)(nb > 0), variant % 3 == 2 ? 8u : 0u, 0, NULL};
         o.nb = nb ? 5.0 : 0.0;
         o.n_classes = three ? 3 : 2, o.labels = three ? labs3 : labs, o.epochs = 3, o.patience = 2, o.lr = 0.1, o.l2 = 1e-5;
         o.seed = 5, o.quantize = quant, o.max_tokens = SENTI_DEFAULT_MAX_TOKENS, o.threads = 2;
@@ -787,7 +828,7 @@ TEST(partial_labels_leave_neutral_untaught) {
     }
     static const char *const labs[] = {"negative", "neutral", "positive"};
     senti__train_opts o = {0};
-    o.fp = (senti__linear_params){10, 2, 1, 1, 1, 0, 0};
+    o.fp = (senti__linear_params){10, 2, 1, 1, 1, 0, 0, 0, NULL};
     o.n_classes = 3, o.labels = labs, o.epochs = 3, o.patience = 3, o.lr = 0.1, o.l2 = 1e-4;
     o.seed = 1, o.valid_fraction = 0.2, o.quantize = 0, o.max_tokens = 100, o.threads = 1;
     o.partial = 1;
@@ -832,7 +873,7 @@ TEST(lexicon_flip_ties_a_negation_to_the_opposite_words) {
     size_t lex_lens[] = {5, 5};
     float lex_vals[] = {1.9f, -2.5f};
     senti__train_opts o = {0};
-    o.fp = (senti__linear_params){16, 2, 1, 1, 0, 0, 0};
+    o.fp = (senti__linear_params){16, 2, 1, 1, 0, 0, 0, 0, NULL};
     o.n_classes = 2, o.labels = labs, o.epochs = 5, o.patience = 5, o.lr = 0.2, o.l2 = 1e-6;
     o.seed = 1, o.valid_fraction = 0.2, o.quantize = 0, o.max_tokens = 100, o.threads = 1;
     o.n_lex = 2, o.lex_texts = lex, o.lex_lens = lex_lens, o.lex_values = lex_vals;

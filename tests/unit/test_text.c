@@ -118,7 +118,7 @@ static void collect_sink(void *ud, const senti__feature *f, size_t n) {
 }
 
 TEST(features_negation_and_bounds) {
-    senti__linear_params p = {20, 2, 1, 1, 0, 0, 0};
+    senti__linear_params p = {20, 2, 1, 1, 0, 0, 0, 0, NULL};
     collect c = {.n = 0};
     uint32_t nt = senti__linear_features(&p, "not bad", 7, 1000, collect_sink, &c);
     ASSERT_EQ(nt, 2);
@@ -145,7 +145,7 @@ TEST(features_negation_and_bounds) {
 /* Unigram buckets of s (ngram 1, no bounds) joined as "b1 b2 ...", with mentions on or off. */
 static const char *unis(const char *s, uint32_t mentions, uint32_t max_tokens) {
     static char out[1024];
-    senti__linear_params p = {20, 1, 0, 0, 0, mentions, 0};
+    senti__linear_params p = {20, 1, 0, 0, 0, mentions, 0, 0, NULL};
     collect c = {.n = 0};
     senti__linear_features(&p, s, strlen(s), max_tokens, collect_sink, &c);
     size_t o = 0;
@@ -166,7 +166,7 @@ TEST(features_mentions) {
     ASSERT_STR(unis("@bob__x_y:hi", 1, 100), want);
     ASSERT_STR(unis("@bob____x:hi", 1, 100), want); /* a run of 4+ is one token too */
     /* its span covers the whole handle */
-    senti__linear_params p = {20, 1, 0, 0, 0, 1, 0};
+    senti__linear_params p = {20, 1, 0, 0, 0, 1, 0, 0, NULL};
     collect c = {.n = 0};
     senti__linear_features(&p, "ok @Jane_Doe99: hi", 18, 100, collect_sink, &c);
     ASSERT_EQ(c.n, 4);
@@ -197,7 +197,7 @@ TEST(features_mentions) {
 
 TEST(features_long_copies) {
     /* unigrams only, long from 2 tokens: every feature of a long text is followed by its copy */
-    senti__linear_params p = {20, 1, 0, 0, 0, 0, 2};
+    senti__linear_params p = {20, 1, 0, 0, 0, 0, 2, 0, NULL};
     collect c = {.n = 0};
     senti__linear_features(&p, "good film", 9, 100, collect_sink, &c);
     uint64_t hg = senti__hash_token("good", 4), hf = senti__hash_token("film", 4);
@@ -221,7 +221,7 @@ TEST(features_long_copies) {
     ASSERT_EQ(c.n, 4);
     /* with bigrams, negation and bounds: the features of the short scheme, each then its copy,
      * the end bigram included; the copy keeps the span and the negation flag */
-    senti__linear_params q = {20, 2, 1, 1, 0, 0, 0}, ql = q;
+    senti__linear_params q = {20, 2, 1, 1, 0, 0, 0, 0, NULL}, ql = q;
     ql.long_tokens = 3;
     collect a = {.n = 0}, b = {.n = 0};
     senti__linear_features(&q, "not bad at", 10, 100, collect_sink, &a);
@@ -273,7 +273,7 @@ TEST(features_linear_time_on_1mb) {
     size_t n = 1 << 20;
     char *big = malloc(n);
     ASSERT(big);
-    senti__linear_params p = {20, 2, 1, 1, 0, 0, 0};
+    senti__linear_params p = {20, 2, 1, 1, 0, 0, 0, 0, NULL};
     const char *fills[] = {"ab ", "x", "!", "\xF0\x9F\x98\x80", "n't "};
     for (size_t k = 0; k < sizeof fills / sizeof *fills; k++) {
         size_t fl = strlen(fills[k]);
@@ -359,7 +359,7 @@ TEST(lexicon_tie_exact_and_deterministic) {
     static const float lex_val[] = {3.1f, 2.9f, 3.0f, -2.5f, -2.6f, 2.0f};
     static const char *const labs[] = {"negative", "positive"};
     senti__train_opts o = {0};
-    o.fp = (senti__linear_params){16, 2, 1, 1, 1, 0, 0};
+    o.fp = (senti__linear_params){16, 2, 1, 1, 1, 0, 0, 0, NULL};
     o.n_classes = 2, o.labels = labs, o.epochs = 3, o.patience = 3, o.lr = 0.2, o.l2 = 1e-4;
     o.seed = 3, o.quantize = 0, o.max_tokens = 1000, o.threads = 1;
     o.n_lex = 6, o.lex_texts = lex, o.lex_lens = lex_len, o.lex_values = lex_val;

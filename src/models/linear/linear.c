@@ -102,6 +102,10 @@ static inline __attribute__((always_inline)) void
 feed(featgen *g, ngstate *st, const senti__linear_params *p, uint64_t h, uint32_t start, uint32_t end,
      uint8_t flags, const int spans, const int lng) {
     int ng = 0;
+    if (p->vocab) { /* VOCABULARY (linear.h) */
+        uint64_t b = h >> (64 - p->vocab_bits);
+        if (!(p->vocab[b >> 3] >> (b & 7) & 1)) h = senti__hash_token("<unk>", 5);
+    }
     if (p->negation) {
         if (flags & SENTI__TOK_NEGATOR) st->neg = 1;
         else if (flags & SENTI__TOK_CLAUSE) st->neg = 0;
@@ -250,6 +254,9 @@ int senti__linear_params_parse(const senti__st *st, senti__linear_params *p, cha
     const char *m = senti__st_meta(st, "mentions");
     p->mentions = 0;
     if (m && (rc = parse_u32(st, "mentions", 0, 1, &p->mentions, err, err_size))) return rc;
+    p->vocab_bits = 0, p->vocab = NULL; /* optional: the tensor is found by open_tensors */
+    if (senti__st_meta(st, "vocab_bits") && (rc = parse_u32(st, "vocab_bits", 16, 28, &p->vocab_bits, err, err_size)))
+        return rc;
     p->long_tokens = 0;
     if (senti__st_meta(st, "long_tokens") &&
         (rc = parse_u32(st, "long_tokens", 0, SENTI__LONG_TOKENS_MAX, &p->long_tokens, err, err_size)))
@@ -454,6 +461,15 @@ static int open_tensors(linear *L, const senti__st *st, char *err, size_t err_si
     if (!b || b->dtype != SENTI__DT_F32 || b->count != (uint64_t)L->n_out)
         return senti__err(err, err_size, SENTI_EFORMAT, "tensor 'bias' missing or not F32 [%d]", L->n_out);
     L->bias = b->data;
+    const senti__tensor *v = senti__st_find(st, "vocab");
+    if (L->p.vocab_bits) {
+        uint64_t bytes = (1ull << L->p.vocab_bits) / 8;
+        if (!v || v->dtype != SENTI__DT_U8 || v->count != bytes)
+            return senti__err(err, err_size, SENTI_EFORMAT, "tensor 'vocab' missing or not U8 [%llu]",
+                              (unsigned long long)bytes);
+        L->p.vocab = v->data;
+    } else if (v)
+        return senti__err(err, err_size, SENTI_EFORMAT, "tensor 'vocab' without metadata 'vocab_bits'");
     if (w->dtype == SENTI__DT_F32) {
         L->wf = w->data;
         return SENTI_OK;
@@ -511,9 +527,9 @@ static int check_values(const linear *L, char *err, size_t err_size) {
 static int linear_open_file(const senti__st *st, const senti_options *opts, senti_model **out,
                             char *err, size_t err_size) {
     const char *ver = senti__st_meta(st, "format_version");
-    if (!ver || (strcmp(ver, "1") && strcmp(ver, "2") && strcmp(ver, "3")))
+    if (!ver || (strcmp(ver, "1") && strcmp(ver, "2") && strcmp(ver, "3") && strcmp(ver, "4")))
         return senti__err(err, err_size, SENTI_EVERSION,
-                          "format_version '%.16s' not supported (this library reads 1 to 3)", ver ? ver : "");
+                          "format_version '%.16s' not supported (this library reads 1 to 4)", ver ? ver : "");
     senti_model *m = senti__model_new(&linear_ops, opts);
     linear *L = senti__calloc(1, sizeof *L);
     if (!m || !L) {

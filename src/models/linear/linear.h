@@ -35,6 +35,16 @@
  *     scoring long texts without their copies. L is at most SENTI__LONG_TOKENS_MAX: the
  *     features of the first L tokens are held until the text is known to be long.
  *
+ * VOCABULARY (optional: metadata vocab_bits, tensor 'vocab', U8 [2^vocab_bits / 8], format
+ * version 4). A token whose hash h has bit h >> (64 - vocab_bits) clear in the bitmap is read
+ * as the one token "<unk>" (a hash no text can spell: '<' is never inside a word) before
+ * negation marking and n-grams. The trainer sets the bits of the tokens seen at least
+ * --vocab-min times in the training data, of every lexicon entry and of "@user"; the rarer ones
+ * read as "<unk>" in training too, so its weights are learned. So a word the model never
+ * learned is evidence of nothing in particular, instead of borrowing the weights of whatever
+ * features share its bucket. (A bitmap of 2^24 bits marks a few hundred thousand tokens with
+ * about 2% of the unknown ones read as known.)
+ *
  * SCORING. z_k = bias_k + s * sum over features of W[bucket][k], where s = 1 (norm "none")
  * or 1/sqrt(number of features, long copies included) (norm "sqrt"). With one output (binary
  * model, labels negative, positive) P(positive) = sigmoid(z_0); with K outputs, softmax(z).
@@ -65,7 +75,11 @@ typedef struct senti__linear_params {
     uint32_t norm;     /* 0: none, 1: sqrt */
     uint32_t mentions; /* 0/1: an @handle reads as the one token "@user" */
     uint32_t long_tokens; /* 0: off; else texts of at least this many tokens get long copies */
+    uint32_t vocab_bits;  /* 0: no vocabulary; else the log2 of the bits of vocab */
+    const uint8_t *vocab; /* VOCABULARY: bit (token hash >> (64 - vocab_bits)) set if known */
 } senti__linear_params;
+
+#define SENTI__VOCAB_BITS 24 /* the vocabulary bitmap senti train writes: 2 MiB */
 
 uint64_t senti__mix(uint64_t a, uint64_t b);
 
@@ -135,6 +149,9 @@ typedef struct senti__train_opts {
     /* 0: a negated rated word has bins of its own, learned apart; 1: it shares the bin of the
      * words rated -0.74 times its valence (train.c "LEXICON") */
     int lex_flip;
+    /* VOCABULARY (linear.h): tokens seen fewer times than this in the training data read as
+     * "<unk>"; 0: no vocabulary (every token hashed as it is) */
+    uint32_t vocab_min;
 } senti__train_opts;
 
 typedef struct senti__train_report {

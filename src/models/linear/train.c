@@ -147,6 +147,48 @@ static void fs_put(void *ud, const senti__feature *f, size_t n) {
     }
 }
 
+/* VOCABULARY (linear.h): the bitmap of the tokens seen at least o->vocab_min times in the
+ * training rows (counts saturate at 255), of every lexicon entry's tokens and of "@user". */
+static int vocab_build(const senti__train_opts *o, const senti__train_set *set, const size_t *rows,
+                       size_t n, uint8_t **out) {
+    size_t nbits = (size_t)1 << SENTI__VOCAB_BITS;
+    uint8_t *cnt = senti__calloc(nbits, 1), *map = senti__calloc(nbits / 8, 1);
+    if (!cnt || !map) {
+        senti__free(cnt);
+        senti__free(map);
+        return SENTI_ENOMEM;
+    }
+    const unsigned shift = 64 - SENTI__VOCAB_BITS;
+    senti__token tok[64];
+    for (size_t i = 0; i < n; i++) {
+        size_t k = rows ? rows[i] : i, nt;
+        senti__tokenizer tz;
+        senti__tok_init(&tz, set->texts[k], set->lens[k], 0);
+        for (uint32_t seen = 0; seen < o->max_tokens && (nt = senti__tok_next(&tz, tok, 64)) > 0; seen += (uint32_t)nt)
+            for (size_t j = 0; j < nt; j++) {
+                uint8_t *c = cnt + (tok[j].hash >> shift);
+                if (*c < 255) (*c)++;
+            }
+    }
+    for (size_t b = 0; b < nbits; b++)
+        if (cnt[b] >= o->vocab_min) map[b >> 3] |= (uint8_t)(1u << (b & 7));
+    senti__free(cnt);
+    uint64_t always = senti__hash_token("@user", 5) >> shift;
+    map[always >> 3] |= (uint8_t)(1u << (always & 7));
+    for (size_t e = 0; e < o->n_lex; e++) {
+        senti__tokenizer tz;
+        senti__tok_init(&tz, o->lex_texts[e], o->lex_lens[e], 0);
+        size_t nt;
+        while ((nt = senti__tok_next(&tz, tok, 64)) > 0)
+            for (size_t j = 0; j < nt; j++) {
+                uint64_t b = tok[j].hash >> shift;
+                map[b >> 3] |= (uint8_t)(1u << (b & 7));
+            }
+    }
+    *out = map;
+    return SENTI_OK;
+}
+
 typedef struct fs_job {
     const senti__linear_params *p;
     const senti__train_set *set;
@@ -236,6 +278,7 @@ typedef struct trainer {
     float bias[SENTI_MAX_CLASSES], gbias[SENTI_MAX_CLASSES];
     float *r;         /* NB scales [total], or NULL (see "NB SCALING") */
     double temperature; /* calibration; 0: none */
+    const uint8_t *vocab; /* VOCABULARY bitmap written with the model, or NULL */
 } trainer;
 
 /* 1/sqrt(number of features) for norm "sqrt", counting the text's own features only (not
@@ -482,7 +525,7 @@ static int write_model(const trainer *T, const senti__train_opts *o, const char 
     int8_t *q = NULL;
     float *scale = NULL;
     size_t nscale = 0;
-    senti__st_out t[3];
+    senti__st_out t[4];
     size_t nt = 0;
     if (o->quantize) {
         q = senti__malloc(total);
@@ -511,6 +554,8 @@ static int write_model(const trainer *T, const senti__train_opts *o, const char 
         t[nt++] = (senti__st_out){"weights", SENTI__DT_F32, 2, {T->buckets, (uint64_t)T->k}, T->w};
     }
     t[nt++] = (senti__st_out){"bias", SENTI__DT_F32, 1, {(uint64_t)T->k}, T->bias};
+    if (T->vocab)
+        t[nt++] = (senti__st_out){"vocab", SENTI__DT_U8, 1, {((uint64_t)1 << SENTI__VOCAB_BITS) / 8}, T->vocab};
 
     /* model metadata first, then the caller's */
     char bits[16], ngram[16], neg[16], bounds[16], mentions[16], long_tok[16], m_nb[32], labels[300] = "";
@@ -533,7 +578,9 @@ static int write_model(const trainer *T, const senti__train_opts *o, const char 
     snprintf(mentions, sizeof mentions, "%u", o->fp.mentions);
     snprintf(long_tok, sizeof long_tok, "%u", o->fp.long_tokens);
     /* the oldest version that has every key in use, so that older readers still read it */
-    const char *version = o->fp.long_tokens ? "3" : o->fp.mentions ? "2" : "1";
+    const char *version = T->vocab ? "4" : o->fp.long_tokens ? "3" : o->fp.mentions ? "2" : "1";
+    char m_vbits[16];
+    snprintf(m_vbits, sizeof m_vbits, "%d", SENTI__VOCAB_BITS);
     snprintf(m_nb, sizeof m_nb, "%g", o->nb);
     for (int j = 0; j < o->n_classes; j++) {
         if (j) strncat(labels, ",", sizeof labels - strlen(labels) - 1);
@@ -549,7 +596,7 @@ static int write_model(const trainer *T, const senti__train_opts *o, const char 
         /* written only when in use (a NULL value leaves the pair out): a model without long
          * copies is the file it was before the key existed */
         "temperature", T->temperature > 0 ? m_temp : NULL, "long_tokens", o->fp.long_tokens ? long_tok : NULL,
-        "ensemble", o->ensemble > 1 ? m_ens : NULL,
+        "ensemble", o->ensemble > 1 ? m_ens : NULL, "vocab_bits", T->vocab ? m_vbits : NULL,
     };
     size_t nbase = sizeof base / sizeof *base / 2, nb = 0;
     const char **kv = senti__malloc((nbase + n_meta) * 2 * sizeof *kv);
@@ -667,6 +714,8 @@ typedef struct train_run {
     float *tr_w;
     featset ftr, fva;
     uint8_t *lexmap;
+    uint8_t *vocab;          /* VOCABULARY bitmap, or NULL */
+    senti__linear_params fp; /* o->fp, with the vocabulary */
     size_t *order;
     float *best_w, *sum_w;
     float best_bias[SENTI_MAX_CLASSES];
@@ -719,7 +768,13 @@ static int run_features(train_run *R, char *err, size_t err_size) {
     const senti__train_opts *o = R->o;
     int rc;
     if ((rc = lexmap_build(o, &R->lexmap, &R->rep->n_lex_used))) return rc;
-    if ((rc = featset_build(&R->ftr, &o->fp, R->train, R->tr_idx, R->ntr, o->threads, o->max_tokens, R->lexmap)))
+    R->fp = o->fp;
+    if (o->vocab_min) {
+        if ((rc = vocab_build(o, R->train, R->tr_idx, R->ntr, &R->vocab))) return rc;
+        R->fp.vocab_bits = SENTI__VOCAB_BITS, R->fp.vocab = R->vocab;
+        R->T.vocab = R->vocab;
+    }
+    if ((rc = featset_build(&R->ftr, &R->fp, R->train, R->tr_idx, R->ntr, o->threads, o->max_tokens, R->lexmap)))
         return rc;
     R->tr_lab = senti__malloc((R->ntr ? R->ntr : 1) * sizeof *R->tr_lab);
     if (!R->tr_lab) return SENTI_ENOMEM;
@@ -736,7 +791,7 @@ static int run_features(train_run *R, char *err, size_t err_size) {
     }
     if (!R->nva) return SENTI_OK;
     const size_t *rows = R->valid ? NULL : R->va_idx;
-    if ((rc = featset_build(&R->fva, &o->fp, R->vs, rows, R->nva, o->threads, o->max_tokens, R->lexmap)))
+    if ((rc = featset_build(&R->fva, &R->fp, R->vs, rows, R->nva, o->threads, o->max_tokens, R->lexmap)))
         return rc;
     R->va_lab = senti__malloc(R->nva * sizeof *R->va_lab);
     if (!R->va_lab) return SENTI_ENOMEM;
@@ -892,6 +947,7 @@ static void run_free(train_run *R) {
     senti__free(R->tr_w);
     senti__free(R->va_lab);
     senti__free(R->lexmap);
+    senti__free(R->vocab);
 }
 
 int senti__linear_train(const senti__train_set *train, const senti__train_set *valid,
