@@ -171,30 +171,26 @@ include-check: ## fail on a circle of #include edges among src/ files
 	@python3 tools/include-graph.py --check src
 
 # ---- the default model ----------------------------------------------------------------------
-# Trained by `senti train` on SST-2 train, the IMDB and SemEval training splits of
-# tools/splits.sh, with the VADER lexicon tied in; early stopping and the temperature on the
-# three validation splits. Settings chosen with `senti train --search` (models/MODEL_CARD.md).
-# `make model-card` regenerates the card's metrics section from `tools/eval_suite.sh default`.
-MODEL_DATA = $(DATA)/sst2/train.tsv $(B)/data/imdb_train.tsv $(B)/data/semeval_train.tsv
-MODEL_VALID = --valid $(DATA)/sst2/dev.tsv --valid $(B)/data/imdb_valid.tsv --valid $(B)/data/semeval_valid.tsv
-MODEL_ARGS = $(MODEL_DATA) $(MODEL_VALID) --lexicon $(DATA)/vader/vader_lexicon.txt --norm sqrt --bits 21 \
-             --nb 20 --mentions --lr 0.2 --l2 1e-4 --class-weight sqrt --file-weight balanced \
-             --ensemble 4 --calibrate --threads 2 --name senti-multi-linear --quiet
-# A candidate for the default trained on eleven corpora (models/MODEL_V2_CANDIDATE.md: why it is
-# not the default yet); `make model-v2` writes build/model/v2.safetensors. MELD is never trained on.
+# Trained by `senti train` on eleven corpora: SST-2 train, the IMDB and SemEval training splits
+# and the training splits of the eight corpora of MODEL_SPLITS (tools/splits.sh), with the VADER
+# lexicon and rated emoji tied in (tools/lexicon.sh); early stopping and the temperature on the
+# eleven validation splits. MELD is never trained on. Settings and how they were chosen:
+# models/MODEL_CARD.md. `make model-card` regenerates the card's metrics section.
 MODEL_SPLITS = tse goemo proscons subjobj clothing druglib finnews sentfin
-MODEL_V2_DATA = $(MODEL_DATA) $(MODEL_SPLITS:%=$(B)/data/%_train.tsv)
-MODEL_V2_VALID = $(MODEL_VALID) $(MODEL_SPLITS:%=--valid $(B)/data/%_valid.tsv)
-MODEL_V2_ARGS = $(MODEL_V2_DATA) $(MODEL_V2_VALID) --lexicon $(B)/data/lexicon.tsv --norm sqrt --bits 21 \
-             --nb 20 --mentions --lr 0.2 --l2 1e-4 --class-weight balanced --file-weight balanced \
-             --partial-labels 1 --ensemble 4 --calibrate --threads 2 --name senti-multi-linear --quiet
-.PHONY: splits model-card semeval-iid model-v2
+MODEL_DATA = $(DATA)/sst2/train.tsv $(B)/data/imdb_train.tsv $(B)/data/semeval_train.tsv \
+             $(MODEL_SPLITS:%=$(B)/data/%_train.tsv)
+MODEL_VALID = --valid $(DATA)/sst2/dev.tsv --valid $(B)/data/imdb_valid.tsv --valid $(B)/data/semeval_valid.tsv \
+              $(MODEL_SPLITS:%=--valid $(B)/data/%_valid.tsv)
+MODEL_ARGS = $(MODEL_DATA) $(MODEL_VALID) --lexicon $(B)/data/lexicon.tsv --lexicon-negation flip --norm sqrt \
+             --vocab-min 2 --bits 21 --nb 20 --mentions --lr 0.2 --l2 1e-4 --class-weight balanced --file-weight balanced \
+             --partial-labels 1 --no-partial $(DATA)/sst2/train.tsv --no-partial $(DATA)/sst2/dev.tsv \
+             --ensemble 4 --calibrate --threads 2 --name senti-multi-linear --quiet
+.PHONY: splits model-card semeval-iid model-files
 splits: ## the validation splits of every corpus and the lexicon with rated emoji (build/data)
 	@tools/splits.sh $(DATA) $(B)/data
 	@tools/lexicon.sh $(DATA) $(B)/data
-model-v2: $(B)/senti splits ## the eleven-corpus candidate (build/model/v2.safetensors; not the default)
-	@mkdir -p $(B)/model
-	$(B)/senti train $(MODEL_V2_ARGS) -o $(B)/model/v2.safetensors
+model-files: ## print the training files of the default model (what peers are trained on)
+	@echo $(MODEL_DATA)
 model: $(B)/senti splits ## retrain the default model from ../shared/data (bit for bit)
 	@mkdir -p $(B)/model
 	$(B)/senti train $(MODEL_ARGS) -o $(B)/model/default.safetensors

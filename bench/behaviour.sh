@@ -19,8 +19,7 @@ TRAIN=""
 if [ "$PEERS" != none ]; then
     tools/apt-ensure fasttext python3-sklearn >/dev/null
     tools/splits.sh "$DATA" build/data
-    TRAIN=$(make -s -n model DATA="$DATA" | grep ' train ' | sed -E 's/.* train (.*) -o .*/\1/' \
-        | awk '{ for (i = 1; i <= NF; i++) { if ($i == "--valid" || $i == "--lexicon") { i++; continue } if ($i ~ /\.tsv$/) printf "%s ", $i } }')
+    TRAIN=$(make -s model-files DATA="$DATA")
 fi
 MD=bench/behaviour/results.md
 [ "$MODEL" = default ] || MD=build/bench/behaviour/results.md

@@ -14,8 +14,7 @@ tools/apt-ensure fasttext python3-sklearn >/dev/null
 [ -x "$SENTI" ] || make -s all
 tools/splits.sh "$DATA" build/data
 # the training files: those of the Makefile's MODEL_ARGS
-TRAIN=$(make -s -n model DATA="$DATA" | grep ' train ' | sed -E 's/.* train (.*) -o .*/\1/' \
-    | awk '{ for (i = 1; i <= NF; i++) { if ($i == "--valid" || $i == "--lexicon") { i++; continue } if ($i ~ /\.tsv$/) printf "%s ", $i } }')
+TRAIN=$(make -s model-files DATA="$DATA")
 exec /usr/bin/python3 bench/quality_peers.py --senti "$SENTI" --model "$MODEL" --autotune "$AUTOTUNE" \
     --train $TRAIN \
     --eval sst2-dev="$DATA/sst2/dev.tsv" imdb-valid=build/data/imdb_valid.tsv \

@@ -12,7 +12,7 @@ jnum() { grep -oE "\"$1\":[0-9.eE+-]+" "$2" | head -n 1 | cut -d: -f2; }
 # ---- labels: one mistyped label is a malformed record, not a switch to rating mode -------------
 awk -F'\t' 'BEGIN { OFS = "\t" } NR == 2 { $1 = "7" } { print }' "$DEV" > "$TMP/dev7.tsv"
 sed 2d "$DEV" > "$TMP/dev_rest.tsv"
-"$SENTI" eval default "$TMP/dev7.tsv" --json --min-accuracy 0.85 > "$TMP/dev7.json" 2> "$TMP/dev7.err"
+"$SENTI" eval default "$TMP/dev7.tsv" --json --min-accuracy 0.80 > "$TMP/dev7.json" 2> "$TMP/dev7.err"
 rc=$?
 "$SENTI" eval default "$TMP/dev_rest.tsv" --json > "$TMP/rest.json" 2>/dev/null
 check "a label mistyped as 7: exit 3 even though the gate passes" test "$rc" -eq 3
