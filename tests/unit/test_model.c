@@ -695,6 +695,18 @@ TEST(hand_built_linear_files) {
         }
         senti_model_free(m);
     }
+    /* vocab_bits out of 16..28, or in a file of format 3 */
+    const char *badv[][2] = {{"4", "15"}, {"4", "29"}, {"4", "0"}, {"3", "16"}};
+    tv[2].shape[0] = (1 << 16) / 8;
+    for (int k = 0; k < 4; k++) {
+        meta4[3] = badv[k][0], meta4[19] = badv[k][1];
+        ASSERT_EQ(senti__st_write(path, tv, 3, meta4, 10, err, sizeof err), SENTI_OK);
+        senti_model *m = NULL;
+        int rc = senti_model_open_file(path, NULL, &m, err, sizeof err);
+        unlink(path);
+        senti_model_free(m);
+        if (rc != SENTI_EFORMAT) TEST_FAIL_("vocab_bits %s in format %s: status %d", badv[k][1], badv[k][0], rc);
+    }
 }
 
 /* The writer must not leave a metadata entry out silently (jansson refuses non-UTF-8). */
@@ -766,6 +778,7 @@ TEST(trained_model_scores_what_trainer_measured) {
         /* long copies from 8 tokens in a third of the variants (about half of SST-2's phrases) */
         o.fp = (senti__linear_params){16, 2, 1, 1, norm, (uint32_t)(nb > 0), variant % 3 == 2 ? 8u : 0u, 0, NULL};
         o.nb = nb ? 5.0 : 0.0;
+        o.vocab_min = variant % 4 == 1 ? 2 : 0; /* a VOCABULARY in variants 1, 5, 9 */
         o.n_classes = three ? 3 : 2, o.labels = three ? labs3 : labs, o.epochs = 3, o.patience = 2, o.lr = 0.1, o.l2 = 1e-5;
         o.seed = 5, o.quantize = quant, o.max_tokens = SENTI_DEFAULT_MAX_TOKENS, o.threads = 2;
         senti__train_report rep;

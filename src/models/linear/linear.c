@@ -539,6 +539,8 @@ static int linear_open_file(const senti__st *st, const senti_options *opts, sent
     }
     m->impl = L;
     int rc = senti__linear_params_parse(st, &L->p, err, err_size);
+    if (!rc && L->p.vocab_bits && strcmp(ver, "4"))
+        rc = senti__err(err, err_size, SENTI_EFORMAT, "metadata 'vocab_bits' needs format_version 4");
     if (!rc) rc = open_labels(m, L, st, err, err_size);
     if (!rc) rc = open_tensors(L, st, err, err_size);
     if (!rc) rc = open_temperature(L, st, err, err_size);

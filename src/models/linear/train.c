@@ -21,7 +21,7 @@
  * data rarely or never shows. A negated entry ("not" + a rated word: the bucket of its
  * negated form) has bins of its own (-8..8 again), learned apart from the plain ones; with
  * opts lex_flip it shares instead the plain bin of valence -0.74 v (VADER's rule for a
- * negated word, N_SCALAR): "not terrible" learns with the words rated +2.2, "not good" with
+ * negated word, N_SCALAR): "not terrible" (-2.1) learns with the words rated +1.5, "not good" with
  * those rated -1.4, so what the data shows of rated words reaches their rarer negations, in
  * the direction a reader expects. (A negated entry whose flipped bin is 0 is left untied.)
  * When the model is written, each bin weight is added into the
@@ -58,6 +58,18 @@
 #define LEX_BINS (2 * LEX_PLAIN)       /* plain, then negated */
 #define LEX_NEG_SCALAR (-0.74f)        /* lex_flip: a negated word's valence, as VADER's N_SCALAR */
 
+/* Is lexicon entry e tied (a valence in -4..4 whose bin round(2 v) is not 0, spelled by one
+ * token, or by two or three within the model's n-grams)? Its tokens in tok[0..*nt-1]. */
+static int lex_entry(const senti__train_opts *o, size_t e, senti__token tok[8], size_t *nt) {
+    float v = o->lex_values[e];
+    if (!(v >= -4.0f && v <= 4.0f) || lrintf(2.0f * v) == 0) return 0;
+    senti__tokenizer tz;
+    senti__tok_init(&tz, o->lex_texts[e], o->lex_lens[e], 0);
+    *nt = senti__tok_next(&tz, tok, 8);
+    if (*nt == 0 || senti__tok_next(&tz, tok + 4, 4)) return 0; /* none, or too many */
+    return *nt == 1 || (*nt == 2 && o->fp.ngram >= 2) || (*nt == 3 && o->fp.ngram >= 3);
+}
+
 /* lexmap[bucket] = 1 + bin, or 0: which bin weight a feature in that bucket also fires.
  * An entry whose bucket is already tied keeps the first (the lexicon's order) tie. */
 static int lexmap_build(const senti__train_opts *o, uint8_t **out, size_t *n_used) {
@@ -69,25 +81,20 @@ static int lexmap_build(const senti__train_opts *o, uint8_t **out, size_t *n_use
     if (!map) return SENTI_ENOMEM;
     uint32_t shift = 64 - o->fp.bits;
     for (size_t e = 0; e < o->n_lex; e++) {
-        float v = o->lex_values[e];
-        if (!(v >= -4.0f && v <= 4.0f)) continue;
-        int bin = (int)lrintf(2.0f * v);
-        if (bin == 0) continue;
-        bin += LEX_HALF;
-        senti__tokenizer tz;
         senti__token tok[8];
-        senti__tok_init(&tz, o->lex_texts[e], o->lex_lens[e], 0);
-        size_t nt = senti__tok_next(&tz, tok, 8);
-        if (nt == 0 || senti__tok_next(&tz, tok + 4, 4)) continue; /* none, or too many */
+        size_t nt;
+        if (!lex_entry(o, e, tok, &nt)) continue;
+        float v = o->lex_values[e];
+        int bin = (int)lrintf(2.0f * v) + LEX_HALF;
         uint64_t h[2] = {0, 0};
         int nh = 0;
         if (nt == 1) {
             h[nh++] = tok[0].hash;
             if (o->fp.negation && !(tok[0].flags & (SENTI__TOK_NEGATOR | SENTI__TOK_CLAUSE)))
                 h[nh++] = senti__mix(tok[0].hash, SENTI__TAG_NEG);
-        } else if (nt == 2 && o->fp.ngram >= 2) {
+        } else if (nt == 2) {
             h[nh++] = senti__mix(tok[0].hash, tok[1].hash);
-        } else if (nt == 3 && o->fp.ngram >= 3) {
+        } else {
             h[nh++] = senti__mix(senti__mix(tok[0].hash, tok[1].hash), tok[2].hash);
         }
         /* (a multi-token entry's tokens are taken unnegated: emoticons are punctuation,
@@ -148,7 +155,8 @@ static void fs_put(void *ud, const senti__feature *f, size_t n) {
 }
 
 /* VOCABULARY (linear.h): the bitmap of the tokens seen at least o->vocab_min times in the
- * training rows (counts saturate at 255), of every lexicon entry's tokens and of "@user". */
+ * training rows, within max_tokens (counts saturate at 255), of the tokens of every tied
+ * lexicon entry (lex_entry) and of "@user". */
 static int vocab_build(const senti__train_opts *o, const senti__train_set *set, const size_t *rows,
                        size_t n, uint8_t **out) {
     size_t nbits = (size_t)1 << SENTI__VOCAB_BITS;
@@ -164,8 +172,8 @@ static int vocab_build(const senti__train_opts *o, const senti__train_set *set, 
         size_t k = rows ? rows[i] : i, nt;
         senti__tokenizer tz;
         senti__tok_init(&tz, set->texts[k], set->lens[k], 0);
-        for (uint32_t seen = 0; seen < o->max_tokens && (nt = senti__tok_next(&tz, tok, 64)) > 0; seen += (uint32_t)nt)
-            for (size_t j = 0; j < nt; j++) {
+        for (uint32_t seen = 0; seen < o->max_tokens && (nt = senti__tok_next(&tz, tok, 64)) > 0;)
+            for (size_t j = 0; j < nt && seen < o->max_tokens; j++, seen++) {
                 uint8_t *c = cnt + (tok[j].hash >> shift);
                 if (*c < 255) (*c)++;
             }
@@ -176,10 +184,8 @@ static int vocab_build(const senti__train_opts *o, const senti__train_set *set, 
     uint64_t always = senti__hash_token("@user", 5) >> shift;
     map[always >> 3] |= (uint8_t)(1u << (always & 7));
     for (size_t e = 0; e < o->n_lex; e++) {
-        senti__tokenizer tz;
-        senti__tok_init(&tz, o->lex_texts[e], o->lex_lens[e], 0);
         size_t nt;
-        while ((nt = senti__tok_next(&tz, tok, 64)) > 0)
+        if (lex_entry(o, e, tok, &nt))
             for (size_t j = 0; j < nt; j++) {
                 uint64_t b = tok[j].hash >> shift;
                 map[b >> 3] |= (uint8_t)(1u << (b & 7));
@@ -726,7 +732,7 @@ static int check_options(const senti__train_set *train, const senti__train_opts 
     if (o->n_classes < 2 || o->n_classes > SENTI_MAX_CLASSES || o->fp.bits < 10 || o->fp.bits > 26 ||
         o->fp.ngram < 1 || o->fp.ngram > 3 || o->epochs < 1 || !(o->lr > 0) || !(o->l2 >= 0) ||
         !(o->nb >= 0 && o->nb <= 1e6) || o->fp.long_tokens > SENTI__LONG_TOKENS_MAX || o->ensemble < 0 ||
-        o->ensemble > 64)
+        o->ensemble > 64 || o->vocab_min > 255)
         return senti__err(err, err_size, SENTI_EINVAL, "invalid training options");
     if (train->n == 0) return senti__err(err, err_size, SENTI_EDATA, "no training data");
     for (size_t i = 0; i < train->n; i++)
@@ -769,6 +775,7 @@ static int run_features(train_run *R, char *err, size_t err_size) {
     int rc;
     if ((rc = lexmap_build(o, &R->lexmap, &R->rep->n_lex_used))) return rc;
     R->fp = o->fp;
+    R->fp.vocab_bits = 0, R->fp.vocab = NULL;
     if (o->vocab_min) {
         if ((rc = vocab_build(o, R->train, R->tr_idx, R->ntr, &R->vocab))) return rc;
         R->fp.vocab_bits = SENTI__VOCAB_BITS, R->fp.vocab = R->vocab;
