@@ -39,8 +39,8 @@
  * version 4). A token whose hash h has bit h >> (64 - vocab_bits) clear in the bitmap is read
  * as the one token "<unk>" (a hash no text can spell: '<' is never inside a word) before
  * negation marking and n-grams. The trainer sets the bits of the tokens seen at least
- * --vocab-min times in the training data, of every lexicon entry and of "@user"; the rarer ones
- * read as "<unk>" in training too, so its weights are learned. So a word the model never
+ * --vocab-min times in the training data, of every tied lexicon entry and of "@user"; the rarer
+ * ones read as "<unk>" in training too, so its weights are learned. So a word the model never
  * learned is evidence of nothing in particular, instead of borrowing the weights of whatever
  * features share its bucket. (A bitmap of 2^24 bits marks a few hundred thousand tokens with
  * about 2% of the unknown ones read as known.)

@@ -21,11 +21,11 @@
  * data rarely or never shows. A negated entry ("not" + a rated word: the bucket of its
  * negated form) has bins of its own (-8..8 again), learned apart from the plain ones; with
  * opts lex_flip it shares instead the plain bin of valence -0.74 v (VADER's rule for a
- * negated word, N_SCALAR): "not terrible" (-2.1) learns with the words rated +1.5, "not good" with
- * those rated -1.4, so what the data shows of rated words reaches their rarer negations, in
- * the direction a reader expects. (A negated entry whose flipped bin is 0 is left untied.)
- * When the model is written, each bin weight is added into the
- * buckets tied to it: the file is an ordinary linear model (nothing to read or compute at
+ * negated word, N_SCALAR): "not terrible" (-2.1) learns with the words rated +1.5, "not good"
+ * (1.9) with those rated -1.4, so what the data shows of rated words reaches their rarer
+ * negations, in the direction a reader expects. (A negated entry whose flipped bin is 0 is
+ * left untied.) When the model is written, each bin weight is added into the buckets tied to
+ * it: the file is an ordinary linear model (nothing to read or compute at
  * prediction time), and it scores exactly what the trained model scored, because the tie is
  * by bucket (a colliding feature fired the bin weight in training too).
  *
